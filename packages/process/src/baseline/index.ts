@@ -1,0 +1,52 @@
+import type { ChildProcess } from "node:child_process"
+import { makeRunner } from "../run.js"
+import type { Child, ProcessApi } from "../types.js"
+import { spawn, trackers } from "./spawn.js"
+import { terminateTree } from "./terminate-tree.js"
+
+export { terminateTree, TERMINATION_GRACE_MS } from "./terminate-tree.js"
+export { descendants, exists } from "./descendants.js"
+
+function isChildProcess(child: Child): child is Child & ChildProcess {
+  return trackers.has(child as unknown as ChildProcess)
+}
+
+/** The baseline's stop(): no-op when exited, else terminateTree with its default 500 ms grace. */
+export async function stop(child: Child): Promise<void> {
+  if (!isChildProcess(child)) throw new TypeError("stop(): not a child of the baseline backend")
+  const proc = child
+  if (proc.exitCode !== null || proc.signalCode !== null) return
+
+  if (!proc.pid) {
+    proc.kill()
+    return
+  }
+
+  const waitForExit = new Promise<void>((resolve) => {
+    const done = () => {
+      proc.off("exit", done)
+      proc.off("error", done)
+      resolve()
+    }
+    proc.once("exit", done)
+    proc.once("error", done)
+  })
+
+  const tracker = trackers.get(proc)!
+  tracker.cancelled = true
+  const run = terminateTree({ pid: proc.pid, signalRoot: (signal) => proc.kill(signal), waitForExit })
+  tracker.terminating(run)
+  await run
+}
+
+export function createBaseline(): ProcessApi {
+  const runner = makeRunner(spawn)
+  return {
+    backend: "baseline",
+    spawn,
+    ...runner,
+    stop,
+    shutdown: async () => {},
+    sidecarPid: undefined,
+  }
+}

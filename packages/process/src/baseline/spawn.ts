@@ -1,0 +1,88 @@
+import type { ChildProcess } from "node:child_process"
+import launch from "cross-spawn"
+import type { Child, Options } from "../types.js"
+import { trackOutcome, type OutcomeTracker } from "./outcome.js"
+import { terminateTree } from "./terminate-tree.js"
+
+export type BaselineChild = ChildProcess & Child
+
+/** Per-child bookkeeping that `stop()` shares with the abort path, kept off the public object. */
+export const trackers = new WeakMap<ChildProcess, OutcomeTracker>()
+
+export function baselineEnv(env: Options["env"]): NodeJS.ProcessEnv | undefined {
+  if (env === null) return {}
+  if (env) return { ...process.env, ...env }
+  return undefined
+}
+
+/**
+ * The baseline's spawn: cross-spawn, `exited` on the `exit` event (not `close`, so pipes may still hold
+ * output), abort through terminateTree with the caller's `timeout` as grace. `detached` reproduces the
+ * bash tool's variant (Unix only), where the root leads its own process group.
+ */
+export function spawn(cmd: string[], opts: Options = {}): BaselineChild {
+  if (cmd.length === 0) throw new Error("Command is required")
+  opts.abort?.throwIfAborted()
+
+  const proc = launch(cmd[0]!, cmd.slice(1), {
+    cwd: opts.cwd,
+    shell: opts.shell,
+    env: baselineEnv(opts.env),
+    stdio: [opts.stdin ?? "ignore", opts.stdout ?? "ignore", opts.stderr ?? "ignore"],
+    windowsHide: process.platform === "win32",
+    detached: opts.detached === true && process.platform !== "win32",
+  })
+
+  let closed = false
+  let exited: Promise<number> | undefined
+  const tracker = trackOutcome(proc, opts)
+  trackers.set(proc, tracker)
+
+  const abort = () => {
+    if (closed) return
+    if (proc.exitCode !== null || proc.signalCode !== null) return
+    closed = true
+    tracker.cancelled = true
+
+    const ms = opts.timeout ?? 5_000
+    if (ms <= 0 || !proc.pid) {
+      proc.kill(opts.kill ?? "SIGTERM")
+      return
+    }
+    tracker.terminating(
+      terminateTree({
+        pid: proc.pid,
+        graceMs: ms,
+        signalRoot: (signal) => proc.kill(signal),
+        waitForExit: exited,
+      }).catch(() => {
+        proc.kill("SIGKILL")
+        return { killedPids: [] }
+      }),
+    )
+  }
+
+  exited = new Promise<number>((resolve, reject) => {
+    const done = () => opts.abort?.removeEventListener("abort", abort)
+    proc.once("exit", (code, signal) => {
+      done()
+      resolve(code ?? (signal ? 1 : 0))
+    })
+    proc.once("error", (error) => {
+      done()
+      reject(error)
+    })
+  })
+  void exited.catch(() => undefined)
+
+  if (opts.abort) {
+    opts.abort.addEventListener("abort", abort, { once: true })
+    if (opts.abort.aborted) abort()
+  }
+
+  const child = proc as BaselineChild
+  Object.defineProperty(child, "exited", { value: exited, enumerable: true })
+  Object.defineProperty(child, "outcome", { value: tracker.outcome, enumerable: true })
+  Object.defineProperty(child, "spawned", { value: tracker.spawned, enumerable: true })
+  return child
+}

@@ -1,0 +1,66 @@
+import { defaultProcess } from "./create.js"
+import { RunFailedError as RunFailed } from "./errors.js"
+import type * as T from "./types.js"
+
+export { createProcess, type CreateProcessOptions } from "./create.js"
+export {
+  RunFailedError,
+  SpawnFailedError,
+  SupervisorDiedError,
+  SupervisorNotFoundError,
+  SupervisorProtocolError,
+  SupervisorRequestError,
+} from "./errors.js"
+export type {
+  BackendName,
+  CancelOptions,
+  Child,
+  Drain,
+  Options,
+  Outcome,
+  OutcomeReason,
+  ProcessApi,
+  Result,
+  RunOptions,
+  Shell,
+  Stdio,
+  SupervisedChild,
+  TextResult,
+} from "./types.js"
+export { locateSupervisor } from "./supervisor/locate.js"
+
+/** The process API on the backend chosen by PAWWORK_PROCESS_BACKEND, with the baseline's names. */
+export namespace Process {
+  export type Options = T.Options
+  export type RunOptions = T.RunOptions
+  export type Result = T.Result
+  export type TextResult = T.TextResult
+  export type Child = T.Child
+  export type Outcome = T.Outcome
+  export const RunFailedError = RunFailed
+  export type RunFailedError = RunFailed
+
+  export function spawn(cmd: string[], opts?: Options): Child {
+    return defaultProcess().spawn(cmd, opts)
+  }
+  export async function run(cmd: string[], opts?: RunOptions): Promise<Result> {
+    return defaultProcess().run(cmd, opts)
+  }
+  export async function text(cmd: string[], opts?: RunOptions): Promise<TextResult> {
+    return defaultProcess().text(cmd, opts)
+  }
+  export async function lines(cmd: string[], opts?: RunOptions): Promise<string[]> {
+    return defaultProcess().lines(cmd, opts)
+  }
+  export async function stop(child: Child): Promise<void> {
+    return defaultProcess().stop(child)
+  }
+  /** Closes the default backend's sidecar, if any. */
+  export async function shutdown(): Promise<void> {
+    return defaultProcess().shutdown()
+  }
+  /** Name of the default backend (resolving it, so an unknown name throws here). */
+  export function backend(): string {
+    return defaultProcess().backend
+  }
+}

@@ -1,0 +1,266 @@
+import type { Readable, Writable } from "node:stream"
+import { SupervisorDiedError, SupervisorProtocolError, SupervisorRequestError } from "../errors.js"
+import { FrameDecoder, encodeFrame, type Header } from "./framing.js"
+import {
+  PROTOCOL_VERSION,
+  type Answer,
+  type ErrorEvent,
+  type Event,
+  type ExitEvent,
+  type HelloEvent,
+  type Request,
+} from "./messages.js"
+
+/** The two byte streams to the sidecar; injected so tests can use in-memory streams. */
+export interface Transport {
+  /** Events from the sidecar (its stdout). */
+  input: Readable
+  /** Requests to the sidecar (its stdin). */
+  output: Writable
+}
+
+export interface ConnectionOptions {
+  /** Builds the error live children get when the stream ends unasked (e.g. with the sidecar's exit status). */
+  describeDeath?: (reason: string) => Promise<Error> | Error
+  /** Framing errors and unmatched `error` events: the protocol says they never affect other children. */
+  onProtocolError?: (err: Error) => void
+}
+
+/** What a child's owner hears about it. Exactly one of `exit`/`failed` is called, once. */
+export interface ChildHandlers {
+  output(stream: "stdout" | "stderr", payload: Buffer): void
+  exit(event: ExitEvent): void
+  failed(err: Error): void
+}
+
+interface Pending {
+  resolve(answer: Answer): void
+  reject(err: Error): void
+  /** A `cancel` is answered by the child's `exit`, which carries no `req`. */
+  exitOf?: string
+}
+
+interface ChildEntry {
+  handlers: ChildHandlers
+  delivered: { stdout: number; stderr: number }
+}
+
+/**
+ * Client side of the protocol: hello check, request ids, per-child event dispatch, byte accounting.
+ * Stdin flow control is in stdin-writer.ts, output credit in output-stream.ts; both sit on top of this.
+ */
+export class Connection {
+  readonly hello: HelloEvent
+  private readonly transport: Transport
+  private readonly options: ConnectionOptions
+  private readonly decoder: FrameDecoder
+  private readonly pending = new Map<number, Pending>()
+  private readonly children = new Map<string, ChildEntry>()
+  private nextReq = 1
+  private closedWith: Error | null = null
+  private expectingClose = false
+  private readonly closeWaiters: Array<() => void> = []
+
+  private constructor(transport: Transport, hello: HelloEvent, options: ConnectionOptions, decoder: FrameDecoder) {
+    this.transport = transport
+    this.hello = hello
+    this.options = options
+    this.decoder = decoder
+  }
+
+  /** Waits for `hello` and checks the protocol version; the first frame must be `hello`. */
+  static open(transport: Transport, options: ConnectionOptions = {}): Promise<Connection> {
+    return new Promise((resolve, reject) => {
+      const decoder = new FrameDecoder()
+      let conn: Connection | null = null
+      const onData = (chunk: Buffer) => {
+        if (conn) return conn.receive(chunk)
+        const items = decoder.push(chunk)
+        if (items.length === 0) return
+        const first = items[0]!
+        if ("error" in first) return fail(new SupervisorProtocolError(`bad first frame: ${first.error.message}`))
+        const hello = first.frame.header as unknown as HelloEvent
+        if (hello.event !== "hello") return fail(new SupervisorProtocolError(`expected hello, got ${String(hello.event)}`))
+        if (hello.protocol !== PROTOCOL_VERSION) {
+          return fail(
+            new SupervisorProtocolError(
+              `sidecar speaks protocol ${String(hello.protocol)} (version ${String(hello.version)}), ` +
+                `this client speaks protocol ${PROTOCOL_VERSION}`,
+            ),
+          )
+        }
+        conn = new Connection(transport, hello, options, decoder)
+        cleanupEarly()
+        conn.attach()
+        for (const item of items.slice(1)) conn.dispatchDecoded(item)
+        resolve(conn)
+      }
+      const onEnd = () => fail(new SupervisorDiedError("sidecar closed its output before saying hello"))
+      const onError = (err: Error) => fail(new SupervisorDiedError(`sidecar stream failed before hello: ${err.message}`))
+      const fail = (err: Error) => {
+        cleanupEarly()
+        transport.input.off("data", onData)
+        reject(err)
+      }
+      const cleanupEarly = () => {
+        transport.input.off("end", onEnd)
+        transport.input.off("error", onError)
+      }
+      transport.output.on("error", () => undefined)
+      transport.input.on("data", onData)
+      transport.input.once("end", onEnd)
+      transport.input.once("error", onError)
+    })
+  }
+
+  get closed(): boolean {
+    return this.closedWith !== null
+  }
+
+  get limits() {
+    return {
+      maxPayload: this.hello.limits?.max_payload ?? 16 * 1024 * 1024,
+      outputWindow: this.hello.limits?.output_window ?? 1024 * 1024,
+    }
+  }
+
+  /** Sends a request and resolves with the event that answers it; an `error` answer rejects. */
+  request(body: Request, payload?: Buffer): Promise<Answer> {
+    if (this.closedWith) return Promise.reject(this.closedWith)
+    const req = this.nextReq++
+    return new Promise<Answer>((resolve, reject) => {
+      const exitOf = body.op === "cancel" ? body.id : undefined
+      this.pending.set(req, { resolve, reject, exitOf })
+      this.send({ ...body, req }, payload)
+    })
+  }
+
+  /** Credit for `bytes` of a child's output that the consumer has taken. No answer. */
+  ack(id: string, bytes: number): void {
+    if (bytes <= 0 || this.closedWith || !this.children.has(id)) return
+    this.send({ op: "ack", id, bytes })
+  }
+
+  /** Registers a child id before its spawn request, so no event for it can be missed. */
+  register(id: string, handlers: ChildHandlers): void {
+    if (this.children.has(id)) throw new Error(`child id ${id} already registered`)
+    if (this.closedWith) {
+      queueMicrotask(() => handlers.failed(this.closedWith!))
+      return
+    }
+    this.children.set(id, { handlers, delivered: { stdout: 0, stderr: 0 } })
+  }
+
+  /** Sends `shutdown`, waits for `goodbye` and for the stream to end. */
+  async shutdown(): Promise<void> {
+    if (this.closedWith) return
+    this.expectingClose = true
+    const ended = new Promise<void>((resolve) => this.closeWaiters.push(resolve))
+    await this.request({ op: "shutdown" })
+    await ended
+  }
+
+  private send(header: Header, payload?: Buffer): void {
+    this.transport.output.write(encodeFrame(header, payload))
+  }
+
+  private attach(): void {
+    const input = this.transport.input
+    input.on("end", () => this.close("the sidecar closed its output"))
+    input.on("error", (err: Error) => this.close(`reading from the sidecar failed: ${err.message}`))
+    input.on("close", () => this.close("the sidecar's output was closed"))
+  }
+
+  private receive(chunk: Buffer): void {
+    for (const item of this.decoder.push(chunk)) this.dispatchDecoded(item)
+  }
+
+  private dispatchDecoded(item: ReturnType<FrameDecoder["push"]>[number]): void {
+    if ("error" in item) return this.options.onProtocolError?.(new SupervisorProtocolError(item.error.message))
+    this.dispatch(item.frame.header as unknown as Event, item.frame.payload)
+  }
+
+  private dispatch(event: Event, payload: Buffer): void {
+    switch (event.event) {
+      case "output":
+        return this.onOutput(event.id, event.stream, payload)
+      case "exit":
+        return this.onExit(event)
+      case "error":
+        return this.onError(event)
+      case "spawned":
+      case "written":
+      case "signalled":
+      case "goodbye":
+        return this.answer(event)
+      default:
+        this.options.onProtocolError?.(new SupervisorProtocolError(`unexpected event ${JSON.stringify(event)}`))
+    }
+  }
+
+  private answer(event: Answer): void {
+    if (event.req === undefined) return
+    const waiting = this.pending.get(event.req)
+    if (!waiting) return
+    this.pending.delete(event.req)
+    waiting.resolve(event)
+  }
+
+  private onOutput(id: string, stream: "stdout" | "stderr", payload: Buffer): void {
+    const child = this.children.get(id)
+    if (!child) return
+    child.delivered[stream] += payload.length
+    child.handlers.output(stream, payload)
+  }
+
+  private onExit(event: ExitEvent): void {
+    if (event.req !== undefined) this.answer(event)
+    for (const [req, waiting] of this.pending) {
+      if (waiting.exitOf !== event.id) continue
+      this.pending.delete(req)
+      waiting.resolve(event)
+    }
+    const child = this.children.get(event.id)
+    if (!child) return
+    this.children.delete(event.id)
+    const got = child.delivered
+    const said = event.bytes ?? { stdout: 0, stderr: 0 }
+    if (got.stdout !== said.stdout || got.stderr !== said.stderr) {
+      return child.handlers.failed(
+        new SupervisorProtocolError(
+          `exit of child ${event.id} reports stdout ${said.stdout} / stderr ${said.stderr} bytes, ` +
+            `but ${got.stdout} / ${got.stderr} were delivered`,
+        ),
+      )
+    }
+    child.handlers.exit(event)
+  }
+
+  private onError(event: ErrorEvent): void {
+    const waiting = event.req === undefined ? undefined : this.pending.get(event.req)
+    const err = new SupervisorRequestError(event.code, event.message, event.errno)
+    if (!waiting) return this.options.onProtocolError?.(err)
+    this.pending.delete(event.req!)
+    waiting.reject(err)
+  }
+
+  private close(reason: string): void {
+    if (this.closedWith) return
+    const tail = this.decoder.end()
+    const orderly = this.expectingClose && this.children.size === 0
+    const makeError = orderly
+      ? Promise.resolve<Error>(new SupervisorDiedError("the sidecar was shut down"))
+      : Promise.resolve(this.options.describeDeath?.(reason) ?? new SupervisorDiedError(`supervisor died: ${reason}`))
+    this.closedWith = new SupervisorDiedError(`supervisor died: ${reason}`)
+    if (tail) this.options.onProtocolError?.(new SupervisorProtocolError(tail.message))
+    void makeError.then((err) => {
+      this.closedWith = err
+      for (const waiting of this.pending.values()) waiting.reject(err)
+      this.pending.clear()
+      const children = [...this.children.values()]
+      this.children.clear()
+      for (const child of children) child.handlers.failed(err)
+      for (const resolve of this.closeWaiters.splice(0)) resolve()
+    })
+  }
+}

@@ -1,0 +1,120 @@
+/* Shapes of the protocol's JSON headers (docs/protocol.md, version 1). Wire names, snake_case. */
+
+export const PROTOCOL_VERSION = 1
+
+export type StdioMode = "pipe" | "ignore"
+
+export type EnvSpec =
+  | { mode: "inherit" }
+  | { mode: "merge"; vars: Record<string, string | null> }
+  | { mode: "replace"; vars: Record<string, string> }
+
+export interface SpawnRequest {
+  op: "spawn"
+  id: string
+  argv: string[]
+  cwd: string | null
+  env: EnvSpec
+  stdin: StdioMode
+  stdout: StdioMode
+  stderr: StdioMode
+  timeout_ms: number | null
+  ladder?: { signal?: string; grace_ms?: number }
+  drain_timeout_ms?: number
+}
+
+export type Request =
+  | SpawnRequest
+  | { op: "write"; id: string }
+  | { op: "close_stdin"; id: string }
+  | { op: "signal"; id: string; signal: string }
+  | { op: "cancel"; id: string; signal?: string; grace_ms?: number }
+  | { op: "shutdown" }
+
+export interface HelloEvent {
+  event: "hello"
+  protocol: number
+  version: string
+  pid: number
+  platform?: { os: string; arch: string }
+  capabilities?: Record<string, unknown>
+  limits?: {
+    max_header?: number
+    max_payload?: number
+    max_children?: number
+    output_window?: number
+    stdin_queue?: number
+  }
+  defaults?: Record<string, unknown>
+}
+
+export interface SpawnedEvent {
+  event: "spawned"
+  req: number
+  id: string
+  pid: number
+  pgid: number | null
+}
+
+export interface OutputEvent {
+  event: "output"
+  id: string
+  stream: "stdout" | "stderr"
+}
+
+export interface WrittenEvent {
+  event: "written"
+  req: number
+  id: string
+  bytes: number
+  closed?: boolean
+}
+
+export interface SignalledEvent {
+  event: "signalled"
+  req: number
+  id: string
+  signal: string
+  pids: number[]
+}
+
+export interface ExitEvent {
+  event: "exit"
+  id: string
+  req?: number
+  reason: "exited" | "cancelled" | "timed_out" | "spawn_failed"
+  code: number | null
+  signal: string | null
+  bytes: { stdout: number; stderr: number }
+  drain: "complete" | "cut" | "none"
+  killed_pids: number[]
+  leftover_pids: number[]
+  duration_ms?: number
+}
+
+export interface ErrorEvent {
+  event: "error"
+  req?: number
+  id?: string
+  code: string
+  message: string
+  errno?: string
+}
+
+export interface GoodbyeEvent {
+  event: "goodbye"
+  req?: number
+}
+
+export type Event =
+  | HelloEvent
+  | SpawnedEvent
+  | OutputEvent
+  | WrittenEvent
+  | SignalledEvent
+  | ExitEvent
+  | ErrorEvent
+  | GoodbyeEvent
+
+/** Events that answer a request carry its `req`. */
+export type Answer = SpawnedEvent | WrittenEvent | SignalledEvent | ExitEvent | GoodbyeEvent

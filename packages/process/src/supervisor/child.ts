@@ -1,0 +1,211 @@
+import { Writable } from "node:stream"
+import { SpawnFailedError, SupervisorRequestError } from "../errors.js"
+import type { Connection } from "../protocol/connection.js"
+import type { ExitEvent, SignalledEvent, SpawnRequest, SpawnedEvent } from "../protocol/messages.js"
+import { OutputStream } from "../protocol/output-stream.js"
+import { StdinWriter } from "../protocol/stdin-writer.js"
+import type { CancelOptions, Options, Outcome, SupervisedChild } from "../types.js"
+import { signalName } from "./request.js"
+
+function settleable<T>() {
+  let resolve!: (v: T) => void
+  let reject!: (e: Error) => void
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)))
+  void promise.catch(() => undefined)
+  return { promise, resolve, reject }
+}
+
+const SPAWN_FAILED_OUTCOME: Outcome = {
+  reason: "spawn_failed",
+  code: null,
+  signal: null,
+  bytes: { stdout: 0, stderr: 0 },
+  drain: "none",
+  killedPids: [],
+  leftoverPids: [],
+}
+
+export function toOutcome(event: ExitEvent): Outcome {
+  return {
+    reason: event.reason,
+    code: event.code,
+    signal: event.signal,
+    bytes: { stdout: event.bytes?.stdout ?? 0, stderr: event.bytes?.stderr ?? 0 },
+    drain: event.drain,
+    killedPids: event.killed_pids ?? [],
+    leftoverPids: event.leftover_pids ?? [],
+  }
+}
+
+function spawnError(cmd: string[], err: unknown): Error {
+  if (err instanceof SupervisorRequestError) return new SpawnFailedError(cmd, err.errno ?? err.code, err.message)
+  return err instanceof Error ? err : new Error(String(err))
+}
+
+/**
+ * A child run by the sidecar. Everything about it arrives as events, so `exited` settles only on its
+ * `exit` event, after every `output` event: the pipes have drained (or the sidecar cut the drain) by then.
+ */
+export class SupervisorChild implements SupervisedChild {
+  pid: number | undefined = undefined
+  readonly stdin: Writable | null
+  readonly stdout: OutputStream | null
+  readonly stderr: OutputStream | null
+  private readonly exitedP = settleable<number>()
+  private readonly outcomeP = settleable<Outcome>()
+  private readonly spawnedP = settleable<number | undefined>()
+  private settled = false
+  private spawnFailure: Error | null = null
+
+  constructor(
+    readonly id: string,
+    private readonly cmd: string[],
+    private readonly opts: Options,
+    private readonly conn: Promise<Connection>,
+    private readonly onSettled: () => void,
+  ) {
+    const ack = (bytes: number) => void this.conn.then((c) => c.ack(id, bytes), () => undefined)
+    const out = opts.stdout === "pipe" || opts.stdout === "inherit" ? new OutputStream(ack) : null
+    const err = opts.stderr === "pipe" || opts.stderr === "inherit" ? new OutputStream(ack) : null
+    if (out && opts.stdout === "inherit") out.pipe(process.stdout, { end: false })
+    if (err && opts.stderr === "inherit") err.pipe(process.stderr, { end: false })
+    this.stdout = opts.stdout === "pipe" ? out : null
+    this.stderr = opts.stderr === "pipe" ? err : null
+    const sink = opts.stdin === "pipe" || opts.stdin === "inherit" ? this.makeStdin() : null
+    if (sink && opts.stdin === "inherit") process.stdin.pipe(sink)
+    this.stdin = opts.stdin === "pipe" ? sink : null
+    this.outputs = [out, err]
+    this.sink = sink
+  }
+
+  private readonly outputs: Array<OutputStream | null>
+  private readonly sink: Writable | null
+
+  get exited(): Promise<number> {
+    return this.exitedP.promise
+  }
+
+  get outcome(): Promise<Outcome> {
+    return this.outcomeP.promise
+  }
+
+  get spawned(): Promise<number | undefined> {
+    return this.spawnedP.promise
+  }
+
+  /** Registers with the connection and sends the spawn request. */
+  start(conn: Connection, request: SpawnRequest): void {
+    conn.register(this.id, {
+      output: (stream, payload) => this.outputs[stream === "stdout" ? 0 : 1]?.deliver(payload),
+      exit: (event) => this.onExit(event),
+      failed: (err) => this.fail(err),
+    })
+    conn.request(request).then(
+      (answer) => {
+        this.pid = (answer as SpawnedEvent).pid
+        this.spawnedP.resolve(this.pid)
+      },
+      (err: unknown) => {
+        // The protocol follows a failed spawn with an `exit`; settle now anyway so no error code can hang us.
+        this.spawnFailure = spawnError(this.cmd, err)
+        this.spawnedP.resolve(undefined)
+        if (!this.settled) this.settle(SPAWN_FAILED_OUTCOME)
+      },
+    )
+  }
+
+  kill(signal?: NodeJS.Signals | number): boolean {
+    if (this.settled) return false
+    if (signal === 0) return true
+    const name = signalName(signal)
+    // SIGKILL means "gone now": the cancel ladder with no grace also reaps escaped members and labels it.
+    if (name === "SIGKILL") void this.cancel({ signal: "SIGKILL", graceMs: 0 }).catch(() => undefined)
+    else void this.signal(name).catch(() => undefined)
+    return true
+  }
+
+  async cancel(opts: CancelOptions = {}): Promise<Outcome> {
+    if (this.settled) return this.outcome
+    const conn = await this.conn
+    try {
+      await conn.request({ op: "cancel", id: this.id, signal: opts.signal, grace_ms: opts.graceMs })
+    } catch (err) {
+      // unknown_child races with an exit we have not processed yet; the outcome tells what happened.
+      if (!(err instanceof SupervisorRequestError && err.code === "unknown_child")) throw err
+    }
+    return this.outcome
+  }
+
+  async signal(name: string): Promise<number[]> {
+    const conn = await this.conn
+    await this.spawned
+    const answer = (await conn.request({ op: "signal", id: this.id, signal: name })) as SignalledEvent
+    return answer.pids
+  }
+
+  /** Aborts map to the cancel ladder with the spawn's `kill` and `timeout` options. */
+  abort(): void {
+    if (this.settled) return
+    const graceMs = Math.max(0, this.opts.timeout ?? 5_000)
+    void this.cancel({ signal: signalName(this.opts.kill), graceMs }).catch(() => undefined)
+  }
+
+  fail(err: Error): void {
+    if (this.settled) return
+    this.settled = true
+    this.finishStreams()
+    this.spawnedP.resolve(this.pid)
+    this.exitedP.reject(err)
+    this.outcomeP.reject(err)
+    this.onSettled()
+  }
+
+  private onExit(event: ExitEvent): void {
+    if (this.settled) return
+    this.settle(toOutcome(event))
+  }
+
+  private settle(outcome: Outcome): void {
+    this.settled = true
+    this.finishStreams()
+    this.spawnedP.resolve(this.pid)
+    this.outcomeP.resolve(outcome)
+    if (outcome.reason === "spawn_failed") {
+      this.exitedP.reject(this.spawnFailure ?? new SpawnFailedError(this.cmd, "spawn_failed"))
+    } else {
+      this.exitedP.resolve(outcome.code ?? (outcome.signal ? 1 : 0))
+    }
+    this.onSettled()
+  }
+
+  private finishStreams(): void {
+    for (const stream of this.outputs) stream?.finish()
+    if (this.sink && this.opts.stdin === "inherit") process.stdin.unpipe(this.sink)
+  }
+
+  private makeStdin(): Writable {
+    let writer: StdinWriter | null = null
+    const ready = async () => {
+      const conn = await this.conn
+      if ((await this.spawned) === undefined) return null
+      return (writer ??= new StdinWriter(conn, this.id))
+    }
+    // Writes after the child is gone are dropped quietly: the sidecar answers `stdin_closed`, and Node's
+    // EPIPE on a dead child's stdin is noise for the callers this API serves.
+    const quiet = (err: unknown) =>
+      this.settled || (err instanceof SupervisorRequestError && err.code === "stdin_closed")
+    return new Writable({
+      highWaterMark: 64 * 1024,
+      write: (chunk: Buffer, _enc, callback) => {
+        ready()
+          .then((w) => w?.write(chunk))
+          .then(() => callback(), (err: Error) => callback(quiet(err) ? null : err))
+      },
+      final: (callback) => {
+        ready()
+          .then((w) => w?.close())
+          .then(() => callback(), (err: Error) => callback(quiet(err) ? null : err))
+      },
+    })
+  }
+}

@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from "node:child_process"
+import type { Socket } from "node:net"
+import { SupervisorDiedError } from "../errors.js"
+import { Connection } from "../protocol/connection.js"
+
+/** Hosts use this to hear that a sidecar is gone, so the next spawn starts a fresh one. */
+export type DeathListener = (sidecar: Sidecar) => void
+
+/**
+ * One running pawwork-supervisor process and its connection. The process and its pipes are unref'd while
+ * nothing is held, so an idle sidecar never keeps Node's event loop alive; hold()/release() bracket every
+ * live child and every control request that waits for an answer.
+ */
+export class Sidecar {
+  readonly proc: ChildProcess
+  readonly ready: Promise<Connection>
+  /** Resolves when the process has exited, with its status. */
+  readonly exited: Promise<{ code: number | null; signal: string | null }>
+  private holds = 0
+  private gone = false
+
+  constructor(binary: string, onDeath: DeathListener) {
+    this.proc = spawn(binary, [], { stdio: ["pipe", "pipe", "inherit"], windowsHide: true })
+    this.exited = new Promise((resolve) => {
+      this.proc.once("exit", (code, signal) => resolve({ code, signal }))
+      this.proc.once("error", () => resolve({ code: null, signal: null }))
+    })
+    const started = new Promise<never>((_, reject) => {
+      this.proc.once("error", (err) =>
+        reject(new SupervisorDiedError(`could not start the supervisor ${binary}: ${err.message}`)),
+      )
+    })
+    this.proc.stdin!.on("error", () => undefined)
+    this.ready = Promise.race([
+      Connection.open(
+        { input: this.proc.stdout!, output: this.proc.stdin! },
+        {
+          describeDeath: (reason) => this.describeDeath(reason),
+          onProtocolError: (err) => process.emitWarning(err.message, { code: "PAWWORK_SUPERVISOR_PROTOCOL" }),
+        },
+      ),
+      started,
+    ])
+    void this.ready.catch(() => undefined)
+    void this.exited.then(() => {
+      this.gone = true
+      onDeath(this)
+    })
+    this.applyRef()
+  }
+
+  get pid(): number | undefined {
+    return this.proc.pid
+  }
+
+  get alive(): boolean {
+    return !this.gone
+  }
+
+  hold(): void {
+    this.holds++
+    if (this.holds === 1) this.applyRef()
+  }
+
+  release(): void {
+    if (this.holds === 0) return
+    this.holds--
+    if (this.holds === 0) this.applyRef()
+  }
+
+  /** `shutdown`, then wait for `goodbye` and for the process to exit. */
+  async shutdown(): Promise<void> {
+    if (this.gone) return
+    this.hold()
+    try {
+      const conn = await this.ready.catch(() => null)
+      if (conn) await conn.shutdown().catch(() => undefined)
+      else this.proc.stdin?.end()
+      await this.exited
+    } finally {
+      this.release()
+    }
+  }
+
+  private applyRef(): void {
+    const held = this.holds > 0
+    const handles = [this.proc, this.proc.stdin as Socket | null, this.proc.stdout as Socket | null]
+    for (const handle of handles) {
+      if (!handle) continue
+      if (held) handle.ref?.()
+      else handle.unref?.()
+    }
+  }
+
+  private async describeDeath(reason: string): Promise<Error> {
+    // The pipe usually closes a moment before the exit status is known; wait briefly for it.
+    let timer: NodeJS.Timeout | undefined
+    const status = await Promise.race([
+      this.exited,
+      new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), 2_000)
+        timer.unref()
+      }),
+    ])
+    clearTimeout(timer)
+    const how = status ? (status.signal ? `killed by ${status.signal}` : `exit code ${status.code}`) : "still running"
+    return new SupervisorDiedError(
+      `pawwork-supervisor (pid ${this.pid}) died while children were live: ${reason} (${how})`,
+      status?.code ?? null,
+      status?.signal ?? null,
+    )
+  }
+}

@@ -1,0 +1,25 @@
+import { createProcess, type BackendName, type ProcessApi } from "../../src/index.js"
+
+/** Both backends unless PAWWORK_TEST_BACKENDS narrows the list (e.g. while iterating on one). */
+export function backendNames(): BackendName[] {
+  const wanted = process.env.PAWWORK_TEST_BACKENDS?.split(",").map((s) => s.trim()) ?? ["baseline", "supervisor"]
+  return wanted.filter((n): n is BackendName => n === "baseline" || n === "supervisor")
+}
+
+export function api(name: BackendName): ProcessApi {
+  return createProcess({ backend: name })
+}
+
+/** Hang guard for every test: generous, never a timing assertion. */
+export const GUARD = { timeout: 20_000 }
+
+/** Resolves to "pending" if `p` has not settled within `ms`. */
+export async function settledWithin<T>(p: Promise<T>, ms: number): Promise<{ value: T } | "pending"> {
+  let timer: NodeJS.Timeout | undefined
+  const pending = new Promise<"pending">((resolve) => (timer = setTimeout(() => resolve("pending"), ms)))
+  try {
+    return await Promise.race([p.then((value) => ({ value })), pending])
+  } finally {
+    clearTimeout(timer)
+  }
+}
