@@ -56,6 +56,8 @@ export class SupervisorChild implements SupervisedChild {
   private readonly spawnedP = settleable<number | undefined>()
   private settled = false
   private spawnFailure: Error | null = null
+  /** Settles once the spawn request's answer has been handled (pid or failure known). */
+  private spawnAnswer: Promise<void> = Promise.resolve()
 
   constructor(
     readonly id: string,
@@ -100,7 +102,7 @@ export class SupervisorChild implements SupervisedChild {
       exit: (event) => this.onExit(event),
       failed: (err) => this.fail(err),
     })
-    conn.request(request).then(
+    this.spawnAnswer = conn.request(request).then(
       (answer) => {
         this.pid = (answer as SpawnedEvent).pid
         this.spawnedP.resolve(this.pid)
@@ -161,8 +163,11 @@ export class SupervisorChild implements SupervisedChild {
   }
 
   private onExit(event: ExitEvent): void {
-    if (this.settled) return
-    this.settle(toOutcome(event))
+    // The answer to the spawn request may sit in the same chunk: let it land first, so the pid or the
+    // spawn error (errno) is known when exited settles.
+    void this.spawnAnswer.then(() => {
+      if (!this.settled) this.settle(toOutcome(event))
+    })
   }
 
   private settle(outcome: Outcome): void {
