@@ -1,0 +1,161 @@
+//! The cancel ladder, as portable policy: graceful signal, bounded wait,
+//! forceful kill, then wait until the tree is really empty. The platform
+//! supplies the mechanism through the small [`Tree`] trait, so the policy is
+//! unit-tested here with a mock and proven with real processes in
+//! `tests/integration.rs`.
+
+use std::time::Duration;
+
+use tokio::time::{sleep, Instant};
+
+use crate::signals::Signal;
+
+/// What the ladder needs from a platform's view of one process tree.
+pub trait Tree {
+    /// Delivers `sig` to every live member (a stopped member is continued
+    /// afterwards so it can act on it). Returns the pids it reached.
+    fn signal(&mut self, sig: Signal) -> Vec<u32>;
+    /// Kills every member, atomically where the platform can. Returns the
+    /// pids that were alive at that moment.
+    fn kill(&mut self) -> Vec<u32>;
+    /// True once no member is alive (an unreaped root counts as gone).
+    fn is_empty(&mut self) -> bool;
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LadderOutcome {
+    /// Whether the forceful step had to run.
+    pub escalated: bool,
+    /// Pids alive when the forceful step ran (empty if it did not run).
+    pub killed_pids: Vec<u32>,
+    /// False only if members survived even SIGKILL for `STUBBORN_LIMIT`
+    /// (uninterruptible sleep): the ladder reports rather than hang forever.
+    pub empty: bool,
+}
+
+/// How long SIGKILLed processes may take to vanish before the ladder gives up
+/// waiting. SIGKILL cannot be caught; only a process stuck in the kernel
+/// (D state, e.g. dead NFS) outlives it, and such a process must not hang
+/// the supervisor.
+const STUBBORN_LIMIT: Duration = Duration::from_secs(10);
+
+pub async fn run<T: Tree>(tree: &mut T, signal: Signal, grace: Duration) -> LadderOutcome {
+    if signal != Signal::Kill {
+        tree.signal(signal);
+        if wait_empty(tree, grace).await {
+            return LadderOutcome { escalated: false, killed_pids: Vec::new(), empty: true };
+        }
+    }
+    let mut killed_pids = tree.kill();
+    let deadline = Instant::now() + STUBBORN_LIMIT;
+    // Re-kill until stable: without an atomic kill (cgroup.kill), a member
+    // forking right now can add a child the first pass did not see.
+    loop {
+        if wait_empty(tree, Duration::from_millis(50)).await {
+            break;
+        }
+        if Instant::now() >= deadline {
+            tracing::error!("tree still has members {STUBBORN_LIMIT:?} after SIGKILL");
+            killed_pids.sort_unstable();
+            killed_pids.dedup();
+            return LadderOutcome { escalated: true, killed_pids, empty: false };
+        }
+        killed_pids.extend(tree.kill());
+    }
+    killed_pids.sort_unstable();
+    killed_pids.dedup();
+    LadderOutcome { escalated: true, killed_pids, empty: true }
+}
+
+/// Polls until the tree is empty or `limit` passes. Polling (1 ms growing to
+/// 20 ms) keeps the mechanism platform-neutral; the short first steps keep
+/// time-to-quiescence close to the real death time.
+pub async fn wait_empty<T: Tree>(tree: &mut T, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    let mut step = Duration::from_millis(1);
+    loop {
+        if tree.is_empty() {
+            return true;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return false;
+        }
+        sleep(step.min(deadline - now)).await;
+        step = (step * 2).min(Duration::from_millis(20));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tree of fake members that each die on the signals in their `dies_on` set.
+    struct Mock {
+        members: Vec<(u32, Vec<Signal>)>,
+        log: Vec<String>,
+        survive_kill: bool,
+    }
+
+    impl Tree for Mock {
+        fn signal(&mut self, sig: Signal) -> Vec<u32> {
+            self.log.push(format!("signal {}", sig.name()));
+            let pids = self.members.iter().map(|m| m.0).collect();
+            self.members.retain(|(_, dies_on)| !dies_on.contains(&sig));
+            pids
+        }
+        fn kill(&mut self) -> Vec<u32> {
+            self.log.push("kill".into());
+            let pids = self.members.iter().map(|m| m.0).collect();
+            if !self.survive_kill {
+                self.members.clear();
+            }
+            pids
+        }
+        fn is_empty(&mut self) -> bool {
+            self.members.is_empty()
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn cooperative_tree_is_not_escalated() {
+        let mut t = Mock { members: vec![(10, vec![Signal::Term]), (11, vec![Signal::Term])], log: vec![], survive_kill: false };
+        let out = run(&mut t, Signal::Term, Duration::from_millis(500)).await;
+        assert_eq!(out, LadderOutcome { escalated: false, killed_pids: vec![], empty: true });
+        assert_eq!(t.log, vec!["signal SIGTERM"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn term_ignoring_member_is_killed_after_grace() {
+        let mut t = Mock { members: vec![(10, vec![Signal::Term]), (12, vec![])], log: vec![], survive_kill: false };
+        let start = Instant::now();
+        let out = run(&mut t, Signal::Term, Duration::from_millis(500)).await;
+        assert!(out.escalated);
+        assert_eq!(out.killed_pids, vec![12]);
+        assert!(start.elapsed() >= Duration::from_millis(500), "escalated before the grace period");
+        assert_eq!(t.log, vec!["signal SIGTERM", "kill"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn custom_first_signal_is_sent_first() {
+        let mut t = Mock { members: vec![(10, vec![Signal::Int])], log: vec![], survive_kill: false };
+        run(&mut t, Signal::Int, Duration::from_millis(100)).await;
+        assert_eq!(t.log, vec!["signal SIGINT"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sigkill_ladder_skips_the_graceful_step() {
+        let mut t = Mock { members: vec![(10, vec![])], log: vec![], survive_kill: false };
+        let out = run(&mut t, Signal::Kill, Duration::from_secs(5)).await;
+        assert_eq!(t.log, vec!["kill"]);
+        assert_eq!(out.killed_pids, vec![10]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unkillable_member_is_reported_instead_of_hanging() {
+        let mut t = Mock { members: vec![(13, vec![])], log: vec![], survive_kill: true };
+        let out = run(&mut t, Signal::Term, Duration::from_millis(10)).await;
+        assert!(!out.empty);
+        assert_eq!(out.killed_pids, vec![13]);
+    }
+}

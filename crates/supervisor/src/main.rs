@@ -1,0 +1,52 @@
+//! The binary: parse flags, set up logging, run the server on stdin/stdout.
+
+use pawwork_supervisor::Config;
+
+const HELP: &str = "pawwork-supervisor: process supervisor sidecar
+
+Speaks the framed protocol of docs/protocol.md on stdin/stdout; logs go to
+stderr (level from PAWWORK_SUPERVISOR_LOG, e.g. debug; default warn).
+
+Options:
+  --no-cgroup           do not contain trees in cgroups (process groups only)
+  --max-children N      live children allowed at once (default 4096)
+  --version             print the version
+  --help                print this help";
+
+fn main() {
+    let mut config = Config::default();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--no-cgroup" => config.use_cgroup = false,
+            "--max-children" => match args.next().and_then(|v| v.parse().ok()) {
+                Some(n) => config.max_children = n,
+                None => usage_error("--max-children needs a number"),
+            },
+            "--version" => {
+                println!("pawwork-supervisor {} (protocol {})", env!("CARGO_PKG_VERSION"), pawwork_supervisor::protocol::PROTOCOL_VERSION);
+                return;
+            }
+            "--help" | "-h" => {
+                println!("{HELP}");
+                return;
+            }
+            other => usage_error(&format!("unknown argument {other:?}")),
+        }
+    }
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PAWWORK_SUPERVISOR_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+
+    // Current-thread on purpose: every child is forked from the main thread,
+    // which lives as long as the process, so PR_SET_PDEATHSIG (tied to the
+    // forking thread) fires exactly when the sidecar dies.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+    let code = runtime.block_on(pawwork_supervisor::serve(tokio::io::stdin(), tokio::io::stdout(), config));
+    std::process::exit(code);
+}
+
+fn usage_error(msg: &str) -> ! {
+    eprintln!("pawwork-supervisor: {msg}\n\n{HELP}");
+    std::process::exit(2);
+}

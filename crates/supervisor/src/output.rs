@@ -1,0 +1,149 @@
+//! Relaying one child stream to the client under a credit window: the
+//! sidecar reads a pipe only while the bytes sent and not yet acknowledged
+//! are below the window. A client that stops reading therefore stops the
+//! reading here, the pipe fills, and the child's own write blocks: memory
+//! stays bounded and no byte is dropped.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use tokio::io::AsyncReadExt;
+use tokio::sync::{watch, Notify};
+
+use crate::platform::ChildReader;
+use crate::protocol::{Event, Stream};
+use crate::sink::Sink;
+
+const READ_CHUNK: usize = 64 * 1024;
+
+pub struct Credit {
+    window: u64,
+    unacked: AtomicU64,
+    /// Set when the host is gone: nobody will ack any more, and the trees
+    /// must still be drained to die cleanly.
+    unlimited: AtomicBool,
+    notify: Notify,
+}
+
+impl Credit {
+    pub fn new(window: u64) -> Arc<Credit> {
+        Arc::new(Credit { window, unacked: AtomicU64::new(0), unlimited: AtomicBool::new(false), notify: Notify::new() })
+    }
+
+    pub fn ack(&self, bytes: u64) {
+        // Saturating: an over-ack from a confused client must not wrap.
+        let _ = self.unacked.fetch_update(Ordering::AcqRel, Ordering::Acquire, |u| Some(u.saturating_sub(bytes)));
+        self.notify.notify_waiters();
+    }
+
+    pub fn set_unlimited(&self) {
+        self.unlimited.store(true, Ordering::Release);
+        self.notify.notify_waiters();
+    }
+
+    fn room(&self) -> usize {
+        if self.unlimited.load(Ordering::Acquire) {
+            return READ_CHUNK;
+        }
+        let used = self.unacked.load(Ordering::Acquire);
+        self.window.saturating_sub(used).min(READ_CHUNK as u64) as usize
+    }
+
+    async fn wait_room(&self) -> usize {
+        loop {
+            // Register interest before checking, so an ack between the
+            // check and the await is not missed.
+            let notified = self.notify.notified();
+            let room = self.room();
+            if room > 0 {
+                return room;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// Copies `reader` to the client until EOF or until `stop` turns true (the
+/// drain deadline). Returns the bytes sent, which are exactly the bytes of
+/// the `output` events this relay queued.
+pub async fn relay(
+    id: String,
+    stream: Stream,
+    mut reader: ChildReader,
+    credit: Arc<Credit>,
+    sink: Sink,
+    mut stop: watch::Receiver<bool>,
+) -> u64 {
+    let header = serde_json::to_vec(&Event::Output { id: id.clone(), stream }).expect("serializes");
+    let mut total = 0u64;
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let room = tokio::select! {
+            room = credit.wait_room() => room,
+            _ = stop.changed() => break,
+        };
+        let n = tokio::select! {
+            r = reader.read(&mut buf[..room]) => match r {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    tracing::warn!("reading {stream:?} of {id}: {e}");
+                    break;
+                }
+            },
+            _ = stop.changed() => break,
+        };
+        credit.unacked.fetch_add(n as u64, Ordering::AcqRel);
+        total += n as u64;
+        sink.raw(header.clone(), buf[..n].to_vec()).await;
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_is_bounded_by_window_and_chunk() {
+        let c = Credit::new(100);
+        assert_eq!(c.room(), 100);
+        c.unacked.store(100, Ordering::Release);
+        assert_eq!(c.room(), 0);
+        c.ack(40);
+        assert_eq!(c.room(), 40);
+        c.ack(1_000_000);
+        assert_eq!(c.room(), 100, "over-ack saturates instead of wrapping");
+        c.unacked.store(100, Ordering::Release);
+        c.set_unlimited();
+        assert_eq!(c.room(), READ_CHUNK);
+    }
+
+    #[tokio::test]
+    async fn relay_stops_at_window_until_acked() {
+        let (mut w, r) = tokio::io::duplex(1 << 20);
+        let credit = Credit::new(10);
+        let (sink, writer) = {
+            let (client_end, sidecar_end) = tokio::io::duplex(1 << 20);
+            std::mem::forget(client_end); // keep the other end open, unread
+            Sink::start(sidecar_end)
+        };
+        let (_stop_tx, stop_rx) = watch::channel(false);
+        use tokio::io::AsyncWriteExt;
+        w.write_all(&[7u8; 25]).await.unwrap();
+        drop(w);
+        let task = tokio::spawn(relay("x".into(), Stream::Stdout, Box::pin(r), credit.clone(), sink, stop_rx));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(!task.is_finished(), "relay must wait for credit");
+        assert_eq!(credit.unacked.load(Ordering::Acquire), 10);
+        credit.ack(10);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        credit.ack(10);
+        assert_eq!(task.await.unwrap(), 25);
+        writer.abort();
+    }
+}

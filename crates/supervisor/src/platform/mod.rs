@@ -1,0 +1,57 @@
+//! The platform seam. Portable code (server, child lifecycle, ladder) calls
+//! only what this module re-exports; everything that names a syscall lives in
+//! one platform folder, chosen here and nowhere else.
+
+use std::path::PathBuf;
+use std::pin::Pin;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use crate::protocol::{EnvSpec, StdioMode};
+
+#[cfg(unix)]
+#[path = "unix/mod.rs"]
+mod imp;
+
+#[cfg(windows)]
+compile_error!("the Windows backend (Job Objects) is not written yet: see the Windows backend issue");
+
+pub use imp::{Platform, ProcessTree};
+
+pub type ChildReader = Pin<Box<dyn AsyncRead + Send>>;
+pub type ChildWriter = Pin<Box<dyn AsyncWrite + Send>>;
+
+/// What to start. Validated by the caller (cwd exists, env well-formed).
+pub struct SpawnSpec<'a> {
+    pub argv: &'a [String],
+    pub cwd: Option<PathBuf>,
+    pub env: &'a EnvSpec,
+    pub stdin: StdioMode,
+    pub stdout: StdioMode,
+    pub stderr: StdioMode,
+}
+
+pub struct Spawned {
+    pub pid: u32,
+    pub pgid: Option<u32>,
+    pub stdin: Option<ChildWriter>,
+    pub stdout: Option<ChildReader>,
+    pub stderr: Option<ChildReader>,
+    pub tree: ProcessTree,
+}
+
+/// How the root process ended, exactly: a code or a signal, never folded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExitStatus {
+    Code(i32),
+    Signal(String),
+}
+
+/// Why nothing was started; `errno` is the symbolic OS error (`ENOENT`).
+#[derive(Debug)]
+pub struct SpawnError {
+    pub errno: Option<String>,
+    pub message: String,
+}
+
+pub use imp::supported_signals;

@@ -1,0 +1,203 @@
+//! Linux cgroup v2 containment: every child tree gets a cgroup of its own.
+//! A cgroup is the only tree boundary a process cannot leave by itself:
+//! `setsid()`, double forks and re-parenting all stay inside, `cgroup.kill`
+//! kills every member atomically (a fork storm cannot outrun it), and
+//! `cgroup.events` says when the tree is empty. Used when a writable cgroup
+//! v2 hierarchy is found at start; never required (see `tree.rs` fallback).
+
+use std::fs::{self, File, OpenOptions};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const PREFIX: &str = "pawwork-supervisor-";
+
+/// `<our cgroup>/pawwork-supervisor-<pid>`, removed when the sidecar ends.
+#[derive(Debug)]
+pub struct CgroupRoot {
+    dir: PathBuf,
+}
+
+/// The cgroup of one child tree.
+#[derive(Debug)]
+pub struct CgroupChild {
+    dir: PathBuf,
+    /// Opened before fork so the child can join with a single `write(2)`
+    /// between fork and exec (no allocation there).
+    procs: File,
+}
+
+impl CgroupRoot {
+    /// Finds our own cgroup v2 directory and creates the sidecar's subtree in
+    /// it. `None` when there is no cgroup v2 mount or it is not writable.
+    pub fn detect() -> Option<CgroupRoot> {
+        let mount = cgroup2_mount()?;
+        let own = fs::read_to_string("/proc/self/cgroup").ok()?;
+        let rel = own.lines().find_map(|l| l.strip_prefix("0::"))?.trim_start_matches('/');
+        let parent = mount.join(rel);
+        reap_stale(&parent);
+        let dir = parent.join(format!("{PREFIX}{}", std::process::id()));
+        match fs::create_dir(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                tracing::info!("no cgroup containment: cannot create {}: {e}", dir.display());
+                return None;
+            }
+        }
+        // Prove the tree can actually be used (moving a process in needs write
+        // access to both cgroup.procs files): a child cgroup we can open.
+        let root = CgroupRoot { dir };
+        match root.create_child("probe") {
+            Ok(_) => Some(root),
+            Err(e) => {
+                tracing::info!("no cgroup containment: {e}");
+                None
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn create_child(&self, name: &str) -> std::io::Result<CgroupChild> {
+        let dir = self.dir.join(name);
+        fs::create_dir(&dir)?;
+        let procs = OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_CLOEXEC)
+            .open(dir.join("cgroup.procs"));
+        match procs {
+            Ok(procs) => Ok(CgroupChild { dir, procs }),
+            Err(e) => {
+                let _ = fs::remove_dir(&dir);
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for CgroupRoot {
+    fn drop(&mut self) {
+        // Every child cgroup is removed by its own Drop first; an rmdir that
+        // fails here leaves an empty directory, which the next start reaps.
+        let _ = fs::remove_dir(&self.dir);
+    }
+}
+
+impl CgroupChild {
+    pub fn procs_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.procs.as_raw_fd()
+    }
+
+    /// Live members (the kernel lists no zombies here).
+    pub fn pids(&self) -> Vec<u32> {
+        read_pids(&self.dir)
+    }
+
+    pub fn populated(&self) -> bool {
+        populated(&self.dir)
+    }
+
+    /// Atomic SIGKILL of every member, including ones forked during the call.
+    pub fn kill(&self) -> std::io::Result<()> {
+        fs::write(self.dir.join("cgroup.kill"), "1")
+    }
+
+    /// Whether `pid` is (still) in this cgroup, read from the process side so
+    /// it can be checked after a pidfd pins the process.
+    pub fn contains(&self, pid: u32) -> bool {
+        let Ok(text) = fs::read_to_string(format!("/proc/{pid}/cgroup")) else { return false };
+        let Some(rel) = text.lines().find_map(|l| l.strip_prefix("0::")) else { return false };
+        self.dir.to_string_lossy().ends_with(rel)
+    }
+}
+
+impl Drop for CgroupChild {
+    fn drop(&mut self) {
+        if self.populated() {
+            // Never leave a tree behind because its owner is going away.
+            let _ = self.kill();
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while self.populated() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
+        let _ = fs::remove_dir(&self.dir);
+    }
+}
+
+fn read_pids(dir: &Path) -> Vec<u32> {
+    fs::read_to_string(dir.join("cgroup.procs"))
+        .map(|t| t.lines().filter_map(|l| l.trim().parse().ok()).collect())
+        .unwrap_or_default()
+}
+
+fn populated(dir: &Path) -> bool {
+    match fs::read_to_string(dir.join("cgroup.events")) {
+        Ok(t) => t.lines().any(|l| l.trim() == "populated 1"),
+        // A cgroup we cannot read is treated as populated: the caller must
+        // not conclude that a tree is gone from an error.
+        Err(_) => dir.exists(),
+    }
+}
+
+fn cgroup2_mount() -> Option<PathBuf> {
+    let info = fs::read_to_string("/proc/self/mountinfo").ok()?;
+    info.lines().find_map(|line| {
+        let (pre, post) = line.split_once(" - ")?;
+        if post.split_whitespace().next()? != "cgroup2" {
+            return None;
+        }
+        Some(PathBuf::from(pre.split_whitespace().nth(4)?))
+    })
+}
+
+/// A sidecar that was SIGKILLed could not remove its subtree; its trees may
+/// still run. Kill and remove the subtrees of sidecars that no longer exist,
+/// so a crash is at worst cleaned up by the next start.
+fn reap_stale(parent: &Path) {
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)).and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid == std::process::id() || sidecar_alive(pid) {
+            continue;
+        }
+        let dir = entry.path();
+        for child in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if child.path().is_dir() {
+                let _ = fs::write(child.path().join("cgroup.kill"), "1");
+                let deadline = Instant::now() + Duration::from_secs(1);
+                while populated(&child.path()) && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                let _ = fs::remove_dir(child.path());
+            }
+        }
+        if fs::remove_dir(&dir).is_ok() {
+            tracing::warn!("removed the cgroup subtree of dead sidecar {pid}");
+        }
+    }
+}
+
+fn sidecar_alive(pid: u32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|c| c.trim_end().starts_with("pawwork-supervi"))
+        .unwrap_or(false)
+}
+
+/// Used by spawn: write "0" (the calling process) into `cgroup.procs`.
+/// Async-signal-safe: one `write(2)` on an fd opened before fork.
+pub fn join_from_pre_exec(fd: std::os::fd::RawFd) -> std::io::Result<()> {
+    let n = unsafe { libc::write(fd, b"0".as_ptr().cast(), 1) };
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}

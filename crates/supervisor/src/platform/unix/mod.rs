@@ -1,0 +1,136 @@
+//! The Unix backend (Linux and macOS): sessions and process groups for every
+//! tree, plus on Linux a cgroup v2 per tree, a child subreaper and a
+//! parent-death signal (see docs/design.md for what holds where).
+
+#[cfg(target_os = "linux")]
+mod cgroup;
+mod exit_watch;
+mod kill;
+mod os_common;
+#[cfg(target_os = "linux")]
+#[path = "os_linux.rs"]
+mod os;
+#[cfg(not(target_os = "linux"))]
+#[path = "os_other.rs"]
+mod os;
+mod procfs;
+mod reaper;
+mod spawn;
+mod tree;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::net::unix::pipe;
+
+pub use tree::ProcessTree;
+
+use crate::platform::{SpawnError, SpawnSpec, Spawned};
+use crate::protocol::Capabilities;
+use crate::signals::Signal;
+
+#[cfg(not(target_os = "linux"))]
+mod cgroup {
+    //! No cgroups outside Linux: a type that is never constructed keeps the
+    //! portable code free of cfg.
+    pub enum CgroupRoot {}
+    pub enum CgroupChild {}
+    impl CgroupRoot {
+        pub fn detect() -> Option<CgroupRoot> {
+            None
+        }
+        pub fn path(&self) -> &std::path::Path {
+            match *self {}
+        }
+        pub fn create_child(&self, _: &str) -> std::io::Result<CgroupChild> {
+            match *self {}
+        }
+    }
+    impl CgroupChild {
+        pub fn procs_fd(&self) -> i32 {
+            match *self {}
+        }
+        pub fn pids(&self) -> Vec<u32> {
+            match *self {}
+        }
+        pub fn populated(&self) -> bool {
+            match *self {}
+        }
+        pub fn kill(&self) -> std::io::Result<()> {
+            match *self {}
+        }
+        pub fn contains(&self, _: u32) -> bool {
+            match *self {}
+        }
+    }
+}
+
+pub struct Platform {
+    cgroup: Option<cgroup::CgroupRoot>,
+    subreaper: bool,
+    pidfd: bool,
+    roots: reaper::RootSet,
+    seq: AtomicU64,
+}
+
+impl Platform {
+    /// Sets the process up as a supervisor. Must run inside the runtime (it
+    /// starts the reaper task).
+    pub fn init(use_cgroup: bool) -> Platform {
+        os_common::raise_fd_limit();
+        let subreaper = os::set_subreaper();
+        let roots = reaper::RootSet::default();
+        if subreaper {
+            reaper::start(roots.clone());
+        }
+        let cgroup = if use_cgroup { cgroup::CgroupRoot::detect() } else { None };
+        let pidfd = matches!(kill::pidfd::open(std::process::id() as i32), kill::pidfd::Pinned::Fd(_));
+        Platform { cgroup, subreaper, pidfd, roots, seq: AtomicU64::new(0) }
+    }
+
+    pub fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            backend: "unix",
+            process_group: true,
+            subreaper: self.subreaper,
+            cgroup: self.cgroup.as_ref().map(|c| c.path().display().to_string()),
+            pidfd: self.pidfd,
+            job_objects: false,
+            signals: supported_signals().map(Signal::name).collect(),
+        }
+    }
+
+    pub fn spawn(&self, spec: &SpawnSpec<'_>) -> Result<Spawned, SpawnError> {
+        let cg = match &self.cgroup {
+            Some(root) => {
+                let name = format!("c{}", self.seq.fetch_add(1, Ordering::Relaxed));
+                Some(root.create_child(&name).map_err(|e| SpawnError {
+                    errno: e.raw_os_error().map(|n| format!("{:?}", nix::errno::Errno::from_raw(n))),
+                    message: format!("cannot create the child's cgroup: {e}"),
+                })?)
+            }
+            None => None,
+        };
+        let started = spawn::start(spec, cg.as_ref())?;
+        // From here on the tree owns the process: if wrapping a pipe fails,
+        // dropping the tree kills and reaps it rather than leaking it.
+        let tree = ProcessTree::new(started.pid, cg, self.roots.clone());
+        let wrap_err = |e: std::io::Error| SpawnError { errno: None, message: format!("cannot watch the child's pipes: {e}") };
+        let stdin = match started.stdin {
+            Some(fd) => Some(Box::pin(pipe::Sender::from_owned_fd(fd).map_err(wrap_err)?) as _),
+            None => None,
+        };
+        let stdout = match started.stdout {
+            Some(fd) => Some(Box::pin(pipe::Receiver::from_owned_fd(fd).map_err(wrap_err)?) as _),
+            None => None,
+        };
+        let stderr = match started.stderr {
+            Some(fd) => Some(Box::pin(pipe::Receiver::from_owned_fd(fd).map_err(wrap_err)?) as _),
+            None => None,
+        };
+        Ok(Spawned { pid: started.pid, pgid: Some(tree.pgid()), stdin, stdout, stderr, tree })
+    }
+}
+
+pub fn supported_signals() -> impl Iterator<Item = Signal> {
+    Signal::ALL.into_iter().filter(|s| tree::to_nix(*s).is_some())
+}

@@ -1,0 +1,43 @@
+//! The Linux-only pieces of the Unix backend.
+
+pub const NSIG: i32 = 65;
+
+/// `PR_SET_PDEATHSIG`: the child is SIGKILLed when the sidecar dies, even by
+/// SIGKILL. The signal fires when the *thread* that forked the child exits,
+/// which is why the sidecar runs a current-thread runtime: every spawn happens
+/// on the main thread, which lives exactly as long as the process. The parent
+/// may die before `prctl` runs; re-checking `getppid()` closes that window.
+pub fn die_with_parent(parent: i32) -> std::io::Result<()> {
+    // SAFETY: prctl and getppid are async-signal-safe syscalls.
+    unsafe {
+        if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if libc::getppid() != parent {
+            libc::raise(libc::SIGKILL);
+        }
+    }
+    Ok(())
+}
+
+/// Marks every descriptor above stderr close-on-exec (not closed: std's own
+/// exec-error pipe must survive until exec). `close_range` does it in one
+/// call (Linux 5.11+); older kernels get a bounded `fcntl` loop.
+pub fn mark_inherited_fds_cloexec() {
+    const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+    // SAFETY: plain syscalls on descriptor numbers, async-signal-safe.
+    unsafe {
+        if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, CLOSE_RANGE_CLOEXEC) == 0 {
+            return;
+        }
+    }
+    super::os_common::cloexec_loop();
+}
+
+/// Makes the sidecar the reaper of its orphaned descendants, so a tree
+/// member whose parent died (a daemon's double fork) re-parents to us, stays
+/// findable, and is reaped by us instead of whichever process is pid 1.
+pub fn set_subreaper() -> bool {
+    // SAFETY: plain prctl on the calling process.
+    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1 as libc::c_ulong, 0, 0, 0) == 0 }
+}

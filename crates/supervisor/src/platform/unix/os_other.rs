@@ -1,0 +1,19 @@
+//! macOS and other non-Linux Unixes: what the kernel does not offer here is
+//! stated, not emulated (see docs/design.md, "Platforms").
+
+pub const NSIG: i32 = 32;
+
+/// No parent-death signal outside Linux: a sidecar killed by SIGKILL leaves
+/// its trees running there; stdin EOF from a dying host is still handled.
+pub fn die_with_parent(_parent: i32) -> std::io::Result<()> {
+    Ok(())
+}
+
+pub fn mark_inherited_fds_cloexec() {
+    super::os_common::cloexec_loop();
+}
+
+/// No child subreaper outside Linux: orphans re-parent to launchd/init.
+pub fn set_subreaper() -> bool {
+    false
+}

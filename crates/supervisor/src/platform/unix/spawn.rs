@@ -1,0 +1,101 @@
+//! Starting a child. Between fork and exec the child runs only
+//! async-signal-safe calls (no allocation, no locks, no logging): everything
+//! it needs is computed or opened before the fork.
+
+use std::os::fd::{OwnedFd, RawFd};
+use std::process::{Command, Stdio};
+
+use nix::errno::Errno;
+
+use super::cgroup::{self, CgroupChild};
+use crate::platform::{SpawnError, SpawnSpec};
+use crate::protocol::{EnvSpec, StdioMode};
+
+pub struct Started {
+    pub pid: u32,
+    pub stdin: Option<OwnedFd>,
+    pub stdout: Option<OwnedFd>,
+    pub stderr: Option<OwnedFd>,
+}
+
+pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>) -> Result<Started, SpawnError> {
+    let mut cmd = Command::new(&spec.argv[0]);
+    cmd.args(&spec.argv[1..]);
+    if let Some(cwd) = &spec.cwd {
+        cmd.current_dir(cwd);
+    }
+    match spec.env {
+        EnvSpec::Inherit => {}
+        EnvSpec::Merge { vars } => {
+            for (k, v) in vars {
+                match v {
+                    Some(v) => cmd.env(k, v),
+                    None => cmd.env_remove(k),
+                };
+            }
+        }
+        EnvSpec::Replace { vars } => {
+            cmd.env_clear().envs(vars);
+        }
+    }
+    cmd.stdin(stdio(spec.stdin)).stdout(stdio(spec.stdout)).stderr(stdio(spec.stderr));
+
+    let procs_fd: RawFd = cgroup.map_or(-1, |c| c.procs_fd());
+    let parent = nix::unistd::getpid().as_raw();
+    // SAFETY: the closure only makes async-signal-safe calls on values
+    // captured by copy; see `child_setup`.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.pre_exec(move || child_setup(procs_fd, parent));
+    }
+    let mut child = cmd.spawn().map_err(|e| SpawnError {
+        errno: e.raw_os_error().map(|n| format!("{:?}", Errno::from_raw(n))),
+        message: format!("cannot start {:?}: {e}", spec.argv[0]),
+    })?;
+    // std's Child neither kills nor reaps on drop: the tree owns reaping
+    // (exactly once, after the group is no longer signalled).
+    Ok(Started {
+        pid: child.id(),
+        stdin: child.stdin.take().map(OwnedFd::from),
+        stdout: child.stdout.take().map(OwnedFd::from),
+        stderr: child.stderr.take().map(OwnedFd::from),
+    })
+}
+
+fn stdio(mode: StdioMode) -> Stdio {
+    match mode {
+        StdioMode::Pipe => Stdio::piped(),
+        StdioMode::Ignore => Stdio::null(),
+    }
+}
+
+/// Runs in the child between fork and exec.
+/// 1. Own session and process group, so the tree can be signalled as one
+///    and a terminal's job control never reaches it by accident.
+/// 2. Join the tree's cgroup before exec, so no instruction of the child runs
+///    outside it.
+/// 3. Die with the sidecar (Linux parent-death signal; see os_linux.rs).
+/// 4. Default dispositions and an empty mask: ignored signals survive exec,
+///    and a child that inherits an ignored SIGTERM cannot be cancelled kindly.
+/// 5. No inherited descriptors beyond stdio.
+fn child_setup(cgroup_procs_fd: RawFd, parent: i32) -> std::io::Result<()> {
+    nix::unistd::setsid().map_err(std::io::Error::from)?;
+    if cgroup_procs_fd >= 0 {
+        cgroup::join_from_pre_exec(cgroup_procs_fd)?;
+    }
+    super::os::die_with_parent(parent)?;
+    // SAFETY: sigaction/sigprocmask are async-signal-safe; errors for the
+    // signals that cannot be changed (KILL, STOP, libc-reserved) are ignored.
+    unsafe {
+        for sig in 1..super::os::NSIG {
+            if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+        }
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+    }
+    super::os::mark_inherited_fds_cloexec();
+    Ok(())
+}

@@ -1,0 +1,307 @@
+//! Message shapes of the wire protocol (see `docs/protocol.md`, the single
+//! home of the format). Requests are decoded from a frame's JSON header,
+//! events are encoded into one; raw payload bytes travel beside the header.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// One request from the client. `req` is echoed in every answer so the
+/// client can match them; `ack` has none because nothing answers it.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Request {
+    Spawn(SpawnRequest),
+    Write { req: u64, id: String },
+    CloseStdin { req: u64, id: String },
+    Signal { req: u64, id: String, signal: String },
+    Cancel {
+        req: u64,
+        id: String,
+        #[serde(default)]
+        signal: Option<String>,
+        #[serde(default)]
+        grace_ms: Option<u64>,
+    },
+    Ack { id: String, bytes: u64 },
+    Shutdown { req: u64 },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpawnRequest {
+    pub req: u64,
+    pub id: String,
+    pub argv: Vec<String>,
+    #[serde(default)]
+    pub cwd: Option<String>,
+    #[serde(default)]
+    pub env: EnvSpec,
+    #[serde(default)]
+    pub stdin: StdioMode,
+    #[serde(default)]
+    pub stdout: StdioMode,
+    #[serde(default)]
+    pub stderr: StdioMode,
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
+    #[serde(default)]
+    pub ladder: Option<LadderSpec>,
+    #[serde(default)]
+    pub drain_timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
+pub enum EnvSpec {
+    #[default]
+    Inherit,
+    /// Variables set over the sidecar's environment; a `null` value removes one.
+    Merge { vars: BTreeMap<String, Option<String>> },
+    /// Exactly these variables and no others.
+    Replace { vars: BTreeMap<String, String> },
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StdioMode {
+    Pipe,
+    #[default]
+    Ignore,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LadderSpec {
+    #[serde(default)]
+    pub signal: Option<String>,
+    #[serde(default)]
+    pub grace_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExitReason {
+    Exited,
+    Cancelled,
+    TimedOut,
+    SpawnFailed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DrainState {
+    Complete,
+    Cut,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ByteTotals {
+    pub stdout: u64,
+    pub stderr: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Capabilities {
+    pub backend: &'static str,
+    pub process_group: bool,
+    pub subreaper: bool,
+    pub cgroup: Option<String>,
+    pub pidfd: bool,
+    pub job_objects: bool,
+    pub signals: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Limits {
+    pub max_header: u32,
+    pub max_payload: u32,
+    pub max_children: usize,
+    pub output_window: u64,
+    pub stdin_queue: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Defaults {
+    pub grace_ms: u64,
+    pub signal: &'static str,
+    pub drain_timeout_ms: u64,
+    pub leftovers: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlatformInfo {
+    pub os: &'static str,
+    pub arch: &'static str,
+}
+
+/// One event to the client. Field names are the wire names.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    Hello {
+        protocol: u32,
+        version: &'static str,
+        pid: u32,
+        platform: PlatformInfo,
+        capabilities: Capabilities,
+        limits: Limits,
+        defaults: Defaults,
+    },
+    Spawned { req: u64, id: String, pid: u32, pgid: Option<u32> },
+    /// The bytes travel as the frame's payload.
+    Output { id: String, stream: Stream },
+    Written {
+        req: u64,
+        id: String,
+        bytes: u64,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        closed: bool,
+    },
+    Signalled { req: u64, id: String, signal: String, pids: Vec<u32> },
+    Exit(ExitEvent),
+    Error(ErrorEvent),
+    Goodbye {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        req: Option<u64>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExitEvent {
+    pub id: String,
+    pub reason: ExitReason,
+    pub code: Option<i32>,
+    pub signal: Option<String>,
+    pub bytes: ByteTotals,
+    pub drain: DrainState,
+    pub killed_pids: Vec<u32>,
+    pub leftover_pids: Vec<u32>,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorEvent {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub req: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errno: Option<String>,
+}
+
+/// Stable error codes: clients switch on these, so never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadFrame,
+    FrameTooLarge,
+    BadRequest,
+    UnknownChild,
+    DuplicateId,
+    BadCwd,
+    InvalidEnv,
+    SpawnFailed,
+    TooManyChildren,
+    UnsupportedSignal,
+    StdinClosed,
+    StdinOverflow,
+    ShuttingDown,
+}
+
+impl ErrorEvent {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ErrorEvent { req: None, id: None, code, message: message.into(), errno: None }
+    }
+    pub fn req(mut self, req: Option<u64>) -> Self {
+        self.req = req;
+        self
+    }
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+}
+
+/// Decodes a request header. On failure returns the error to send back,
+/// carrying the `req` (and `id`) of the bad request when they could be read,
+/// so the client can match the error to what it sent.
+pub fn decode_request(header: &[u8]) -> Result<Request, ErrorEvent> {
+    let value: serde_json::Value = serde_json::from_slice(header).map_err(|e| {
+        ErrorEvent::new(ErrorCode::BadFrame, format!("frame header is not valid JSON: {e}"))
+    })?;
+    let Some(obj) = value.as_object() else {
+        return Err(ErrorEvent::new(ErrorCode::BadFrame, "frame header is not a JSON object"));
+    };
+    let req = obj.get("req").and_then(|v| v.as_u64());
+    let id = obj.get("id").and_then(|v| v.as_str()).map(str::to_owned);
+    serde_json::from_value::<Request>(value.clone()).map_err(|e| {
+        let mut err = ErrorEvent::new(ErrorCode::BadRequest, format!("invalid request: {e}")).req(req);
+        err.id = id;
+        err
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spawn_request_takes_defaults() {
+        let r = decode_request(br#"{"op":"spawn","req":1,"id":"a","argv":["x"]}"#).unwrap();
+        let Request::Spawn(spec) = r else { panic!("not a spawn") };
+        assert_eq!(spec.req, 1);
+        assert_eq!(spec.stdout, StdioMode::Ignore);
+        assert!(matches!(spec.env, EnvSpec::Inherit));
+    }
+
+    #[test]
+    fn unknown_op_is_bad_request_with_req_echoed() {
+        let e = decode_request(br#"{"op":"explode","req":7}"#).unwrap_err();
+        assert_eq!(e.code, ErrorCode::BadRequest);
+        assert_eq!(e.req, Some(7));
+    }
+
+    #[test]
+    fn non_object_header_is_bad_frame() {
+        assert_eq!(decode_request(b"[1,2]").unwrap_err().code, ErrorCode::BadFrame);
+        assert_eq!(decode_request(b"\xff\xfe").unwrap_err().code, ErrorCode::BadFrame);
+    }
+
+    #[test]
+    fn wrong_field_type_is_bad_request() {
+        let e = decode_request(br#"{"op":"spawn","req":2,"id":"a","argv":"ls"}"#).unwrap_err();
+        assert_eq!(e.code, ErrorCode::BadRequest);
+        assert_eq!(e.id.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn exit_event_serializes_with_wire_names() {
+        let ev = Event::Exit(ExitEvent {
+            id: "c".into(),
+            reason: ExitReason::TimedOut,
+            code: None,
+            signal: Some("SIGKILL".into()),
+            bytes: ByteTotals { stdout: 3, stderr: 0 },
+            drain: DrainState::Cut,
+            killed_pids: vec![9],
+            leftover_pids: vec![],
+            duration_ms: 1,
+        });
+        let s = serde_json::to_string(&ev).unwrap();
+        assert!(s.starts_with(r#"{"event":"exit","id":"c","reason":"timed_out""#), "{s}");
+        assert!(s.contains(r#""drain":"cut""#));
+    }
+}

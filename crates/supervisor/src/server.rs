@@ -1,0 +1,389 @@
+//! The dispatch loop: reads request frames, validates them, routes them to
+//! child tasks, and shuts everything down on `shutdown`, stdin EOF or a
+//! terminating signal. Bad input is answered with an `error` event and
+//! changes nothing else.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+
+use crate::child::{self, Control, Plan};
+use crate::config::Config;
+use crate::framing::{FrameError, FrameReader};
+use crate::output::Credit;
+use crate::platform::{self, Platform, SpawnSpec};
+use crate::protocol::{
+    self, ByteTotals, Defaults, DrainState, EnvSpec, ErrorCode, ErrorEvent, Event, ExitEvent, ExitReason, Limits,
+    PlatformInfo, Request, SpawnRequest,
+};
+use crate::signals::Signal;
+use crate::sink::Sink;
+use crate::stdin::{self, StdinHandle};
+
+const MAX_ID_LEN: usize = 128;
+
+struct Live {
+    ctl: mpsc::UnboundedSender<Control>,
+    credit: Arc<Credit>,
+    stdin: Option<StdinHandle>,
+}
+
+enum Input {
+    Frame(crate::framing::Frame),
+    Bad(ErrorEvent),
+    /// EOF (or a read error, or a truncated frame): the host is gone.
+    End,
+}
+
+pub struct Server {
+    config: Arc<Config>,
+    platform: Platform,
+    sink: Sink,
+    live: HashMap<String, Live>,
+    /// Ids of finished children: ids are unique for the sidecar's life, so
+    /// a late request can be told "has exited" rather than "unknown".
+    finished: HashSet<String>,
+    done_tx: mpsc::UnboundedSender<String>,
+    shutting_down: bool,
+}
+
+/// Serves one host until shutdown; returns the process exit code.
+pub async fn serve<R, W>(input: R, output: W, config: Config) -> i32
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let config = Arc::new(config);
+    let (sink, writer) = Sink::start(output);
+    let platform = Platform::init(config.use_cgroup);
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel();
+    let mut server = Server {
+        config: config.clone(),
+        platform,
+        sink: sink.clone(),
+        live: HashMap::new(),
+        finished: HashSet::new(),
+        done_tx,
+        shutting_down: false,
+    };
+    sink.event(server.hello()).await;
+
+    // Frames are read in their own task: reading a frame is not
+    // cancel-safe, and the loop below must also hear children finish.
+    let (in_tx, mut in_rx) = mpsc::channel(16);
+    tokio::spawn(read_loop(FrameReader::new(input, config.max_header, config.max_payload), in_tx));
+    let mut terminate = terminate_signals();
+
+    let mut goodbye_req = None;
+    loop {
+        if server.shutting_down && server.live.is_empty() {
+            break;
+        }
+        tokio::select! {
+            input = in_rx.recv(), if !server.shutting_down => match input {
+                Some(Input::Frame(f)) => {
+                    if let Some(req) = server.handle_frame(f).await {
+                        goodbye_req = Some(req);
+                    }
+                }
+                Some(Input::Bad(e)) => sink.event(Event::Error(e)).await,
+                Some(Input::End) | None => {
+                    tracing::info!("stdin closed: the host is gone; cancelling every child");
+                    server.begin_shutdown(true);
+                }
+            },
+            id = done_rx.recv() => {
+                if let Some(id) = id {
+                    server.live.remove(&id);
+                    server.finished.insert(id);
+                }
+            }
+            _ = terminate.recv() => {
+                tracing::info!("terminating signal: cancelling every child");
+                server.begin_shutdown(true);
+            }
+        }
+    }
+    sink.event(Event::Goodbye { req: goodbye_req }).await;
+    drop(server);
+    drop(sink);
+    let _ = writer.await;
+    0
+}
+
+async fn read_loop<R: AsyncRead + Unpin>(mut reader: FrameReader<R>, tx: mpsc::Sender<Input>) {
+    loop {
+        let msg = match reader.next().await {
+            Ok(Some(f)) => Input::Frame(f),
+            Ok(None) => Input::End,
+            Err(FrameError::TooLarge { header_len, payload_len }) => Input::Bad(ErrorEvent::new(
+                ErrorCode::FrameTooLarge,
+                format!("frame of {header_len} header and {payload_len} payload bytes is over the limit; skipped"),
+            )),
+            Err(FrameError::Truncated { expected, got }) => {
+                let e = ErrorEvent::new(ErrorCode::BadFrame, format!("input ended inside a frame ({got} of {expected} bytes)"));
+                let _ = tx.send(Input::Bad(e)).await;
+                Input::End
+            }
+            Err(FrameError::Io(e)) => {
+                tracing::warn!("reading stdin: {e}");
+                Input::End
+            }
+        };
+        let end = matches!(msg, Input::End);
+        if tx.send(msg).await.is_err() || end {
+            return;
+        }
+    }
+}
+
+/// SIGTERM, SIGINT and SIGHUP to the sidecar mean the same as stdin EOF.
+fn terminate_signals() -> mpsc::UnboundedReceiver<()> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        for kind in [SignalKind::terminate(), SignalKind::interrupt(), SignalKind::hangup()] {
+            if let Ok(mut s) = signal(kind) {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    while s.recv().await.is_some() {
+                        let _ = tx.send(());
+                    }
+                });
+            }
+        }
+    }
+    rx
+}
+
+impl Server {
+    fn hello(&self) -> Event {
+        let c = &self.config;
+        Event::Hello {
+            protocol: protocol::PROTOCOL_VERSION,
+            version: env!("CARGO_PKG_VERSION"),
+            pid: std::process::id(),
+            platform: PlatformInfo { os: std::env::consts::OS, arch: std::env::consts::ARCH },
+            capabilities: self.platform.capabilities(),
+            limits: Limits {
+                max_header: c.max_header,
+                max_payload: c.max_payload,
+                max_children: c.max_children,
+                output_window: c.output_window,
+                stdin_queue: c.stdin_queue,
+            },
+            defaults: Defaults {
+                grace_ms: c.grace_ms,
+                signal: c.signal.name(),
+                drain_timeout_ms: c.drain_timeout_ms,
+                leftovers: "kill",
+            },
+        }
+    }
+
+    fn begin_shutdown(&mut self, host_gone: bool) {
+        self.shutting_down = true;
+        for live in self.live.values() {
+            if host_gone {
+                // Nobody will ack any more: let the trees drain freely.
+                live.credit.set_unlimited();
+            }
+            let _ = live.ctl.send(Control::Cancel { signal: None, grace: None });
+        }
+    }
+
+    /// Handles one frame; returns `Some(req)` for a `shutdown` request.
+    async fn handle_frame(&mut self, frame: crate::framing::Frame) -> Option<u64> {
+        let request = match protocol::decode_request(&frame.header) {
+            Ok(r) => r,
+            Err(e) => {
+                self.sink.event(Event::Error(e)).await;
+                return None;
+            }
+        };
+        let result = match request {
+            Request::Spawn(spec) => self.spawn(spec).await,
+            Request::Write { req, id } => self.stdin(req, &id, |s| s.write(req, frame.payload)),
+            Request::CloseStdin { req, id } => self.stdin(req, &id, |s| s.close(req)),
+            Request::Signal { req, id, signal } => self.signal(req, &id, &signal),
+            Request::Cancel { req, id, signal, grace_ms } => self.cancel(req, &id, signal.as_deref(), grace_ms),
+            Request::Ack { id, bytes } => {
+                // Acks race with `exit` by design: an unknown id is ignored.
+                if let Some(live) = self.live.get(&id) {
+                    live.credit.ack(bytes);
+                }
+                Ok(())
+            }
+            Request::Shutdown { req } => {
+                self.begin_shutdown(false);
+                return Some(req);
+            }
+        };
+        if let Err(e) = result {
+            self.sink.event(Event::Error(e)).await;
+        }
+        None
+    }
+
+    fn lookup(&self, req: u64, id: &str) -> Result<&Live, ErrorEvent> {
+        match self.live.get(id) {
+            Some(l) => Ok(l),
+            None if self.finished.contains(id) => Err(child::gone(id).req(Some(req))),
+            None => Err(ErrorEvent::new(ErrorCode::UnknownChild, format!("no child with id {id:?}")).req(Some(req)).id(id)),
+        }
+    }
+
+    fn stdin(
+        &self,
+        req: u64,
+        id: &str,
+        op: impl FnOnce(&StdinHandle) -> Result<(), ErrorEvent>,
+    ) -> Result<(), ErrorEvent> {
+        let live = self.lookup(req, id)?;
+        let Some(s) = &live.stdin else {
+            return Err(ErrorEvent::new(ErrorCode::StdinClosed, "this child's stdin is not a pipe").req(Some(req)).id(id));
+        };
+        op(s).map_err(|e| e.req(Some(req)).id(id))
+    }
+
+    fn signal(&self, req: u64, id: &str, name: &str) -> Result<(), ErrorEvent> {
+        let signal = parse_signal(name).map_err(|e| e.req(Some(req)).id(id))?;
+        let live = self.lookup(req, id)?;
+        live.ctl.send(Control::Signal { req, signal }).map_err(|_| child::gone(id).req(Some(req)))
+    }
+
+    fn cancel(&self, req: u64, id: &str, signal: Option<&str>, grace_ms: Option<u64>) -> Result<(), ErrorEvent> {
+        let signal = signal.map(parse_signal).transpose().map_err(|e| e.req(Some(req)).id(id))?;
+        let live = self.lookup(req, id)?;
+        let grace = grace_ms.map(Duration::from_millis);
+        live.ctl.send(Control::Cancel { signal, grace }).map_err(|_| child::gone(id).req(Some(req)))
+    }
+
+    async fn spawn(&mut self, spec: SpawnRequest) -> Result<(), ErrorEvent> {
+        let (req, id) = (spec.req, spec.id.clone());
+        let plan = self.validate(&spec).map_err(|e| e.req(Some(req)).id(&id))?;
+        let cwd = spec.cwd.as_ref().map(PathBuf::from);
+        let spawn_spec = SpawnSpec {
+            argv: &spec.argv,
+            cwd,
+            env: &spec.env,
+            stdin: spec.stdin,
+            stdout: spec.stdout,
+            stderr: spec.stderr,
+        };
+        let spawned = match self.platform.spawn(&spawn_spec) {
+            Ok(s) => s,
+            Err(e) => {
+                let mut err = ErrorEvent::new(ErrorCode::SpawnFailed, e.message).req(Some(req)).id(&id);
+                err.errno = e.errno;
+                self.sink.event(Event::Error(err)).await;
+                self.sink.event(Event::Exit(spawn_failed_exit(&id))).await;
+                self.finished.insert(id);
+                return Ok(());
+            }
+        };
+        // `spawned` goes out before the relays start, so it precedes every
+        // `output` of this child.
+        self.sink.event(Event::Spawned { req, id: id.clone(), pid: spawned.pid, pgid: spawned.pgid }).await;
+        let mut spawned = spawned;
+        let (stdin, feeder) = match spawned.stdin.take() {
+            Some(w) => {
+                let (h, f) = stdin::start(id.clone(), w, self.sink.clone(), self.config.stdin_queue);
+                (Some(h), Some(f))
+            }
+            None => (None, None),
+        };
+        let credit = Credit::new(self.config.output_window);
+        let (ctl, ctl_rx) = mpsc::unbounded_channel();
+        let task = child::supervise(plan, spawned, feeder, ctl_rx, credit.clone(), self.sink.clone(), self.done_tx.clone());
+        tokio::spawn(task);
+        self.live.insert(id, Live { ctl, credit, stdin });
+        Ok(())
+    }
+
+    /// Everything that can be checked before forking, so that bad input
+    /// never starts a process.
+    fn validate(&self, spec: &SpawnRequest) -> Result<Plan, ErrorEvent> {
+        let bad = |code, msg: String| Err(ErrorEvent::new(code, msg));
+        if self.shutting_down {
+            return bad(ErrorCode::ShuttingDown, "the supervisor is shutting down".into());
+        }
+        if spec.id.is_empty() || spec.id.len() > MAX_ID_LEN {
+            return bad(ErrorCode::BadRequest, format!("a child id must have 1 to {MAX_ID_LEN} bytes"));
+        }
+        if self.live.contains_key(&spec.id) || self.finished.contains(&spec.id) {
+            return bad(ErrorCode::DuplicateId, format!("child id {:?} is already in use", spec.id));
+        }
+        if self.live.len() >= self.config.max_children {
+            return bad(ErrorCode::TooManyChildren, format!("{} children are live, the limit", self.live.len()));
+        }
+        if spec.argv.is_empty() || spec.argv[0].is_empty() {
+            return bad(ErrorCode::BadRequest, "argv must name a program".into());
+        }
+        if spec.argv.iter().any(|a| a.contains('\0')) {
+            return bad(ErrorCode::BadRequest, "an argument contains a NUL byte".into());
+        }
+        if let Some(cwd) = &spec.cwd {
+            match std::fs::metadata(cwd) {
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => return bad(ErrorCode::BadCwd, format!("cwd {cwd:?} is not a directory")),
+                Err(e) => return bad(ErrorCode::BadCwd, format!("cwd {cwd:?}: {e}")),
+            }
+        }
+        let keys: Vec<&String> = match &spec.env {
+            EnvSpec::Inherit => Vec::new(),
+            EnvSpec::Merge { vars } => vars.keys().collect(),
+            EnvSpec::Replace { vars } => vars.keys().collect(),
+        };
+        let values: Vec<&String> = match &spec.env {
+            EnvSpec::Inherit => Vec::new(),
+            EnvSpec::Merge { vars } => vars.values().flatten().collect(),
+            EnvSpec::Replace { vars } => vars.values().collect(),
+        };
+        if let Some(k) = keys.iter().find(|k| k.is_empty() || k.contains('=') || k.contains('\0')) {
+            return bad(ErrorCode::InvalidEnv, format!("invalid environment variable name {k:?}"));
+        }
+        if values.iter().any(|v| v.contains('\0')) {
+            return bad(ErrorCode::InvalidEnv, "an environment value contains a NUL byte".into());
+        }
+        let ladder = spec.ladder.clone().unwrap_or_default();
+        let signal = match &ladder.signal {
+            Some(name) => parse_signal(name)?,
+            None => self.config.signal,
+        };
+        Ok(Plan {
+            id: spec.id.clone(),
+            signal,
+            grace: Duration::from_millis(ladder.grace_ms.unwrap_or(self.config.grace_ms)),
+            drain_timeout: Duration::from_millis(spec.drain_timeout_ms.unwrap_or(self.config.drain_timeout_ms)),
+            timeout: spec.timeout_ms.map(Duration::from_millis),
+        })
+    }
+}
+
+fn parse_signal(name: &str) -> Result<Signal, ErrorEvent> {
+    match Signal::parse(name) {
+        Some(s) if platform::supported_signals().any(|x| x == s) => Ok(s),
+        Some(s) => Err(ErrorEvent::new(ErrorCode::UnsupportedSignal, format!("{} cannot be sent on this platform", s.name()))),
+        None => Err(ErrorEvent::new(ErrorCode::UnsupportedSignal, format!("unknown signal {name:?}"))),
+    }
+}
+
+fn spawn_failed_exit(id: &str) -> ExitEvent {
+    ExitEvent {
+        id: id.to_owned(),
+        reason: ExitReason::SpawnFailed,
+        code: None,
+        signal: None,
+        bytes: ByteTotals::default(),
+        drain: DrainState::None,
+        killed_pids: Vec::new(),
+        leftover_pids: Vec::new(),
+        duration_ms: 0,
+    }
+}

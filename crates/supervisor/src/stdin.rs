@@ -1,0 +1,137 @@
+//! Feeding one child's stdin. Writes are queued per child and answered one
+//! by one with `written` once their bytes are in the pipe; the queue is
+//! bounded in bytes (`stdin_queue`), so a client that floods a child which
+//! does not read gets `stdin_overflow`, not an ever-growing sidecar.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use tokio::io::AsyncWriteExt;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::platform::ChildWriter;
+use crate::protocol::{ErrorCode, ErrorEvent, Event};
+use crate::sink::Sink;
+
+enum Cmd {
+    Write { req: u64, bytes: Vec<u8> },
+    Close { req: u64 },
+}
+
+/// The server's side: queues writes.
+pub struct StdinHandle {
+    tx: mpsc::UnboundedSender<Cmd>,
+    queued: Arc<AtomicU64>,
+    limit: u64,
+}
+
+/// The child task's side: ends feeding when the child is gone.
+pub struct StdinFeeder {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+pub fn start(id: String, writer: ChildWriter, sink: Sink, limit: u64) -> (StdinHandle, StdinFeeder) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (stop, stop_rx) = watch::channel(false);
+    let queued = Arc::new(AtomicU64::new(0));
+    let task = tokio::spawn(feed(id, writer, rx, stop_rx, queued.clone(), sink));
+    (StdinHandle { tx, queued, limit }, StdinFeeder { stop, task })
+}
+
+impl StdinHandle {
+    /// Queues a write, or returns the error to send back.
+    pub fn write(&self, req: u64, bytes: Vec<u8>) -> Result<(), ErrorEvent> {
+        let len = bytes.len() as u64;
+        let queued = self.queued.load(Ordering::Acquire);
+        if queued + len > self.limit {
+            return Err(ErrorEvent::new(
+                ErrorCode::StdinOverflow,
+                format!("{queued} bytes already queued for this child's stdin; the limit is {}", self.limit),
+            ));
+        }
+        self.queued.fetch_add(len, Ordering::AcqRel);
+        self.tx
+            .send(Cmd::Write { req, bytes })
+            .map_err(|_| ErrorEvent::new(ErrorCode::StdinClosed, "the child's stdin is closed"))
+    }
+
+    pub fn close(&self, req: u64) -> Result<(), ErrorEvent> {
+        self.tx.send(Cmd::Close { req }).map_err(|_| ErrorEvent::new(ErrorCode::StdinClosed, "the child's stdin is already closed"))
+    }
+
+}
+
+impl StdinFeeder {
+    /// Ends feeding (the child is gone): every write still pending is
+    /// answered with `stdin_closed`, then the pipe is closed. Writes sent
+    /// after this fail at once in `StdinHandle::write`.
+    pub async fn finish(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+async fn feed(
+    id: String,
+    writer: ChildWriter,
+    mut rx: mpsc::UnboundedReceiver<Cmd>,
+    mut stop: watch::Receiver<bool>,
+    queued: Arc<AtomicU64>,
+    sink: Sink,
+) {
+    // `None` once closed: dropping the writer is what closes the pipe
+    // (shutdown() is a no-op on a pipe).
+    let mut writer = Some(writer);
+    let closed_err = |req: u64, why: &str| {
+        Event::Error(ErrorEvent::new(ErrorCode::StdinClosed, why.to_owned()).req(Some(req)).id(id.clone()))
+    };
+    loop {
+        let cmd = tokio::select! {
+            biased;
+            cmd = rx.recv() => match cmd {
+                Some(cmd) => cmd,
+                None => break,
+            },
+            _ = stop.changed() => {
+                // Answer whatever is still queued, then stop receiving.
+                rx.close();
+                while let Ok(cmd) = rx.try_recv() {
+                    let (Cmd::Write { req, .. } | Cmd::Close { req }) = cmd;
+                    sink.event(closed_err(req, "the child exited before reading these bytes")).await;
+                }
+                break;
+            }
+        };
+        match cmd {
+            Cmd::Write { req, bytes } => {
+                let len = bytes.len() as u64;
+                let outcome = match writer.as_mut() {
+                    Some(_) if *stop.borrow() => Err("the child exited before reading these bytes"),
+                    Some(w) => tokio::select! {
+                        r = w.write_all(&bytes) => r.map_err(|_| "the child closed its stdin"),
+                        _ = stop.changed() => Err("the child exited before reading these bytes"),
+                    },
+                    None => Err("the child's stdin is closed"),
+                };
+                queued.fetch_sub(len, Ordering::AcqRel);
+                match outcome {
+                    Ok(()) => sink.event(Event::Written { req, id: id.clone(), bytes: len, closed: false }).await,
+                    Err(why) => {
+                        writer = None;
+                        sink.event(closed_err(req, why)).await;
+                    }
+                }
+            }
+            Cmd::Close { req } => {
+                if writer.take().is_some() {
+                    sink.event(Event::Written { req, id: id.clone(), bytes: 0, closed: true }).await;
+                } else {
+                    sink.event(closed_err(req, "the child's stdin is already closed")).await;
+                }
+            }
+        }
+    }
+    // Dropping the writer closes our end of the pipe.
+}
