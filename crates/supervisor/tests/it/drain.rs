@@ -1,0 +1,110 @@
+//! Output drains to the last byte before `exit`, or is cut at the drain
+//! deadline when a descendant holds the pipe; leftovers are killed.
+
+use std::time::{Duration, Instant};
+
+use crate::harness::*;
+
+#[test]
+fn flood_of_8_mb_on_both_streams_arrives_intact_before_exit() {
+    let dir = TestDir::new();
+    let mut sc = Sidecar::start(&dir);
+    let report = Report::new(dir.report("flood"));
+    let argv = fixture_argv(report.path(), &["flood", "--bytes", "8000000", "--stream", "both"]);
+    sc.spawn("flood", &argv, piped(&["stdout", "stderr"]));
+    // collect_output takes only output events before the exit; the harness
+    // also checks exit.bytes against them and rejects output after exit.
+    let out = sc.collect_output("flood");
+    assert_eq!(out.exit["reason"], "exited", "exit: {}", out.exit);
+    assert_eq!(out.exit["code"], 0, "exit: {}", out.exit);
+    assert_eq!(out.exit["drain"], "complete", "exit: {}", out.exit);
+    assert_pattern("stdout", &out.stdout, 8_000_000);
+    assert_pattern("stderr", &out.stderr, 8_000_000);
+    assert_eq!(out.exit["bytes"], json!({"stdout": 8_000_000, "stderr": 8_000_000}));
+    assert_all_gone(&report, GONE);
+}
+
+#[test]
+fn timeout_stops_slow_writer_and_keeps_every_written_byte() {
+    let dir = TestDir::new();
+    let mut sc = Sidecar::start(&dir);
+    let report = Report::new(dir.report("slow"));
+    let argv = fixture_argv(report.path(), &["slow", "--chunk", "4096", "--interval-ms", "20"]);
+    sc.spawn("slow", &argv, json!({"stdout": "pipe", "timeout_ms": 500}));
+    let out = sc.collect_output("slow");
+    assert_eq!(out.exit["reason"], "timed_out", "exit: {}", out.exit);
+    assert!(out.exit["signal"].is_string(), "a timed-out writer dies by a signal: {}", out.exit);
+    assert_pattern_prefix("stdout", &out.stdout);
+    // Every `wrote` line was reported after its write returned, so those
+    // bytes were in the pipe before the process died: none may be lost.
+    let wrote = report.last_wrote("stdout").unwrap_or(0);
+    assert!(wrote > 0, "the slow writer reported no write within 500 ms; report: {:?}", report.lines());
+    assert!(
+        out.stdout.len() as u64 >= wrote,
+        "received {} stdout bytes but the fixture had written {wrote}",
+        out.stdout.len()
+    );
+    assert_all_gone(&report, GONE);
+}
+
+#[test]
+fn drain_deadline_cuts_a_pipe_held_by_a_grandchild() {
+    let dir = TestDir::new();
+    let mut sc = Sidecar::start(&dir);
+    let report = Report::new(dir.report("hold-pipe"));
+    let argv = fixture_argv(report.path(), &["hold-pipe"]);
+    let started = Instant::now();
+    sc.spawn("hold", &argv, json!({"stdout": "pipe", "stderr": "pipe", "drain_timeout_ms": 500}));
+    let out = sc.collect_output("hold");
+    assert!(started.elapsed() < Duration::from_secs(10), "exit took {:?}", started.elapsed());
+    assert_eq!(out.exit["reason"], "exited", "exit: {}", out.exit);
+    assert_eq!(out.exit["code"], 0, "exit: {}", out.exit);
+    assert_eq!(out.exit["drain"], "cut", "the holder keeps the pipe open: {}", out.exit);
+    assert!(
+        out.stdout.windows(10).any(|w| w == b"root done\n"),
+        "stdout lacks the root's line: {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // The holder is a descendant alive after the root ended: by the default
+    // `leftovers: "kill"` it is killed and listed.
+    let holder = report.wait_role("holder");
+    let leftovers = pids(&out.exit["leftover_pids"]);
+    assert!(leftovers.contains(&holder.pid), "leftover_pids {leftovers:?} lacks the holder {}", holder.pid);
+    assert_all_gone(&report, GONE);
+}
+
+#[test]
+fn leftover_is_killed_by_the_default_policy() {
+    let dir = TestDir::new();
+    let mut sc = Sidecar::start(&dir);
+    let report = Report::new(dir.report("leftover"));
+    sc.spawn("left", &fixture_argv(report.path(), &["leftover"]), piped(&["stdout"]));
+    let exit = sc.wait_exit("left");
+    assert_eq!(exit["reason"], "exited", "exit: {exit}");
+    assert_eq!(exit["code"], 0, "exit: {exit}");
+    let leftovers = pids(&exit["leftover_pids"]);
+    assert!(!leftovers.is_empty(), "the leftover child was not found: {exit}");
+    // It may have been killed before it could report itself; if it did
+    // report, it must be the one listed.
+    if let Some(p) = report.procs().iter().find(|p| p.role == "leftover") {
+        assert!(leftovers.contains(&p.pid), "leftover_pids {leftovers:?} lacks {}", p.pid);
+    }
+    assert_all_gone(&report, GONE);
+}
+
+#[test]
+fn leftovers_keep_spares_descendants_until_a_cancel() {
+    let dir = TestDir::new();
+    let mut sc = Sidecar::start(&dir);
+    let report = Report::new(dir.report("leftover"));
+    sc.spawn("keep", &fixture_argv(report.path(), &["leftover"]), json!({"leftovers": "keep"}));
+    let first = sc.wait_exit("keep");
+    assert_eq!(first["reason"], "exited", "exit: {first}");
+    let kept = report.wait_role("leftover");
+    assert!(leaks::alive(kept.pid, &kept.start), "leftovers: keep, yet the leftover is dead");
+
+    sc.cancel("keep");
+    let second = sc.wait_nth_exit("keep", 1);
+    assert_eq!(second["reason"], "cancelled", "second exit: {second}");
+    assert_all_gone(&report, GONE);
+}

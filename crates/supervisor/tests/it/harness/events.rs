@@ -1,0 +1,131 @@
+//! Events from the sidecar, and the invariants every event stream must keep
+//! (checked on every event of every test, not only where a test looks).
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
+
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub header: Value,
+    pub payload: Vec<u8>,
+}
+
+impl Event {
+    pub fn name(&self) -> &str {
+        self.header["event"].as_str().unwrap_or("")
+    }
+    pub fn id(&self) -> Option<&str> {
+        self.header["id"].as_str()
+    }
+    pub fn req(&self) -> Option<u64> {
+        self.header["req"].as_u64()
+    }
+    pub fn is(&self, name: &str, id: &str) -> bool {
+        self.name() == name && self.id() == Some(id)
+    }
+    /// The header alone, for failure messages (payloads can be megabytes).
+    pub fn brief(&self) -> String {
+        if self.payload.is_empty() {
+            self.header.to_string()
+        } else {
+            format!("{} + {} payload bytes", self.header, self.payload.len())
+        }
+    }
+}
+
+const REASONS: [&str; 4] = ["exited", "cancelled", "timed_out", "spawn_failed"];
+const DRAINS: [&str; 3] = ["complete", "cut", "none"];
+
+/// Running per-child bookkeeping for the stream-wide invariants.
+#[derive(Default)]
+pub struct Invariants {
+    /// Output payload bytes per (id, stream).
+    totals: HashMap<(String, String), u64>,
+    exited: HashSet<String>,
+}
+
+impl Invariants {
+    pub fn total(&self, id: &str, stream: &str) -> u64 {
+        self.totals.get(&(id.to_string(), stream.to_string())).copied().unwrap_or(0)
+    }
+
+    /// Returns a description of the broken invariant, if any.
+    pub fn check(&mut self, ev: &Event) -> Result<(), String> {
+        let h = &ev.header;
+        if ev.name() != "output" && !ev.payload.is_empty() {
+            return Err(format!("payload on a non-output event: {}", ev.brief()));
+        }
+        match ev.name() {
+            "output" => {
+                let id = ev.id().ok_or("output without id")?.to_string();
+                let stream = h["stream"].as_str().unwrap_or("");
+                if stream != "stdout" && stream != "stderr" {
+                    return Err(format!("output with stream {:?}", h["stream"]));
+                }
+                if self.exited.contains(&id) {
+                    return Err(format!("output for {id:?} after its exit"));
+                }
+                *self.totals.entry((id, stream.to_string())).or_default() += ev.payload.len() as u64;
+            }
+            "spawned" => {
+                let pid = h["pid"].as_i64().unwrap_or(0);
+                if pid <= 1 {
+                    return Err(format!("spawned with pid {pid}: {h}"));
+                }
+            }
+            "exit" => self.check_exit(ev)?,
+            "error" => {
+                if h["code"].as_str().unwrap_or("").is_empty() {
+                    return Err(format!("error without code: {h}"));
+                }
+            }
+            "written" | "signalled" | "goodbye" | "hello" => {}
+            other => return Err(format!("unknown event {other:?}: {h}")),
+        }
+        Ok(())
+    }
+
+    fn check_exit(&mut self, ev: &Event) -> Result<(), String> {
+        let h = &ev.header;
+        let id = ev.id().ok_or("exit without id")?.to_string();
+        let reason = h["reason"].as_str().unwrap_or("");
+        if !REASONS.contains(&reason) {
+            return Err(format!("exit with reason {:?}: {h}", h["reason"]));
+        }
+        let code = &h["code"];
+        let signal = &h["signal"];
+        if reason == "spawn_failed" {
+            if !code.is_null() || !signal.is_null() {
+                return Err(format!("spawn_failed exit with code or signal: {h}"));
+            }
+        } else {
+            // Exactly one of code/signal: a signal death is never an exit code.
+            let code_ok = code.as_u64().is_some_and(|c| c <= 255);
+            let signal_ok = signal.as_str().is_some_and(|s| s.starts_with("SIG"));
+            if code_ok == signal_ok || (!code_ok && !code.is_null()) || (!signal_ok && !signal.is_null()) {
+                return Err(format!("exit needs exactly one of code (0..255) / signal: {h}"));
+            }
+        }
+        if !DRAINS.contains(&h["drain"].as_str().unwrap_or("")) {
+            return Err(format!("exit with drain {:?}: {h}", h["drain"]));
+        }
+        for list in ["killed_pids", "leftover_pids"] {
+            if !h[list].is_array() {
+                return Err(format!("exit without array {list}: {h}"));
+            }
+        }
+        for stream in ["stdout", "stderr"] {
+            let claimed = h["bytes"][stream].as_u64();
+            let seen = self.total(&id, stream);
+            if claimed != Some(seen) {
+                return Err(format!(
+                    "exit of {id:?} claims {stream} bytes {:?} but {seen} arrived before it: {h}",
+                    h["bytes"][stream]
+                ));
+            }
+        }
+        self.exited.insert(id);
+        Ok(())
+    }
+}

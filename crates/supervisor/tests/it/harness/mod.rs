@@ -1,0 +1,52 @@
+//! The test client and its helpers. Written from `docs/protocol.md` and
+//! `docs/fixture-program.md` alone, independently of the sidecar's code, so a
+//! misreading on either side shows up as a failing test.
+#![allow(dead_code)]
+
+pub mod fixture;
+pub mod bystander;
+pub mod events;
+pub mod frame;
+pub mod io;
+pub mod leaks;
+pub mod pattern;
+pub mod report;
+pub mod sidecar;
+pub mod testdir;
+
+use std::time::Duration;
+
+pub use fixture::fixture_argv;
+pub use leaks::assert_all_gone;
+pub use pattern::{assert_pattern, assert_pattern_prefix, pattern};
+pub use report::Report;
+pub use serde_json::{json, Value};
+pub use bystander::{assert_in_sync, Bystander};
+pub use sidecar::Sidecar;
+pub use testdir::TestDir;
+
+/// Hang guard for any single wait. Generous on purpose: it only turns a hang
+/// into a failure, it never measures speed (the machine has 2 busy cores).
+pub const HANG: Duration = Duration::from_secs(20);
+
+/// How long reported processes may take to disappear once the sidecar says a
+/// tree is gone (reaping, /proc catching up). Also a hang guard, not a bound.
+pub const GONE: Duration = Duration::from_secs(5);
+
+/// A JSON array of pids as numbers (e.g. `killed_pids`).
+pub fn pids(v: &Value) -> Vec<i32> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("expected a pid array, got {v}"))
+        .iter()
+        .map(|p| p.as_i64().unwrap_or_else(|| panic!("non-numeric pid {p}")) as i32)
+        .collect()
+}
+
+/// Spawn options with the given streams piped.
+pub fn piped(streams: &[&str]) -> Value {
+    let mut o = json!({});
+    for s in streams {
+        o[*s] = json!("pipe");
+    }
+    o
+}

@@ -1,0 +1,350 @@
+//! A blocking client for one sidecar process: start it, send requests, wait
+//! for events. Every event is kept in arrival order, so a test can ask for
+//! "the exit of c1" whenever it likes and check what came before it.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::events::{Event, Invariants};
+use super::fixture::SIDECAR;
+use super::frame;
+use super::io::{self, Acks, FromReader, ToWriter};
+use super::testdir::TestDir;
+use super::HANG;
+
+pub struct Sidecar {
+    child: Child,
+    to_writer: Sender<ToWriter>,
+    from_reader: Receiver<FromReader>,
+    acks: Arc<Mutex<Acks>>,
+    events: Vec<Event>,
+    invariants: Invariants,
+    closed: bool,
+    status: Option<ExitStatus>,
+    next_req: u64,
+    hello: Value,
+    stderr_log: PathBuf,
+}
+
+/// What a child wrote, and the `exit` that ended it.
+pub struct Output {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub exit: Value,
+}
+
+impl Sidecar {
+    pub fn start(dir: &TestDir) -> Sidecar {
+        Sidecar::start_with(dir, |_| {})
+    }
+
+    /// `configure` may change the command (extra fds, signal state) before
+    /// the sidecar starts; stdio is set afterwards and always piped.
+    pub fn start_with(dir: &TestDir, configure: impl FnOnce(&mut Command)) -> Sidecar {
+        let stderr_log = dir.path().join("sidecar.stderr");
+        let mut cmd = Command::new(SIDECAR);
+        cmd.env("PAWWORK_SUPERVISOR_LOG", "info");
+        configure(&mut cmd);
+        let log = std::fs::File::create(&stderr_log).expect("create sidecar log");
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(log);
+        let mut child = cmd.spawn().expect("start pawwork-supervisor");
+
+        let (to_writer, writer_rx) = mpsc::channel();
+        let (events_tx, from_reader) = mpsc::channel();
+        let acks = Arc::new(Mutex::new(Acks::default()));
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || io::writer(stdin, writer_rx));
+        let (tw, ak) = (to_writer.clone(), acks.clone());
+        std::thread::spawn(move || io::reader(stdout, events_tx, tw, ak));
+
+        let mut sc = Sidecar {
+            child,
+            to_writer,
+            from_reader,
+            acks,
+            events: Vec::new(),
+            invariants: Invariants::default(),
+            closed: false,
+            status: None,
+            next_req: 1,
+            hello: Value::Null,
+            stderr_log,
+        };
+        sc.wait_index("any first frame", HANG, |_| true);
+        let first = sc.events[0].clone();
+        assert_eq!(first.name(), "hello", "the first frame must be hello, got {}", first.brief());
+        sc.hello = first.header;
+        sc
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    pub fn hello(&self) -> &Value {
+        &self.hello
+    }
+
+    pub fn window(&self) -> u64 {
+        self.hello["limits"]["output_window"].as_u64().expect("hello.limits.output_window")
+    }
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    // ---- sending ---------------------------------------------------------
+
+    pub fn send_raw(&self, bytes: Vec<u8>) {
+        let _ = self.to_writer.send(ToWriter::Bytes(bytes));
+    }
+
+    /// Sends `header` (an object with `op`) with a fresh `req`; returns it.
+    pub fn request_with(&mut self, mut header: Value, payload: &[u8]) -> u64 {
+        let req = self.next_req;
+        self.next_req += 1;
+        header["req"] = json!(req);
+        self.send_raw(frame::encode(&header, payload));
+        req
+    }
+
+    pub fn request(&mut self, header: Value) -> u64 {
+        self.request_with(header, &[])
+    }
+
+    /// Sends a spawn; `opts` (an object) is merged into the request.
+    pub fn spawn_req(&mut self, id: &str, argv: &[String], opts: Value) -> u64 {
+        let mut h = json!({"op": "spawn", "id": id, "argv": argv});
+        if let Value::Object(extra) = opts {
+            for (k, v) in extra {
+                h[k] = v;
+            }
+        }
+        self.request(h)
+    }
+
+    /// Spawns and waits for `spawned`; any other answer fails the test.
+    pub fn spawn(&mut self, id: &str, argv: &[String], opts: Value) -> Value {
+        let req = self.spawn_req(id, argv, opts);
+        let ev = self.wait_reply(req);
+        assert_eq!(ev["event"], "spawned", "spawn {id:?} was answered with {ev}");
+        ev
+    }
+
+    pub fn cancel(&mut self, id: &str) -> u64 {
+        self.request(json!({"op": "cancel", "id": id}))
+    }
+
+    pub fn signal(&mut self, id: &str, signal: &str) -> u64 {
+        self.request(json!({"op": "signal", "id": id, "signal": signal}))
+    }
+
+    pub fn write(&mut self, id: &str, bytes: &[u8]) -> u64 {
+        self.request_with(json!({"op": "write", "id": id}), bytes)
+    }
+
+    pub fn shutdown(&mut self) -> u64 {
+        self.request(json!({"op": "shutdown"}))
+    }
+
+    /// Closes the sidecar's stdin: to the sidecar, the host is gone.
+    pub fn close_stdin(&self) {
+        let _ = self.to_writer.send(ToWriter::Close);
+    }
+
+    pub fn hold_acks(&self, id: &str) {
+        self.acks.lock().unwrap().hold(id);
+    }
+
+    /// Acks everything held back for `id` and acks on arrival again.
+    pub fn release_acks(&self, id: &str) -> u64 {
+        self.acks.lock().unwrap().release(id, &self.to_writer)
+    }
+
+    // ---- receiving -------------------------------------------------------
+
+    /// Takes in whatever arrived, waiting at most `timeout` for the first.
+    /// Returns false once the sidecar's stdout is closed.
+    pub fn pump(&mut self, timeout: Duration) -> bool {
+        if self.closed {
+            return false;
+        }
+        let mut wait = timeout;
+        // Bounded so a busy stream cannot keep a caller from its deadline.
+        for _ in 0..10_000 {
+            match self.from_reader.recv_timeout(wait) {
+                Ok(FromReader::Event(ev)) => {
+                    if let Err(broken) = self.invariants.check(&ev) {
+                        self.fail(&format!("protocol invariant broken: {broken}"));
+                    }
+                    self.events.push(ev);
+                    wait = Duration::ZERO;
+                }
+                Ok(FromReader::Violation(v)) => self.fail(&format!("protocol violation: {v}")),
+                Ok(FromReader::Closed) | Err(RecvTimeoutError::Disconnected) => {
+                    self.closed = true;
+                    return false;
+                }
+                Err(RecvTimeoutError::Timeout) => return true,
+            }
+        }
+        true
+    }
+
+    /// Index of the first event (from the start of the stream) that matches.
+    pub fn wait_index(&mut self, what: &str, timeout: Duration, pred: impl Fn(&Event) -> bool) -> usize {
+        self.wait_index_from(0, what, timeout, pred)
+    }
+
+    /// Index of the first matching event at or after index `from`.
+    pub fn wait_index_from(
+        &mut self,
+        from: usize,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(&Event) -> bool,
+    ) -> usize {
+        let deadline = Instant::now() + timeout;
+        let mut scanned = from;
+        loop {
+            if scanned < self.events.len() {
+                if let Some(i) = self.events[scanned..].iter().position(&pred) {
+                    return scanned + i;
+                }
+                scanned = self.events.len();
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                self.fail(&format!("no {what} within {timeout:?}"));
+            }
+            if !self.pump((deadline - now).min(Duration::from_millis(50))) && self.events.len() <= scanned {
+                self.fail(&format!("sidecar closed its stdout before {what}"));
+            }
+        }
+    }
+
+    pub fn wait_event(&mut self, what: &str, pred: impl Fn(&Event) -> bool) -> Event {
+        let i = self.wait_index(what, HANG, pred);
+        self.events[i].clone()
+    }
+
+    /// The first event answering request `req`.
+    pub fn wait_reply(&mut self, req: u64) -> Value {
+        self.wait_event(&format!("answer to req {req}"), |e| e.req() == Some(req)).header
+    }
+
+    /// The first event answering `req`, which must be an `error`; its code.
+    pub fn wait_error(&mut self, req: u64) -> String {
+        let ev = self.wait_reply(req);
+        assert_eq!(ev["event"], "error", "req {req} should fail, was answered with {ev}");
+        ev["code"].as_str().unwrap().to_string()
+    }
+
+    /// The `n`th (from 0) exit event of `id`: a kept tree can exit twice.
+    pub fn wait_nth_exit(&mut self, id: &str, n: usize) -> Value {
+        let mut from = 0;
+        for k in 0..=n {
+            let what = format!("exit #{k} of {id:?}");
+            from = self.wait_index_from(from, &what, HANG, |e| e.is("exit", id)) + 1;
+        }
+        self.events[from - 1].header.clone()
+    }
+
+    pub fn wait_exit(&mut self, id: &str) -> Value {
+        self.wait_event(&format!("exit of {id:?}"), |e| e.is("exit", id)).header
+    }
+
+    pub fn exits_of(&self, id: &str) -> Vec<Value> {
+        self.events.iter().filter(|e| e.is("exit", id)).map(|e| e.header.clone()).collect()
+    }
+
+    /// Waits for the exit of `id`; returns everything it wrote before it.
+    pub fn collect_output(&mut self, id: &str) -> Output {
+        let at = self.wait_index(&format!("exit of {id:?}"), HANG, |e| e.is("exit", id));
+        let mut out = Output { stdout: Vec::new(), stderr: Vec::new(), exit: self.events[at].header.clone() };
+        for e in self.events[..at].iter().filter(|e| e.is("output", id)) {
+            match e.header["stream"].as_str() {
+                Some("stdout") => out.stdout.extend_from_slice(&e.payload),
+                _ => out.stderr.extend_from_slice(&e.payload),
+            }
+        }
+        out
+    }
+
+    /// Output bytes of `id` on `stream` received so far.
+    pub fn received(&mut self, id: &str, stream: &str) -> u64 {
+        self.pump(Duration::ZERO);
+        self.invariants.total(id, stream)
+    }
+
+    pub fn unacked(&self, id: &str) -> u64 {
+        self.acks.lock().unwrap().unacked(id)
+    }
+
+    /// Waits for the sidecar process to exit (stdin is not closed here).
+    pub fn wait_status(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        while self.status.is_none() {
+            self.status = self.child.try_wait().expect("try_wait sidecar");
+            if self.status.is_some() || Instant::now() > deadline {
+                break;
+            }
+            self.pump(Duration::from_millis(20));
+        }
+        // Events written just before the exit may still be in the pipe.
+        if self.status.is_some() {
+            let until = Instant::now() + Duration::from_secs(2);
+            while self.pump(Duration::from_millis(50)) && Instant::now() < until {}
+        }
+        self.status
+    }
+
+    fn fail(&self, msg: &str) -> ! {
+        panic!("{msg}\n{}", self.diagnostics());
+    }
+
+    /// The last events and the tail of the sidecar's log.
+    pub fn diagnostics(&self) -> String {
+        let from = self.events.len().saturating_sub(25);
+        let events: Vec<String> = self.events[from..].iter().map(|e| format!("  {}", e.brief())).collect();
+        let log = std::fs::read(&self.stderr_log).unwrap_or_default();
+        let tail = String::from_utf8_lossy(&log[log.len().saturating_sub(3000)..]).into_owned();
+        format!(
+            "last {} of {} events:\n{}\nsidecar stderr tail ({}):\n{tail}",
+            events.len(),
+            self.events.len(),
+            events.join("\n"),
+            self.stderr_log.display()
+        )
+    }
+}
+
+impl Drop for Sidecar {
+    /// Every test ends like a host that goes away: stdin EOF. The doc says
+    /// the sidecar then ends every tree and exits 0; a test that passed but
+    /// leaves a sidecar that does not do so fails here.
+    fn drop(&mut self) {
+        self.close_stdin();
+        let status = self.wait_status(HANG);
+        if status.is_none() {
+            // Our own direct child, by its pid: safe.
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        if std::thread::panicking() {
+            eprintln!("{}", self.diagnostics());
+            return;
+        }
+        match status {
+            Some(s) if s.success() => {}
+            Some(s) => panic!("sidecar exited with {s} after stdin EOF\n{}", self.diagnostics()),
+            None => panic!("sidecar still running {HANG:?} after stdin EOF; killed\n{}", self.diagnostics()),
+        }
+    }
+}
