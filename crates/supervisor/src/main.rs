@@ -19,6 +19,11 @@ fn main() {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--no-cgroup" => config.use_cgroup = false,
+            // Internal: the process that cleans up after the sidecar's death.
+            "--watchdog" => match args.next() {
+                Some(dir) => std::process::exit(pawwork_supervisor::platform::watchdog_main(dir.into())),
+                None => usage_error("--watchdog needs a directory"),
+            },
             "--max-children" => match args.next().and_then(|v| v.parse().ok()) {
                 Some(n) => config.max_children = n,
                 None => usage_error("--max-children needs a number"),

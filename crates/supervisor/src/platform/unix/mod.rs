@@ -17,6 +17,8 @@ mod procfs;
 mod reaper;
 mod spawn;
 mod tree;
+#[cfg(target_os = "linux")]
+pub mod watchdog;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -66,6 +68,8 @@ mod cgroup {
 
 pub struct Platform {
     cgroup: Option<cgroup::CgroupRoot>,
+    /// Write end of the watchdog's pipe: closing it (by dying) wakes it.
+    _watchdog: Option<std::os::fd::OwnedFd>,
     subreaper: bool,
     pidfd: bool,
     roots: reaper::RootSet,
@@ -84,7 +88,8 @@ impl Platform {
         }
         let cgroup = if use_cgroup { cgroup::CgroupRoot::detect() } else { None };
         let pidfd = matches!(kill::pidfd::open(std::process::id() as i32), kill::pidfd::Pinned::Fd(_));
-        Platform { cgroup, subreaper, pidfd, roots, seq: AtomicU64::new(0) }
+        let watchdog = cgroup.as_ref().and_then(|c| start_watchdog(c.path()));
+        Platform { cgroup, _watchdog: watchdog, subreaper, pidfd, roots, seq: AtomicU64::new(0) }
     }
 
     pub fn capabilities(&self) -> Capabilities {
@@ -128,6 +133,27 @@ impl Platform {
             None => None,
         };
         Ok(Spawned { pid: started.pid, pgid: Some(tree.pgid()), stdin, stdout, stderr, tree })
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn start_watchdog(dir: &std::path::Path) -> Option<std::os::fd::OwnedFd> {
+    watchdog::start(dir).map_err(|e| tracing::warn!("no watchdog for sidecar death: {e}")).ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_watchdog(_dir: &std::path::Path) -> Option<std::os::fd::OwnedFd> {
+    None
+}
+
+/// Entry point of `--watchdog DIR` (see watchdog.rs); Linux only.
+pub fn watchdog_main(dir: std::path::PathBuf) -> i32 {
+    #[cfg(target_os = "linux")]
+    return watchdog::run(dir);
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = dir;
+        2
     }
 }
 
