@@ -47,7 +47,10 @@ fn main() {
     // which lives as long as the process, so PR_SET_PDEATHSIG (tied to the
     // forking thread) fires exactly when the sidecar dies.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
-    let code = runtime.block_on(pawwork_supervisor::serve(tokio::io::stdin(), tokio::io::stdout(), config));
+    let code = runtime.block_on(async {
+        let (input, output) = pawwork_supervisor::platform::stdio();
+        pawwork_supervisor::serve(input, output, config).await
+    });
     std::process::exit(code);
 }
 

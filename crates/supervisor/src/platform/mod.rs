@@ -54,4 +54,4 @@ pub struct SpawnError {
     pub message: String,
 }
 
-pub use imp::{supported_signals, watchdog_main};
+pub use imp::{stdio, supported_signals, watchdog_main};

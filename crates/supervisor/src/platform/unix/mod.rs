@@ -157,6 +157,26 @@ pub fn watchdog_main(dir: std::path::PathBuf) -> i32 {
     }
 }
 
+/// The protocol's own stdin/stdout. When they are pipes (the normal case:
+/// a Node parent) they are driven by the reactor directly; tokio's portable
+/// stdio would hop through a blocking thread for every read and write.
+pub fn stdio() -> (crate::platform::ChildReader, crate::platform::ChildWriter) {
+    use std::os::fd::AsFd;
+    let input = std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .and_then(pipe::Receiver::from_owned_fd)
+        .map(|r| Box::pin(r) as crate::platform::ChildReader)
+        .unwrap_or_else(|_| Box::pin(tokio::io::stdin()));
+    let output = std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .and_then(pipe::Sender::from_owned_fd)
+        .map(|w| Box::pin(w) as crate::platform::ChildWriter)
+        .unwrap_or_else(|_| Box::pin(tokio::io::stdout()));
+    (input, output)
+}
+
 pub fn supported_signals() -> impl Iterator<Item = Signal> {
     Signal::ALL.into_iter().filter(|s| tree::to_nix(*s).is_some())
 }
