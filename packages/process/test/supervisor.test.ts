@@ -1,0 +1,183 @@
+import assert from "node:assert/strict"
+import { execFile } from "node:child_process"
+import { readFileSync } from "node:fs"
+import path from "node:path"
+import { setTimeout as sleep } from "node:timers/promises"
+import { fileURLToPath } from "node:url"
+import { after, afterEach, describe, test } from "node:test"
+import { createProcess, SupervisorDiedError, SupervisorNotFoundError, type SupervisedChild } from "../src/index.js"
+import { GUARD } from "./support/backends.js"
+import { fixture } from "./support/binaries.js"
+import { killLeftovers, waitAllGone } from "./support/leaks.js"
+import { pattern } from "./support/pattern.js"
+import { countPids, newReport, removeReports, reportedPids, waitForReport } from "./support/report.js"
+
+/* Guarantees only the supervisor backend gives: its own API surface and its failure handling. */
+const proc = createProcess({ backend: "supervisor" })
+const reports: string[] = []
+const report = () => {
+  const file = newReport()
+  reports.push(file)
+  return file
+}
+afterEach(() => {
+  for (const file of reports.splice(0)) killLeftovers(file)
+})
+after(async () => {
+  await proc.shutdown()
+  removeReports()
+})
+
+/** Gone or a zombie, read from /proc (the sidecar is not in any fixture report). */
+function processGone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    return /^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2))
+  } catch {
+    return true
+  }
+}
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) return false
+    await sleep(25)
+  }
+  return true
+}
+
+describe("supervisor backend only", () => {
+  test("cancel() runs the ladder and resolves with the outcome", GUARD, async () => {
+    const file = report()
+    const child = proc.spawn(fixture(file, "tree", "--depth", "1", "--width", "2")) as SupervisedChild
+    await waitForReport(file, countPids(3), "root and 2 children")
+    const outcome = await child.cancel({ signal: "SIGINT", graceMs: 2_000 })
+    assert.equal(outcome.reason, "cancelled")
+    assert.equal(outcome.signal, "SIGINT")
+    assert.equal(await child.exited, 1)
+    assert.deepEqual(await waitAllGone(file), [])
+  })
+
+  test("signal() reaches every process of the tree", GUARD, async () => {
+    const file = report()
+    const child = proc.spawn(fixture(file, "trap", "--depth", "1", "--width", "2")) as SupervisedChild
+    await waitForReport(file, countPids(3), "root and 2 children")
+    const pids = await child.signal("SIGUSR1")
+    const tree = reportedPids(file).map((p) => p.pid)
+    for (const pid of tree) assert.ok(pids.includes(pid), `signalled ${pids}, tree ${tree}`)
+    await waitForReport(
+      file,
+      (lines) => tree.every((pid) => lines.some((l) => l.kind === "signal" && l.pid === pid && l.signal === "SIGUSR1")),
+      "SIGUSR1 received by every node",
+    )
+    await proc.stop(child)
+    assert.deepEqual(await waitAllGone(file), [])
+  })
+
+  test("kill(SIGKILL) ends the whole tree as a cancel", GUARD, async () => {
+    const file = report()
+    const child = proc.spawn(fixture(file, "ignore-term", "--children", "2"))
+    await waitForReport(file, countPids(3), "root and 2 children")
+    assert.equal(child.kill("SIGKILL"), true)
+    const outcome = await child.outcome
+    assert.equal(outcome.reason, "cancelled")
+    assert.equal(outcome.signal, "SIGKILL")
+    assert.deepEqual(await waitAllGone(file), [])
+  })
+
+  test("runTimeout ends the run with reason timed_out", GUARD, async () => {
+    const file = report()
+    const child = proc.spawn(fixture(file, "tree", "--depth", "1", "--width", "2"), { runTimeout: 300, timeout: 500 })
+    assert.equal(await child.exited, 1)
+    assert.equal((await child.outcome).reason, "timed_out")
+    assert.deepEqual(await waitAllGone(file), [])
+  })
+
+  test("a large output arrives intact through the credit window", GUARD, async () => {
+    const bytes = 8 * 1024 * 1024
+    const out = await proc.run(fixture(null, "flood", "--bytes", String(bytes)))
+    assert.equal(out.stdout.length, bytes)
+    assert.ok(out.stdout.equals(pattern(bytes)), "stdout differs from the fixture pattern")
+  })
+
+  test("a SIGKILLed sidecar rejects live children with SupervisorDiedError; the next spawn starts afresh", GUARD, async () => {
+    const file = report()
+    const child = proc.spawn(fixture(file, "sleep"), { stdout: "pipe" })
+    await child.spawned
+    const sidecar = proc.sidecarPid
+    assert.ok(sidecar !== undefined && sidecar > 1 && sidecar !== process.pid, `sidecar pid ${sidecar}`)
+    process.kill(sidecar, "SIGKILL")
+    await assert.rejects(child.exited, SupervisorDiedError)
+    await assert.rejects(child.outcome, SupervisorDiedError)
+    const out = await proc.text(fixture(null, "cwd"))
+    assert.equal(out.text.trim(), process.cwd())
+    assert.notEqual(proc.sidecarPid, sidecar)
+    killLeftovers(file)
+  })
+
+  test("shutdown() ends the sidecar and a later spawn starts a new one", GUARD, async () => {
+    await proc.text(fixture(null, "cwd"))
+    const first = proc.sidecarPid!
+    await proc.shutdown()
+    assert.equal(proc.sidecarPid, undefined)
+    assert.ok(processGone(first), "shutdown waited for the sidecar's exit")
+    await proc.text(fixture(null, "cwd"))
+    assert.ok(proc.sidecarPid !== undefined && proc.sidecarPid !== first)
+  })
+
+  test("a missing binary is a clear error that says how to build it", GUARD, () => {
+    const broken = createProcess({ backend: "supervisor", supervisorPath: "/nonexistent/pawwork-supervisor" })
+    assert.throws(() => broken.spawn(fixture(null, "cwd")), (err: Error) => {
+      assert.ok(err instanceof SupervisorNotFoundError)
+      assert.match(err.message, /cargo build --release -p pawwork-supervisor/)
+      return true
+    })
+  })
+})
+
+const indexJs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/index.js")
+
+function node(script: string, env: NodeJS.ProcessEnv = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ["--input-type=module", "-e", script],
+      { env: { ...process.env, ...env }, timeout: 15_000 },
+      (err, stdout, stderr) => resolve({ code: child.exitCode ?? (err ? -1 : 0), stdout, stderr }),
+    )
+  })
+}
+
+describe("the host process", () => {
+  test("an idle sidecar does not keep Node alive, and it exits when Node does", GUARD, async () => {
+    const script = `
+      import { createProcess } from ${JSON.stringify(indexJs)}
+      const proc = createProcess({ backend: "supervisor" })
+      const out = await proc.text(${JSON.stringify(fixture(null, "cwd"))})
+      console.log(JSON.stringify({ pid: proc.sidecarPid, text: out.text.trim() }))
+    `
+    const started = Date.now()
+    const result = await node(script)
+    assert.equal(result.code, 0, result.stderr)
+    assert.ok(Date.now() - started < 10_000, "node stayed alive for the idle sidecar")
+    const { pid } = JSON.parse(result.stdout) as { pid: number }
+    assert.ok(await until(() => processGone(pid)), `sidecar ${pid} outlived its host`)
+  })
+
+  test("an unknown PAWWORK_PROCESS_BACKEND throws at first use", GUARD, async () => {
+    const script = `
+      import { Process } from ${JSON.stringify(indexJs)}
+      try { Process.spawn(["true"]); console.log("no error") } catch (e) { console.log(e.message) }
+    `
+    const result = await node(script, { PAWWORK_PROCESS_BACKEND: "bogus" })
+    assert.match(result.stdout, /PAWWORK_PROCESS_BACKEND="bogus" is not a process backend/)
+  })
+
+  test("PAWWORK_PROCESS_BACKEND picks the default backend, baseline when unset", GUARD, async () => {
+    const script = `import { Process } from ${JSON.stringify(indexJs)}; console.log(Process.backend())`
+    assert.equal((await node(script, { PAWWORK_PROCESS_BACKEND: "supervisor" })).stdout.trim(), "supervisor")
+    assert.equal((await node(script, { PAWWORK_PROCESS_BACKEND: "" })).stdout.trim(), "baseline")
+  })
+})
+
