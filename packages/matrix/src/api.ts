@@ -1,0 +1,72 @@
+import type { Readable, Writable } from "node:stream"
+
+/*
+ * The slice of `@pawwork/process` the matrix drives, declared structurally here
+ * and loaded with a dynamic import: the matrix builds (and its report code is
+ * tested) even when the process package is not built yet, and a workspace build
+ * order that puts this package first cannot break on missing declarations.
+ */
+
+export type Stdio = "inherit" | "pipe" | "ignore"
+
+export interface SpawnOptions {
+  cwd?: string
+  env?: Record<string, string | undefined> | null
+  stdin?: Stdio
+  stdout?: Stdio
+  stderr?: Stdio
+  abort?: AbortSignal
+  kill?: NodeJS.Signals
+  timeout?: number
+  detached?: boolean
+  drainTimeout?: number
+  runTimeout?: number
+}
+
+export interface RunOptions extends Omit<SpawnOptions, "stdout" | "stderr"> {
+  nothrow?: boolean
+}
+
+export interface Outcome {
+  reason: string
+  code: number | null
+  signal: string | null
+  bytes: { stdout: number; stderr: number }
+  drain: string
+  killedPids: number[]
+  leftoverPids: number[]
+}
+
+export interface Child {
+  readonly pid: number | undefined
+  readonly stdin: Writable | null
+  readonly stdout: Readable | null
+  readonly stderr: Readable | null
+  readonly exited: Promise<number>
+  readonly outcome?: Promise<Outcome>
+  kill(signal?: NodeJS.Signals | number): boolean
+  cancel?(opts?: { signal?: string; graceMs?: number }): Promise<Outcome>
+  signal?(name: string): Promise<number[]>
+}
+
+export interface ProcessApi {
+  readonly backend: string
+  spawn(cmd: string[], opts?: SpawnOptions): Child
+  run(cmd: string[], opts?: RunOptions): Promise<{ code: number; stdout: Buffer; stderr: Buffer }>
+  stop(child: Child): Promise<void>
+  shutdown(): Promise<void>
+  readonly sidecarPid?: number | undefined
+}
+
+export type CreateProcess = (opts: { backend: "baseline" | "supervisor"; [key: string]: unknown }) => ProcessApi
+
+/** Loads `createProcess`, or says in one line why it cannot (a cell then becomes "not run"). */
+export async function loadCreateProcess(): Promise<CreateProcess | string> {
+  try {
+    const mod = (await import("@pawwork/process" as string)) as { createProcess?: CreateProcess }
+    if (typeof mod.createProcess !== "function") return "@pawwork/process does not export createProcess"
+    return mod.createProcess
+  } catch (err) {
+    return `@pawwork/process cannot be loaded (not built?): ${(err as Error).message.split("\n")[0]}`
+  }
+}

@@ -1,0 +1,46 @@
+import { existsSync } from "node:fs"
+import type { CreateProcess, ProcessApi, SpawnOptions } from "./api.js"
+import type { Paths } from "./paths.js"
+import type { BackendName } from "./types.js"
+
+/** A backend as the runner uses it: the Process API plus the spawn options that make the variant. */
+export interface Backend {
+  name: BackendName
+  api: ProcessApi
+  /** Merged into every spawn of this backend (baseline-detached: PawWork's bash-tool path). */
+  options: SpawnOptions
+}
+
+/** Why a backend cannot run here, or null. */
+export function backendUnavailable(name: BackendName, paths: Paths, create: CreateProcess | string): string | null {
+  if (typeof create === "string") return create
+  if (!existsSync(paths.fixtureBin)) return `fixture program not built (${paths.fixtureBin})`
+  if (name === "supervisor" && !existsSync(paths.supervisorBin)) return `supervisor binary not built (${paths.supervisorBin})`
+  return null
+}
+
+export function openBackend(name: BackendName, paths: Paths, create: CreateProcess): Backend {
+  if (name === "supervisor") {
+    return {
+      name,
+      api: create({ backend: "supervisor", supervisorPath: paths.supervisorBin }),
+      options: {},
+    }
+  }
+  return {
+    name,
+    api: create({ backend: "baseline" }),
+    options: name === "baseline-detached" ? { detached: true } : {},
+  }
+}
+
+/** Shuts a backend down without letting a stuck sidecar hang the matrix. */
+export async function closeBackend(backend: Backend, boundMs = 5000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), boundMs)))
+  try {
+    return await Promise.race([backend.api.shutdown().then(() => true, () => false), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,168 @@
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs"
+import { join, resolve } from "node:path"
+import { parseArgs } from "node:util"
+import { loadCreateProcess } from "./api.js"
+import { FIXTURES } from "./fixtures/index.js"
+import { paths as findPaths } from "./paths.js"
+import { detectPlatform } from "./platform.js"
+import { createProgress } from "./progress.js"
+import { runMatrix } from "./runner.js"
+import { measureCost } from "./cost.js"
+import { buildResults, writeJson } from "./report/json.js"
+import { resultsTable, writeMarkdown } from "./report/markdown.js"
+import { writeHtml } from "./report/html.js"
+import { analyze } from "./report/analysis.js"
+import { DRAIN_MS } from "./fixtures/hold-pipe.js"
+import { BACKENDS, type BackendName, type BuildInfo, type Fixture, type Results } from "./types.js"
+
+const USAGE = `usage: npm run matrix -- [options]
+
+  --runs N          runs per fixture x backend cell (default 20)
+  --fixture NAME    only this fixture (repeat, or comma-separate)
+  --backend NAME    only this backend: ${BACKENDS.join(", ")} (repeat, or comma-separate)
+  --out DIR         where results.json, REPORT.md and index.html go (default: report/)
+  --grace MS        grace period of every cancel (default 400)
+  --slack MS        allowance past the grace before a pid counts as leaked (default 1000)
+  --build-info FILE release-build timing written by the setup step
+  --publish         also copy REPORT.md to docs/report-linux.md
+  --list            list the fixtures and exit
+  --no-setup        (scripts/matrix.mjs) skip install and builds
+`
+
+export interface CliOptions {
+  runs: number
+  fixtures: Fixture[]
+  backends: BackendName[]
+  out: string
+  graceMs: number
+  slackMs: number
+  build: BuildInfo
+  publish: boolean
+  list: boolean
+  help: boolean
+}
+
+const split = (values: string[] | undefined) => (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean)
+
+function positive(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} needs a positive integer, got ${JSON.stringify(text)}`)
+  return n
+}
+
+export function parseCli(argv: string[], root: string): CliOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: "string" },
+      fixture: { type: "string", multiple: true },
+      backend: { type: "string", multiple: true },
+      out: { type: "string" },
+      grace: { type: "string" },
+      slack: { type: "string" },
+      "build-info": { type: "string" },
+      publish: { type: "boolean" },
+      list: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+      "no-setup": { type: "boolean" },
+    },
+    strict: true,
+  })
+  const names = split(values.fixture)
+  const unknown = names.filter((n) => !FIXTURES.some((f) => f.name === n))
+  if (unknown.length) throw new Error(`unknown fixture(s): ${unknown.join(", ")} (see --list)`)
+  const backends = split(values.backend)
+  const badBackends = backends.filter((b) => !BACKENDS.includes(b as BackendName))
+  if (badBackends.length) throw new Error(`unknown backend(s): ${badBackends.join(", ")}; known: ${BACKENDS.join(", ")}`)
+  let build: BuildInfo = { seconds: null, cached: false, note: "not measured in this run (setup skipped)" }
+  if (values["build-info"] && existsSync(values["build-info"])) {
+    build = JSON.parse(readFileSync(values["build-info"], "utf8")) as BuildInfo
+  }
+  return {
+    runs: positive("runs", values.runs, 20),
+    fixtures: names.length ? FIXTURES.filter((f) => names.includes(f.name)) : [...FIXTURES],
+    backends: backends.length ? BACKENDS.filter((b) => backends.includes(b)) : [...BACKENDS],
+    out: resolve(values.out ?? join(root, "report")),
+    graceMs: positive("grace", values.grace, 400),
+    slackMs: positive("slack", values.slack, 1000),
+    build,
+    publish: values.publish ?? false,
+    list: values.list ?? false,
+    help: values.help ?? false,
+  }
+}
+
+export const TIMEOUT_RACE =
+  "every backend is cancelled the same way: the harness's own timer aborts the child mid-stream through the `abort` " +
+  "option (PawWork's callers do exactly that); the supervisor's `runTimeout` is not used, so the trigger is identical " +
+  "and only the backends' handling differs."
+
+/** Runs the matrix as configured and writes the three reports; returns the results. */
+export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = process.stdout): Promise<Results> {
+  const p = findPaths()
+  const platform = detectPlatform()
+  const create = await loadCreateProcess()
+  const startedAt = new Date()
+  const progress = createProgress({ fixtures: opts.fixtures.map((f) => f.name), backends: opts.backends, runs: opts.runs, out })
+  const hardTimeoutMs = 20_000
+  const { cells, rssKib } = await runMatrix({
+    runs: opts.runs,
+    fixtures: opts.fixtures,
+    backends: opts.backends,
+    graceMs: opts.graceMs,
+    slackMs: opts.slackMs,
+    hardTimeoutMs,
+    paths: p,
+    platform,
+    create,
+    progress,
+  })
+  progress.finish()
+  const results = buildResults({
+    platform,
+    startedAt,
+    finishedAt: new Date(),
+    runs: opts.runs,
+    backends: opts.backends,
+    settings: {
+      grace_ms: opts.graceMs,
+      slack_ms: opts.slackMs,
+      hard_timeout_ms: hardTimeoutMs,
+      drain_timeout_ms: DRAIN_MS,
+      timeout_race: TIMEOUT_RACE,
+    },
+    fixtures: opts.fixtures,
+    cells,
+    cost: measureCost({ root: p.root, supervisorBin: p.supervisorBin, build: opts.build, rssKib }),
+  })
+  mkdirSync(opts.out, { recursive: true })
+  writeJson(opts.out, results)
+  const md = writeMarkdown(opts.out, results)
+  writeHtml(opts.out, results)
+  if (opts.publish) copyFileSync(md, join(p.root, "docs", "report-linux.md"))
+  return results
+}
+
+export async function main(argv = process.argv.slice(2)): Promise<number> {
+  let opts: CliOptions
+  try {
+    opts = parseCli(argv, findPaths().root)
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  if (opts.help) {
+    process.stdout.write(USAGE)
+    return 0
+  }
+  if (opts.list) {
+    for (const f of FIXTURES) process.stdout.write(`${f.name.padEnd(22)} ${f.title}\n`)
+    return 0
+  }
+  const results = await runAndReport(opts)
+  process.stdout.write(`\n${resultsTable(results)}\n\n`)
+  for (const line of analyze(results).recommendation.lines) process.stdout.write(`- ${line.replace(/\*\*/g, "")}\n`)
+  process.stdout.write(`\nwrote ${join(opts.out, "results.json")}, REPORT.md and index.html\n`)
+  return 0
+}

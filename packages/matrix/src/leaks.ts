@@ -1,0 +1,113 @@
+import { setTimeout as sleep } from "node:timers/promises"
+import type { FixtureReport, Member } from "./fixture-report.js"
+import { findByEnv, isAlive, readStat } from "./procfs.js"
+
+export const REPORT_ENV = "PAWWORK_FIXTURE_REPORT"
+
+/**
+ * Sends `signal` to one process by number, only when it is safe: a positive
+ * pid above 1 that is neither this process nor its parent, and whose start
+ * time still matches the one it reported (so a recycled pid is never hit).
+ * Never a group: a negative or zero pid is refused outright.
+ */
+export function safeKill(pid: number, start: string, signal: NodeJS.Signals = "SIGKILL"): boolean {
+  if (!Number.isInteger(pid) || pid <= 1) return false
+  if (pid === process.pid || pid === process.ppid) return false
+  const stat = readStat(pid)
+  if (!stat || stat.start !== start) return false
+  try {
+    process.kill(pid, signal)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export interface Quiet {
+  /** ms since `since` at which the whole tree was first seen gone; null when the deadline came first. */
+  quiescenceMs: number | null
+  survivors: Member[]
+}
+
+/**
+ * Watches one fixture tree: the members it reported plus any process carrying
+ * its report path in the environment (a member that had no time to report).
+ */
+export class TreeWatch {
+  private readonly dead = new Set<string>()
+
+  constructor(readonly report: FixtureReport) {}
+
+  private key(m: Member): string {
+    return `${m.pid}:${m.start}`
+  }
+
+  /** Members still alive according to the report file. */
+  aliveReported(): Member[] {
+    this.report.poll()
+    const alive: Member[] = []
+    for (const m of this.report.members.values()) {
+      if (this.dead.has(this.key(m))) continue
+      if (isAlive(m.pid, m.start)) alive.push(m)
+      else this.dead.add(this.key(m))
+    }
+    return alive
+  }
+
+  /** Alive members, including unreported ones found through the environment marker. */
+  aliveAll(): Member[] {
+    const alive = this.aliveReported()
+    const seen = new Set(alive.map((m) => m.pid))
+    for (const stat of findByEnv(REPORT_ENV, this.report.path)) {
+      if (seen.has(stat.pid) || this.dead.has(`${stat.pid}:${stat.start}`)) continue
+      const reported = this.report.members.get(stat.pid)
+      alive.push(reported && reported.start === stat.start
+        ? reported
+        : { pid: stat.pid, ppid: stat.ppid, start: stat.start, role: "unreported" })
+    }
+    return alive
+  }
+
+  /**
+   * Polls until the tree is gone or `deadline` (a `performance.now()` value)
+   * passes. "Gone" is confirmed by an environment scan, so a member forked
+   * just before its parent died is not missed.
+   */
+  async untilGone(since: number, deadline: number, stop?: AbortSignal): Promise<Quiet> {
+    for (;;) {
+      const now = performance.now()
+      if (this.aliveReported().length === 0) {
+        const all = this.aliveAll()
+        if (all.length === 0) return { quiescenceMs: now - since, survivors: [] }
+      }
+      if (now >= deadline || stop?.aborted) return { quiescenceMs: null, survivors: this.aliveAll() }
+      await sleep(5)
+    }
+  }
+
+  /**
+   * Kills whatever of the tree is still alive (counted before by the caller),
+   * round after round in case something forks meanwhile; resolves with every
+   * pid it signalled.
+   */
+  async killAll(): Promise<number[]> {
+    const killed = new Set<number>()
+    for (let round = 0; round < 20; round++) {
+      const alive = this.aliveAll()
+      if (alive.length === 0) break
+      for (const m of alive) if (safeKill(m.pid, m.start)) killed.add(m.pid)
+      await sleep(round < 5 ? 20 : 100)
+    }
+    return [...killed]
+  }
+}
+
+/** Stable text for a set of leaked members: their distinct roles ("leaked: grandchild"); counts go to the detail. */
+export function leakReason(survivors: Member[]): string {
+  const roles = [...new Set(survivors.map((m) => m.role))].sort()
+  return `leaked: ${roles.join(", ")}`
+}
+
+export function leakDetail(survivors: Member[]): string {
+  return `alive after the bound: ${survivors.map((m) => `${m.pid} (${m.role})`).join(", ")}`
+}

@@ -1,0 +1,155 @@
+import type { BackendName, Cell, RunRecord } from "./types.js"
+
+export interface Progress {
+  cellStart(fixture: string, backend: BackendName, runs: number): void
+  runDone(fixture: string, backend: BackendName, record: RunRecord): void
+  cellDone(cell: Cell): void
+  finish(): void
+}
+
+interface Plan {
+  fixtures: readonly string[]
+  backends: readonly BackendName[]
+  runs: number
+  out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }
+}
+
+interface Tally {
+  runs: number
+  passed: number
+  failed: number
+  planned: number
+  notRun: boolean
+}
+
+const green = (s: string) => `\x1b[32m${s}\x1b[0m`
+const red = (s: string) => `\x1b[31m${s}\x1b[0m`
+const dim = (s: string) => `\x1b[2m${s}\x1b[0m`
+
+/** A live task list on a terminal, plain lines (one per finished cell) otherwise. */
+export function createProgress(plan: Plan): Progress {
+  return plan.out.isTTY ? new LiveProgress(plan) : new LineProgress(plan)
+}
+
+abstract class Counting implements Progress {
+  protected readonly tallies = new Map<string, Tally>()
+  protected done = 0
+  protected failed = 0
+  protected readonly total: number
+  protected readonly started = performance.now()
+
+  constructor(protected readonly plan: Plan) {
+    this.total = plan.fixtures.length * plan.backends.length * plan.runs
+  }
+
+  protected key(fixture: string, backend: string): string {
+    return `${fixture}\0${backend}`
+  }
+
+  cellStart(fixture: string, backend: BackendName, runs: number): void {
+    this.tallies.set(this.key(fixture, backend), { runs: 0, passed: 0, failed: 0, planned: runs, notRun: runs === 0 })
+    if (runs === 0) this.done += this.plan.runs
+  }
+
+  runDone(fixture: string, backend: BackendName, record: RunRecord): void {
+    const t = this.tallies.get(this.key(fixture, backend))!
+    t.runs++
+    if (record.passed) t.passed++
+    else {
+      t.failed++
+      this.failed++
+    }
+    this.done++
+  }
+
+  abstract cellDone(cell: Cell): void
+  abstract finish(): void
+
+  protected elapsed(): string {
+    const s = Math.round((performance.now() - this.started) / 1000)
+    return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`
+  }
+}
+
+class LineProgress extends Counting {
+  private cellsDone = 0
+
+  cellDone(cell: Cell): void {
+    this.cellsDone++
+    const totalCells = this.plan.fixtures.length * this.plan.backends.length
+    const head = `[${String(this.cellsDone).padStart(String(totalCells).length)}/${totalCells}]`
+    const what = `${cell.fixture.padEnd(22)} ${cell.backend.padEnd(18)}`
+    if (cell.runs === 0) {
+      this.plan.out.write(`${head} ${what} not run: ${cell.not_run_reason}\n`)
+      return
+    }
+    const why = cell.failures.map((f) => `${f.reason} x${f.count}`).join("; ")
+    this.plan.out.write(`${head} ${what} ${cell.passed}/${cell.runs} passed${why ? `  (${why})` : ""}  ${this.elapsed()}\n`)
+  }
+
+  finish(): void {
+    this.plan.out.write(`${this.done}/${this.total} runs, ${this.failed} failed, ${this.elapsed()}\n`)
+  }
+}
+
+class LiveProgress extends Counting {
+  private drawn = 0
+  private lastDraw = 0
+  private current = ""
+
+  override cellStart(fixture: string, backend: BackendName, runs: number): void {
+    super.cellStart(fixture, backend, runs)
+    this.current = `${fixture} x ${backend}`
+    this.draw(true)
+  }
+
+  override runDone(fixture: string, backend: BackendName, record: RunRecord): void {
+    super.runDone(fixture, backend, record)
+    this.draw(false)
+  }
+
+  cellDone(): void {
+    this.draw(true)
+  }
+
+  finish(): void {
+    this.current = ""
+    this.draw(true)
+  }
+
+  private cellText(fixture: string, backend: string): string {
+    const t = this.tallies.get(this.key(fixture, backend))
+    if (!t) return dim("·".padEnd(12))
+    if (t.notRun) return dim("not run".padEnd(12))
+    const text = `${t.passed}/${t.runs}${t.runs < t.planned ? "…" : ""}`.padEnd(12)
+    return t.failed > 0 ? red(text) : t.runs > 0 ? green(text) : text
+  }
+
+  private draw(force: boolean): void {
+    const now = performance.now()
+    if (!force && now - this.lastDraw < 100) return
+    this.lastDraw = now
+    const width = Math.max(20, Math.min(40, (this.plan.out.columns ?? 80) - 60))
+    const filled = this.total ? Math.round((this.done / this.total) * width) : width
+    const bar = `${"█".repeat(filled)}${"░".repeat(width - filled)}`
+    const lines = [
+      `matrix [${bar}] ${this.done}/${this.total} runs  ${this.failed ? red(`${this.failed} failed`) : "0 failed"}  ${this.elapsed()}`,
+      `${"".padEnd(22)} ${this.plan.backends.map((b) => b.padEnd(12)).join(" ")}`,
+      ...this.plan.fixtures.map(
+        (f) => `${f.padEnd(22)} ${this.plan.backends.map((b) => this.cellText(f, b)).join(" ")}`,
+      ),
+      this.current ? dim(`running ${this.current}`) : "",
+    ]
+    const up = this.drawn > 0 ? `\x1b[${this.drawn}A` : ""
+    this.plan.out.write(`${up}\r\x1b[J${lines.join("\n")}\n`)
+    this.drawn = lines.length
+  }
+}
+
+/** No output at all (tests, library use). */
+export const silentProgress: Progress = {
+  cellStart() {},
+  runDone() {},
+  cellDone() {},
+  finish() {},
+}

@@ -1,0 +1,136 @@
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
+import type { Cell, Results } from "../types.js"
+import { analyze, cellSummary, formatBytes, reasonsText } from "./analysis.js"
+
+const cellOf = (r: Results, fixture: string, backend: string): Cell | undefined =>
+  r.cells.find((c) => c.fixture === fixture && c.backend === backend)
+
+const esc = (s: string) => s.replace(/\|/g, "\\|")
+
+/** Fixture rows, backend columns: pass rate plus leaks and bytes lost. */
+export function resultsTable(r: Results): string {
+  const head = `| fixture | ${r.backends.join(" | ")} |`
+  const rule = `|---|${r.backends.map(() => "---").join("|")}|`
+  const rows = r.fixtures.map(
+    (f) => `| ${f.name}${f.control ? " *(control)*" : ""} | ${r.backends.map((b) => esc(cellOf(r, f.name, b) ? cellSummary(cellOf(r, f.name, b)!) : "—")).join(" | ")} |`,
+  )
+  return [head, rule, ...rows].join("\n")
+}
+
+function quiescenceTable(r: Results): string {
+  const head = `| fixture | ${r.backends.join(" | ")} |`
+  const rule = `|---|${r.backends.map(() => "---").join("|")}|`
+  const rows = r.fixtures
+    .filter((f) => !f.control)
+    .map((f) => {
+      const cells = r.backends.map((b) => {
+        const q = cellOf(r, f.name, b)?.quiescence_ms
+        const c = cellOf(r, f.name, b)
+        if (!c || c.runs === 0) return "not run"
+        if (!q) return "never (within the bound)"
+        const partial = q.n < c.runs ? ` (${q.n}/${c.runs} runs)` : ""
+        return `${q.p50} / ${q.p95} / ${q.max}${partial}`
+      })
+      return `| ${f.name} | ${cells.join(" | ")} |`
+    })
+  return [head, rule, ...rows].join("\n")
+}
+
+function perFixture(r: Results): string {
+  const { fixtures } = analyze(r)
+  return fixtures
+    .map((v) => {
+      const lines = [`### ${v.info.name}: ${v.info.title}`, "", v.info.description, ""]
+      lines.push(`- **Passes (every run):** ${v.passing.length ? v.passing.join(", ") : "none"}`)
+      for (const c of v.failing) {
+        lines.push(
+          `- **Fails: ${c.backend}** (${c.passed}/${c.runs} passed) — ${reasonsText(c)}. Mechanism: ${v.info.mechanism[c.backend]}.`,
+        )
+      }
+      for (const c of v.notRun) lines.push(`- **Not run: ${c.backend}** — ${c.not_run_reason}`)
+      if (v.newlyCovered) lines.push("- **Newly covered by the supervisor.**")
+      if (v.regression) lines.push("- **Regression: a baseline passes where the supervisor does not.**")
+      for (const b of v.passing) lines.push(`- ${b}: ${v.info.mechanism[b]}.`)
+      return lines.join("\n")
+    })
+    .join("\n\n")
+}
+
+function costSection(r: Results): string {
+  const c = r.cost
+  const build = c.build.seconds === null
+    ? c.build.note
+    : c.build.cached
+      ? `cached: cargo had nothing to rebuild (${c.build.seconds.toFixed(1)} s for the check). ${c.build.note}`
+      : `${c.build.seconds.toFixed(1)} s measured in this run. ${c.build.note}`
+  const rss = c.sidecar_rss_kib
+    ? `p50 ${(c.sidecar_rss_kib.p50 / 1024).toFixed(1)} MiB, max ${(c.sidecar_rss_kib.max / 1024).toFixed(1)} MiB (${c.sidecar_rss_kib.samples} samples of VmRSS every 100 ms during the supervisor cells)`
+    : "not sampled (no sidecar ran)"
+  return [
+    `| what | measured |`,
+    `|---|---|`,
+    `| Rust (crates/supervisor/src, non-blank non-comment lines) | ${c.rust_loc} in ${c.loc_files.rust.length} files |`,
+    `| TypeScript (packages/process/src/supervisor + protocol) | ${c.ts_loc} in ${c.loc_files.typescript.length} files |`,
+    `| Dependencies | ${c.dependencies.cargo ?? "unknown"} crates, ${c.dependencies.npm ?? "unknown"} npm packages (${c.dependencies.note}) |`,
+    `| Release binary size | ${c.binary_bytes === null ? "not built" : `${formatBytes(c.binary_bytes)} (${c.binary_bytes} bytes)`} |`,
+    `| Release build time | ${build} |`,
+    `| Sidecar memory | ${rss} |`,
+  ].join("\n")
+}
+
+export function renderMarkdown(r: Results): string {
+  const { recommendation } = analyze(r)
+  const s = r.settings
+  return `# Fixture matrix: PawWork baseline vs pawwork-supervisor
+
+Measured on **${r.platform.label}** (kernel ${r.platform.kernel}${r.platform.under_wine ? ", Windows API under Wine" : ""}),
+started ${r.started_at}, ${r.runs_per_cell} runs per cell, ${Math.round(r.duration_ms / 1000)} s in all.
+
+## Verdict
+
+${recommendation.lines.map((l) => `- ${l}`).join("\n")}
+
+## Results
+
+Pass rate per cell (runs passed / runs), then pids leaked and bytes lost over all runs.
+The negative control passes when the leak check flags its planted leak, so its leaks are expected.
+
+${resultsTable(r)}
+
+## Time to quiescence (ms, p50 / p95 / max)
+
+From the cancel (or stop) until every process of the tree is gone. "never" means some process was still alive at
+the bound (grace + slack), in the runs that counted it as leaked.
+
+${quiescenceTable(r)}
+
+## Per fixture
+
+${perFixture(r)}
+
+## Cost
+
+${costSection(r)}
+
+## Method
+
+- Backends: \`baseline\` (PawWork's plain spawn path), \`baseline-detached\` (its bash-tool path, \`detached: true\`),
+  \`supervisor\` (the pawwork-supervisor sidecar through @pawwork/process).
+- Grace period of every cancel: ${s.grace_ms} ms (short on purpose, so the matrix runs in minutes; PawWork's
+  default is 5000 ms and the baseline's stop() always uses 500 ms). A process of the tree still alive
+  ${s.slack_ms} ms past the grace counts as leaked; it is then killed by pid after its start time
+  (\`/proc/<pid>/stat\` field 22) is checked against the one it reported, so runs stay independent.
+- Every process of a fixture tree reports its pid and start time to the run's own report file; the leak check
+  also scans \`/proc/*/environ\` for the run's report path, to find members that had no time to report.
+- Timeout + drain race: ${s.timeout_race}
+- Hold-pipe: the supervisor gets \`drainTimeout: ${s.drain_timeout_ms}\`; run() must return within that + slack.
+- Each run has a hard timeout of ${s.hard_timeout_ms} ms; a run that exceeds it is recorded as the failure "hang".
+`
+}
+
+export function writeMarkdown(dir: string, r: Results): string {
+  const path = join(dir, "REPORT.md")
+  writeFileSync(path, renderMarkdown(r))
+  return path
+}

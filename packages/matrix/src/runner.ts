@@ -1,0 +1,198 @@
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { CreateProcess, SpawnOptions } from "./api.js"
+import { type Backend, backendUnavailable, closeBackend, openBackend } from "./backends.js"
+import { FixtureReport } from "./fixture-report.js"
+import { fail, SetupError } from "./fixtures/harness.js"
+import { leakDetail, REPORT_ENV, TreeWatch } from "./leaks.js"
+import type { Paths } from "./paths.js"
+import type { Platform } from "./platform.js"
+import { readRssKib } from "./procfs.js"
+import type { Progress } from "./progress.js"
+import { summarizeCell } from "./stats.js"
+import type { BackendName, Cell, Fixture, FixtureResult, RunContext, RunRecord } from "./types.js"
+
+export interface MatrixOptions {
+  runs: number
+  fixtures: readonly Fixture[]
+  backends: readonly BackendName[]
+  graceMs: number
+  slackMs: number
+  hardTimeoutMs: number
+  paths: Paths
+  platform: Platform
+  create: CreateProcess | string
+  progress: Progress
+}
+
+export interface MatrixRun {
+  cells: Cell[]
+  /** VmRSS samples (KiB) of the sidecar, taken every 100 ms while supervisor cells ran. */
+  rssKib: number[]
+}
+
+/** Runs every fixture x backend cell, `runs` times each, one run at a time. */
+export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
+  const base = mkdtempSync(join(tmpdir(), "pawwork-matrix-"))
+  const rssKib: number[] = []
+  const cells: Cell[] = []
+  const interrupt = installInterruptSweep()
+  try {
+    for (const fixture of opts.fixtures) {
+      for (const name of opts.backends) {
+        const reason = fixture.supported(opts.platform, name) ?? backendUnavailable(name, opts.paths, opts.create)
+        opts.progress.cellStart(fixture.name, name, reason ? 0 : opts.runs)
+        const records = reason ? [] : await runCell(opts, fixture, name, base, rssKib, interrupt)
+        const cell = summarizeCell({
+          fixture: fixture.name,
+          backend: name,
+          control: fixture.control ?? false,
+          expected: fixture.expected[name],
+          records,
+          ...(reason ? { notRun: { count: opts.runs, reason } } : {}),
+        })
+        cells.push(cell)
+        opts.progress.cellDone(cell)
+      }
+    }
+  } finally {
+    interrupt.dispose()
+    rmSync(base, { recursive: true, force: true })
+  }
+  return { cells, rssKib }
+}
+
+async function runCell(
+  opts: MatrixOptions,
+  fixture: Fixture,
+  name: BackendName,
+  base: string,
+  rssKib: number[],
+  interrupt: InterruptSweep,
+): Promise<RunRecord[]> {
+  const create = opts.create as CreateProcess
+  let backend = openBackend(name, opts.paths, create)
+  const sampler = setInterval(() => {
+    const pid = backend.api.sidecarPid
+    const rss = pid ? readRssKib(pid) : null
+    if (rss !== null) rssKib.push(rss)
+  }, 100)
+  const records: RunRecord[] = []
+  try {
+    for (let run = 0; run < opts.runs; run++) {
+      const record = await runOnce(opts, fixture, backend, run, base, interrupt)
+      records.push(record)
+      opts.progress.runDone(fixture.name, name, record)
+      if (record.reason === "hang") {
+        // A hung backend may be wedged: start the next run on a fresh one.
+        await closeBackend(backend)
+        backend = openBackend(name, opts.paths, create)
+      }
+    }
+  } finally {
+    clearInterval(sampler)
+    await closeBackend(backend)
+  }
+  return records
+}
+
+async function runOnce(
+  opts: MatrixOptions,
+  fixture: Fixture,
+  backend: Backend,
+  run: number,
+  base: string,
+  interrupt: InterruptSweep,
+): Promise<RunRecord> {
+  const dir = mkdtempSync(join(base, `${fixture.name}-${backend.name}-${run}-`))
+  const reportPath = join(dir, "report.jsonl")
+  const hard = new AbortController()
+  const marker: SpawnOptions = { ...backend.options, env: { [REPORT_ENV]: reportPath } }
+  const fixtureCmd = (args: string[]) => [opts.paths.fixtureBin, "--report", reportPath, ...args]
+  const ctx: RunContext = {
+    backend: backend.name,
+    api: backend.api,
+    fixtureBin: opts.paths.fixtureBin,
+    dir,
+    reportPath,
+    graceMs: opts.graceMs,
+    slackMs: opts.slackMs,
+    run,
+    hardStop: hard.signal,
+    backendOptions: marker,
+    fixtureCmd,
+    spawnFixture: (args, extra) => backend.api.spawn(fixtureCmd(args), { ...marker, ...extra }),
+  }
+  interrupt.current = reportPath
+  const started = performance.now()
+  const result = await withHardTimeout(fixture.run(ctx), hard, opts.hardTimeoutMs)
+  const record: RunRecord = { run, ...result, duration_ms: Math.round(performance.now() - started) }
+  await sweep(reportPath, record)
+  interrupt.current = null
+  rmSync(dir, { recursive: true, force: true })
+  return record
+}
+
+async function withHardTimeout(work: Promise<FixtureResult>, hard: AbortController, ms: number): Promise<FixtureResult> {
+  let timer: NodeJS.Timeout | undefined
+  const hang = new Promise<FixtureResult>((resolve) => {
+    timer = setTimeout(() => {
+      hard.abort()
+      resolve(fail("hang", `no result within the ${ms} ms hard timeout`))
+    }, ms)
+  })
+  const guarded = work.catch((err: unknown) =>
+    err instanceof SetupError
+      ? fail(err.message, null)
+      : fail("harness error", err instanceof Error ? err.message.split("\n")[0]! : String(err)),
+  )
+  try {
+    return await Promise.race([guarded, hang])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * After every run: whatever of the tree is still alive is killed, so runs stay
+ * independent. A fixture counts its own leaks at its bound; anything found
+ * only here also counts as leaked, unless the run already failed before
+ * its scenario took place (setup, hang).
+ */
+async function sweep(reportPath: string, record: RunRecord): Promise<void> {
+  const watch = new TreeWatch(new FixtureReport(reportPath))
+  const alive = watch.aliveAll()
+  if (alive.length === 0) return
+  await watch.killAll()
+  const reason = record.reason ?? ""
+  if (reason.startsWith("setup") || reason === "hang") return
+  const fresh = alive.filter((m) => !record.leaked_pids.includes(m.pid))
+  if (fresh.length === 0) return
+  record.leaked_pids.push(...fresh.map((m) => m.pid))
+  if (record.passed) {
+    record.passed = false
+    record.reason = "leaked after the run (found by the final sweep)"
+    record.detail = leakDetail(fresh)
+  }
+}
+
+interface InterruptSweep {
+  current: string | null
+  dispose(): void
+}
+
+/** Ctrl-C during a run: kill that run's tree before exiting, so nothing is left behind. */
+function installInterruptSweep(): InterruptSweep {
+  const state: InterruptSweep = {
+    current: null,
+    dispose: () => process.off("SIGINT", onSigint),
+  }
+  const onSigint = () => {
+    const path = state.current
+    const done = path ? new TreeWatch(new FixtureReport(path)).killAll() : Promise.resolve([])
+    done.finally(() => process.exit(130))
+  }
+  process.on("SIGINT", onSigint)
+  return state
+}

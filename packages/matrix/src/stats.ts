@@ -1,0 +1,76 @@
+import type { BackendName, Cell, Expectation, FailureCount, Quantiles, RunRecord } from "./types.js"
+
+/** Nearest-rank percentile (p in 0..100) of unsorted values; NaN for none. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const rank = Math.ceil((p / 100) * sorted.length)
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10
+
+export function quantiles(values: readonly (number | null)[]): Quantiles | null {
+  const present = values.filter((v): v is number => v !== null && Number.isFinite(v))
+  if (present.length === 0) return null
+  return {
+    p50: round1(percentile(present, 50)),
+    p95: round1(percentile(present, 95)),
+    max: round1(Math.max(...present)),
+    n: present.length,
+  }
+}
+
+/** Distinct failure reasons with counts, most frequent first. */
+export function countFailures(records: readonly RunRecord[]): FailureCount[] {
+  const counts = new Map<string, number>()
+  for (const r of records) if (!r.passed) counts.set(r.reason ?? "unknown", (counts.get(r.reason ?? "unknown") ?? 0) + 1)
+  return [...counts.entries()]
+    .map(([reason, count]) => ({ reason, count }))
+    .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason))
+}
+
+/** Bytes written before the kill that had not arrived when the exit was reported. */
+export function bytesLost(r: RunRecord): number {
+  if (r.bytes_expected === null || r.bytes_received === null) return 0
+  return Math.max(0, r.bytes_expected - r.bytes_received)
+}
+
+export function summarizeCell(args: {
+  fixture: string
+  backend: BackendName
+  control: boolean
+  expected: Expectation
+  records: RunRecord[]
+  notRun?: { count: number; reason: string }
+}): Cell {
+  const { records } = args
+  const passed = records.filter((r) => r.passed).length
+  return {
+    fixture: args.fixture,
+    backend: args.backend,
+    control: args.control,
+    runs: records.length,
+    passed,
+    failed: records.length - passed,
+    not_run: args.notRun?.count ?? 0,
+    not_run_reason: args.notRun?.reason ?? null,
+    leaked_pids: records.reduce((n, r) => n + r.leaked_pids.length, 0),
+    bytes_lost: records.reduce((n, r) => n + bytesLost(r), 0),
+    quiescence_ms: quantiles(records.map((r) => r.quiescence_ms)),
+    exited_ms: quantiles(records.map((r) => r.exited_ms)),
+    failures: countFailures(records),
+    expected: args.expected,
+    records,
+  }
+}
+
+/** "20/20", "0/20", or "not run". */
+export function passText(cell: Cell): string {
+  if (cell.runs === 0) return "not run"
+  return `${cell.passed}/${cell.runs}`
+}
+
+export function passRate(cell: Cell): number | null {
+  return cell.runs === 0 ? null : cell.passed / cell.runs
+}

@@ -1,0 +1,153 @@
+import type { Child, ProcessApi, SpawnOptions } from "./api.js"
+import type { Platform } from "./platform.js"
+
+export type BackendName = "baseline" | "baseline-detached" | "supervisor"
+
+/** Column order of every table and chart. */
+export const BACKENDS: readonly BackendName[] = ["baseline", "baseline-detached", "supervisor"]
+
+/** What the design of a backend predicts for a fixture on Linux (the short-mode test holds it to "fail"). */
+export type Expectation = "pass" | "fail" | "varies"
+
+/** One run of one fixture on one backend. */
+export interface RunRecord {
+  run: number
+  passed: boolean
+  /** Stable failure reason (no pids or numbers), so reasons can be counted across runs. */
+  reason: string | null
+  /** The numbers behind the reason (pids, bytes, ms). */
+  detail: string | null
+  /** Pids of the tree still alive after the bounded grace period (then killed by the harness). */
+  leaked_pids: number[]
+  bytes_expected: number | null
+  bytes_received: number | null
+  /** Cancel (or stop) to the whole tree being gone; null when it never got there within the bound. */
+  quiescence_ms: number | null
+  /** Cancel to `exited` resolving; null when it did not resolve within the bound or the fixture has no cancel. */
+  exited_ms: number | null
+  duration_ms: number
+}
+
+/** What a fixture's `run` hands back; the runner adds the run number and duration. */
+export type FixtureResult = Omit<RunRecord, "run" | "duration_ms">
+
+export interface RunContext {
+  backend: BackendName
+  api: ProcessApi
+  fixtureBin: string
+  /** A fresh directory of this run alone. */
+  dir: string
+  /** The fixture program's report file of this run (also the marker in descendants' environment). */
+  reportPath: string
+  /** Grace between the graceful and the forceful step of every cancel (ms). */
+  graceMs: number
+  /** Allowance on top of the grace before a surviving pid counts as leaked (ms). */
+  slackMs: number
+  run: number
+  /** Aborted when the runner's hard timeout fires: a fixture stops waiting and returns. */
+  hardStop: AbortSignal
+  /** Spawns the fixture program through the backend (adds `--report` and the backend's own options). */
+  spawnFixture(args: string[], opts?: SpawnOptions): Child
+  /** The command line `spawnFixture` would use, for `run()`-style calls. */
+  fixtureCmd(args: string[]): string[]
+  /** The backend's own spawn options (e.g. `detached` for baseline-detached). */
+  backendOptions: SpawnOptions
+}
+
+export interface Fixture {
+  name: string
+  /** The behaviour group the issue lists it under (e.g. "grandchild tree kill"). */
+  group: string
+  title: string
+  /** What the scenario does and what a pass means. */
+  description: string
+  /** One line per backend: the mechanism that makes it pass or fail. */
+  mechanism: Record<BackendName, string>
+  expected: Record<BackendName, Expectation>
+  /** A negative control: the cell passes when the leak check flags the leak it plants. */
+  control?: boolean
+  /** null when it can run here, else the reason it cannot. */
+  supported(platform: Platform, backend: BackendName): string | null
+  run(ctx: RunContext): Promise<FixtureResult>
+}
+
+export interface Quantiles {
+  p50: number
+  p95: number
+  max: number
+  /** Runs that contributed a value. */
+  n: number
+}
+
+export interface FailureCount {
+  reason: string
+  count: number
+}
+
+export interface Cell {
+  fixture: string
+  backend: BackendName
+  control: boolean
+  runs: number
+  passed: number
+  failed: number
+  not_run: number
+  not_run_reason: string | null
+  leaked_pids: number
+  bytes_lost: number
+  quiescence_ms: Quantiles | null
+  exited_ms: Quantiles | null
+  failures: FailureCount[]
+  expected: Expectation
+  records: RunRecord[]
+}
+
+export interface FixtureInfo {
+  name: string
+  group: string
+  title: string
+  description: string
+  control: boolean
+  mechanism: Record<BackendName, string>
+  expected: Record<BackendName, Expectation>
+}
+
+export interface BuildInfo {
+  /** Wall time of the release build measured in this run, or null when nothing was measured. */
+  seconds: number | null
+  /** True when cargo had nothing to rebuild (the time is then a no-op check, not a build). */
+  cached: boolean
+  note: string
+}
+
+export interface Cost {
+  rust_loc: number
+  ts_loc: number
+  loc_files: { rust: string[]; typescript: string[] }
+  dependencies: { cargo: number | null; npm: number | null; note: string }
+  binary_bytes: number | null
+  build: BuildInfo
+  sidecar_rss_kib: { p50: number; max: number; samples: number } | null
+}
+
+export interface Settings {
+  grace_ms: number
+  slack_ms: number
+  hard_timeout_ms: number
+  drain_timeout_ms: number
+  timeout_race: string
+}
+
+export interface Results {
+  schema: 1
+  platform: Platform
+  started_at: string
+  finished_at: string
+  duration_ms: number
+  runs_per_cell: number
+  backends: BackendName[]
+  settings: Settings
+  fixtures: FixtureInfo[]
+  cells: Cell[]
+  cost: Cost
+}

@@ -1,0 +1,65 @@
+import { FIXTURES } from "../../src/fixtures/index.js"
+import { detectPlatform } from "../../src/platform.js"
+import { buildResults } from "../../src/report/json.js"
+import { summarizeCell } from "../../src/stats.js"
+import { BACKENDS, type BackendName, type Cost, type Results, type RunRecord } from "../../src/types.js"
+
+export function record(run: number, over: Partial<RunRecord> = {}): RunRecord {
+  return {
+    run,
+    passed: true,
+    reason: null,
+    detail: null,
+    leaked_pids: [],
+    bytes_expected: null,
+    bytes_received: null,
+    quiescence_ms: 100 + run,
+    exited_ms: 90 + run,
+    duration_ms: 300,
+    ...over,
+  }
+}
+
+export const leaked = (run: number, role = "grandchild"): RunRecord =>
+  record(run, { passed: false, reason: `leaked: ${role}`, detail: `alive: ${1000 + run}`, leaked_pids: [1000 + run], quiescence_ms: null })
+
+export const COST: Cost = {
+  rust_loc: 1234,
+  ts_loc: 567,
+  loc_files: { rust: ["crates/supervisor/src/main.rs"], typescript: ["packages/process/src/supervisor/child.ts"] },
+  dependencies: { cargo: 12, npm: 0, note: "synthetic" },
+  binary_bytes: 1_500_000,
+  build: { seconds: 42.5, cached: false, note: "synthetic" },
+  sidecar_rss_kib: { p50: 3000, max: 4200, samples: 50 },
+}
+
+/**
+ * Results where every fixture's cells follow the fixture's own expectation
+ * ("fail" -> every run leaks), unless `override` says otherwise per cell.
+ */
+export function syntheticResults(
+  runs = 4,
+  override: (fixture: string, backend: BackendName) => RunRecord[] | "not run" | undefined = () => undefined,
+): Results {
+  const cells = FIXTURES.flatMap((f) =>
+    BACKENDS.map((b) => {
+      const o = override(f.name, b)
+      if (o === "not run") {
+        return summarizeCell({ fixture: f.name, backend: b, control: !!f.control, expected: f.expected[b], records: [], notRun: { count: runs, reason: "synthetic: not here" } })
+      }
+      const records = o ?? Array.from({ length: runs }, (_, i) => (f.expected[b] === "fail" ? leaked(i) : record(i)))
+      return summarizeCell({ fixture: f.name, backend: b, control: !!f.control, expected: f.expected[b], records })
+    }),
+  )
+  return buildResults({
+    platform: detectPlatform(),
+    startedAt: new Date("2026-05-01T10:00:00Z"),
+    finishedAt: new Date("2026-05-01T10:05:00Z"),
+    runs,
+    backends: BACKENDS,
+    settings: { grace_ms: 400, slack_ms: 1000, hard_timeout_ms: 20000, drain_timeout_ms: 500, timeout_race: "synthetic" },
+    fixtures: FIXTURES,
+    cells,
+    cost: COST,
+  })
+}
