@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{sleep_until, timeout, timeout_at, Instant};
 
 use crate::ladder::{self, Tree};
-use crate::output::{self, Credit};
+use crate::output::{self, Credit, Relayed};
 use crate::platform::{ExitStatus, ProcessTree, Spawned};
 use crate::protocol::{ByteTotals, DrainState, ErrorCode, ErrorEvent, Event, ExitEvent, ExitReason, Stream};
 use crate::signals::Signal;
@@ -46,8 +46,8 @@ pub struct Plan {
 
 struct Relay {
     stream: Stream,
-    handle: Option<JoinHandle<u64>>,
-    total: u64,
+    handle: Option<JoinHandle<Relayed>>,
+    done: Relayed,
 }
 
 /// Runs the child to its end and sends its `exit`; reports the id on `done`.
@@ -68,7 +68,7 @@ pub async fn supervise(
         .filter_map(|(stream, reader)| {
             let reader = reader?;
             let task = output::relay(plan.id.clone(), stream, reader, credit.clone(), sink.clone(), stop_rx.clone());
-            Some(Relay { stream, handle: Some(tokio::spawn(task)), total: 0 })
+            Some(Relay { stream, handle: Some(tokio::spawn(task)), done: Relayed::default() })
         })
         .collect();
     let piped = !relays.is_empty();
@@ -114,10 +114,14 @@ pub async fn supervise(
             r = timeout_at(drain_deadline, join_relays(&mut relays)) => break r.is_ok(),
             msg = ctl.recv() => match msg {
                 Some(Control::Signal { req, signal }) => forward(&plan.id, &mut tree, req, signal, &sink).await,
-                Some(Control::Cancel { signal, grace }) => {
+                // After a root that ended on its own, a cancel kills the
+                // leftovers now instead of at the deadline. After a ladder
+                // the tree is already empty: nothing to hurry.
+                Some(Control::Cancel { signal, grace }) if reason == ExitReason::Exited => {
                     kill_now = Some((signal.unwrap_or(plan.signal), grace.unwrap_or(plan.grace)));
                     break false;
                 }
+                Some(Control::Cancel { .. }) => {}
                 None => break false,
             },
         }
@@ -135,7 +139,9 @@ pub async fn supervise(
         let _ = stop_tx.send(true);
         join_relays(&mut relays).await;
     }
-    let drain = match (piped, relays.iter().all(|r| r.handle.is_none()) && drained) {
+    // Cut: the deadline (or a cancel) found a pipe still open, even if
+    // the leftovers' last bytes then arrived, or a relay had to be stopped.
+    let drain = match (piped, drained && relays.iter().all(|r| r.done.eof)) {
         (false, _) => DrainState::None,
         (true, true) => DrainState::Complete,
         (true, false) => DrainState::Cut,
@@ -149,8 +155,8 @@ pub async fn supervise(
     let mut bytes = ByteTotals::default();
     for r in &relays {
         match r.stream {
-            Stream::Stdout => bytes.stdout = r.total,
-            Stream::Stderr => bytes.stderr = r.total,
+            Stream::Stdout => bytes.stdout = r.done.bytes,
+            Stream::Stderr => bytes.stderr = r.done.bytes,
         }
     }
     killed_pids.sort_unstable();
@@ -196,7 +202,7 @@ async fn forward(id: &str, tree: &mut ProcessTree, req: u64, signal: Signal, sin
 async fn join_relays(relays: &mut [Relay]) {
     for r in relays.iter_mut() {
         if let Some(h) = r.handle.as_mut() {
-            r.total = h.await.unwrap_or(0);
+            r.done = h.await.unwrap_or_default();
             r.handle = None;
         }
     }

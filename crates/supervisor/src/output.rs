@@ -63,9 +63,17 @@ impl Credit {
     }
 }
 
+/// How a relay ended: bytes sent (exactly the payload bytes of the `output`
+/// events it queued) and whether it reached EOF (false: stopped at the drain
+/// deadline, or a read error).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Relayed {
+    pub bytes: u64,
+    pub eof: bool,
+}
+
 /// Copies `reader` to the client until EOF or until `stop` turns true (the
-/// drain deadline). Returns the bytes sent, which are exactly the bytes of
-/// the `output` events this relay queued.
+/// drain deadline).
 pub async fn relay(
     id: String,
     stream: Stream,
@@ -73,9 +81,9 @@ pub async fn relay(
     credit: Arc<Credit>,
     sink: Sink,
     mut stop: watch::Receiver<bool>,
-) -> u64 {
+) -> Relayed {
     let header = serde_json::to_vec(&Event::Output { id: id.clone(), stream }).expect("serializes");
-    let mut total = 0u64;
+    let mut done = Relayed::default();
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
         if *stop.borrow() {
@@ -87,7 +95,10 @@ pub async fn relay(
         };
         let n = tokio::select! {
             r = reader.read(&mut buf[..room]) => match r {
-                Ok(0) => break,
+                Ok(0) => {
+                    done.eof = true;
+                    break;
+                }
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
@@ -98,10 +109,10 @@ pub async fn relay(
             _ = stop.changed() => break,
         };
         credit.unacked.fetch_add(n as u64, Ordering::AcqRel);
-        total += n as u64;
+        done.bytes += n as u64;
         sink.raw(header.clone(), buf[..n].to_vec()).await;
     }
-    total
+    done
 }
 
 #[cfg(test)]
@@ -143,7 +154,8 @@ mod tests {
         credit.ack(10);
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         credit.ack(10);
-        assert_eq!(task.await.unwrap(), 25);
+        let done = task.await.unwrap();
+        assert_eq!((done.bytes, done.eof), (25, true));
         writer.abort();
     }
 }

@@ -79,12 +79,15 @@ where
     let mut terminate = terminate_signals();
 
     let mut goodbye_req = None;
+    let mut input_done = false;
     loop {
         if server.shutting_down && server.live.is_empty() {
             break;
         }
         tokio::select! {
-            input = in_rx.recv(), if !server.shutting_down => match input {
+            // Input is still read while shutting down: a late request gets
+            // its answer (`shutting_down` for a spawn) instead of silence.
+            input = in_rx.recv(), if !input_done => match input {
                 Some(Input::Frame(f)) => {
                     if let Some(req) = server.handle_frame(f).await {
                         goodbye_req = Some(req);
@@ -93,6 +96,7 @@ where
                 Some(Input::Bad(e)) => sink.event(Event::Error(e)).await,
                 Some(Input::End) | None => {
                     tracing::info!("stdin closed: the host is gone; cancelling every child");
+                    input_done = true;
                     server.begin_shutdown(true);
                 }
             },
@@ -186,6 +190,8 @@ impl Server {
         }
     }
 
+    /// Cancels every live child; safe to call again (a shutdown request
+    /// followed by stdin EOF lifts the output credit as well).
     fn begin_shutdown(&mut self, host_gone: bool) {
         self.shutting_down = true;
         for live in self.live.values() {
@@ -244,6 +250,9 @@ impl Server {
         id: &str,
         op: impl FnOnce(&StdinHandle) -> Result<(), ErrorEvent>,
     ) -> Result<(), ErrorEvent> {
+        if self.finished.contains(id) {
+            return Err(ErrorEvent::new(ErrorCode::StdinClosed, format!("child {id:?} has exited")).req(Some(req)).id(id));
+        }
         let live = self.lookup(req, id)?;
         let Some(s) = &live.stdin else {
             return Err(ErrorEvent::new(ErrorCode::StdinClosed, "this child's stdin is not a pipe").req(Some(req)).id(id));

@@ -41,3 +41,17 @@ pub fn set_subreaper() -> bool {
     // SAFETY: plain prctl on the calling process.
     unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1 as libc::c_ulong, 0, 0, 0) == 0 }
 }
+
+/// Resets one signal to SIG_DFL with the raw syscall: glibc's `signal()`
+/// refuses the two real-time signals it reserves (32 and 33), yet an ignored
+/// disposition of those is inherited through exec like any other. An
+/// all-zero kernel `struct sigaction` is SIG_DFL with no flags and an empty
+/// mask on every Linux architecture (the layouts differ only in where the
+/// restorer sits, and it is unused for SIG_DFL). Async-signal-safe.
+pub fn reset_disposition(sig: i32) {
+    let act = [0u64; 4];
+    // SAFETY: rt_sigaction reads `act` (a zeroed kernel sigaction) only.
+    unsafe {
+        libc::syscall(libc::SYS_rt_sigaction, sig, act.as_ptr(), std::ptr::null_mut::<u64>(), 8usize);
+    }
+}

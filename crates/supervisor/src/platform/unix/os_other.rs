@@ -17,3 +17,10 @@ pub fn mark_inherited_fds_cloexec() {
 pub fn set_subreaper() -> bool {
     false
 }
+
+pub fn reset_disposition(sig: i32) {
+    // SAFETY: signal() is async-signal-safe.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+    }
+}

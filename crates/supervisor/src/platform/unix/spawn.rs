@@ -89,7 +89,7 @@ fn child_setup(cgroup_procs_fd: RawFd, parent: i32) -> std::io::Result<()> {
     unsafe {
         for sig in 1..super::os::NSIG {
             if sig != libc::SIGKILL && sig != libc::SIGSTOP {
-                libc::signal(sig, libc::SIG_DFL);
+                super::os::reset_disposition(sig);
             }
         }
         let mut set: libc::sigset_t = std::mem::zeroed();
