@@ -50,6 +50,7 @@ fn hello_capabilities_describe_this_machine() {
             let report = Report::new(dir.report("sleep"));
             let spawned = sc.spawn("c1", &fixture_argv(report.path(), &["sleep"]), json!({}));
             let pid = spawned["pid"].as_i64().unwrap();
+            report.wait_role("root");
             let root = std::path::Path::new(path);
             assert!(
                 cgroup_tree_holds(root, pid),

@@ -29,6 +29,8 @@ pub struct Sidecar {
     next_req: u64,
     hello: Value,
     stderr_log: PathBuf,
+    /// Diagnostics already printed by `fail`: don't repeat them on drop.
+    reported: std::cell::Cell<bool>,
 }
 
 /// What a child wrote, and the `exit` that ended it.
@@ -75,6 +77,7 @@ impl Sidecar {
             next_req: 1,
             hello: Value::Null,
             stderr_log,
+            reported: std::cell::Cell::new(false),
         };
         sc.wait_index("any first frame", HANG, |_| true);
         let first = sc.events[0].clone();
@@ -306,6 +309,7 @@ impl Sidecar {
     }
 
     fn fail(&self, msg: &str) -> ! {
+        self.reported.set(true);
         panic!("{msg}\n{}", self.diagnostics());
     }
 
@@ -338,7 +342,9 @@ impl Drop for Sidecar {
             let _ = self.child.wait();
         }
         if std::thread::panicking() {
-            eprintln!("{}", self.diagnostics());
+            if !self.reported.get() {
+                eprintln!("{}", self.diagnostics());
+            }
             return;
         }
         match status {
