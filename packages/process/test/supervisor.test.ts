@@ -103,8 +103,8 @@ describe("supervisor backend only", () => {
 
   test("a SIGKILLed sidecar rejects live children with SupervisorDiedError; the next spawn starts afresh", GUARD, async () => {
     const file = report()
-    const child = proc.spawn(fixture(file, "sleep"), { stdout: "pipe" })
-    await child.spawned
+    const child = proc.spawn(fixture(file, "tree", "--depth", "2", "--width", "2"), { stdout: "pipe" })
+    await waitForReport(file, countPids(7), "all 7 tree nodes")
     const sidecar = proc.sidecarPid
     assert.ok(sidecar !== undefined && sidecar > 1 && sidecar !== process.pid, `sidecar pid ${sidecar}`)
     process.kill(sidecar, "SIGKILL")
@@ -113,7 +113,8 @@ describe("supervisor backend only", () => {
     const out = await proc.text(fixture(null, "cwd"))
     assert.equal(out.text.trim(), process.cwd())
     assert.notEqual(proc.sidecarPid, sidecar)
-    killLeftovers(file)
+    // docs/design.md: PDEATHSIG ends the root, the watchdog cgroup.kills the rest (Linux with cgroup v2).
+    assert.deepEqual(await waitAllGone(file), [], "the dead sidecar's tree outlived it")
   })
 
   test("shutdown() ends the sidecar and a later spawn starts a new one", GUARD, async () => {

@@ -10,7 +10,7 @@ import type { TerminateReport } from "./terminate-tree.js"
  *   else `exited` (the baseline has no run timeout, so never `timed_out`);
  * - code/signal: Node's raw `exit` values (not folded like `exited`);
  * - bytes: what Node had read from each pipe by then (socket bytesRead), not what the command wrote;
- * - drain: `none` with nothing piped, `complete` when every piped stream had already ended, else `cut`
+ * - drain: `none` with nothing piped, `complete` when every piped stream had already seen EOF, else `cut`
  *   (the baseline does not wait for the pipes);
  * - killedPids: pids alive when terminateTree ran its SIGKILL step (the outcome waits for a running
  *   terminateTree to finish); leftoverPids: always empty, the baseline has no such policy.
@@ -32,7 +32,14 @@ function drainState(proc: ChildProcess, opts: Options): Drain {
     (s): s is Readable => s !== null,
   )
   if (piped.length === 0) return "none"
-  return piped.every((s) => s.readableEnded || s.destroyed) ? "complete" : "cut"
+  return piped.every(sawEof) ? "complete" : "cut"
+}
+
+/** EOF has come from the pipe, whether or not the consumer has read up to it yet. */
+function sawEof(stream: Readable): boolean {
+  // Node keeps "source ended" only in its stream state; readableEnded would also wait for the consumer.
+  const state = (stream as Readable & { _readableState?: { ended?: boolean } })._readableState
+  return state?.ended === true || stream.readableEnded || stream.destroyed
 }
 
 export function trackOutcome(proc: ChildProcess, opts: Options): OutcomeTracker {
