@@ -51,9 +51,9 @@ fn hello_capabilities_describe_this_machine() {
             let spawned = sc.spawn("c1", &fixture_argv(report.path(), &["sleep"]), json!({}));
             let pid = spawned["pid"].as_i64().unwrap();
             report.wait_role("root");
-            let root = std::path::Path::new(path);
+            let members = leaks::cgroup_members(std::path::Path::new(path));
             assert!(
-                cgroup_tree_holds(root, pid),
+                members.contains(&(pid as i32)),
                 "capabilities.cgroup is {path}, but child pid {pid} is in no cgroup.procs below it"
             );
             sc.cancel("c1");
@@ -62,13 +62,4 @@ fn hello_capabilities_describe_this_machine() {
         }
         other => panic!("capabilities.cgroup must be a string or null, got {other}"),
     }
-}
-
-fn cgroup_tree_holds(dir: &std::path::Path, pid: i64) -> bool {
-    let procs = std::fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default();
-    if procs.lines().any(|l| l.trim().parse::<i64>().ok() == Some(pid)) {
-        return true;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else { return false };
-    entries.filter_map(|e| e.ok()).any(|e| e.path().is_dir() && cgroup_tree_holds(&e.path(), pid))
 }

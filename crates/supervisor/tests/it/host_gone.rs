@@ -84,3 +84,16 @@ fn spawn_during_shutdown_is_refused() {
     assert_all_gone(&report, GONE);
     assert!(Report::new(dir.report("late")).procs().is_empty(), "the refused spawn ran anyway");
 }
+
+/// Beyond protocol.md, which promises cleanup on a normal exit only: the
+/// sidecar dying outright (SIGKILL, OOM) must not leave its trees running.
+#[test]
+fn sidecar_killed_outright_takes_its_trees_with_it() {
+    let dir = TestDir::new();
+    let mut sc = Sidecar::start(&dir);
+    let trees = start_trees(&mut sc, &dir);
+    sc.kill_sidecar();
+    for (_, report) in &trees {
+        assert_all_gone(report, HANG);
+    }
+}

@@ -89,3 +89,30 @@ fn cancel_kills_grandchild_spawned_during_the_cancel() {
     );
     assert_all_gone(&report, GONE);
 }
+
+#[test]
+fn cancel_kills_a_fork_storm_in_progress() {
+    let dir = TestDir::new();
+    let mut sc = Sidecar::start(&dir);
+    let report = Report::new(dir.report("storm"));
+    sc.spawn("storm", &fixture_argv(report.path(), &["fork-storm", "--ms", "5000"]), json!({}));
+    // Cancel mid-storm, while children are being born and dying.
+    report.wait_until("20 storm children", |lines| {
+        report::procs_in(lines).iter().filter(|p| p.role == "storm").count() >= 20
+    });
+    cancel_and_expect_all_gone(&mut sc, "storm", &report);
+}
+
+#[test]
+fn timeout_kills_the_whole_tree() {
+    let dir = TestDir::new();
+    let mut sc = Sidecar::start(&dir);
+    let report = Report::new(dir.report("tree"));
+    let argv = fixture_argv(report.path(), &["tree", "--depth", "2", "--width", "2"]);
+    sc.spawn("tree", &argv, json!({"timeout_ms": 3000}));
+    report.wait_procs(7);
+    let exit = sc.wait_exit("tree");
+    assert_eq!(exit["reason"], "timed_out", "exit: {exit}");
+    assert!(exit["signal"].is_string(), "exit: {exit}");
+    assert_all_gone(&report, GONE);
+}

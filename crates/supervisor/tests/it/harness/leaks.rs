@@ -98,3 +98,60 @@ pub fn assert_all_gone(report: &Report, grace: Duration) {
         );
     }
 }
+
+/// Pids in the cgroup v2 tree at `dir` (empty when the tree is gone).
+pub fn cgroup_members(dir: &Path) -> Vec<i32> {
+    let mut out: Vec<i32> = std::fs::read_to_string(dir.join("cgroup.procs"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.filter_map(|e| e.ok()).filter(|e| e.path().is_dir()) {
+            out.extend(cgroup_members(&e.path()));
+        }
+    }
+    out
+}
+
+/// Pids of live processes with `needle` as one of their arguments: helper
+/// processes a sidecar starts name its cgroup on their command line.
+pub fn processes_naming(needle: &str) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let live = stat_of(*pid).is_some_and(|(state, _)| state != 'Z' && state != 'X');
+            live && cmdline.split(|b| *b == 0).any(|arg| arg == needle.as_bytes())
+        })
+        .collect()
+}
+
+/// After a sidecar has exited: nothing is left in its cgroup tree, and no
+/// helper naming that cgroup still runs. Returns a description of what was
+/// left (then killed: the cgroup through its own `cgroup.kill`, helpers by
+/// pid after re-reading their command line), or None.
+pub fn sidecar_leftovers(cgroup: &str, grace: Duration) -> Option<String> {
+    let dir = Path::new(cgroup);
+    let deadline = Instant::now() + grace;
+    loop {
+        let members = cgroup_members(dir);
+        let helpers = processes_naming(cgroup);
+        if members.is_empty() && helpers.is_empty() {
+            return None;
+        }
+        if Instant::now() > deadline {
+            let _ = std::fs::write(dir.join("cgroup.kill"), "1");
+            let me = std::process::id() as i32;
+            for pid in &helpers {
+                if *pid > 1 && *pid != me && processes_naming(cgroup).contains(pid) {
+                    // SAFETY: kill(2) on one positive pid, re-validated above.
+                    unsafe { libc::kill(*pid, libc::SIGKILL) };
+                }
+            }
+            return Some(format!("processes {members:?} in {cgroup}, helpers {helpers:?} naming it"));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -31,6 +31,8 @@ pub struct Sidecar {
     stderr_log: PathBuf,
     /// Diagnostics already printed by `fail`: don't repeat them on drop.
     reported: std::cell::Cell<bool>,
+    /// Killed on purpose by the test: no clean exit to expect.
+    killed: bool,
 }
 
 /// What a child wrote, and the `exit` that ended it.
@@ -78,6 +80,7 @@ impl Sidecar {
             hello: Value::Null,
             stderr_log,
             reported: std::cell::Cell::new(false),
+            killed: false,
         };
         sc.wait_index("any first frame", HANG, |_| true);
         let first = sc.events[0].clone();
@@ -290,6 +293,14 @@ impl Sidecar {
         self.acks.lock().unwrap().unacked(id)
     }
 
+    /// SIGKILLs the sidecar itself (our direct child, by its own pid), as a
+    /// crash or an OOM kill would, and reaps it.
+    pub fn kill_sidecar(&mut self) {
+        self.killed = true;
+        self.child.kill().expect("kill the sidecar");
+        self.status = Some(self.child.wait().expect("reap the sidecar"));
+    }
+
     /// Waits for the sidecar process to exit (stdin is not closed here).
     pub fn wait_status(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + timeout;
@@ -341,13 +352,26 @@ impl Drop for Sidecar {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+        // Whatever the outcome, nothing of this sidecar may outlive it.
+        let grace = if self.killed { HANG } else { super::GONE };
+        let left = match self.hello["capabilities"]["cgroup"].as_str() {
+            Some(cgroup) if status.is_some() => super::leaks::sidecar_leftovers(cgroup, grace),
+            _ => None,
+        };
         if std::thread::panicking() {
+            if let Some(left) = &left {
+                eprintln!("the sidecar also left {left}");
+            }
             if !self.reported.get() {
                 eprintln!("{}", self.diagnostics());
             }
             return;
         }
+        if let Some(left) = left {
+            panic!("the sidecar exited but left {left}\n{}", self.diagnostics());
+        }
         match status {
+            _ if self.killed => {}
             Some(s) if s.success() => {}
             Some(s) => panic!("sidecar exited with {s} after stdin EOF\n{}", self.diagnostics()),
             None => panic!("sidecar still running {HANG:?} after stdin EOF; killed\n{}", self.diagnostics()),
