@@ -1,11 +1,17 @@
 import assert from "node:assert/strict"
 import { execFile } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { chmodSync, readFileSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
 import { fileURLToPath } from "node:url"
 import { after, afterEach, describe, test } from "node:test"
-import { createProcess, SupervisorDiedError, SupervisorNotFoundError, type SupervisedChild } from "../src/index.js"
+import {
+  createProcess,
+  SupervisorDiedError,
+  SupervisorNotFoundError,
+  SupervisorProtocolError,
+  type SupervisedChild,
+} from "../src/index.js"
 import { GUARD } from "./support/backends.js"
 import { fixture } from "./support/binaries.js"
 import { killLeftovers, waitAllGone } from "./support/leaks.js"
@@ -134,6 +140,45 @@ describe("supervisor backend only", () => {
       assert.match(err.message, /cargo build --release -p pawwork-supervisor/)
       return true
     })
+  })
+})
+
+/** A stand-in sidecar: a Node script that says hello with another protocol version, then waits for EOF. */
+function wrongVersionSidecar(): string {
+  const file = path.join(path.dirname(newReport()), "fake-supervisor.mjs")
+  writeFileSync(
+    file,
+    `#!${process.execPath}
+const header = Buffer.from(JSON.stringify({ event: "hello", protocol: 99, version: "9.9.9", pid: process.pid }))
+const prefix = Buffer.alloc(8)
+prefix.writeUInt32BE(header.length, 0)
+process.stdout.write(Buffer.concat([prefix, header]))
+process.stdin.resume()
+process.stdin.on("end", () => process.exit(0))
+`,
+  )
+  chmodSync(file, 0o755)
+  return file
+}
+
+describe("sidecars that cannot be used", () => {
+  test("a sidecar speaking another protocol version is refused, naming both versions", GUARD, async () => {
+    const odd = createProcess({ backend: "supervisor", supervisorPath: wrongVersionSidecar() })
+    const child = odd.spawn(fixture(null, "cwd"))
+    await assert.rejects(child.exited, (err: Error) => {
+      assert.ok(err instanceof SupervisorProtocolError)
+      assert.match(err.message, /protocol 99 \(version 9\.9\.9\)/)
+      assert.match(err.message, /client speaks protocol 1/)
+      return true
+    })
+    await odd.shutdown()
+  })
+
+  test("a sidecar that exits before hello rejects with SupervisorDiedError", GUARD, async () => {
+    const dead = createProcess({ backend: "supervisor", supervisorPath: "/bin/false" })
+    await assert.rejects(dead.spawn(fixture(null, "cwd")).exited, SupervisorDiedError)
+    await assert.rejects(dead.run(fixture(null, "cwd")), SupervisorDiedError)
+    await dead.shutdown()
   })
 })
 

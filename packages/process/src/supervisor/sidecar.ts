@@ -18,6 +18,8 @@ export class Sidecar {
   readonly exited: Promise<{ code: number | null; signal: string | null }>
   private holds = 0
   private gone = false
+  private unusable = false
+  private conn: Connection | null = null
 
   constructor(binary: string, onDeath: DeathListener) {
     this.proc = spawn(binary, [], { stdio: ["pipe", "pipe", "inherit"], windowsHide: true })
@@ -41,7 +43,15 @@ export class Sidecar {
       ),
       started,
     ])
-    void this.ready.catch(() => undefined)
+    this.ready.then(
+      (conn) => (this.conn = conn),
+      () => {
+        // A sidecar we cannot talk to (wrong protocol, garbage) is useless: close its stdin so it exits,
+        // and let the next spawn try a fresh one.
+        this.unusable = true
+        this.proc.stdin?.end()
+      },
+    )
     void this.exited.then(() => {
       this.gone = true
       onDeath(this)
@@ -53,8 +63,9 @@ export class Sidecar {
     return this.proc.pid
   }
 
+  /** Usable for new children: running, handshake not failed, connection not closed. */
   get alive(): boolean {
-    return !this.gone
+    return !this.gone && !this.unusable && !(this.conn?.closed ?? false)
   }
 
   hold(): void {
