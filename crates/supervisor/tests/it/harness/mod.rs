@@ -13,6 +13,7 @@ pub mod pattern;
 pub mod report;
 pub mod sidecar;
 pub mod testdir;
+pub mod waits;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,21 +18,21 @@ use super::testdir::TestDir;
 use super::HANG;
 
 pub struct Sidecar {
-    child: Child,
-    to_writer: Sender<ToWriter>,
-    from_reader: Receiver<FromReader>,
-    acks: Arc<Mutex<Acks>>,
-    events: Vec<Event>,
-    invariants: Invariants,
-    closed: bool,
-    status: Option<ExitStatus>,
-    next_req: u64,
-    hello: Value,
-    stderr_log: PathBuf,
+    pub(super) child: Child,
+    pub(super) to_writer: Sender<ToWriter>,
+    pub(super) from_reader: Receiver<FromReader>,
+    pub(super) acks: Arc<Mutex<Acks>>,
+    pub(super) events: Vec<Event>,
+    pub(super) invariants: Invariants,
+    pub(super) closed: bool,
+    pub(super) status: Option<ExitStatus>,
+    pub(super) next_req: u64,
+    pub(super) hello: Value,
+    pub(super) stderr_log: PathBuf,
     /// Diagnostics already printed by `fail`: don't repeat them on drop.
-    reported: std::cell::Cell<bool>,
+    pub(super) reported: std::cell::Cell<bool>,
     /// Killed on purpose by the test: no clean exit to expect.
-    killed: bool,
+    pub(super) killed: bool,
 }
 
 /// What a child wrote, and the `exit` that ended it.
@@ -173,126 +173,6 @@ impl Sidecar {
         self.acks.lock().unwrap().release(id, &self.to_writer)
     }
 
-    // ---- receiving -------------------------------------------------------
-
-    /// Takes in whatever arrived, waiting at most `timeout` for the first.
-    /// Returns false once the sidecar's stdout is closed.
-    pub fn pump(&mut self, timeout: Duration) -> bool {
-        if self.closed {
-            return false;
-        }
-        let mut wait = timeout;
-        // Bounded so a busy stream cannot keep a caller from its deadline.
-        for _ in 0..10_000 {
-            match self.from_reader.recv_timeout(wait) {
-                Ok(FromReader::Event(ev)) => {
-                    if let Err(broken) = self.invariants.check(&ev) {
-                        self.fail(&format!("protocol invariant broken: {broken}"));
-                    }
-                    self.events.push(ev);
-                    wait = Duration::ZERO;
-                }
-                Ok(FromReader::Violation(v)) => self.fail(&format!("protocol violation: {v}")),
-                Ok(FromReader::Closed) | Err(RecvTimeoutError::Disconnected) => {
-                    self.closed = true;
-                    return false;
-                }
-                Err(RecvTimeoutError::Timeout) => return true,
-            }
-        }
-        true
-    }
-
-    /// Index of the first event (from the start of the stream) that matches.
-    pub fn wait_index(&mut self, what: &str, timeout: Duration, pred: impl Fn(&Event) -> bool) -> usize {
-        self.wait_index_from(0, what, timeout, pred)
-    }
-
-    /// Index of the first matching event at or after index `from`.
-    pub fn wait_index_from(
-        &mut self,
-        from: usize,
-        what: &str,
-        timeout: Duration,
-        pred: impl Fn(&Event) -> bool,
-    ) -> usize {
-        let deadline = Instant::now() + timeout;
-        let mut scanned = from;
-        loop {
-            if scanned < self.events.len() {
-                if let Some(i) = self.events[scanned..].iter().position(&pred) {
-                    return scanned + i;
-                }
-                scanned = self.events.len();
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                self.fail(&format!("no {what} within {timeout:?}"));
-            }
-            if !self.pump((deadline - now).min(Duration::from_millis(50))) && self.events.len() <= scanned {
-                self.fail(&format!("sidecar closed its stdout before {what}"));
-            }
-        }
-    }
-
-    pub fn wait_event(&mut self, what: &str, pred: impl Fn(&Event) -> bool) -> Event {
-        let i = self.wait_index(what, HANG, pred);
-        self.events[i].clone()
-    }
-
-    /// The first event answering request `req`.
-    pub fn wait_reply(&mut self, req: u64) -> Value {
-        self.wait_event(&format!("answer to req {req}"), |e| e.req() == Some(req)).header
-    }
-
-    /// The first event answering `req`, which must be an `error`; its code.
-    pub fn wait_error(&mut self, req: u64) -> String {
-        let ev = self.wait_reply(req);
-        assert_eq!(ev["event"], "error", "req {req} should fail, was answered with {ev}");
-        ev["code"].as_str().unwrap().to_string()
-    }
-
-    /// The `n`th (from 0) exit event of `id`: a kept tree can exit twice.
-    pub fn wait_nth_exit(&mut self, id: &str, n: usize) -> Value {
-        let mut from = 0;
-        for k in 0..=n {
-            let what = format!("exit #{k} of {id:?}");
-            from = self.wait_index_from(from, &what, HANG, |e| e.is("exit", id)) + 1;
-        }
-        self.events[from - 1].header.clone()
-    }
-
-    pub fn wait_exit(&mut self, id: &str) -> Value {
-        self.wait_event(&format!("exit of {id:?}"), |e| e.is("exit", id)).header
-    }
-
-    pub fn exits_of(&self, id: &str) -> Vec<Value> {
-        self.events.iter().filter(|e| e.is("exit", id)).map(|e| e.header.clone()).collect()
-    }
-
-    /// Waits for the exit of `id`; returns everything it wrote before it.
-    pub fn collect_output(&mut self, id: &str) -> Output {
-        let at = self.wait_index(&format!("exit of {id:?}"), HANG, |e| e.is("exit", id));
-        let mut out = Output { stdout: Vec::new(), stderr: Vec::new(), exit: self.events[at].header.clone() };
-        for e in self.events[..at].iter().filter(|e| e.is("output", id)) {
-            match e.header["stream"].as_str() {
-                Some("stdout") => out.stdout.extend_from_slice(&e.payload),
-                _ => out.stderr.extend_from_slice(&e.payload),
-            }
-        }
-        out
-    }
-
-    /// Output bytes of `id` on `stream` received so far.
-    pub fn received(&mut self, id: &str, stream: &str) -> u64 {
-        self.pump(Duration::ZERO);
-        self.invariants.total(id, stream)
-    }
-
-    pub fn unacked(&self, id: &str) -> u64 {
-        self.acks.lock().unwrap().unacked(id)
-    }
-
     /// SIGKILLs the sidecar itself (our direct child, by its own pid), as a
     /// crash or an OOM kill would, and reaps it.
     pub fn kill_sidecar(&mut self) {
@@ -319,7 +199,7 @@ impl Sidecar {
         self.status
     }
 
-    fn fail(&self, msg: &str) -> ! {
+    pub(super) fn fail(&self, msg: &str) -> ! {
         self.reported.set(true);
         panic!("{msg}\n{}", self.diagnostics());
     }
