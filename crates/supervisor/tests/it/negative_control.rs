@@ -5,6 +5,7 @@ use std::process::{Command, Stdio};
 
 use crate::harness::leaks::{kill_safely, survivors_now, wait_gone};
 use crate::harness::*;
+use crate::harness::{self, events::Event};
 
 #[test]
 fn leak_check_finds_a_daemon_started_outside_the_sidecar() {
@@ -49,4 +50,43 @@ fn leak_check_ignores_a_reused_pid_with_another_start_time() {
     .unwrap();
     assert!(survivors_now(&report).is_empty(), "a pid with another start time counted as alive");
     assert!(!kill_safely(&report.procs()[0]));
+}
+
+#[test]
+fn pattern_check_catches_a_lost_or_swapped_byte() {
+    let good = pattern(100_000);
+    assert!(harness::pattern::first_mismatch(&good).is_none());
+    let mut lost = good.clone();
+    lost.remove(50_000);
+    // Found at or just after the gap (neighbouring bytes may be equal).
+    assert!(harness::pattern::first_mismatch(&lost).is_some_and(|at| (50_000..50_016).contains(&at)));
+    let mut swapped = good.clone();
+    swapped.swap(16 * 7, 16 * 9);
+    assert!(harness::pattern::first_mismatch(&swapped).is_some());
+}
+
+#[test]
+fn stream_invariants_catch_wrong_exit_totals_and_late_output() {
+    use crate::harness::events::Invariants;
+    let ev = |header: Value, payload: &[u8]| Event { header, payload: payload.to_vec() };
+    let exit = |stdout: u64| {
+        json!({"event": "exit", "id": "c", "reason": "exited", "code": 0, "signal": null,
+               "bytes": {"stdout": stdout, "stderr": 0}, "drain": "complete",
+               "killed_pids": [], "leftover_pids": [], "duration_ms": 1})
+    };
+    let out = json!({"event": "output", "id": "c", "stream": "stdout"});
+
+    let mut inv = Invariants::default();
+    inv.check(&ev(out.clone(), b"0123")).unwrap();
+    assert!(inv.check(&ev(exit(5), &[])).is_err(), "wrong exit.bytes accepted");
+
+    let mut inv = Invariants::default();
+    inv.check(&ev(out.clone(), b"0123")).unwrap();
+    inv.check(&ev(exit(4), &[])).unwrap();
+    assert!(inv.check(&ev(out, b"x")).is_err(), "output after exit accepted");
+
+    let mut inv = Invariants::default();
+    let mut folded = exit(0);
+    folded["signal"] = json!("SIGTERM");
+    assert!(inv.check(&ev(folded, &[])).is_err(), "code and signal both set accepted");
 }
