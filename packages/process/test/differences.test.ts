@@ -5,7 +5,7 @@ import { after, afterEach, describe, test } from "node:test"
 import { api, GUARD, settledWithin } from "./support/backends.js"
 import { fixture } from "./support/binaries.js"
 import { killLeftovers, survivors, waitAllGone } from "./support/leaks.js"
-import { countPids, newReport, removeReports, waitForReport, type ReportLine } from "./support/report.js"
+import { countPids, newReport, readReport, removeReports, waitForReport, type ReportLine } from "./support/report.js"
 
 /*
  * Where the backends must differ. Each test asserts the supervisor's guarantee AND that the baseline
@@ -149,5 +149,26 @@ describe("a daemon that left the session (fixture daemon)", () => {
       assert.deepEqual(alive.map((p) => p.role), ["daemon"], `detached=${detached}`)
       killLeftovers(file)
     }
+  })
+})
+
+describe("the abort's first signal (option kill: SIGINT, fixture trap)", () => {
+  async function firstSignals(proc: typeof baseline) {
+    const file = report()
+    const abort = new AbortController()
+    const cmd = fixture(file, "trap", "--exit-on-signal")
+    const child = proc.spawn(cmd, { abort: abort.signal, kill: "SIGINT", timeout: 2_000 })
+    await waitForReport(file, countPids(1), "the root")
+    abort.abort()
+    await child.exited
+    return readReport(file).flatMap((l) => (l.kind === "signal" ? [l.signal] : []))
+  }
+
+  test("supervisor: the ladder starts with the requested signal", GUARD, async () => {
+    assert.deepEqual(await firstSignals(supervisor), ["SIGINT"])
+  })
+
+  test("baseline: terminateTree sends SIGTERM whatever `kill` says (kill is used only when timeout <= 0)", GUARD, async () => {
+    assert.deepEqual(await firstSignals(baseline), ["SIGTERM"])
   })
 })

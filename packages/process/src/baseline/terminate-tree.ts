@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises"
-import { killGroup, killPid } from "../safety.js"
+import { isSignallablePid, killGroup, killPid } from "../safety.js"
 import { descendants, exists } from "./descendants.js"
 import { taskkillTree } from "./taskkill-windows.js"
 
@@ -43,6 +43,8 @@ function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
  * The only addition is the safety guard inside killPid/killGroup, which never refuses a valid child pid.
  */
 export async function terminateTree(input: TerminateTreeInput): Promise<TerminateReport> {
+  // Guard, not baseline: the tree of pid 1 (or of ourselves) is the whole machine. Never true for a child.
+  if (!isSignallablePid(input.pid)) throw new Error(`terminateTree: refusing pid ${input.pid}`)
   const graceMs = input.graceMs ?? TERMINATION_GRACE_MS
   const report: TerminateReport = { killedPids: [] }
   if (process.platform === "win32") {
