@@ -8,22 +8,25 @@ Speaks the framed protocol of docs/protocol.md on stdin/stdout; logs go to
 stderr (level from PAWWORK_SUPERVISOR_LOG, e.g. debug; default warn).
 
 Options:
-  --no-cgroup           do not contain trees in cgroups (process groups only)
+  --no-cgroup           do not contain trees in cgroups (process groups only;
+                        also PAWWORK_SUPERVISOR_NO_CGROUP=1)
   --max-children N      live children allowed at once (default 4096)
   --version             print the version
   --help                print this help";
 
 fn main() {
     let mut config = Config::default();
+    // The environment variable lets a host (or a test matrix) measure the
+    // process-group fallback without changing how the binary is started.
+    if std::env::var_os("PAWWORK_SUPERVISOR_NO_CGROUP").is_some_and(|v| v == "1") {
+        config.use_cgroup = false;
+    }
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--no-cgroup" => config.use_cgroup = false,
             // Internal: the process that cleans up after the sidecar's death.
-            "--watchdog" => match args.next() {
-                Some(dir) => std::process::exit(pawwork_supervisor::platform::watchdog_main(dir.into())),
-                None => usage_error("--watchdog needs a directory"),
-            },
+            "--watchdog" => std::process::exit(pawwork_supervisor::platform::watchdog_main(args.collect())),
             "--max-children" => match args.next().and_then(|v| v.parse().ok()) {
                 Some(n) => config.max_children = n,
                 None => usage_error("--max-children needs a number"),

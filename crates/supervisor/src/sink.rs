@@ -56,7 +56,9 @@ async fn write_loop<W: AsyncWrite + Unpin>(out: W, mut rx: mpsc::Receiver<Outgoi
             r = out.flush().await;
         }
         if let Err(e) = r {
-            tracing::warn!("stdout is gone ({e}); events are dropped from now on");
+            // Expected when the host exits first; the trees are cleaned up
+            // regardless, so this is no warning.
+            tracing::info!("stdout is gone ({e}); events are dropped from now on");
             broken = true;
         }
     }

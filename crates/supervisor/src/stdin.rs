@@ -88,21 +88,19 @@ async fn feed(
         Event::Error(ErrorEvent::new(ErrorCode::StdinClosed, why.to_owned()).req(Some(req)).id(id.clone()))
     };
     loop {
+        // Checked on every turn, not only by `changed()` below: a stop seen
+        // inside a pending write consumes the change notification, and the
+        // server still holds the sender, so `recv()` alone would wait forever.
+        if *stop.borrow() {
+            break;
+        }
         let cmd = tokio::select! {
             biased;
             cmd = rx.recv() => match cmd {
                 Some(cmd) => cmd,
                 None => break,
             },
-            _ = stop.changed() => {
-                // Answer whatever is still queued, then stop receiving.
-                rx.close();
-                while let Ok(cmd) = rx.try_recv() {
-                    let (Cmd::Write { req, .. } | Cmd::Close { req }) = cmd;
-                    sink.event(closed_err(req, "the child exited before reading these bytes")).await;
-                }
-                break;
-            }
+            _ = stop.changed() => continue,
         };
         match cmd {
             Cmd::Write { req, bytes } => {
@@ -133,5 +131,11 @@ async fn feed(
             }
         }
     }
-    // Dropping the writer closes our end of the pipe.
+    // Answer whatever is still queued, then stop receiving; dropping the
+    // writer closes our end of the pipe.
+    rx.close();
+    while let Ok(cmd) = rx.try_recv() {
+        let (Cmd::Write { req, .. } | Cmd::Close { req }) = cmd;
+        sink.event(closed_err(req, "the child exited before reading these bytes")).await;
+    }
 }

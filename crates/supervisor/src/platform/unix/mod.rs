@@ -88,7 +88,7 @@ impl Platform {
         }
         let cgroup = if use_cgroup { cgroup::CgroupRoot::detect() } else { None };
         let pidfd = matches!(kill::pidfd::open(std::process::id() as i32), kill::pidfd::Pinned::Fd(_));
-        let watchdog = cgroup.as_ref().and_then(|c| start_watchdog(c.path()));
+        let watchdog = start_watchdog(cgroup.as_ref().map(|c| c.path()));
         Platform { cgroup, _watchdog: watchdog, subreaper, pidfd, roots, seq: AtomicU64::new(0) }
     }
 
@@ -105,9 +105,11 @@ impl Platform {
     }
 
     pub fn spawn(&self, spec: &SpawnSpec<'_>) -> Result<Spawned, SpawnError> {
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
+        let marker = self.cgroup.is_none().then(|| format!("{}.{seq}", std::process::id()));
         let cg = match &self.cgroup {
             Some(root) => {
-                let name = format!("c{}", self.seq.fetch_add(1, Ordering::Relaxed));
+                let name = format!("c{seq}");
                 Some(root.create_child(&name).map_err(|e| SpawnError {
                     errno: e.raw_os_error().map(|n| format!("{:?}", nix::errno::Errno::from_raw(n))),
                     message: format!("cannot create the child's cgroup: {e}"),
@@ -115,10 +117,10 @@ impl Platform {
             }
             None => None,
         };
-        let started = spawn::start(spec, cg.as_ref())?;
+        let started = spawn::start(spec, cg.as_ref(), marker.as_deref())?;
         // From here on the tree owns the process: if wrapping a pipe fails,
         // dropping the tree kills and reaps it rather than leaking it.
-        let tree = ProcessTree::new(started.pid, cg, self.roots.clone());
+        let tree = ProcessTree::new(started.pid, cg, marker.as_deref(), self.roots.clone());
         let wrap_err = |e: std::io::Error| SpawnError { errno: None, message: format!("cannot watch the child's pipes: {e}") };
         let stdin = match started.stdin {
             Some(fd) => Some(Box::pin(pipe::Sender::from_owned_fd(fd).map_err(wrap_err)?) as _),
@@ -137,22 +139,22 @@ impl Platform {
 }
 
 #[cfg(target_os = "linux")]
-fn start_watchdog(dir: &std::path::Path) -> Option<std::os::fd::OwnedFd> {
-    watchdog::start(dir).map_err(|e| tracing::warn!("no watchdog for sidecar death: {e}")).ok()
+fn start_watchdog(cgroup: Option<&std::path::Path>) -> Option<std::os::fd::OwnedFd> {
+    watchdog::start(cgroup).map_err(|e| tracing::warn!("no watchdog for sidecar death: {e}")).ok()
 }
 
 #[cfg(not(target_os = "linux"))]
-fn start_watchdog(_dir: &std::path::Path) -> Option<std::os::fd::OwnedFd> {
+fn start_watchdog(_cgroup: Option<&std::path::Path>) -> Option<std::os::fd::OwnedFd> {
     None
 }
 
-/// Entry point of `--watchdog DIR` (see watchdog.rs); Linux only.
-pub fn watchdog_main(dir: std::path::PathBuf) -> i32 {
+/// Entry point of `--watchdog PID [CGROUP_DIR]` (see watchdog.rs); Linux only.
+pub fn watchdog_main(args: Vec<String>) -> i32 {
     #[cfg(target_os = "linux")]
-    return watchdog::run(dir);
+    return watchdog::run(args);
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = dir;
+        let _ = args;
         2
     }
 }

@@ -70,6 +70,41 @@ pub fn read(pid: u32) -> Option<ProcInfo> {
     all().into_iter().find(|p| p.pid == pid)
 }
 
+/// The environment variable that tags every process of a tree when no
+/// cgroup contains it: `<sidecar pid>.<tree seq>`. Descendants inherit it
+/// through fork and exec, including ones that `setsid()` or re-parent, so
+/// it finds what parent links and group ids lose. A process that clears its
+/// environment loses it too: that is the fallback's stated limit.
+pub const MARKER_VAR: &str = "PAWWORK_SUPERVISOR_TREE";
+
+/// Whether `/proc/<pid>/environ` holds an entry starting with `prefix`.
+#[cfg(target_os = "linux")]
+pub fn environ_has(pid: u32, prefix: &[u8]) -> bool {
+    environ_any(pid, |entry| entry.starts_with(prefix))
+}
+
+/// Whether `/proc/<pid>/environ` holds exactly the entry `entry`.
+#[cfg(target_os = "linux")]
+pub fn environ_is(pid: u32, wanted: &[u8]) -> bool {
+    environ_any(pid, |entry| entry == wanted)
+}
+
+#[cfg(target_os = "linux")]
+fn environ_any(pid: u32, pred: impl Fn(&[u8]) -> bool) -> bool {
+    std::fs::read(format!("/proc/{pid}/environ")).map(|env| env.split(|&b| b == 0).any(pred)).unwrap_or(false)
+}
+
+/// No readable environment of other processes outside Linux.
+#[cfg(not(target_os = "linux"))]
+pub fn environ_has(_pid: u32, _prefix: &[u8]) -> bool {
+    false
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn environ_is(_pid: u32, _wanted: &[u8]) -> bool {
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +120,25 @@ mod tests {
     fn zombie_state_is_recognised() {
         let text = "5 (x) Z 1 5 5 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 11 0 0";
         assert!(parse_stat(5, text).unwrap().zombie);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn finds_a_marker_in_a_child_environment() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .env(MARKER_VAR, "1.22")
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let has = |s: &str| environ_has(pid, s.as_bytes());
+        assert!(has("PAWWORK_SUPERVISOR_TREE=1.22"));
+        assert!(has("PAWWORK_SUPERVISOR_TREE=1."), "prefix match");
+        assert!(!has("PAWWORK_SUPERVISOR_TREE=1.23"));
+        assert!(environ_is(pid, b"PAWWORK_SUPERVISOR_TREE=1.22"));
+        assert!(!environ_is(pid, b"PAWWORK_SUPERVISOR_TREE=1.2"), "exact match");
+        let _ = child.kill();
+        let _ = child.wait();
     }
 
     #[cfg(target_os = "linux")]

@@ -18,7 +18,8 @@ pub struct Started {
     pub stderr: Option<OwnedFd>,
 }
 
-pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>) -> Result<Started, SpawnError> {
+/// `marker`: the tree's environment tag when no cgroup contains it.
+pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<&str>) -> Result<Started, SpawnError> {
     let mut cmd = Command::new(&spec.argv[0]);
     cmd.args(&spec.argv[1..]);
     if let Some(cwd) = &spec.cwd {
@@ -37,6 +38,9 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>) -> Result<Start
         EnvSpec::Replace { vars } => {
             cmd.env_clear().envs(vars);
         }
+    }
+    if let Some(m) = marker {
+        cmd.env(super::procfs::MARKER_VAR, m);
     }
     cmd.stdin(stdio(spec.stdin)).stdout(stdio(spec.stdout)).stderr(stdio(spec.stderr));
 

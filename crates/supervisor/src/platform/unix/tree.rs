@@ -25,13 +25,16 @@ pub struct ProcessTree {
     /// Fallback without a cgroup: every descendant ever seen, with its start
     /// time, so one that re-parented to us is still recognised as ours.
     known: HashMap<u32, u64>,
+    /// `PAWWORK_SUPERVISOR_TREE=<marker>`, when there is no cgroup.
+    marker: Option<Vec<u8>>,
     roots: RootSet,
 }
 
 impl ProcessTree {
-    pub(super) fn new(pid: u32, cgroup: Option<CgroupChild>, roots: RootSet) -> ProcessTree {
+    pub(super) fn new(pid: u32, cgroup: Option<CgroupChild>, marker: Option<&str>, roots: RootSet) -> ProcessTree {
         roots.insert(pid);
-        ProcessTree { pid, pgid: pid, cgroup, exit: ExitWatch::new(pid), status: None, known: HashMap::new(), roots }
+        let marker = marker.map(|m| format!("{}={m}", procfs::MARKER_VAR).into_bytes());
+        ProcessTree { pid, pgid: pid, cgroup, exit: ExitWatch::new(pid), status: None, known: HashMap::new(), marker, roots }
     }
 
     pub fn pgid(&self) -> u32 {
@@ -94,7 +97,8 @@ impl ProcessTree {
             }
             let ours = p.pgid == self.pgid
                 || self.known.get(&p.pid) == Some(&p.start)
-                || descends_from(p.pid, self.pid, me, &parent);
+                || descends_from(p.pid, self.pid, me, &parent)
+                || self.marker.as_deref().is_some_and(|m| procfs::environ_is(p.pid, m));
             if ours {
                 self.known.insert(p.pid, p.start);
                 members.push(p.pid);
