@@ -93,18 +93,29 @@ fn leftover_is_killed_by_the_default_policy() {
 }
 
 #[test]
-fn leftovers_keep_spares_descendants_until_a_cancel() {
+fn cancel_after_the_root_ended_reports_exited_and_cuts_the_drain() {
     let dir = TestDir::new();
     let mut sc = Sidecar::start(&dir);
-    let report = Report::new(dir.report("leftover"));
-    sc.spawn("keep", &fixture_argv(report.path(), &["leftover"]), json!({"leftovers": "keep"}));
-    let first = sc.wait_exit("keep");
-    assert_eq!(first["reason"], "exited", "exit: {first}");
-    let kept = report.wait_role("leftover");
-    assert!(leaks::alive(kept.pid, &kept.start), "leftovers: keep, yet the leftover is dead");
+    let report = Report::new(dir.report("hold-pipe"));
+    // A drain deadline far away: only the cancel can end this drain.
+    let opts = json!({"stdout": "pipe", "drain_timeout_ms": 600_000});
+    sc.spawn("hold", &fixture_argv(report.path(), &["hold-pipe"]), opts);
+    let root = report.wait_role("root");
+    report.wait_role("holder");
+    let deadline = Instant::now() + HANG;
+    while leaks::alive(root.pid, &root.start) {
+        assert!(Instant::now() < deadline, "the hold-pipe root never exited");
+        sc.pump(Duration::from_millis(20));
+    }
+    assert!(sc.exits_of("hold").is_empty(), "exit came while the holder still had the pipe");
 
-    sc.cancel("keep");
-    let second = sc.wait_nth_exit("keep", 1);
-    assert_eq!(second["reason"], "cancelled", "second exit: {second}");
+    sc.cancel("hold");
+    let out = sc.collect_output("hold");
+    // protocol.md: after a natural root exit, a cancel only kills leftovers,
+    // so the reason stays `exited` and the open pipe makes the drain `cut`.
+    assert_eq!(out.exit["reason"], "exited", "exit: {}", out.exit);
+    assert_eq!(out.exit["code"], 0, "exit: {}", out.exit);
+    assert_eq!(out.exit["drain"], "cut", "exit: {}", out.exit);
+    assert!(out.stdout.windows(10).any(|w| w == b"root done\n"), "stdout: {:?}", out.stdout);
     assert_all_gone(&report, GONE);
 }

@@ -84,6 +84,7 @@ fn stream_invariants_catch_wrong_exit_totals_and_late_output() {
     inv.check(&ev(out.clone(), b"0123")).unwrap();
     inv.check(&ev(exit(4), &[])).unwrap();
     assert!(inv.check(&ev(out, b"x")).is_err(), "output after exit accepted");
+    assert!(inv.check(&ev(exit(4), &[])).is_err(), "a second exit accepted");
 
     let mut inv = Invariants::default();
     let mut folded = exit(0);

@@ -27,35 +27,28 @@ fn assert_live_untouched(sc: &mut Sidecar, live: &Report) {
 }
 
 #[test]
-fn signal_to_an_exited_child_is_refused_or_reaches_nobody() {
+fn signal_to_an_exited_child_is_unknown_child_and_reaches_nobody() {
     let dir = TestDir::new();
     let mut sc = Sidecar::start(&dir);
     let (_, live) = finished_and_live(&mut sc, &dir);
     let req = sc.signal("done", "SIGKILL");
+    // protocol.md: once the exit was sent the pids may belong to others, so
+    // the answer is `unknown_child`, never a `signalled`.
     let answer = sc.wait_reply(req);
-    // protocol.md gives `signalled` (with pids) or `error`; for a finished
-    // child only an error, or a `signalled` naming no pid, is safe.
-    match answer["event"].as_str() {
-        Some("error") => {}
-        Some("signalled") => assert_eq!(answer["pids"], json!([]), "signalled a finished child: {answer}"),
-        _ => panic!("signal to a finished child answered with {answer}"),
-    }
+    assert_eq!(answer["event"], "error", "signal to a finished child: {answer}");
+    assert_eq!(answer["code"], "unknown_child", "signal to a finished child: {answer}");
     assert_eq!(sc.exits_of("done").len(), 1, "a finished child exited again");
     assert_live_untouched(&mut sc, &live);
 }
 
 #[test]
-fn cancel_of_an_exited_child_answers_with_its_exit_and_kills_nothing() {
+fn cancel_of_an_exited_child_is_unknown_child_and_kills_nothing() {
     let dir = TestDir::new();
     let mut sc = Sidecar::start(&dir);
-    let (first, live) = finished_and_live(&mut sc, &dir);
-    // protocol.md: cancel answers with the child's exit, "reason cancelled
-    // unless it had already exited".
-    sc.cancel("done");
-    let again = sc.wait_nth_exit("done", 1);
-    assert_eq!(again["reason"], "exited", "cancel after exit: {again}");
-    assert_eq!(again["code"], first["code"], "cancel after exit: {again}");
-    assert_eq!(again["killed_pids"], json!([]), "cancel after exit killed something: {again}");
+    let (_, live) = finished_and_live(&mut sc, &dir);
+    let req = sc.cancel("done");
+    assert_eq!(sc.wait_error(req), "unknown_child", "cancel after the exit was sent");
+    assert_eq!(sc.exits_of("done").len(), 1, "a finished child exited again");
     assert_live_untouched(&mut sc, &live);
 }
 

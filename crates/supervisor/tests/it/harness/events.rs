@@ -89,6 +89,9 @@ impl Invariants {
     fn check_exit(&mut self, ev: &Event) -> Result<(), String> {
         let h = &ev.header;
         let id = ev.id().ok_or("exit without id")?.to_string();
+        if self.exited.contains(&id) {
+            return Err(format!("a second exit for {id:?}: exactly one per id: {h}"));
+        }
         let reason = h["reason"].as_str().unwrap_or("");
         if !REASONS.contains(&reason) {
             return Err(format!("exit with reason {:?}: {h}", h["reason"]));

@@ -90,16 +90,6 @@ impl Sidecar {
         ev["code"].as_str().unwrap().to_string()
     }
 
-    /// The `n`th (from 0) exit event of `id`: a kept tree can exit twice.
-    pub fn wait_nth_exit(&mut self, id: &str, n: usize) -> Value {
-        let mut from = 0;
-        for k in 0..=n {
-            let what = format!("exit #{k} of {id:?}");
-            from = self.wait_index_from(from, &what, HANG, |e| e.is("exit", id)) + 1;
-        }
-        self.events[from - 1].header.clone()
-    }
-
     pub fn wait_exit(&mut self, id: &str) -> Value {
         self.wait_event(&format!("exit of {id:?}"), |e| e.is("exit", id)).header
     }
