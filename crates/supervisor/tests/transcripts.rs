@@ -1,0 +1,174 @@
+//! Replays the golden transcripts of `docs/transcripts/` against the real
+//! binary. The TypeScript client replays the same files, so the protocol
+//! has one executable definition (see docs/transcripts/README.md).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fixture() -> String {
+    if let Some(p) = std::env::var_os("PAWWORK_FIXTURE_PATH") {
+        return p.to_string_lossy().into_owned();
+    }
+    let path = workspace().join("target/debug/pawwork-fixture");
+    if !path.exists() {
+        let ok = Command::new(env!("CARGO")).args(["build", "-p", "pawwork-fixture"]).current_dir(workspace()).status();
+        assert!(ok.is_ok_and(|s| s.success()), "cannot build pawwork-fixture");
+    }
+    path.to_string_lossy().into_owned()
+}
+
+struct Session {
+    child: Child,
+    stdin: ChildStdin,
+    events: Receiver<(Value, Vec<u8>)>,
+    /// Output seen so far, per (id, stream).
+    output: std::collections::HashMap<(String, String), Vec<u8>>,
+}
+
+impl Session {
+    fn start() -> Session {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pawwork-supervisor"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the sidecar");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let (tx, events) = mpsc::channel();
+        std::thread::spawn(move || loop {
+            let mut prefix = [0u8; 8];
+            if stdout.read_exact(&mut prefix).is_err() {
+                return;
+            }
+            let hl = u32::from_be_bytes(prefix[..4].try_into().unwrap()) as usize;
+            let pl = u32::from_be_bytes(prefix[4..].try_into().unwrap()) as usize;
+            let mut header = vec![0; hl];
+            let mut payload = vec![0; pl];
+            if stdout.read_exact(&mut header).is_err() || stdout.read_exact(&mut payload).is_err() {
+                return;
+            }
+            let header: Value = serde_json::from_slice(&header).expect("event header is JSON");
+            if tx.send((header, payload)).is_err() {
+                return;
+            }
+        });
+        Session { child, stdin, events, output: Default::default() }
+    }
+
+    fn send(&mut self, header: &Value, payload: &[u8]) {
+        let h = serde_json::to_vec(header).unwrap();
+        let mut frame = Vec::new();
+        frame.extend_from_slice(&(h.len() as u32).to_be_bytes());
+        frame.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+        frame.extend_from_slice(&h);
+        frame.extend_from_slice(payload);
+        self.stdin.write_all(&frame).expect("write a request");
+    }
+
+    /// The next event that is not `output`; outputs are recorded and acked.
+    fn next_event(&mut self) -> Value {
+        loop {
+            let (ev, payload) = self.events.recv_timeout(WAIT).expect("an event within the hang guard");
+            if ev["event"] == "output" {
+                let id = ev["id"].as_str().unwrap().to_owned();
+                let stream = ev["stream"].as_str().unwrap().to_owned();
+                self.send(&json!({"op": "ack", "id": id, "bytes": payload.len()}), &[]);
+                self.output.entry((id, stream)).or_default().extend_from_slice(&payload);
+                continue;
+            }
+            return ev;
+        }
+    }
+}
+
+/// `"*"` matches anything; objects must have the same keys (unless the
+/// expectation has `"...": true`); arrays match element by element.
+fn matches(expected: &Value, actual: &Value) -> bool {
+    match (expected, actual) {
+        (Value::String(s), _) if s == "*" => true,
+        (Value::Object(e), Value::Object(a)) => {
+            let open = e.get("...") == Some(&Value::Bool(true));
+            let keys_ok = open || a.keys().all(|k| e.contains_key(k));
+            keys_ok && e.iter().filter(|(k, _)| *k != "...").all(|(k, v)| a.get(k).is_some_and(|av| matches(v, av)))
+        }
+        (Value::Array(e), Value::Array(a)) => e.len() == a.len() && e.iter().zip(a).all(|(x, y)| matches(x, y)),
+        _ => expected == actual,
+    }
+}
+
+fn substitute(v: &Value, fixture: &str) -> Value {
+    match v {
+        Value::String(s) if s == "$FIXTURE" => Value::String(fixture.to_owned()),
+        Value::Array(a) => Value::Array(a.iter().map(|x| substitute(x, fixture)).collect()),
+        Value::Object(o) => Value::Object(o.iter().map(|(k, x)| (k.clone(), substitute(x, fixture))).collect()),
+        other => other.clone(),
+    }
+}
+
+fn replay(name: &str) {
+    let path = workspace().join("docs/transcripts").join(name);
+    let steps: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let fixture = fixture();
+    let mut s = Session::start();
+    let hello = s.next_event();
+    assert_eq!(hello["event"], "hello", "{name}: first event");
+    assert_eq!(hello["protocol"], 1, "{name}: protocol version");
+    for (i, step) in steps.iter().enumerate() {
+        let payload = step.get("payload").and_then(Value::as_str).unwrap_or("").as_bytes().to_vec();
+        if let Some(req) = step.get("send") {
+            s.send(&substitute(req, &fixture), &payload);
+        } else if let Some(exp) = step.get("expect") {
+            let ev = s.next_event();
+            assert!(matches(exp, &ev), "{name} step {i}: expected {exp}\n got {ev}");
+        } else if let Some(key) = step.get("expect_output") {
+            let k = (key["id"].as_str().unwrap().to_owned(), key["stream"].as_str().unwrap().to_owned());
+            let got = s.output.get(&k).cloned().unwrap_or_default();
+            assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&payload), "{name} step {i}: output of {k:?}");
+        } else {
+            panic!("{name} step {i}: unknown step {step}");
+        }
+    }
+    drop(s.stdin);
+    let status = s.child.wait().unwrap();
+    assert!(status.success(), "{name}: sidecar exit {status}");
+}
+
+#[test]
+fn transcript_spawn_output_exit() {
+    replay("spawn-output-exit.json");
+}
+
+#[test]
+fn transcript_stdin_echo() {
+    replay("stdin-echo.json");
+}
+
+#[test]
+fn transcript_cancel() {
+    replay("cancel.json");
+}
+
+#[test]
+fn transcript_bad_input() {
+    replay("bad-input.json");
+}
+
+#[test]
+fn matcher_rejects_what_it_should() {
+    assert!(matches(&json!({"a": "*"}), &json!({"a": [1]})));
+    assert!(!matches(&json!({"a": 1}), &json!({"a": 1, "b": 2})), "extra keys need \"...\"");
+    assert!(matches(&json!({"a": 1, "...": true}), &json!({"a": 1, "b": 2})));
+    assert!(!matches(&json!([1, 2]), &json!([1])));
+    assert!(!matches(&json!({"a": null}), &json!({})));
+}
