@@ -41,6 +41,7 @@ fn write_after_close_stdin_gets_stdin_closed() {
     let mut sc = Sidecar::start(&dir);
     let report = Report::new(dir.report("deaf"));
     sc.spawn("deaf", &fixture_argv(report.path(), &["no-read-stdin"]), json!({"stdin": "pipe"}));
+    report.wait_role("root");
     let req = sc.request(json!({"op": "close_stdin", "id": "deaf"}));
     assert_eq!(sc.wait_reply(req)["event"], "written");
     let req = sc.write("deaf", b"hello");
