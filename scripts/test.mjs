@@ -33,6 +33,11 @@ step("build Rust (debug)", "cargo", ["build", "--workspace", "--locked"], { fata
 step("build Rust (release)", "cargo", ["build", "--release", "--workspace", "--locked"], { fatal: true });
 step("build TypeScript", "npm", ["run", "build"], { fatal: true });
 step("cargo test", "cargo", ["test", "--workspace", "--locked"]);
+// The same black-box suite once more against the fallback used where no
+// writable cgroup v2 exists (process groups + environment marker).
+step("cargo test (supervisor without cgroups)", "cargo", ["test", "-p", "pawwork-supervisor", "--locked", "--test", "integration"], {
+  env: { PAWWORK_SUPERVISOR_NO_CGROUP: "1" },
+});
 step("TypeScript tests: @pawwork/process", "npm", ["test", "-w", "@pawwork/process"]);
 if (existsSync(join(root, "packages/matrix/package.json"))) {
   step("TypeScript tests: matrix", "npm", ["test", "-w", "packages/matrix"]);

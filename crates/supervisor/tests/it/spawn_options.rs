@@ -39,8 +39,19 @@ fn env_replace_passes_only_the_given_variables() {
     // No report path in the environment either, so no --report here.
     let argv = vec![crate::harness::fixture::fixture_path().to_string_lossy().into_owned(), "env".into()];
     let env = json!({"mode": "replace", "vars": {"ONLY": "1"}});
+    let contained = !sc.hello()["capabilities"]["cgroup"].is_null();
     let got = stdout_of(&mut sc, "env", &argv, json!({"env": env}));
-    assert_eq!(got, "ONLY=1\n", "env printed {got:?}");
+    if contained {
+        assert_eq!(got, "ONLY=1\n", "env printed {got:?}");
+    } else {
+        // Without a cgroup the tree is tagged through its environment
+        // (docs/design.md, "Fallback without cgroups"): that one variable
+        // is added, and nothing else.
+        let lines: Vec<&str> = got.lines().collect();
+        assert_eq!(lines.len(), 2, "env printed {got:?}");
+        assert!(lines.contains(&"ONLY=1"), "env printed {got:?}");
+        assert!(lines.iter().any(|l| l.starts_with("PAWWORK_SUPERVISOR_TREE=")), "env printed {got:?}");
+    }
 }
 
 #[test]
