@@ -59,3 +59,6 @@ mod many_children;
 // Requests on finished children never signal anything else.
 #[path = "it/safety.rs"]
 mod safety;
+// Sidecar death and orphan reaping: nothing survives, no zombie piles up.
+#[path = "it/containment.rs"]
+mod containment;
