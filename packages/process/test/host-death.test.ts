@@ -1,0 +1,60 @@
+// Host death, seen from Node: when the Node process that owns the sidecar is SIGKILLed (a crash, a
+// force-quit of the app), the sidecar reads EOF on its stdin, runs the ladder on every tree and exits. Every
+// process of every tree must be gone within the grace period plus one second.
+import assert from "node:assert/strict"
+import { spawn } from "node:child_process"
+import path from "node:path"
+import { test } from "node:test"
+import { setTimeout as sleep } from "node:timers/promises"
+import { fileURLToPath } from "node:url"
+import { locateSupervisor } from "../src/supervisor/locate.js"
+import { fixture } from "./support/binaries.js"
+import { killLeftovers, survivors } from "./support/leaks.js"
+import { newReport, reportedPids } from "./support/report.js"
+
+const GRACE_MS = 500
+const index = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/index.js")
+
+test("SIGKILL of the Node host leaves no process of any tree after grace + 1 s", { timeout: 30_000 }, async () => {
+  const trees: Array<[string[], number]> = [
+    [["tree", "--depth", "2", "--width", "2"], 7],
+    [["orphan"], 3],
+    [["daemon"], 3],
+    [["ignore-term", "--children", "1"], 2],
+  ]
+  const reports = trees.map(() => newReport())
+  const argvs = trees.map(([args], i) => fixture(reports[i], ...args))
+  // The host: spawns every tree through the supervisor backend, then waits to be killed.
+  const host = spawn(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `import { createProcess } from ${JSON.stringify(index)}
+       const p = createProcess({ backend: "supervisor", supervisorPath: ${JSON.stringify(locateSupervisor())} })
+       for (const argv of ${JSON.stringify(argvs)}) p.spawn(argv, { timeout: ${GRACE_MS} })
+       console.log("spawned")
+       setInterval(() => {}, 1000)`,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  )
+  try {
+    // Wait until every process of every tree has reported itself.
+    const deadline = Date.now() + 15_000
+    while (trees.some(([, n], i) => reportedPids(reports[i]).length < n)) {
+      assert.ok(Date.now() < deadline, "the trees did not start")
+      await sleep(25)
+    }
+    host.kill("SIGKILL")
+    const killedAt = Date.now()
+    let left = reports.flatMap(survivors)
+    while (left.length > 0 && Date.now() - killedAt < GRACE_MS + 1000) {
+      await sleep(10)
+      left = reports.flatMap(survivors)
+    }
+    assert.deepEqual(left, [], `alive ${Date.now() - killedAt} ms after the host's SIGKILL`)
+  } finally {
+    host.kill("SIGKILL")
+    for (const r of reports) killLeftovers(r)
+  }
+})
