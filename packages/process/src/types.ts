@@ -2,7 +2,12 @@ import type { Readable, Writable } from "node:stream"
 
 export type Stdio = "inherit" | "pipe" | "ignore"
 export type Shell = boolean | string
-export type BackendName = "baseline" | "supervisor"
+/** The two engines PawWork can run on, plus the peers the matrix compares them with (see README). */
+export type BackendName = EngineName | PeerName
+/** What PAWWORK_PROCESS_BACKEND may name: the product's engines. */
+export type EngineName = "baseline" | "supervisor"
+/** Comparison-only backends, reachable through createProcess alone. */
+export type PeerName = "execa" | "tree-kill"
 
 export interface Options {
   cwd?: string
@@ -17,7 +22,10 @@ export interface Options {
   kill?: NodeJS.Signals | number
   /** Grace period in ms between the graceful and the forceful step of an abort (default 5000). Not a run timeout. */
   timeout?: number
-  /** Baseline: the child leads its own process group, like PawWork's bash tool. Supervisor: ignored (always so). */
+  /**
+   * Baseline and tree-kill: the child leads its own process group, like PawWork's bash tool. Execa: execa's own
+   * `detached` (which also turns its `cleanup` off). Supervisor: ignored (always so).
+   */
   detached?: boolean
   /** Supervisor only: how long to wait for descendants holding the pipes after the root ended (ms). */
   drainTimeout?: number
@@ -88,8 +96,8 @@ export interface ProcessApi {
   text(cmd: string[], opts?: RunOptions): Promise<TextResult>
   lines(cmd: string[], opts?: RunOptions): Promise<string[]>
   stop(child: Child): Promise<void>
-  /** Closes the shared sidecar and waits for it (no-op for the baseline). */
+  /** Closes the shared sidecar and waits for it (no-op for the other backends). */
   shutdown(): Promise<void>
-  /** Pid of the running sidecar, if any (always undefined for the baseline). For diagnostics and tests. */
+  /** Pid of the running sidecar, if any (always undefined for the other backends). For diagnostics and tests. */
   readonly sidecarPid: number | undefined
 }

@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process"
-import type { Readable } from "node:stream"
+import { bytesRead, drainOf } from "../stream-state.js"
 import type { Drain, Options, Outcome } from "../types.js"
 import type { TerminateReport } from "./terminate-tree.js"
 
@@ -22,24 +22,8 @@ export interface OutcomeTracker {
   terminating(run: Promise<TerminateReport>): void
 }
 
-function bytesRead(stream: Readable | null): number {
-  const socket = stream as (Readable & { bytesRead?: number }) | null
-  return socket?.bytesRead ?? 0
-}
-
 function drainState(proc: ChildProcess, opts: Options): Drain {
-  const piped = [opts.stdout === "pipe" ? proc.stdout : null, opts.stderr === "pipe" ? proc.stderr : null].filter(
-    (s): s is Readable => s !== null,
-  )
-  if (piped.length === 0) return "none"
-  return piped.every(sawEof) ? "complete" : "cut"
-}
-
-/** EOF has come from the pipe, whether or not the consumer has read up to it yet. */
-function sawEof(stream: Readable): boolean {
-  // Node keeps "source ended" only in its stream state; readableEnded would also wait for the consumer.
-  const state = (stream as Readable & { _readableState?: { ended?: boolean } })._readableState
-  return state?.ended === true || stream.readableEnded || stream.destroyed
+  return drainOf([opts.stdout === "pipe" ? proc.stdout : null, opts.stderr === "pipe" ? proc.stderr : null])
 }
 
 export function trackOutcome(proc: ChildProcess, opts: Options): OutcomeTracker {

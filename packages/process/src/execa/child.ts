@@ -1,0 +1,111 @@
+import type { ChildProcess } from "node:child_process"
+import type { Readable, Writable } from "node:stream"
+import { bytesRead, drainOf } from "../stream-state.js"
+import type { Child, Options, Outcome } from "../types.js"
+
+/** The parts of execa's result this backend reads (the same names in execa 9 and 10). */
+export interface ExecaResult {
+  exitCode?: number
+  signal?: string
+  failed: boolean
+  isCanceled: boolean
+  isForcefullyTerminated: boolean
+  cause?: unknown
+}
+
+/** Execa's subprocess: a ChildProcess in execa 9, reached through `nodeChildProcess` in execa 10. */
+export interface ExecaSubprocess extends PromiseLike<ExecaResult> {
+  kill(signal?: NodeJS.Signals | number): boolean
+  readonly nodeChildProcess?: ChildProcess
+}
+
+const SPAWN_FAILED: Omit<Outcome, "reason"> = {
+  code: null,
+  signal: null,
+  bytes: { stdout: 0, stderr: 0 },
+  drain: "none",
+  killedPids: [],
+  leftoverPids: [],
+}
+
+/**
+ * A wrapper, never the subprocess itself: execa's subprocess is a thenable, so handing it out would make
+ * `await child` (or returning it from an async function) wait for the whole run.
+ * `exited` and `outcome` settle when execa's own promise does: after the exit AND the end of every pipe,
+ * which is what `await execa(...)` gives its users (and why a grandchild holding a pipe keeps it pending).
+ */
+export class ExecaChild implements Child {
+  readonly exited: Promise<number>
+  readonly outcome: Promise<Outcome>
+  readonly spawned: Promise<number | undefined>
+  private readonly proc: ChildProcess
+  private stopped = false
+
+  constructor(
+    private readonly sub: ExecaSubprocess,
+    opts: Options,
+  ) {
+    this.proc = sub.nodeChildProcess ?? (sub as unknown as ChildProcess)
+    const proc = this.proc
+    this.spawned = new Promise((resolve) => {
+      proc.once("spawn", () => resolve(proc.pid))
+      proc.once("error", () => resolve(proc.pid))
+    })
+    const settled = Promise.resolve(sub)
+    this.exited = settled.then((result) => {
+      if (result.exitCode !== undefined) return result.exitCode
+      if (result.signal) return 1
+      if (result.failed) throw failure(result)
+      return 0
+    })
+    void this.exited.catch(() => undefined)
+    this.outcome = settled.then((result) => {
+      if (proc.pid === undefined) return { reason: "spawn_failed", ...SPAWN_FAILED }
+      const piped = [opts.stdout === "pipe" ? proc.stdout : null, opts.stderr === "pipe" ? proc.stderr : null]
+      return {
+        reason: result.isCanceled || this.stopped ? "cancelled" : "exited",
+        code: result.exitCode ?? null,
+        signal: result.signal ?? null,
+        bytes: { stdout: bytesRead(proc.stdout), stderr: bytesRead(proc.stderr) },
+        drain: drainOf(piped),
+        // Execa says whether its forceKillAfterDelay step signalled anything; it only ever signals the root.
+        killedPids: result.isForcefullyTerminated ? [proc.pid] : [],
+        leftoverPids: [],
+      }
+    })
+  }
+
+  get pid(): number | undefined {
+    return this.proc.pid
+  }
+  get stdin(): Writable | null {
+    return this.proc.stdin
+  }
+  get stdout(): Readable | null {
+    return this.proc.stdout
+  }
+  get stderr(): Readable | null {
+    return this.proc.stderr
+  }
+
+  /** Execa's kill: `killSignal` by default, and only then armed with `forceKillAfterDelay`. */
+  kill(signal?: NodeJS.Signals | number): boolean {
+    return this.sub.kill(signal)
+  }
+
+  /** stop(): execa's own `subprocess.kill()` (killSignal, then SIGKILL after forceKillAfterDelay); waits for the root. */
+  async stop(): Promise<void> {
+    const proc = this.proc
+    if (proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return
+    this.stopped = true
+    const gone = new Promise((resolve) => proc.once("exit", resolve))
+    this.sub.kill()
+    await gone
+  }
+}
+
+/** The error a failed start rejects `exited` with: Node's own spawn error (code ENOENT, ...) when execa kept it. */
+function failure(result: ExecaResult): Error {
+  if (result.cause instanceof Error) return result.cause
+  return result instanceof Error ? result : new Error("execa: the command failed without an exit code or signal")
+}

@@ -1,0 +1,41 @@
+import type { Options as ExecaOptions } from "execa"
+import type { Options } from "../types.js"
+
+/** `killDescendants` is execa 10's tree option; execa 9 does not know it (see tree). */
+export type TreeOptions = ExecaOptions & { killDescendants?: boolean }
+
+/**
+ * Every execa setting of this backend, in one place, so the comparison's configuration can be read off here
+ * (the README's "Settings" list says the same). Execa is given the Process API's options faithfully:
+ * - `abort` -> `cancelSignal`; `kill` -> `killSignal`; `timeout` (the grace) -> `forceKillAfterDelay`;
+ * - `cleanup: true` (its default, set on purpose): execa kills the child when this process exits;
+ * - `killDescendants: true`: execa's documented option for trees since 10.0.0 (process group + `kill(-pid)`,
+ *   `taskkill /T /F` on Windows). Execa 10 needs Node >= 22; on this project's Node 20 the installed major is
+ *   9, which ignores the option: every signal reaches the root pid alone (pinned by test/peers.test.ts);
+ * - `windowsHide: false`: execa's docs say that is what lets `cleanup` reach descendants on Windows;
+ * - `buffer: false` (the caller reads the streams; execa resumes any it leaves unread), `reject: false`
+ *   (the result, not an exception, carries code and signal), `encoding: "buffer"` (bytes, never text);
+ * - `env`: `null` is an empty environment (`extendEnv: false`), an object is merged over `process.env` by
+ *   execa's `extendEnv`; `shell`, `cwd`, `detached` and the three stdio settings pass through unchanged.
+ */
+export function execaOptions(opts: Options): TreeOptions {
+  return {
+    cwd: opts.cwd,
+    env: opts.env === null ? {} : opts.env,
+    extendEnv: opts.env !== null,
+    shell: opts.shell ?? false,
+    stdin: opts.stdin ?? "ignore",
+    stdout: opts.stdout ?? "ignore",
+    stderr: opts.stderr ?? "ignore",
+    cancelSignal: opts.abort,
+    killSignal: opts.kill ?? "SIGTERM",
+    forceKillAfterDelay: Math.max(0, opts.timeout ?? 5_000),
+    cleanup: true,
+    detached: opts.detached === true,
+    killDescendants: true,
+    windowsHide: false,
+    buffer: false,
+    reject: false,
+    encoding: "buffer",
+  }
+}

@@ -1,0 +1,23 @@
+import { makeRunner } from "../run.js"
+import type { Child, ProcessApi } from "../types.js"
+import { TreeKillChild } from "./child.js"
+import { STOP_GRACE_MS } from "./ladder.js"
+import { spawn } from "./spawn.js"
+
+/** stop(): no-op once the root exited (tree-kill can no longer find the tree), else the ladder with 500 ms. */
+export async function stop(child: Child): Promise<void> {
+  if (!(child instanceof TreeKillChild)) throw new TypeError("stop(): not a child of the tree-kill backend")
+  await child.terminate("SIGTERM", STOP_GRACE_MS)
+}
+
+/** Peer backend for the comparison: cross-spawn to start, the `tree-kill` package to cancel. */
+export function createTreeKill(): ProcessApi {
+  return {
+    backend: "tree-kill",
+    spawn,
+    ...makeRunner(spawn),
+    stop,
+    shutdown: async () => {},
+    sidecarPid: undefined,
+  }
+}

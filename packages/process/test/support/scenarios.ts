@@ -1,0 +1,114 @@
+import { execFile } from "node:child_process"
+import { readFileSync } from "node:fs"
+import path from "node:path"
+import type { Readable } from "node:stream"
+import { setImmediate as tick } from "node:timers/promises"
+import { fileURLToPath } from "node:url"
+import type { BackendName, Child, Options, Outcome, ProcessApi } from "../../src/index.js"
+import { fixture } from "./binaries.js"
+import { waitAllGone } from "./leaks.js"
+import { readReport, waitForReport, type PidLine, type ReportLine } from "./report.js"
+
+/*
+ * Scenarios the backend-specific files share: each drives one fixture through a backend and hands back what
+ * the assertions need. The pass/fail judgement stays in the test files.
+ */
+
+export type Ready = (lines: ReportLine[]) => boolean
+
+export const hasRole = (role: string, n = 1): Ready => (lines) =>
+  lines.filter((l) => l.kind === "pid" && l.role === role).length >= n
+
+/** A `child` line whose process is in state T (stopped), read from /proc. */
+export const childStopped: Ready = (lines) =>
+  lines.some((l) => l.kind === "pid" && l.role === "child" && procState(l.pid) === "T")
+
+function procState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] ?? null
+  } catch {
+    return null
+  }
+}
+
+export const middleExited: Ready = (lines) => lines.some((l) => l.kind === "event" && l.what === "middle-exited")
+
+/** Roles of the processes still alive, sorted, after giving the cancel a generous moment. */
+export async function aliveRoles(file: string, settleMs = 1_500): Promise<string[]> {
+  return (await waitAllGone(file, settleMs)).map((p) => p.role).sort()
+}
+
+/** Spawns a fixture with an abort, waits until `ready`, aborts, and waits for `exited` and the outcome. */
+export async function abortWhenReady(
+  proc: ProcessApi,
+  file: string,
+  args: string[],
+  ready: Ready,
+  what: string,
+  opts: Options = {},
+): Promise<{ child: Child; outcome: Outcome; lines: ReportLine[] }> {
+  const abort = new AbortController()
+  const child = proc.spawn(fixture(file, ...args), { timeout: 500, ...opts, abort: abort.signal })
+  const lines = await waitForReport(file, ready, what)
+  abort.abort()
+  await child.exited
+  return { child, outcome: await child.outcome, lines }
+}
+
+/** Signals each process of the report received, in order, keyed by role ("root", "node", ...). */
+export function signalsByRole(file: string): Map<string, string[][]> {
+  const lines = readReport(file)
+  const roleOf = new Map(lines.filter((l): l is PidLine => l.kind === "pid").map((l) => [l.pid, l]))
+  const byRole = new Map<string, string[][]>()
+  for (const entry of roleOf.values()) {
+    const got = lines.flatMap((l) => (l.kind === "signal" && l.pid === entry.pid ? [l.signal] : []))
+    byRole.set(entry.role, [...(byRole.get(entry.role) ?? []), got])
+  }
+  return byRole
+}
+
+export function collect(stream: Readable) {
+  const state = { data: "", ended: false }
+  stream.on("data", (c: Buffer) => (state.data += c.toString()))
+  stream.on("end", () => (state.ended = true))
+  return state
+}
+
+/** `hold-pipe --ms 1500`: what the caller had when `exited` settled, and everything in the end. */
+export async function holdBriefly(proc: ProcessApi, file: string) {
+  const child = proc.spawn(fixture(file, "hold-pipe", "--ms", "1500"), { stdout: "pipe" })
+  const out = collect(child.stdout!)
+  await child.exited
+  // One macrotask for stream events already queued; the holder keeps the pipe for 1.5 s more.
+  await tick()
+  const atExit = { ...out }
+  const outcome = await child.outcome
+  await new Promise((r) => (out.ended ? r(null) : child.stdout!.once("end", r)))
+  return { atExit, outcome, final: out }
+}
+
+const indexJs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/index.js")
+
+/**
+ * A host Node process spawns `args` through `backend`, waits for `pids` report lines, then exits normally
+ * (process.exit: exit handlers run, as at the end of any script). Resolves once the host is gone.
+ */
+export function hostExitsAfterSpawn(backend: BackendName, file: string, args: string[], pids: number): Promise<void> {
+  const script = `
+    import { readFileSync } from "node:fs"
+    import { createProcess } from ${JSON.stringify(indexJs)}
+    const proc = createProcess({ backend: ${JSON.stringify(backend)} })
+    proc.spawn(${JSON.stringify(fixture(file, ...args))})
+    const count = () => { try { return readFileSync(${JSON.stringify(file)}, "utf8").split("\\n").filter((l) => l.includes('"kind":"pid"')).length } catch { return 0 } }
+    const deadline = Date.now() + 10000
+    while (count() < ${pids} && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
+    process.exit(count() >= ${pids} ? 0 : 3)
+  `
+  return new Promise((resolve, reject) => {
+    const host = execFile(process.execPath, ["--input-type=module", "-e", script], { timeout: 15_000 }, (err, _o, stderr) => {
+      if (host.exitCode === 0) resolve()
+      else reject(new Error(`host exited ${host.exitCode}: ${err?.message ?? ""} ${stderr}`))
+    })
+  })
+}
