@@ -1,0 +1,77 @@
+import { join, resolve } from "node:path"
+import { parseArgs } from "node:util"
+import { SIZES } from "./config.js"
+import { binaries, repoRoot } from "./paths.js"
+import { writeReport } from "./report.js"
+import { runBench } from "./run.js"
+import type { Mode } from "./types.js"
+
+const USAGE = `usage: npm run bench -- [options]
+
+  --quick        smoke run with tiny sizes (seconds; what the test runs)
+  --full         bigger sizes (5,000 round trips, 1 GiB floods, up to 2,000 children)
+  --out DIR      where bench.json, BENCH.md and bench.html go (default: report/)
+  --no-setup     (scripts/bench.mjs) skip npm install and the builds
+  -h, --help     this text
+`
+
+export interface CliOptions {
+  mode: Mode
+  out: string
+  help: boolean
+}
+
+export function parseCli(argv: string[], root: string): CliOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: "boolean" },
+      full: { type: "boolean" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+      "no-setup": { type: "boolean" },
+    },
+    strict: true,
+  })
+  if (values.quick && values.full) throw new Error("--quick and --full exclude each other")
+  return {
+    mode: values.quick ? "quick" : values.full ? "full" : "default",
+    out: resolve(values.out ?? join(root, "report")),
+    help: values.help === true,
+  }
+}
+
+/** The command: returns the exit code (0, or 1 with the reason on stderr; 2 for a bad command line). */
+export async function main(argv: string[]): Promise<number> {
+  const root = repoRoot()
+  let opts: CliOptions
+  try {
+    opts = parseCli(argv, root)
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n${USAGE}`)
+    return 2
+  }
+  if (opts.help) {
+    process.stdout.write(USAGE)
+    return 0
+  }
+  if (process.platform !== "linux") {
+    process.stderr.write("bench: reads /proc for pids, RSS and CPU, so it runs on Linux only\n")
+    return 1
+  }
+  try {
+    const bins = binaries(root)
+    const log = (m: string) => process.stdout.write(`bench: ${m}\n`)
+    log(`mode ${opts.mode}`)
+    const results = await runBench(SIZES[opts.mode], bins, log)
+    const written = writeReport(results, opts.out)
+    log(`took ${results.durationSeconds} s; wrote ${written.json}, ${written.markdown}, ${written.html}`)
+    for (const t of results.targets) log(`${t.met ? "met   " : "MISSED"} ${t.label}: ${t.measured}${t.met ? "" : ` (by ${t.missedBy})`}`)
+    return 0
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`)
+    return 1
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = await main(process.argv.slice(2))

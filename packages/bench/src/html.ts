@@ -1,0 +1,79 @@
+import { lineChart, type Series } from "./charts.js"
+import { allTables, machineLine, VARIANT_LABEL, type Table } from "./tables.js"
+import type { BenchResults, Variant } from "./types.js"
+
+const COLOR: Record<Variant, string> = {
+  bare: "#7f7f7f",
+  baseline: "#1f77b4",
+  supervisor: "#d62728",
+  "supervisor-nocgroup": "#ff7f0e",
+}
+
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
+/** The little Markdown the tables use: `code` and **bold**. */
+const inline = (s: string) => esc(s).replace(/`([^`]+)`/g, "<code>$1</code>").replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>")
+
+function htmlTable(t: Table): string {
+  const head = `<tr>${t.head.map((h) => `<th>${inline(h)}</th>`).join("")}</tr>`
+  const rows = t.rows.map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join("")}</tr>`).join("\n")
+  return `<h2>${inline(t.title)}</h2>\n<p>${inline(t.caption)}</p>\n<table>\n${head}\n${rows}\n</table>`
+}
+
+function variantsOf(r: BenchResults): Variant[] {
+  return [...new Set(r.scale.flatMap((l) => Object.keys(l.variants) as Variant[]))]
+}
+
+/** The scale curve as charts: round trip (p50 and p99) and CPU per child against concurrent children. */
+export function scaleCharts(r: BenchResults): string {
+  const variants = variantsOf(r)
+  const series = (pick: (v: Variant, l: BenchResults["scale"][number]) => number | null | undefined, suffix: string, dashed = false) =>
+    variants.map<Series>((v) => ({
+      name: `${VARIANT_LABEL[v]}${suffix}`,
+      color: COLOR[v],
+      dashed,
+      points: r.scale.map((l) => ({ x: l.concurrent, y: pick(v, l) ?? Number.NaN })),
+    }))
+  const rt = lineChart({
+    title: "Spawn round trip vs concurrent children",
+    xLabel: "children started at once (log)",
+    yLabel: "ms (log)",
+    logY: true,
+    series: [...series((v, l) => l.variants[v]?.rt.p50, " p50"), ...series((v, l) => l.variants[v]?.rt.p99, " p99", true)],
+  })
+  const cpu = lineChart({
+    title: "CPU per child vs concurrent children",
+    xLabel: "children started at once (log)",
+    yLabel: "CPU ms per child",
+    series: [
+      ...series((v, l) => l.variants[v]?.nodeCpuMsPerChild, " (Node)"),
+      ...series((v, l) => l.variants[v]?.sidecarCpuMsPerChild, " (sidecar)", true).filter((s) => s.points.some((p) => Number.isFinite(p.y))),
+    ],
+  })
+  return `<div class="charts">${rt}\n${cpu}</div>`
+}
+
+export function renderBenchHtml(r: BenchResults): string {
+  const body = allTables(r)
+    .map((t) => {
+      let html = htmlTable(t)
+      if (t.title === "Targets") html += `\n<ul>${r.targets.map((x) => `<li><strong>${esc(x.label)}</strong> (${x.met ? "met" : "missed"}): ${inline(x.why)}.</li>`).join("")}</ul>`
+      if (t.title === "Scale curve") html += `\n${scaleCharts(r)}`
+      return html
+    })
+    .join("\n")
+  const notes = r.notes.length ? `<h2>Notes on this run</h2><ul>${r.notes.map((n) => `<li>${inline(n)}</li>`).join("")}</ul>` : ""
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>pawwork-supervisor benchmark</title>
+<style>
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:14px}
+th{background:#f4f4f4}code{background:#f4f4f4;padding:0 3px}.charts{display:flex;flex-wrap:wrap;gap:1em}
+</style></head><body>
+<h1>What the supervisor costs</h1>
+<p>Measured in one run on one machine, as ratios. Mode <code>${esc(r.mode)}</code>, ${esc(r.generatedAt)}, ${r.durationSeconds} s.</p>
+<p><strong>Machine:</strong> ${inline(machineLine(r))}.</p>
+${body}
+${notes}
+</body></html>
+`
+}

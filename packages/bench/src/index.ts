@@ -1,0 +1,8 @@
+export { main, parseCli } from "./cli.js"
+export { runBench } from "./run.js"
+export { SIZES, type Sizes } from "./config.js"
+export { writeReport, readBench } from "./report.js"
+export { renderBenchMarkdown, renderBenchSection } from "./markdown.js"
+export { renderBenchHtml, scaleCharts } from "./html.js"
+export { evaluateTargets } from "./targets.js"
+export type * from "./types.js"

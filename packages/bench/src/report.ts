@@ -1,0 +1,28 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { renderBenchHtml } from "./html.js"
+import { renderBenchMarkdown } from "./markdown.js"
+import type { BenchResults } from "./types.js"
+
+export interface WrittenReport {
+  json: string
+  markdown: string
+  html: string
+}
+
+/** Writes bench.json, BENCH.md and bench.html into `dir` (created if needed). */
+export function writeReport(results: BenchResults, dir: string): WrittenReport {
+  mkdirSync(dir, { recursive: true })
+  const written = { json: join(dir, "bench.json"), markdown: join(dir, "BENCH.md"), html: join(dir, "bench.html") }
+  writeFileSync(written.json, JSON.stringify(results, null, 2) + "\n")
+  writeFileSync(written.markdown, renderBenchMarkdown(results))
+  writeFileSync(written.html, renderBenchHtml(results))
+  return written
+}
+
+/** Reads a bench.json back (e.g. for the matrix report to embed); checks only the schema tag. */
+export function readBench(path: string): BenchResults {
+  const parsed = JSON.parse(readFileSync(path, "utf8")) as BenchResults
+  if (parsed.schema !== "pawwork-bench/1") throw new Error(`${path} is not a pawwork-bench/1 file (schema ${String(parsed.schema)})`)
+  return parsed
+}

@@ -1,0 +1,77 @@
+import { spawn } from "node:child_process"
+import { loadCreateProcess, type ProcessApi } from "./api.js"
+import { sidecarPid } from "./sidecar.js"
+import type { Variant } from "./types.js"
+
+/** One way of running a command to completion, so every measurement compares the same operation. */
+export interface Runner {
+  readonly variant: Variant
+  /** Runs argv with stdio ignored; resolves once it has exited (code 0), rejects otherwise. */
+  roundTrip(argv: string[]): Promise<void>
+  /** The Process API behind it (null for bare child_process). */
+  readonly api: ProcessApi | null
+  /** The sidecar's pid (supervisor variants, once started), else null. */
+  sidecar(): number | null
+  close(): Promise<void>
+}
+
+function bareRoundTrip(argv: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: "ignore" })
+    child.once("error", reject)
+    child.once("exit", (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`${argv.join(" ")} ended with ${code ?? signal}`)),
+    )
+  })
+}
+
+export function bareRunner(): Runner {
+  return { variant: "bare", roundTrip: bareRoundTrip, api: null, sidecar: () => null, close: async () => {} }
+}
+
+function apiRunner(variant: Variant, api: ProcessApi): Runner {
+  return {
+    variant,
+    api,
+    async roundTrip(argv) {
+      const code = await api.spawn(argv).exited
+      if (code !== 0) throw new Error(`${argv.join(" ")} ended with ${code} (${variant})`)
+    },
+    sidecar: () => (api.backend === "supervisor" && api.sidecarPid !== undefined ? sidecarPid(api) : null),
+    close: () => api.shutdown(),
+  }
+}
+
+/**
+ * A Process API runner. `supervisor-nocgroup` is the supervisor with its documented switch
+ * PAWWORK_SUPERVISOR_NO_CGROUP=1 (process groups only), which shows what per-child cgroups cost: the
+ * variable is set only while the first spawn starts the sidecar, so nothing else inherits it.
+ */
+export async function apiRunnerFor(
+  variant: Exclude<Variant, "bare">,
+  warmCommand: string[],
+  supervisorPath: string,
+): Promise<Runner> {
+  const createProcess = await loadCreateProcess()
+  const api = createProcess({ backend: variant === "baseline" ? "baseline" : "supervisor", supervisorPath })
+  const runner = apiRunner(variant, api)
+  if (variant === "supervisor-nocgroup") {
+    const before = process.env.PAWWORK_SUPERVISOR_NO_CGROUP
+    process.env.PAWWORK_SUPERVISOR_NO_CGROUP = "1"
+    let first: Promise<void>
+    try {
+      first = runner.roundTrip(warmCommand)
+    } finally {
+      if (before === undefined) delete process.env.PAWWORK_SUPERVISOR_NO_CGROUP
+      else process.env.PAWWORK_SUPERVISOR_NO_CGROUP = before
+    }
+    await first
+  } else {
+    await runner.roundTrip(warmCommand)
+  }
+  return runner
+}
+
+export async function runnerFor(variant: Variant, warmCommand: string[], supervisorPath: string): Promise<Runner> {
+  return variant === "bare" ? bareRunner() : apiRunnerFor(variant, warmCommand, supervisorPath)
+}

@@ -1,0 +1,76 @@
+import { now, nodeCpuMs } from "./clock.js"
+import type { Context } from "./context.js"
+import { cpuMs } from "./procfs.js"
+import type { Runner } from "./runners.js"
+import { ratio, round, summarize } from "./stats.js"
+import type { SpawnRoundTrip, Variant } from "./types.js"
+
+interface Tally {
+  times: number[]
+  nodeMs: number
+  sidecarMs: number
+  spawns: number
+}
+
+/** One block of sequential round trips, with the CPU Node and the sidecar spent on it. */
+async function block(ctx: Context, runner: Runner, count: number, tally: Tally): Promise<void> {
+  const sidecar = runner.sidecar()
+  const sidecarBefore = sidecar === null ? null : cpuMs(sidecar)
+  const cpu = process.cpuUsage()
+  for (let i = 0; i < count; i++) {
+    const t = now()
+    await runner.roundTrip(ctx.trivial)
+    tally.times.push(now() - t)
+  }
+  tally.nodeMs += nodeCpuMs(cpu)
+  tally.spawns += count
+  if (sidecar !== null && sidecarBefore !== null) {
+    const after = cpuMs(sidecar)
+    if (after === null || runner.sidecar() !== sidecar) throw new Error(`the ${runner.variant} sidecar (pid ${sidecar}) went away mid-block`)
+    tally.sidecarMs += after - sidecarBefore
+  }
+}
+
+/**
+ * Sequential spawn -> exited round trips of a trivial command. The variants take turns in blocks (the
+ * first one rotating) so that a noisy neighbour on a shared machine hits all of them alike.
+ */
+export async function measureRoundTrip(ctx: Context, runners: Runner[]): Promise<SpawnRoundTrip> {
+  const { warmup, iterations, block: size } = ctx.sizes.roundTrip
+  const tallies = new Map<Variant, Tally>(runners.map((r) => [r.variant, { times: [], nodeMs: 0, sidecarMs: 0, spawns: 0 }]))
+  for (const runner of runners) for (let i = 0; i < warmup; i++) await runner.roundTrip(ctx.trivial)
+
+  const rounds = Math.ceil(iterations / size)
+  for (let round = 0; round < rounds; round++) {
+    const count = Math.min(size, iterations - round * size)
+    for (let k = 0; k < runners.length; k++) {
+      const runner = runners[(round + k) % runners.length]!
+      await block(ctx, runner, count, tallies.get(runner.variant)!)
+    }
+    if ((round + 1) % Math.max(1, Math.floor(rounds / 4)) === 0) ctx.log(`round trip: ${(round + 1) * size}/${iterations}`)
+  }
+
+  const variants: SpawnRoundTrip["variants"] = {}
+  for (const runner of runners) {
+    const t = tallies.get(runner.variant)!
+    variants[runner.variant] = {
+      ...summarize(t.times),
+      cpu: {
+        nodeMs: round(t.nodeMs / t.spawns, 4),
+        sidecarMs: runner.sidecar() === null ? null : round(t.sidecarMs / t.spawns, 4),
+      },
+    }
+  }
+  const ratios: SpawnRoundTrip["ratios"] = {}
+  const compare = (a: Variant, b: Variant) => {
+    const x = variants[a]
+    const y = variants[b]
+    if (x && y) ratios[`${a}/${b}`] = { p50: ratio(x.p50, y.p50), p99: ratio(x.p99, y.p99) }
+  }
+  compare("supervisor", "baseline")
+  compare("supervisor", "bare")
+  compare("baseline", "bare")
+  compare("supervisor-nocgroup", "baseline")
+  compare("supervisor", "supervisor-nocgroup")
+  return { command: ctx.trivial, warmup, iterations, variants, ratios }
+}

@@ -1,0 +1,96 @@
+import assert from "node:assert/strict"
+import { spawnSync } from "node:child_process"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join } from "node:path"
+import { test } from "node:test"
+import { fileURLToPath } from "node:url"
+import type { BenchResults, Summary } from "../src/types.js"
+
+/*
+ * Runs `--quick` end to end and checks the shape of what it wrote: every measurement present, numeric and
+ * positive where a cost must be. Never a timing threshold: the numbers of a shared machine are noise.
+ */
+
+const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli.js")
+
+/** Keys whose value may be null: things a variant or a platform does not have. */
+const MAY_BE_NULL = new Set(["sidecarMs", "sidecarCpuMsPerChild", "watchdogRssKib", "rustc", "cgroup", "pidfd", "subreaper", "outputWindow", "version", "exitedMs"])
+
+function walk(value: unknown, path: string, visit: (path: string, key: string, v: unknown) => void): void {
+  if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      visit(`${path}.${k}`, k, v)
+      walk(v, `${path}.${k}`, visit)
+    }
+  }
+}
+
+function positiveSummary(s: Summary | undefined, what: string): void {
+  assert.ok(s, `${what} is missing`)
+  for (const k of ["p50", "p99", "mean", "min", "max"] as const) {
+    assert.ok(Number.isFinite(s[k]) && s[k] > 0, `${what}.${k} = ${s[k]}`)
+  }
+  assert.ok(s.n > 0 && s.min <= s.p50 && s.p50 <= s.p99 && s.p99 <= s.max, `${what} is not ordered: ${JSON.stringify(s)}`)
+}
+
+test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { timeout: 180_000 }, () => {
+  const out = mkdtempSync(join(tmpdir(), "pawwork-bench-test-"))
+  try {
+    const r = spawnSync(process.execPath, [cli, "--quick", "--out", out], { encoding: "utf8", timeout: 170_000 })
+    assert.equal(r.status, 0, `bench --quick failed:\n${r.stdout}\n${r.stderr}`)
+    for (const f of ["bench.json", "BENCH.md", "bench.html"]) assert.ok(existsSync(join(out, f)), `${f} was not written`)
+    const b = JSON.parse(readFileSync(join(out, "bench.json"), "utf8")) as BenchResults
+
+    assert.equal(b.schema, "pawwork-bench/1")
+    assert.equal(b.mode, "quick")
+    walk(b, "bench", (path, key, v) => {
+      if (v === null) assert.ok(MAY_BE_NULL.has(key), `${path} is null`)
+      if (typeof v === "number") assert.ok(Number.isFinite(v), `${path} = ${v}`)
+    })
+
+    assert.ok(b.machine.cores > 0 && b.machine.memoryMiB > 0 && b.machine.cpuModel && b.machine.kernel && b.machine.node)
+    for (const v of ["bare", "baseline", "supervisor"] as const) positiveSummary(b.spawnRoundTrip.variants[v], `round trip ${v}`)
+    assert.ok(b.spawnRoundTrip.ratios["supervisor/baseline"]!.p50 > 0)
+    positiveSummary(b.sidecarStart.hello, "sidecar hello")
+    positiveSummary(b.sidecarStart.firstSpawn, "first spawn")
+
+    for (const v of [b.throughput.direct, b.throughput.baseline, b.throughput.supervisor]) {
+      assert.ok(v.mbPerSec > 0 && v.samples.length === b.throughput.reps)
+    }
+    assert.ok(b.throughput.ratio > 0 && b.throughput.supervisor.sidecarPeakRssKib > 0)
+
+    for (const c of [b.quiescence.tree, b.quiescence.ignoreTerm]) {
+      for (const name of ["baseline", "supervisor"] as const) {
+        positiveSummary(c.backends[name].summary, `quiescence ${c.command.join(" ")} ${name}`)
+      }
+      // Not a timing claim: the supervisor must leave nothing behind, whatever it costs.
+      assert.ok(c.backends.supervisor.runs.every((run) => run.quiescent), `supervisor left processes after ${c.command.join(" ")}`)
+    }
+
+    assert.ok(b.memory.idleRssKib > 0)
+    assert.deepEqual(b.memory.live.map((l) => l.children), [5, 10])
+    for (const l of b.memory.live) assert.ok(l.rssKib > 0 && l.spawnAllMs > 0 && l.idleCpuPercent >= 0)
+    assert.ok(b.memory.slowConsumer.peakRssKib > 0 && b.memory.slowConsumer.consumedBytes > 0)
+
+    assert.deepEqual(b.scale.map((l) => l.concurrent), [1, 5])
+    for (const level of b.scale) {
+      for (const v of ["bare", "baseline", "supervisor"] as const) {
+        positiveSummary(level.variants[v]?.rt, `scale ${level.concurrent} ${v}`)
+        assert.ok(level.variants[v]!.wallMs > 0)
+      }
+      assert.ok(level.variants.supervisor!.sidecarCpuMsPerChild !== null)
+    }
+
+    assert.deepEqual(b.targets.map((t) => t.id), ["spawn-round-trip", "throughput", "quiescence-ignore-term", "idle-rss"])
+    for (const t of b.targets) assert.equal(t.met, t.missedBy === "", `${t.id}: met and missedBy disagree`)
+
+    const md = readFileSync(join(out, "BENCH.md"), "utf8")
+    for (const h of ["## What the supervisor costs", "### Targets", "### Spawn round trip", "### Scale curve"]) assert.ok(md.includes(h), `BENCH.md lacks ${h}`)
+    const html = readFileSync(join(out, "bench.html"), "utf8")
+    assert.ok((html.match(/<svg /g) ?? []).length >= 2, "bench.html lacks its scale charts")
+    assert.ok(!/<script|https?:\/\/(?!www\.w3\.org)/.test(html), "bench.html must be self-contained")
+  } finally {
+    rmSync(out, { recursive: true, force: true })
+  }
+})
