@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs"
 import type { CreateProcess, ProcessApi, SpawnOptions } from "./api.js"
 import type { Paths } from "./paths.js"
+import { safeKill } from "./leaks.js"
+import { readStat } from "./procfs.js"
 import type { BackendName } from "./types.js"
 
 /** A backend as the runner uses it: the Process API plus the spawn options that make the variant. */
@@ -34,13 +36,22 @@ export function openBackend(name: BackendName, paths: Paths, create: CreateProce
   }
 }
 
-/** Shuts a backend down without letting a stuck sidecar hang the matrix. */
-export async function closeBackend(backend: Backend, boundMs = 5000): Promise<boolean> {
+/**
+ * Shuts a backend down without letting a stuck sidecar hang the matrix: when
+ * `shutdown()` has not finished within `boundMs`, the sidecar is killed by pid
+ * (start time checked) and the returned note says so, for the report.
+ */
+export async function closeBackend(backend: Backend, boundMs = 5000): Promise<string | null> {
+  const pid = backend.api.sidecarPid
+  const start = pid ? readStat(pid)?.start : undefined
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), boundMs)))
   try {
-    return await Promise.race([backend.api.shutdown().then(() => true, () => false), timeout])
+    const done = await Promise.race([backend.api.shutdown().then(() => true, () => true), timeout])
+    if (done) return null
   } finally {
     clearTimeout(timer)
   }
+  const killed = pid && start ? safeKill(pid, start) : false
+  return `shutdown() did not finish within ${boundMs} ms${killed ? `; the sidecar (pid ${pid}) was killed by the harness` : ""}`
 }

@@ -43,13 +43,15 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
       for (const name of opts.backends) {
         const reason = fixture.supported(opts.platform, name) ?? backendUnavailable(name, opts.paths, opts.create)
         opts.progress.cellStart(fixture.name, name, reason ? 0 : opts.runs)
-        const records = reason ? [] : await runCell(opts, fixture, name, base, rssKib, interrupt)
+        const notes: string[] = []
+        const records = reason ? [] : await runCell(opts, fixture, name, base, rssKib, interrupt, notes)
         const cell = summarizeCell({
           fixture: fixture.name,
           backend: name,
           control: fixture.control ?? false,
           expected: fixture.expected[name],
           records,
+          notes,
           ...(reason ? { notRun: { count: opts.runs, reason } } : {}),
         })
         cells.push(cell)
@@ -70,6 +72,7 @@ async function runCell(
   base: string,
   rssKib: number[],
   interrupt: InterruptSweep,
+  notes: string[],
 ): Promise<RunRecord[]> {
   const create = opts.create as CreateProcess
   let backend = openBackend(name, opts.paths, create)
@@ -86,13 +89,15 @@ async function runCell(
       opts.progress.runDone(fixture.name, name, record)
       if (record.reason === "hang") {
         // A hung backend may be wedged: start the next run on a fresh one.
-        await closeBackend(backend)
+        const note = await closeBackend(backend)
+        if (note) notes.push(`after run ${run}: ${note}`)
         backend = openBackend(name, opts.paths, create)
       }
     }
   } finally {
     clearInterval(sampler)
-    await closeBackend(backend)
+    const note = await closeBackend(backend)
+    if (note) notes.push(`at the end of the cell: ${note}`)
   }
   return records
 }

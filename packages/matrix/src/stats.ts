@@ -42,6 +42,7 @@ export function summarizeCell(args: {
   control: boolean
   expected: Expectation
   records: RunRecord[]
+  notes?: string[]
   notRun?: { count: number; reason: string }
 }): Cell {
   const { records } = args
@@ -61,6 +62,7 @@ export function summarizeCell(args: {
     exited_ms: quantiles(records.map((r) => r.exited_ms)),
     failures: countFailures(records),
     expected: args.expected,
+    notes: args.notes ?? [],
     records,
   }
 }

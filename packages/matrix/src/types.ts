@@ -99,6 +99,8 @@ export interface Cell {
   exited_ms: Quantiles | null
   failures: FailureCount[]
   expected: Expectation
+  /** Harness observations about the backend itself (e.g. a shutdown that had to be forced). */
+  notes: string[]
   records: RunRecord[]
 }
 

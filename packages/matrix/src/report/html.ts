@@ -40,6 +40,7 @@ function fixtureSections(r: Results): string {
         items.push(`<li class="fail-line"><strong>Fails: ${xml(c.backend)}</strong> (${c.passed}/${c.runs} passed) — ${xml(reasonsText(c))}. Mechanism: ${inline(v.info.mechanism[c.backend])}.</li>`)
       }
       for (const c of v.notRun) items.push(`<li><strong>Not run: ${xml(c.backend)}</strong> — ${xml(c.not_run_reason ?? "")}</li>`)
+      for (const c of v.cells) for (const n of c.notes ?? []) items.push(`<li class="fail-line"><strong>Harness note, ${xml(c.backend)}:</strong> ${xml(n)}</li>`)
       if (v.newlyCovered) items.push(`<li class="covered"><strong>Newly covered by the supervisor.</strong></li>`)
       if (v.regression) items.push(`<li class="fail-line"><strong>Regression: a baseline passes where the supervisor does not.</strong></li>`)
       for (const b of v.passing) items.push(`<li>${xml(b)}: ${inline(v.info.mechanism[b])}.</li>`)

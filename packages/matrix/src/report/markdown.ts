@@ -49,6 +49,7 @@ function perFixture(r: Results): string {
         )
       }
       for (const c of v.notRun) lines.push(`- **Not run: ${c.backend}** — ${c.not_run_reason}`)
+      for (const c of v.cells) for (const n of c.notes ?? []) lines.push(`- **Harness note, ${c.backend}:** ${n}`)
       if (v.newlyCovered) lines.push("- **Newly covered by the supervisor.**")
       if (v.regression) lines.push("- **Regression: a baseline passes where the supervisor does not.**")
       for (const b of v.passing) lines.push(`- ${b}: ${v.info.mechanism[b]}.`)

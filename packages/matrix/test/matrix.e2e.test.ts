@@ -1,0 +1,173 @@
+import assert from "node:assert/strict"
+import { execFileSync } from "node:child_process"
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { pathToFileURL } from "node:url"
+import { before, test } from "node:test"
+import { chromium } from "playwright-core"
+import { runAndReport } from "../src/cli.js"
+import { FIXTURES } from "../src/fixtures/index.js"
+import { repoRoot } from "../src/paths.js"
+import { detectPlatform } from "../src/platform.js"
+import { readResults } from "../src/report/json.js"
+import { BACKENDS, type Results } from "../src/types.js"
+
+/*
+ * The matrix itself in short mode (2 runs per cell), against the real release
+ * binaries: the structure of results.json, the supervisor passing every
+ * fixture this platform runs, each baseline failing where it fails by design,
+ * and the HTML page rendered by a real headless Chromium.
+ */
+
+const RUNS = 2
+const root = repoRoot()
+// Kept after the run (report/ is ignored by git) so a failure can be read afterwards.
+const out = join(root, "report", "e2e")
+const screenshot = process.env.MATRIX_SCREENSHOT ?? join(root, "docs", "report-linux.png")
+const platform = detectPlatform()
+let results: Results
+
+// Progress lines go to stderr, so a slow run shows where it is.
+const progressOut = Object.assign(Object.create(process.stderr) as NodeJS.WriteStream, {
+  isTTY: false,
+  write: (s: string) => process.stderr.write(s),
+})
+
+before(async () => {
+  rmSync(out, { recursive: true, force: true })
+  await runAndReport(
+    {
+      runs: RUNS,
+      fixtures: [...FIXTURES],
+      backends: [...BACKENDS],
+      out,
+      graceMs: 400,
+      slackMs: 1000,
+      build: { seconds: null, cached: false, note: "not measured (test run)" },
+      publish: false,
+      list: false,
+      help: false,
+    },
+    progressOut,
+  )
+  results = readResults(join(out, "results.json"))
+}, { timeout: 10 * 60 * 1000 })
+
+
+test("results.json has the documented top level and one cell per fixture x backend", () => {
+  assert.equal(results.schema, 1)
+  assert.equal(results.runs_per_cell, RUNS)
+  assert.equal(results.platform.os, process.platform)
+  assert.equal(typeof results.platform.kernel, "string")
+  assert.equal(typeof results.platform.under_wine, "boolean")
+  assert.ok(!Number.isNaN(Date.parse(results.started_at)))
+  assert.deepEqual(results.backends, [...BACKENDS])
+  assert.equal(results.cells.length, FIXTURES.length * BACKENDS.length)
+  for (const f of FIXTURES) for (const b of BACKENDS) {
+    const c = results.cells.filter((x) => x.fixture === f.name && x.backend === b)
+    assert.equal(c.length, 1, `${f.name} x ${b}`)
+  }
+  const cost = results.cost
+  assert.ok(cost.rust_loc > 0, "Rust lines counted")
+  assert.ok(cost.ts_loc > 0, "TypeScript lines counted")
+  assert.ok(cost.binary_bytes !== null && cost.binary_bytes > 0, "binary size measured")
+  assert.ok(cost.sidecar_rss_kib !== null && cost.sidecar_rss_kib.max > 0, "sidecar RSS sampled")
+})
+
+test("every cell is consistent: runs = passed + failed, quantiles ordered, failures add up", () => {
+  for (const c of results.cells) {
+    const where = `${c.fixture} x ${c.backend}`
+    assert.equal(c.runs, c.passed + c.failed, where)
+    assert.equal(c.records.length, c.runs, where)
+    if (c.runs === 0) assert.ok(c.not_run > 0 && c.not_run_reason, `${where}: not run needs a reason`)
+    else assert.equal(c.runs, RUNS, where)
+    assert.equal(c.failures.reduce((n, f) => n + f.count, 0), c.failed, where)
+    assert.equal(c.leaked_pids, c.records.reduce((n, r) => n + r.leaked_pids.length, 0), where)
+    for (const q of [c.quiescence_ms, c.exited_ms]) {
+      if (q) assert.ok(q.p50 <= q.p95 && q.p95 <= q.max, `${where}: quantiles ordered`)
+    }
+    for (const r of c.records) if (!r.passed) assert.ok(r.reason, `${where}: a failed run says why`)
+  }
+})
+
+test("the supervisor passes every fixture this platform runs", () => {
+  const failing = results.cells
+    .filter((c) => c.backend === "supervisor")
+    .filter((c) => {
+      const f = FIXTURES.find((x) => x.name === c.fixture)!
+      return f.supported(platform, "supervisor") === null && c.passed !== RUNS
+    })
+    .map((c) => `${c.fixture}: ${c.passed}/${c.runs} (${c.not_run_reason ?? c.failures.map((f) => f.reason).join("; ")})`)
+  assert.deepEqual(failing, [])
+})
+
+test("each baseline fails every run of the fixtures it fails by design", () => {
+  const decayed: string[] = []
+  for (const f of FIXTURES) for (const b of ["baseline", "baseline-detached"] as const) {
+    if (f.expected[b] !== "fail" || f.supported(platform, b) !== null) continue
+    const c = results.cells.find((x) => x.fixture === f.name && x.backend === b)!
+    if (c.runs !== RUNS || c.failed !== RUNS) decayed.push(`${f.name} x ${b}: ${c.failed}/${c.runs} failed`)
+  }
+  assert.deepEqual(decayed, [])
+})
+
+test("the negative control's planted leak is flagged under every column", () => {
+  for (const c of results.cells.filter((x) => x.control)) {
+    assert.equal(c.passed, RUNS, `${c.backend}: ${c.failures.map((f) => f.reason).join("; ")}`)
+    assert.ok(c.leaked_pids >= RUNS, `${c.backend}: the planted leftovers are counted`)
+  }
+})
+
+test("REPORT.md states the platform, the table, every fixture, the cost and a recommendation", () => {
+  const md = readFileSync(join(out, "REPORT.md"), "utf8")
+  assert.ok(md.includes(results.platform.label))
+  assert.ok(md.includes(`| fixture | ${BACKENDS.join(" | ")} |`))
+  for (const f of FIXTURES) assert.ok(md.includes(`### ${f.name}:`), f.name)
+  assert.match(md, /## Cost/)
+  assert.match(md, /\*\*Recommendation: (adopt behind the flag|do not adopt|no recommendation)\*\*/)
+})
+
+test("index.html renders in headless Chromium without console errors and shows every fixture and backend", async () => {
+  execFileSync("bash", [join(root, "scripts", "ensure-chromium.sh")], { stdio: "inherit" })
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  })
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } })
+    const errors: string[] = []
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text())
+    })
+    page.on("pageerror", (e) => errors.push(e.message))
+    const requests: string[] = []
+    page.on("request", (r) => requests.push(r.url()))
+    await page.goto(pathToFileURL(join(out, "index.html")).href, { waitUntil: "load" })
+
+    const rows = await page.$$eval("#results tbody tr", (trs) => trs.map((tr) => tr.getAttribute("data-fixture")))
+    assert.deepEqual(rows, FIXTURES.map((f) => f.name))
+    const heads = await page.$$eval("#results thead th", (ths) => ths.map((th) => th.textContent))
+    assert.deepEqual(heads, ["fixture", ...BACKENDS])
+    for (const chart of ["#chart-pass", "#chart-quiescence"]) {
+      const bars = await page.$$eval(`${chart} g.bar`, (gs) => gs.map((g) => `${g.getAttribute("data-fixture")}|${g.getAttribute("data-backend")}`))
+      const fixtures = chart === "#chart-pass" ? FIXTURES : FIXTURES.filter((f) => !f.control)
+      for (const f of fixtures) for (const b of BACKENDS) assert.ok(bars.includes(`${f.name}|${b}`), `${chart}: ${f.name} x ${b}`)
+      const box = await page.$eval(`${chart} svg`, (s) => s.getBoundingClientRect().height)
+      assert.ok(box > 100, `${chart} is drawn`)
+    }
+    const legend = await page.$$eval("#chart-pass text.legend", (ts) => ts.map((t) => t.textContent))
+    assert.deepEqual(legend, [...BACKENDS])
+    assert.deepEqual(errors, [])
+    assert.deepEqual(requests.filter((u) => !u.startsWith("file:")), [], "no external assets")
+
+    mkdirSync(dirname(screenshot), { recursive: true })
+    await page.screenshot({ path: screenshot, fullPage: true })
+    assert.ok(existsSync(screenshot))
+  } finally {
+    await browser.close()
+  }
+})

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// `npm run matrix [-- options]`: every set-up step a fresh machine needs (npm
+// install, TypeScript builds, the release build of the sidecar and the
+// fixture program, timed for the report's cost section), then the fixture
+// matrix itself (packages/matrix). `--no-setup` skips straight to the run.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const skipSetup = args.includes("--no-setup");
+const passOn = args.filter((a) => a !== "--no-setup");
+
+function fail(message) {
+  console.error(`matrix setup: ${message}`);
+  process.exit(1);
+}
+
+function step(name, cmd, cmdArgs, opts = {}) {
+  console.log(`matrix setup: ${name}`);
+  const started = process.hrtime.bigint();
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, encoding: "utf8", stdio: opts.capture ? ["ignore", "inherit", "pipe"] : "inherit" });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (opts.capture && r.stderr) process.stderr.write(r.stderr);
+  if (r.error) fail(`${name}: ${r.error.message}`);
+  if (r.status !== 0) fail(`${name} failed (exit ${r.status})`);
+  return { seconds, stderr: r.stderr ?? "" };
+}
+
+// rustup's cargo may be installed without being on PATH in non-login shells.
+function cargo() {
+  const probe = spawnSync("cargo", ["--version"], { stdio: "ignore" });
+  if (probe.status === 0) return "cargo";
+  const fallback = join(homedir(), ".cargo", "bin", "cargo");
+  if (existsSync(fallback)) return fallback;
+  fail("cargo not found (install Rust with rustup, or put cargo on PATH)");
+}
+
+function needsInstall() {
+  const marker = join(root, "node_modules", ".package-lock.json");
+  if (!existsSync(marker)) return true;
+  if (!existsSync(join(root, "node_modules", "playwright-core"))) return true;
+  return statSync(join(root, "package-lock.json")).mtimeMs > statSync(marker).mtimeMs;
+}
+
+let buildInfoPath;
+if (!skipSetup) {
+  if (needsInstall()) step("npm install", "npm", ["install", "--no-audit", "--no-fund"]);
+  step("build TypeScript packages", "npm", ["run", "build"]);
+  const build = step(
+    "cargo build --release (pawwork-supervisor, pawwork-fixture)",
+    cargo(),
+    ["build", "--release", "-p", "pawwork-supervisor", "-p", "pawwork-fixture"],
+    { capture: true },
+  );
+  // Honest build time: if cargo compiled nothing of the supervisor, the time is a no-op check.
+  const rebuilt = /Compiling pawwork-supervisor\b/.test(build.stderr);
+  const info = {
+    seconds: Math.round(build.seconds * 10) / 10,
+    cached: !rebuilt,
+    note: rebuilt
+      ? "wall time of `cargo build --release -p pawwork-supervisor -p pawwork-fixture` in this run (dependencies possibly cached, 2-core machine)"
+      : "the supervisor was already built: cargo only checked it was up to date",
+  };
+  mkdirSync(join(root, "target"), { recursive: true });
+  buildInfoPath = join(root, "target", "matrix-build-info.json");
+  writeFileSync(buildInfoPath, JSON.stringify(info));
+}
+
+const cli = join(root, "packages", "matrix", "dist", "src", "cli.js");
+if (!existsSync(cli)) fail(`${cli} is missing: run without --no-setup once (it builds the TypeScript packages)`);
+const { main } = await import(pathToFileURL(cli).href);
+const withBuild = buildInfoPath && !passOn.includes("--build-info") ? [...passOn, "--build-info", buildInfoPath] : passOn;
+process.exitCode = await main(withBuild);
