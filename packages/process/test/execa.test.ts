@@ -14,7 +14,6 @@ import {
   aliveRoles,
   hasRole,
   holdBriefly,
-  hostExitsAfterSpawn,
   signalsByRole,
 } from "./support/scenarios.js"
 
@@ -101,11 +100,6 @@ describe("execa: every signal reaches the root pid alone", () => {
     await proc.stop(child)
   })
 
-  test("cleanup: when the host exits, execa SIGTERMs the root and the rest of the tree survives", GUARD, async () => {
-    const file = report()
-    await hostExitsAfterSpawn("execa", file, ["tree", "--depth", "1", "--width", "2"], 3)
-    assert.deepEqual(await aliveRoles(file), ["node", "node"])
-  })
 
   test("stop() after the root exited is a no-op: its leftover child survives", GUARD, async () => {
     const file = report()

@@ -11,7 +11,6 @@ import {
   childStopped,
   hasRole,
   holdBriefly,
-  hostExitsAfterSpawn,
   middleExited,
   signalsByRole,
 } from "./support/scenarios.js"
@@ -96,11 +95,6 @@ describe("tree-kill: what it cannot reach", () => {
     assert.deepEqual(await aliveRoles(file, 1_000), ["leftover"])
   })
 
-  test("nothing happens when the host exits: the whole tree survives", GUARD, async () => {
-    const file = report()
-    await hostExitsAfterSpawn("tree-kill", file, ["tree", "--depth", "1", "--width", "2"], 3)
-    assert.deepEqual(await aliveRoles(file, 1_000), ["node", "node", "root"])
-  })
 
   test("exited settles while a grandchild still holds the pipe (Node's exit event, as the baseline)", GUARD, async () => {
     const { atExit, outcome, final } = await holdBriefly(proc, report())

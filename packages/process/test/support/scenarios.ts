@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process"
+import { spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import path from "node:path"
 import type { Readable } from "node:stream"
@@ -90,11 +90,20 @@ export async function holdBriefly(proc: ProcessApi, file: string) {
 
 const indexJs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/index.js")
 
+export type HostEnd = "exit" | "SIGKILL"
+
 /**
- * A host Node process spawns `args` through `backend`, waits for `pids` report lines, then exits normally
- * (process.exit: exit handlers run, as at the end of any script). Resolves once the host is gone.
+ * A host Node process spawns `args` through `backend` and waits for `pids` report lines. Then it either exits
+ * normally (process.exit: exit handlers run, as at the end of any script) or is SIGKILLed by us (nothing of
+ * the host runs). Resolves once the host is gone.
  */
-export function hostExitsAfterSpawn(backend: BackendName, file: string, args: string[], pids: number): Promise<void> {
+export function hostEndsAfterSpawn(
+  backend: BackendName,
+  file: string,
+  args: string[],
+  pids: number,
+  end: HostEnd,
+): Promise<void> {
   const script = `
     import { readFileSync } from "node:fs"
     import { createProcess } from ${JSON.stringify(indexJs)}
@@ -103,12 +112,25 @@ export function hostExitsAfterSpawn(backend: BackendName, file: string, args: st
     const count = () => { try { return readFileSync(${JSON.stringify(file)}, "utf8").split("\\n").filter((l) => l.includes('"kind":"pid"')).length } catch { return 0 } }
     const deadline = Date.now() + 10000
     while (count() < ${pids} && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
-    process.exit(count() >= ${pids} ? 0 : 3)
+    if (count() < ${pids}) process.exit(3)
+    console.log("ready")
+    if (${JSON.stringify(end)} === "exit") process.exit(0)
+    setInterval(() => {}, 1000)
   `
   return new Promise((resolve, reject) => {
-    const host = execFile(process.execPath, ["--input-type=module", "-e", script], { timeout: 15_000 }, (err, _o, stderr) => {
-      if (host.exitCode === 0) resolve()
-      else reject(new Error(`host exited ${host.exitCode}: ${err?.message ?? ""} ${stderr}`))
+    const host = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] })
+    let stderr = ""
+    host.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
+    host.stdout.on("data", (c: Buffer) => {
+      // Our own child, alive (it just wrote): its pid is safe to signal.
+      if (end === "SIGKILL" && c.toString().includes("ready") && host.pid) host.kill("SIGKILL")
+    })
+    const guard = setTimeout(() => host.kill("SIGKILL"), 15_000)
+    host.once("exit", (code, signal) => {
+      clearTimeout(guard)
+      const expected = end === "exit" ? code === 0 : signal === "SIGKILL"
+      if (expected) resolve()
+      else reject(new Error(`host ended with code ${code} signal ${signal}: ${stderr}`))
     })
   })
 }
