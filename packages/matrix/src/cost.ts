@@ -87,26 +87,49 @@ export function cargoDependencies(root: string): number | null {
   }
 }
 
-/** Distinct packages in @pawwork/process's production dependency tree (`npm ls --omit=dev`). */
-export function npmDependencies(root: string): number | null {
+type NpmTree = Record<string, { version?: string; dependencies?: NpmTree }>
+
+/** Bare package names imported by the given sources (Node built-ins and relative paths excluded). */
+export function importedPackages(files: string[]): string[] {
+  const names = new Set<string>()
+  for (const f of files) {
+    for (const m of readFileSync(f, "utf8").matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)) {
+      const spec = m[1]!
+      if (spec.startsWith(".") || spec.startsWith("node:") || spec.startsWith("/")) continue
+      names.add(spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!)
+    }
+  }
+  return [...names].sort()
+}
+
+/**
+ * Production dependency closure from `npm ls --all --omit=dev -w @pawwork/process`: of the whole
+ * package, and of just the packages the supervisor client's sources import.
+ */
+export function npmDependencies(root: string, supervisorImports: string[]): { total: number; supervisor: number } | null {
   try {
     const out = execFileSync("npm", ["ls", "--all", "--omit=dev", "--json", "-w", "@pawwork/process"], {
       cwd: root,
       encoding: "utf8",
       stdio: ["ignore", "pipe", "ignore"],
     })
-    const seen = new Set<string>()
-    const walk = (deps: Record<string, { version?: string; dependencies?: Record<string, unknown> }> | undefined) => {
-      for (const [name, dep] of Object.entries(deps ?? {})) {
-        const key = `${name}@${dep.version ?? "?"}`
-        if (seen.has(key)) continue
-        seen.add(key)
-        walk(dep.dependencies as never)
+    const closure = (deps: NpmTree | undefined, only?: string[]) => {
+      const seen = new Set<string>()
+      const walk = (tree: NpmTree | undefined, filter?: string[]) => {
+        for (const [name, dep] of Object.entries(tree ?? {})) {
+          if (filter && !filter.includes(name)) continue
+          const key = `${name}@${dep.version ?? "?"}`
+          if (seen.has(key)) continue
+          seen.add(key)
+          walk(dep.dependencies)
+        }
       }
+      walk(deps, only)
+      return seen.size
     }
-    const tree = JSON.parse(out) as { dependencies?: Record<string, { dependencies?: Record<string, unknown> }> }
-    walk(tree.dependencies?.["@pawwork/process"]?.dependencies as never)
-    return seen.size
+    const tree = JSON.parse(out) as { dependencies?: NpmTree }
+    const pkg = tree.dependencies?.["@pawwork/process"]?.dependencies
+    return { total: closure(pkg), supervisor: closure(pkg, supervisorImports) }
   } catch {
     return null
   }
@@ -119,6 +142,7 @@ export function measureCost(args: { root: string; supervisorBin: string; build: 
     ...filesUnder(join(root, "packages", "process", "src", "supervisor"), ".ts"),
     ...filesUnder(join(root, "packages", "process", "src", "protocol"), ".ts"),
   ]
+  const npm = npmDependencies(root, importedPackages(tsFiles))
   const size = existsSync(args.supervisorBin) ? statSync(args.supervisorBin).size : null
   const rss = args.rssKib
   return {
@@ -127,8 +151,12 @@ export function measureCost(args: { root: string; supervisorBin: string; build: 
     loc_files: { rust: rustFiles.map((f) => relative(root, f)), typescript: tsFiles.map((f) => relative(root, f)) },
     dependencies: {
       cargo: cargoDependencies(root),
-      npm: npmDependencies(root),
-      note: "cargo: distinct crates of `cargo tree -p pawwork-supervisor -e normal,build`; npm: distinct packages of `npm ls --all --omit=dev -w @pawwork/process`",
+      npm: npm?.supervisor ?? null,
+      npm_package_total: npm?.total ?? null,
+      note:
+        "cargo: distinct crates of `cargo tree -p pawwork-supervisor -e normal,build`; npm: distinct packages " +
+        "(with their own dependencies, from `npm ls --all --omit=dev -w @pawwork/process`) that the supervisor " +
+        "client's sources import; npm_package_total: the whole @pawwork/process package, baseline included",
     },
     binary_bytes: size,
     build: args.build,

@@ -69,18 +69,20 @@ export class TreeWatch {
   }
 
   /**
-   * Polls until the tree is gone or `deadline` (a `performance.now()` value)
-   * passes. "Gone" is confirmed by an environment scan, so a member forked
-   * just before its parent died is not missed.
+   * Polls until the tree is gone or the deadline (a `performance.now()` value,
+   * or a function giving it, re-read on every poll) passes. "Gone" is
+   * confirmed by an environment scan, so a member forked just before its
+   * parent died is not missed.
    */
-  async untilGone(since: number, deadline: number, stop?: AbortSignal): Promise<Quiet> {
+  async untilGone(since: number, deadline: number | (() => number), stop?: AbortSignal): Promise<Quiet> {
+    const limit = typeof deadline === "number" ? () => deadline : deadline
     for (;;) {
       const now = performance.now()
       if (this.aliveReported().length === 0) {
         const all = this.aliveAll()
         if (all.length === 0) return { quiescenceMs: now - since, survivors: [] }
       }
-      if (now >= deadline || stop?.aborted) return { quiescenceMs: null, survivors: this.aliveAll() }
+      if (now >= limit() || stop?.aborted) return { quiescenceMs: null, survivors: this.aliveAll() }
       await sleep(5)
     }
   }

@@ -126,7 +126,7 @@ export interface Cost {
   rust_loc: number
   ts_loc: number
   loc_files: { rust: string[]; typescript: string[] }
-  dependencies: { cargo: number | null; npm: number | null; note: string }
+  dependencies: { cargo: number | null; npm: number | null; npm_package_total: number | null; note: string }
   binary_bytes: number | null
   build: BuildInfo
   sidecar_rss_kib: { p50: number; max: number; samples: number } | null

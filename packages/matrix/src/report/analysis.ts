@@ -157,7 +157,7 @@ function sumLeaks(results: Results, backend: BackendName): number {
 export function costLine(results: Results): string {
   const c = results.cost
   const parts = [`${c.rust_loc} lines of Rust and ${c.ts_loc} of TypeScript`]
-  parts.push(`${c.dependencies.cargo ?? "?"} crates and ${c.dependencies.npm ?? "?"} npm packages`)
+  parts.push(`${c.dependencies.cargo ?? "?"} crates and ${c.dependencies.npm ?? "?"} npm packages for the client`)
   if (c.binary_bytes !== null) parts.push(`a ${formatBytes(c.binary_bytes)} binary`)
   if (c.sidecar_rss_kib) parts.push(`${(c.sidecar_rss_kib.max / 1024).toFixed(1)} MiB peak sidecar RSS`)
   return `Cost: ${parts.join(", ")}.`

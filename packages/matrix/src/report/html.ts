@@ -55,7 +55,7 @@ function costTable(r: Results): string {
   const rows: [string, string][] = [
     ["Rust, crates/supervisor/src (non-blank, non-comment)", `${c.rust_loc} lines`],
     ["TypeScript, packages/process/src/supervisor + protocol", `${c.ts_loc} lines`],
-    ["Dependencies", `${c.dependencies.cargo ?? "unknown"} crates, ${c.dependencies.npm ?? "unknown"} npm packages`],
+    ["Dependencies", `${c.dependencies.cargo ?? "unknown"} crates; ${c.dependencies.npm ?? "unknown"} npm packages for the supervisor client (${c.dependencies.npm_package_total ?? "unknown"} for all of @pawwork/process)`],
     ["Release binary", c.binary_bytes === null ? "not built" : formatBytes(c.binary_bytes)],
     ["Release build", build],
     ["Sidecar RSS", c.sidecar_rss_kib ? `p50 ${(c.sidecar_rss_kib.p50 / 1024).toFixed(1)} MiB, max ${(c.sidecar_rss_kib.max / 1024).toFixed(1)} MiB (${c.sidecar_rss_kib.samples} samples)` : "not sampled"],
@@ -98,7 +98,7 @@ ${fixtureSections(r)}
 ${costTable(r)}
 <h2>Method</h2>
 <p>Timeout + drain race: ${xml(r.settings.timeout_race)} Each run has a hard timeout of ${r.settings.hard_timeout_ms} ms (recorded as "hang").
-Leaked pids are counted at grace + slack, checked against their reported start time, then killed by pid (never by group).</p>
+Leaked pids are counted at the leak bound (grace + slack after the cancel, or slack after the backend's own cancel call returned if that is later, at most 5 s more), checked against their reported start time, then killed by pid (never by group).</p>
 </body></html>
 `
 }

@@ -27,7 +27,7 @@ export const COST: Cost = {
   rust_loc: 1234,
   ts_loc: 567,
   loc_files: { rust: ["crates/supervisor/src/main.rs"], typescript: ["packages/process/src/supervisor/child.ts"] },
-  dependencies: { cargo: 12, npm: 0, note: "synthetic" },
+  dependencies: { cargo: 12, npm: 0, npm_package_total: 3, note: "synthetic" },
   binary_bytes: 1_500_000,
   build: { seconds: 42.5, cached: false, note: "synthetic" },
   sidecar_rss_kib: { p50: 3000, max: 4200, samples: 50 },
