@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process"
-import { readdirSync, readFileSync } from "node:fs"
+import { readdirSync, readFileSync, readlinkSync } from "node:fs"
 
 /** The fields of `/proc/<pid>/stat` the benchmark reads. */
 export interface ProcStat {
@@ -103,4 +103,26 @@ export function clockTicks(): number {
 export function cpuMs(pid: number): number | null {
   const stat = readStat(pid)
   return stat ? ((stat.utime + stat.stime) * 1000) / clockTicks() : null
+}
+
+/** Thread count (`Threads:` of /proc/<pid>/status), or null when the process is gone. */
+export function threads(pid: number): number | null {
+  try {
+    const m = /^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+    return m ? Number(m[1]) : null
+  } catch {
+    return null
+  }
+}
+
+/** What an fd of a process is: "socket", "pipe", "file" or "gone". */
+export function fdKind(pid: number, fd: number): string {
+  try {
+    const target = readlinkSync(`/proc/${pid}/fd/${fd}`)
+    if (target.startsWith("socket:")) return "socket"
+    if (target.startsWith("pipe:")) return "pipe"
+    return "file"
+  } catch {
+    return "gone"
+  }
 }

@@ -53,11 +53,13 @@ export async function measureRoundTrip(ctx: Context, runners: Runner[]): Promise
   const variants: SpawnRoundTrip["variants"] = {}
   for (const runner of runners) {
     const t = tallies.get(runner.variant)!
+    const hasSidecar = runner.sidecar() !== null
     variants[runner.variant] = {
       ...summarize(t.times),
       cpu: {
         nodeMs: round(t.nodeMs / t.spawns, 4),
-        sidecarMs: runner.sidecar() === null ? null : round(t.sidecarMs / t.spawns, 4),
+        sidecarMs: hasSidecar ? round(t.sidecarMs / t.spawns, 4) : null,
+        totalMs: round((t.nodeMs + (hasSidecar ? t.sidecarMs : 0)) / t.spawns, 4),
       },
     }
   }
@@ -65,7 +67,7 @@ export async function measureRoundTrip(ctx: Context, runners: Runner[]): Promise
   const compare = (a: Variant, b: Variant) => {
     const x = variants[a]
     const y = variants[b]
-    if (x && y) ratios[`${a}/${b}`] = { p50: ratio(x.p50, y.p50), p99: ratio(x.p99, y.p99) }
+    if (x && y) ratios[`${a}/${b}`] = { p50: ratio(x.p50, y.p50), p99: ratio(x.p99, y.p99), cpu: ratio(x.cpu.totalMs, y.cpu.totalMs) }
   }
   compare("supervisor", "baseline")
   compare("supervisor", "bare")

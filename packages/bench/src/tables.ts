@@ -43,12 +43,12 @@ export function roundTripTable(r: BenchResults): Table {
   const base = rt.variants.baseline!
   const rows = (Object.keys(rt.variants) as Variant[]).map((v) => {
     const s = rt.variants[v]!
-    return [VARIANT_LABEL[v], f(s.p50, 3), f(s.p99, 3), f(s.mean, 3), x(s.p50 / base.p50), x(s.p99 / base.p99), f(s.cpu.nodeMs, 3), f(s.cpu.sidecarMs, 3)]
+    return [VARIANT_LABEL[v], f(s.p50, 3), f(s.p99, 3), f(s.mean, 3), x(s.p50 / base.p50), x(s.p99 / base.p99), f(s.cpu.nodeMs, 3), f(s.cpu.sidecarMs, 3), `${f(s.cpu.totalMs, 3)} (${x(s.cpu.totalMs / base.cpu.totalMs)})`]
   })
   return {
     title: "Spawn round trip",
     caption: `\`pawwork-fixture exit --code 0\` spawned and awaited until exited, one at a time, ${rt.iterations} times per variant after ${rt.warmup} warm-up runs (variants take turns in blocks). Times in ms.`,
-    head: ["variant", "p50", "p99", "mean", "p50 vs baseline", "p99 vs baseline", "Node CPU / spawn", "sidecar CPU / spawn"],
+    head: ["variant", "p50", "p99", "mean", "p50 vs baseline", "p99 vs baseline", "Node CPU / spawn", "sidecar CPU / spawn", "total CPU / spawn (vs baseline)"],
     rows,
   }
 }

@@ -3,7 +3,7 @@ import type { Readable } from "node:stream"
 import type { ProcessApi } from "./api.js"
 import { nodeCpuMs, now } from "./clock.js"
 import type { Context } from "./context.js"
-import { cpuMs, rssKib } from "./procfs.js"
+import { cpuMs, fdKind, rssKib, threads } from "./procfs.js"
 import { sidecarPid } from "./sidecar.js"
 import { median, ratio, round } from "./stats.js"
 import type { Throughput } from "./types.js"
@@ -65,6 +65,7 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
   let supNode = 0
   let directNode = 0
   let peak = rssKib(sidecar) ?? 0
+  let peakThreads = threads(sidecar) ?? 0
 
   for (let rep = 0; rep < reps; rep++) {
     const order = ["direct", "baseline", "supervisor"] as const
@@ -78,7 +79,10 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
         samples.baseline.push(mbps(await viaApi(baseline, argv, bytes)))
       } else {
         const before = cpuMs(sidecar) ?? 0
-        const sampler = setInterval(() => (peak = Math.max(peak, rssKib(sidecar) ?? 0)), 20)
+        const sampler = setInterval(() => {
+          peak = Math.max(peak, rssKib(sidecar) ?? 0)
+          peakThreads = Math.max(peakThreads, threads(sidecar) ?? 0)
+        }, 20)
         try {
           const f = await viaApi(supervisor, argv, bytes)
           samples.supervisor.push(mbps(f))
@@ -99,6 +103,8 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
     sidecarPeakRssKib: peak,
     sidecarCpuMsPerGB: round(supCpu / gb, 1),
     nodeCpuMsPerGB: round(supNode / gb, 1),
+    sidecarPeakThreads: peakThreads,
+    sidecarStdout: fdKind(sidecar, 1),
   }
   return {
     bytes,

@@ -47,6 +47,8 @@ export interface CpuPerSpawn {
   nodeMs: number
   /** The sidecar's CPU per spawn; null for variants without one. */
   sidecarMs: number | null
+  /** Both together: what one spawn costs the machine beyond the child's own fork/exec. Less load-sensitive than wall time. */
+  totalMs: number
 }
 
 export interface SpawnRoundTrip {
@@ -54,7 +56,8 @@ export interface SpawnRoundTrip {
   warmup: number
   iterations: number
   variants: Partial<Record<Variant, Summary & { cpu: CpuPerSpawn }>>
-  ratios: Record<string, { p50: number; p99: number }>
+  /** a/b of p50, p99 and total CPU per spawn. */
+  ratios: Record<string, { p50: number; p99: number; cpu: number }>
 }
 
 export interface SidecarStart {
@@ -79,7 +82,15 @@ export interface Throughput {
   reps: number
   direct: ThroughputVariant
   baseline: ThroughputVariant
-  supervisor: ThroughputVariant & { sidecarPeakRssKib: number; sidecarCpuMsPerGB: number; nodeCpuMsPerGB: number }
+  supervisor: ThroughputVariant & {
+    sidecarPeakRssKib: number
+    sidecarCpuMsPerGB: number
+    nodeCpuMsPerGB: number
+    /** Most threads the sidecar ran during the floods. */
+    sidecarPeakThreads: number
+    /** What the sidecar's stdout is ("socket" when Node made it, "pipe", ...). */
+    sidecarStdout: string
+  }
   /** Direct pipe read's Node CPU per GB, to set the supervisor's client cost against. */
   directNodeCpuMsPerGB: number
   ratio: number
