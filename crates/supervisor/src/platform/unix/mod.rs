@@ -64,6 +64,10 @@ mod cgroup {
             match *self {}
         }
     }
+    /// Never called: without a cgroup the spawn passes no fd to join.
+    pub fn join_from_pre_exec(_fd: i32) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 pub struct Platform {
@@ -101,6 +105,7 @@ impl Platform {
             pidfd: self.pidfd,
             job_objects: false,
             signals: supported_signals().map(Signal::name).collect(),
+            job: None,
         }
     }
 

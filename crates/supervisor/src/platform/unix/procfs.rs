@@ -15,6 +15,7 @@ pub struct ProcInfo {
 
 /// Parses the text of `/proc/<pid>/stat`. The command name (field 2) may
 /// hold spaces and parentheses, so fields are counted after the last `)`.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub fn parse_stat(pid: u32, text: &str) -> Option<ProcInfo> {
     let rest = &text[text.rfind(')')? + 1..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -95,11 +96,6 @@ fn environ_any(pid: u32, pred: impl Fn(&[u8]) -> bool) -> bool {
 }
 
 /// No readable environment of other processes outside Linux.
-#[cfg(not(target_os = "linux"))]
-pub fn environ_has(_pid: u32, _prefix: &[u8]) -> bool {
-    false
-}
-
 #[cfg(not(target_os = "linux"))]
 pub fn environ_is(_pid: u32, _wanted: &[u8]) -> bool {
     false
