@@ -12,7 +12,8 @@ export type TreeOptions = ExecaOptions & { killDescendants?: boolean }
  * - `killDescendants: true`: execa's documented option for trees since 10.0.0 (process group + `kill(-pid)`,
  *   `taskkill /T /F` on Windows). Execa 10 needs Node >= 22; on this project's Node 20 the installed major is
  *   9, which ignores the option: every signal reaches the root pid alone (pinned by test/peers.test.ts);
- * - `windowsHide: false`: execa's docs say that is what lets `cleanup` reach descendants on Windows;
+ * - `windowsHide: false`: execa's Windows docs ask for it so subprocesses are cleaned up, and its current
+ *   termination docs say it is what lets `cleanup` reach descendants there;
  * - `buffer: false` (the caller reads the streams; execa resumes any it leaves unread), `reject: false`
  *   (the result, not an exception, carries code and signal), `encoding: "buffer"` (bytes, never text);
  * - `env`: `null` is an empty environment (`extendEnv: false`), an object is merged over `process.env` by
