@@ -105,7 +105,6 @@ impl Platform {
             pidfd: self.pidfd,
             job_objects: false,
             signals: supported_signals().map(Signal::name).collect(),
-            job: None,
         }
     }
 

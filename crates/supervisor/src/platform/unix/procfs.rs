@@ -128,6 +128,11 @@ mod tests {
             .unwrap();
         let pid = child.id();
         let has = |s: &str| environ_has(pid, s.as_bytes());
+        // Until exec, /proc shows the forked copy of our own environment.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !has("PAWWORK_SUPERVISOR_TREE=") && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         assert!(has("PAWWORK_SUPERVISOR_TREE=1.22"));
         assert!(has("PAWWORK_SUPERVISOR_TREE=1."), "prefix match");
         assert!(!has("PAWWORK_SUPERVISOR_TREE=1.23"));
