@@ -1,0 +1,110 @@
+//! What a child and the network can see of the sidecar: a child holds only
+//! its own fds 0-2 (never the protocol pipes, the watchdog pipe or another
+//! child's pipes), the sidecar and its watchdog hold no network socket, and
+//! argv reaches the program as it was sent, with no shell in between.
+
+use std::collections::HashSet;
+
+use crate::harness::*;
+use crate::support_proc::{fd_links, socket_inodes, socket_tables, worker_children_of};
+
+#[test]
+fn a_child_holds_only_its_own_stdio_while_many_others_are_live() {
+    let dir = TestDir::new();
+    let mut sc = Sidecar::start(&dir);
+    let report = Report::new(dir.report("sleepers"));
+    let all = piped(&["stdin", "stdout", "stderr"]);
+    let mut others = HashSet::new();
+    for i in 0..20 {
+        let pid = sc.spawn(&format!("other-{i}"), &fixture_argv(report.path(), &["sleep"]), all.clone())["pid"].as_i64().unwrap();
+        others.extend(fd_links(pid as i32).into_iter().map(|(_, t)| t));
+    }
+    let sidecar_fds = fd_links(sc.pid());
+    let protocol: Vec<&String> = sidecar_fds.iter().filter(|(fd, _)| *fd <= 2).map(|(_, t)| t).collect();
+    let pid = sc.spawn("probe", &fixture_argv(report.path(), &["sleep"]), all)["pid"].as_i64().unwrap() as i32;
+    let fds = fd_links(pid);
+    eprintln!("sidecar holds {} fds; the probe child holds {fds:?}", sidecar_fds.len());
+    assert_eq!(fds.iter().map(|(fd, _)| *fd).collect::<Vec<_>>(), [0, 1, 2], "the child holds other fds: {fds:?}");
+    for (fd, target) in &fds {
+        assert!(target.starts_with("pipe:["), "fd {fd} of a piped child is {target}");
+        assert!(!protocol.contains(&target), "fd {fd} of the child is a protocol pipe of the sidecar: {target}");
+        assert!(!others.contains(target), "fd {fd} of the child belongs to another child: {target}");
+    }
+    // The child's own view agrees (and covers fds opened by the runtime).
+    let argv = vec![crate::harness::fixture::fixture_path().to_string_lossy().into_owned(), "fds".to_string()];
+    sc.spawn("fds", &argv, piped(&["stdin", "stdout", "stderr"]));
+    let out = sc.collect_output("fds");
+    let seen: Value = serde_json::from_slice(&out.stdout).expect("fds prints JSON");
+    assert_eq!(seen["fds"], json!([0, 1, 2]), "{seen}");
+    for i in 0..20 {
+        sc.cancel(&format!("other-{i}"));
+    }
+    sc.cancel("probe");
+    for i in 0..20 {
+        sc.wait_exit(&format!("other-{i}"));
+    }
+    sc.wait_exit("probe");
+    assert_all_gone(&report, GONE);
+}
+
+/// Each socket among `pid`'s fds must be an unnamed Unix socket (tokio's
+/// signal wake-up pair); returns how many there were.
+fn assert_no_network_socket(what: &str, pid: i32) -> usize {
+    let inodes = socket_inodes(pid);
+    for inode in &inodes {
+        let tables = socket_tables(pid, inode);
+        assert_eq!(tables, ["unix"], "{what} holds socket {inode}, listed in {tables:?}");
+        let unix = std::fs::read_to_string(format!("/proc/{pid}/net/unix")).unwrap();
+        let line = unix.lines().find(|l| l.split_whitespace().nth(6) == Some(inode.as_str())).unwrap();
+        assert_eq!(line.split_whitespace().count(), 7, "{what}'s Unix socket {inode} is bound to a path: {line}");
+    }
+    inodes.len()
+}
+
+#[test]
+fn neither_the_sidecar_nor_its_watchdog_opens_a_network_socket() {
+    let dir = TestDir::new();
+    let mut sc = Sidecar::start(&dir);
+    let report = Report::new(dir.report("work"));
+    // Exercise spawning, output, signals and the ladder first.
+    sc.spawn("t", &fixture_argv(report.path(), &["trap", "--exit-on-signal"]), piped(&["stdout", "stderr"]));
+    report.wait_procs(1);
+    let req = sc.signal("t", "SIGUSR1");
+    assert_eq!(sc.wait_reply(req)["event"], "signalled");
+    sc.wait_exit("t");
+    let n = assert_no_network_socket("the sidecar", sc.pid());
+    let helpers = crate::support_proc::children_of(sc.pid());
+    let workers = worker_children_of(sc.pid());
+    let mut watchdogs = 0;
+    for (pid, _) in helpers.iter().filter(|h| !workers.contains(h)) {
+        assert_no_network_socket("the watchdog", *pid);
+        watchdogs += 1;
+    }
+    eprintln!("sidecar: {n} unnamed Unix socket(s), no other socket; {watchdogs} watchdog(s) checked");
+}
+
+#[test]
+fn argv_reaches_the_program_verbatim_without_a_shell() {
+    let dir = TestDir::new();
+    let mut sc = Sidecar::start(&dir);
+    let mark = dir.path().join("shell-ran");
+    let m = mark.to_string_lossy();
+    let text = format!("$(touch {m}) `touch {m}`; touch {m} && echo * | cat > {m} 'q' \"dq\" \\ $HOME ~ {{a,b}} \n");
+    let mut argv = fixture_argv(&dir.report("verbatim"), &["stderr", "--code", "3", "--text"]);
+    argv.push(text.clone());
+    sc.spawn("verbatim", &argv, piped(&["stderr"]));
+    let out = sc.collect_output("verbatim");
+    assert_eq!(out.exit["code"], 3, "{}", out.exit);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), text, "the argument was rewritten on its way");
+    assert!(!mark.exists(), "a shell ran the argument");
+
+    // A program name with a space is one name, not a command line.
+    let req = sc.spawn_req("spaced", &["echo hi".to_string()], json!({}));
+    let err = sc.wait_reply(req);
+    assert_eq!((err["code"].as_str(), err["errno"].as_str()), (Some("spawn_failed"), Some("ENOENT")), "{err}");
+
+    // A shell runs when, and only when, the argv asks for one.
+    let argv: Vec<String> = ["/bin/sh", "-c", "echo $((6 * 7))"].iter().map(|s| s.to_string()).collect();
+    sc.spawn("shell", &argv, piped(&["stdout"]));
+    assert_eq!(sc.collect_output("shell").stdout, b"42\n");
+}
