@@ -120,6 +120,25 @@ pub struct Capabilities {
     pub pidfd: bool,
     pub job_objects: bool,
     pub signals: Vec<&'static str>,
+    /// Windows only: how children are put into their Job Objects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<JobCapabilities>,
+}
+
+/// How the Windows backend contains trees (`hello.capabilities.job`).
+#[derive(Debug, Clone, Serialize)]
+pub struct JobCapabilities {
+    /// `at_creation` (PROC_THREAD_ATTRIBUTE_JOB_LIST), `suspended` (created
+    /// suspended, assigned, resumed) or `unavailable` (spawns are refused).
+    pub assign: &'static str,
+    /// The sidecar itself runs inside a job: the children's jobs nest below it.
+    pub nested: bool,
+    /// Children break away from the sidecar's job (nesting was refused).
+    pub breakaway: bool,
+    /// Every child job kills its processes when its last handle closes.
+    pub kill_on_close: bool,
+    /// How the graceful step reaches a tree: `console_helper`.
+    pub graceful: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]

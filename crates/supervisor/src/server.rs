@@ -106,7 +106,8 @@ where
                     server.finished.insert(id);
                 }
             }
-            _ = terminate.recv() => {
+            // `None` (no signal source, as on Windows) must not read as a signal.
+            Some(()) = terminate.recv() => {
                 tracing::info!("terminating signal: cancelling every child");
                 server.begin_shutdown(true);
             }

@@ -1,4 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs"
+import { loadavg } from "node:os"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { loadCreateProcess } from "./api.js"
@@ -11,6 +12,7 @@ import { measureCost } from "./cost.js"
 import { buildResults, writeJson } from "./report/json.js"
 import { resultsTable, writeMarkdown } from "./report/markdown.js"
 import { writeHtml } from "./report/html.js"
+import { screenshot } from "./report/screenshot.js"
 import { analyze } from "./report/analysis.js"
 import { DRAIN_MS } from "./fixtures/hold-pipe.js"
 import { BACKENDS, type BackendName, type BuildInfo, type Fixture, type Results } from "./types.js"
@@ -24,9 +26,10 @@ const USAGE = `usage: npm run matrix -- [options]
   --grace MS        grace period of every cancel (default 400)
   --slack MS        allowance past the grace before a pid counts as leaked (default 1000)
   --build-info FILE release-build timing written by the setup step
-  --publish         also copy REPORT.md to docs/report-linux.md
+  --publish         also copy REPORT.md to docs/report-linux.md and screenshot index.html to docs/report-linux.png
   --list            list the fixtures and exit
   --no-setup        (scripts/matrix.mjs) skip install and builds
+  --measure-build   (scripts/matrix.mjs) time a from-scratch release build of the sidecar
 `
 
 export interface CliOptions {
@@ -66,6 +69,7 @@ export function parseCli(argv: string[], root: string): CliOptions {
       list: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       "no-setup": { type: "boolean" },
+      "measure-build": { type: "boolean" },
     },
     strict: true,
   })
@@ -104,6 +108,9 @@ export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = p
   const platform = detectPlatform()
   const create = await loadCreateProcess()
   const startedAt = new Date()
+  const loads = [loadavg()[0]!]
+  const loadSampler = setInterval(() => loads.push(loadavg()[0]!), 5000)
+  loadSampler.unref()
   const progress = createProgress({ fixtures: opts.fixtures.map((f) => f.name), backends: opts.backends, runs: opts.runs, out })
   const hardTimeoutMs = 20_000
   const { cells, rssKib } = await runMatrix({
@@ -119,11 +126,15 @@ export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = p
     progress,
   })
   progress.finish()
+  clearInterval(loadSampler)
+  loads.push(loadavg()[0]!)
+  const round2 = (x: number) => Math.round(x * 100) / 100
   const results = buildResults({
     platform,
     startedAt,
     finishedAt: new Date(),
     runs: opts.runs,
+    load: { start: round2(loads[0]!), end: round2(loads.at(-1)!), max: round2(Math.max(...loads)), samples: loads.length },
     backends: opts.backends,
     settings: {
       grace_ms: opts.graceMs,
@@ -139,8 +150,11 @@ export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = p
   mkdirSync(opts.out, { recursive: true })
   writeJson(opts.out, results)
   const md = writeMarkdown(opts.out, results)
-  writeHtml(opts.out, results)
-  if (opts.publish) copyFileSync(md, join(p.root, "docs", "report-linux.md"))
+  const html = writeHtml(opts.out, results)
+  if (opts.publish) {
+    copyFileSync(md, join(p.root, "docs", "report-linux.md"))
+    await screenshot(html, join(p.root, "docs", "report-linux.png"), p.root)
+  }
   return results
 }
 

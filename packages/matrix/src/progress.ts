@@ -96,6 +96,8 @@ class LiveProgress extends Counting {
   private drawn = 0
   private lastDraw = 0
   private current = ""
+  private lastFailure = ""
+  private readonly colW = Math.max(12, ...this.plan.backends.map((b) => b.length + 2))
 
   override cellStart(fixture: string, backend: BackendName, runs: number): void {
     super.cellStart(fixture, backend, runs)
@@ -105,6 +107,7 @@ class LiveProgress extends Counting {
 
   override runDone(fixture: string, backend: BackendName, record: RunRecord): void {
     super.runDone(fixture, backend, record)
+    if (!record.passed) this.lastFailure = `${fixture} x ${backend}: ${record.reason}`
     this.draw(false)
   }
 
@@ -119,9 +122,9 @@ class LiveProgress extends Counting {
 
   private cellText(fixture: string, backend: string): string {
     const t = this.tallies.get(this.key(fixture, backend))
-    if (!t) return dim("·".padEnd(12))
-    if (t.notRun) return dim("not run".padEnd(12))
-    const text = `${t.passed}/${t.runs}${t.runs < t.planned ? "…" : ""}`.padEnd(12)
+    if (!t) return dim("·".padEnd(this.colW))
+    if (t.notRun) return dim("not run".padEnd(this.colW))
+    const text = `${t.passed}/${t.runs}${t.runs < t.planned ? "…" : ""}`.padEnd(this.colW)
     return t.failed > 0 ? red(text) : t.runs > 0 ? green(text) : text
   }
 
@@ -134,10 +137,11 @@ class LiveProgress extends Counting {
     const bar = `${"█".repeat(filled)}${"░".repeat(width - filled)}`
     const lines = [
       `matrix [${bar}] ${this.done}/${this.total} runs  ${this.failed ? red(`${this.failed} failed`) : "0 failed"}  ${this.elapsed()}`,
-      `${"".padEnd(22)} ${this.plan.backends.map((b) => b.padEnd(12)).join(" ")}`,
+      `${"".padEnd(22)} ${this.plan.backends.map((b) => b.padEnd(this.colW)).join(" ")}`,
       ...this.plan.fixtures.map(
         (f) => `${f.padEnd(22)} ${this.plan.backends.map((b) => this.cellText(f, b)).join(" ")}`,
       ),
+      this.lastFailure ? red(`last failure: ${this.lastFailure}`.slice(0, (this.plan.out.columns ?? 120) - 1)) : "no failure so far",
       this.current ? dim(`running ${this.current}`) : "",
     ]
     const up = this.drawn > 0 ? `\x1b[${this.drawn}A` : ""

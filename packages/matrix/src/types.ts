@@ -140,6 +140,14 @@ export interface Settings {
   timeout_race: string
 }
 
+/** Load average (1 min) of the machine while the matrix ran: concurrent work inflates every timing. */
+export interface Load {
+  start: number
+  end: number
+  max: number
+  samples: number
+}
+
 export interface Results {
   schema: 1
   platform: Platform
@@ -147,6 +155,7 @@ export interface Results {
   finished_at: string
   duration_ms: number
   runs_per_cell: number
+  load: Load
   backends: BackendName[]
   settings: Settings
   fixtures: FixtureInfo[]

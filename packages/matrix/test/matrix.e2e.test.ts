@@ -1,5 +1,4 @@
 import assert from "node:assert/strict"
-import { execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { pathToFileURL } from "node:url"
@@ -10,6 +9,7 @@ import { FIXTURES } from "../src/fixtures/index.js"
 import { repoRoot } from "../src/paths.js"
 import { detectPlatform } from "../src/platform.js"
 import { readResults } from "../src/report/json.js"
+import { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from "../src/report/screenshot.js"
 import { BACKENDS, type Results } from "../src/types.js"
 
 /*
@@ -128,15 +128,8 @@ test("REPORT.md states the platform, the table, every fixture, the cost and a re
 })
 
 test("index.html renders in headless Chromium without console errors and shows every fixture and backend", async () => {
-  execFileSync("bash", [join(root, "scripts", "ensure-chromium.sh")], { stdio: "inherit" })
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  })
+  ensureChromium(root)
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } })
     const errors: string[] = []

@@ -14,7 +14,8 @@ use crate::protocol::{EnvSpec, StdioMode};
 mod imp;
 
 #[cfg(windows)]
-compile_error!("the Windows backend (Job Objects) is not written yet: see the Windows backend issue");
+#[path = "windows/mod.rs"]
+mod imp;
 
 pub use imp::{Platform, ProcessTree};
 

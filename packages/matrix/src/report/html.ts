@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { Cell, Results } from "../types.js"
 import { analyze, cellSummary, formatBytes, reasonsText } from "./analysis.js"
+import { loadLine } from "./markdown.js"
 import { COLORS, passRateChart, quiescenceChart, xml } from "./charts.js"
 
 /** The little markdown the analysis emits (**bold**, `code`) as HTML. */
@@ -82,6 +83,7 @@ export function renderHtml(r: Results): string {
 <body>
 <h1>Fixture matrix: PawWork baseline vs pawwork-supervisor</h1>
 <p class="meta">Measured on <strong>${xml(r.platform.label)}</strong> · started ${xml(r.started_at)} · ${r.runs_per_cell} runs per cell · grace ${r.settings.grace_ms} ms, slack ${r.settings.slack_ms} ms</p>
+<p class="meta">${xml(loadLine(r))}</p>
 <h2>Verdict</h2>
 <ul class="verdict">${recommendation.lines.map((l) => `<li>${inline(l)}</li>`).join("")}</ul>
 <h2>Results</h2>

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { Platform } from "../platform.js"
-import type { BackendName, Cell, Cost, Fixture, FixtureInfo, Results, Settings } from "../types.js"
+import type { BackendName, Cell, Cost, Fixture, FixtureInfo, Load, Results, Settings } from "../types.js"
 
 export function fixtureInfo(f: Fixture): FixtureInfo {
   return {
@@ -20,6 +20,7 @@ export function buildResults(args: {
   startedAt: Date
   finishedAt: Date
   runs: number
+  load: Load
   backends: readonly BackendName[]
   settings: Settings
   fixtures: readonly Fixture[]
@@ -33,6 +34,7 @@ export function buildResults(args: {
     finished_at: args.finishedAt.toISOString(),
     duration_ms: args.finishedAt.getTime() - args.startedAt.getTime(),
     runs_per_cell: args.runs,
+    load: args.load,
     backends: [...args.backends],
     settings: args.settings,
     fixtures: args.fixtures.map(fixtureInfo),

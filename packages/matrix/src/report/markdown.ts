@@ -81,6 +81,14 @@ function costSection(r: Results): string {
   ].join("\n")
 }
 
+/** Concurrent work on the machine inflates every timing: say how busy it was. */
+export function loadLine(r: Results): string {
+  if (!r.load) return ""
+  const busy = r.load.max > r.platform.cpus
+  return `Load average (1 min) during the run: ${r.load.start} at the start, ${r.load.end} at the end, ${r.load.max} at most, on ${r.platform.cpus} CPUs` +
+    (busy ? " — the machine was busy with other work, so times (quiescence, durations) are inflated; pass/fail is what counts." : ".")
+}
+
 export function renderMarkdown(r: Results): string {
   const { recommendation } = analyze(r)
   const s = r.settings
@@ -88,6 +96,7 @@ export function renderMarkdown(r: Results): string {
 
 Measured on **${r.platform.label}** (kernel ${r.platform.kernel}${r.platform.under_wine ? ", Windows API under Wine" : ""}),
 started ${r.started_at}, ${r.runs_per_cell} runs per cell, ${Math.round(r.duration_ms / 1000)} s in all.
+${loadLine(r)}
 
 ## Verdict
 

@@ -56,6 +56,7 @@ export function syntheticResults(
     startedAt: new Date("2026-05-01T10:00:00Z"),
     finishedAt: new Date("2026-05-01T10:05:00Z"),
     runs,
+    load: { start: 0.5, end: 0.7, max: 1.2, samples: 3 },
     backends: BACKENDS,
     settings: { grace_ms: 400, slack_ms: 1000, hard_timeout_ms: 20000, drain_timeout_ms: 500, timeout_race: "synthetic" },
     fixtures: FIXTURES,

@@ -105,6 +105,7 @@ impl Platform {
             pidfd: self.pidfd,
             job_objects: false,
             signals: supported_signals().map(Signal::name).collect(),
+            job: None,
         }
     }
 

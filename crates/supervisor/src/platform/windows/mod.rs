@@ -1,0 +1,115 @@
+//! The Windows backend: one Job Object per child tree (created with
+//! kill-on-close, the child placed in it before it runs), console control
+//! events through a helper for the graceful step, `TerminateJobObject` for
+//! the forceful one, and overlapped named pipes for output. See the Windows
+//! section of docs/design.md for what holds and what was verified where.
+
+mod attrs;
+mod cmdline;
+mod console;
+mod env;
+mod errors;
+mod exit_watch;
+mod job;
+mod pipes;
+mod probe;
+mod resolve;
+mod spawn;
+mod tree;
+
+use std::os::windows::io::IntoRawHandle;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::net::windows::named_pipe::NamedPipeServer;
+
+pub use tree::ProcessTree;
+
+use crate::platform::{ChildReader, ChildWriter, SpawnError, SpawnSpec, Spawned};
+use crate::protocol::{Capabilities, JobCapabilities};
+use crate::signals::Signal;
+
+pub struct Platform {
+    mode: probe::JobMode,
+    /// This binary: the console helper for the graceful step.
+    helper: Arc<PathBuf>,
+}
+
+impl Platform {
+    /// Sets the process up as a supervisor; `use_cgroup` means nothing here.
+    pub fn init(_use_cgroup: bool) -> Platform {
+        console::setup_sidecar();
+        let helper = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("pawwork-supervisor.exe"));
+        let mode = probe::detect();
+        tracing::info!("job mode: {} (nested {}, breakaway {})", mode.name(), mode.nested(), mode.breakaway);
+        Platform { mode, helper: Arc::new(helper) }
+    }
+
+    pub fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            backend: "windows",
+            process_group: false,
+            subreaper: false,
+            cgroup: None,
+            pidfd: false,
+            job_objects: self.mode.assign.is_some(),
+            signals: supported_signals().map(Signal::name).collect(),
+            job: Some(JobCapabilities {
+                assign: self.mode.name(),
+                nested: self.mode.nested(),
+                breakaway: self.mode.breakaway,
+                kill_on_close: self.mode.assign.is_some(),
+                graceful: "console_helper",
+            }),
+        }
+    }
+
+    pub fn spawn(&self, spec: &SpawnSpec<'_>) -> Result<Spawned, SpawnError> {
+        let Some(assign) = self.mode.assign else {
+            return Err(SpawnError {
+                errno: Some("EPERM".into()),
+                message: "children cannot be put into a job object here (nesting and breakaway refused): \
+                          refusing to start an uncontained tree"
+                    .into(),
+            });
+        };
+        let job = job::Job::new().map_err(|e| errors::spawn_error("cannot create the child's job object", e))?;
+        let opts = spawn::Options { assign, breakaway: self.mode.breakaway, keep_suspended: false };
+        let started = spawn::start(spec, &job, opts)?;
+        // From here on the tree owns the process: if wrapping a pipe fails,
+        // dropping the tree terminates its job rather than leaking it.
+        let tree = ProcessTree::new(started.pid, started.process, job, self.helper.clone());
+        let wrap_err = |e: std::io::Error| SpawnError { errno: None, message: format!("cannot watch the child's pipes: {e}") };
+        let wrap = |h: Option<std::os::windows::io::OwnedHandle>| -> std::io::Result<Option<NamedPipeServer>> {
+            // SAFETY: an overlapped named pipe server handle we own, handed over.
+            h.map(|h| unsafe { NamedPipeServer::from_raw_handle(h.into_raw_handle()) }).transpose()
+        };
+        let stdin = wrap(started.stdin).map_err(wrap_err)?.map(|p| Box::pin(p) as ChildWriter);
+        let stdout = wrap(started.stdout).map_err(wrap_err)?.map(|p| Box::pin(p) as ChildReader);
+        let stderr = wrap(started.stderr).map_err(wrap_err)?.map(|p| Box::pin(p) as ChildReader);
+        Ok(Spawned { pid: started.pid, pgid: tree.pgid(), stdin, stdout, stderr, tree })
+    }
+}
+
+/// Entry point of `--watchdog ARG`. Windows needs no watchdog (closing the
+/// job handles on death kills every tree); the same hook starts the console
+/// helper of the graceful step (`ctrl:EVENT:PIDS`, see console.rs).
+pub fn watchdog_main(arg: PathBuf) -> i32 {
+    match arg.to_str() {
+        Some(a) if a.starts_with(console::HELPER_PREFIX) => console::helper_main(a),
+        _ => 2,
+    }
+}
+
+/// The protocol's own stdin/stdout. A Node parent hands us synchronous pipe
+/// handles, which the reactor cannot drive; tokio's stdio reads and writes
+/// them on its blocking pool.
+pub fn stdio() -> (ChildReader, ChildWriter) {
+    (Box::pin(tokio::io::stdin()), Box::pin(tokio::io::stdout()))
+}
+
+/// SIGINT is Ctrl-C, SIGTERM and SIGBREAK are Ctrl-Break (console.rs),
+/// SIGKILL is TerminateJobObject. Nothing else has a Windows equivalent.
+pub fn supported_signals() -> impl Iterator<Item = Signal> {
+    Signal::ALL.into_iter().filter(|s| matches!(s, Signal::Int | Signal::Term | Signal::Break | Signal::Kill))
+}
