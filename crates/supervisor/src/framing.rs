@@ -165,3 +165,6 @@ mod tests {
         OneByte(bytes.into())
     }
 }
+
+#[cfg(test)]
+mod proptests;

@@ -324,3 +324,6 @@ mod tests {
         assert!(s.contains(r#""drain":"cut""#));
     }
 }
+
+#[cfg(test)]
+mod proptests;

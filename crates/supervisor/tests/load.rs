@@ -8,6 +8,8 @@
 //! `--release`). Linux only: the checks read `/proc`.
 #![cfg(target_os = "linux")]
 
+// The suite's client; this binary uses only part of what it re-exports.
+#[allow(unused_imports)]
 #[path = "it/harness/mod.rs"]
 mod harness;
 mod support_proc;
@@ -181,3 +183,7 @@ fn many_sequential_spawns_leave_no_fd_zombie_or_memory_behind() {
     assert_eq!(report.procs().len(), total, "every child ran");
     assert_all_gone(&report, GONE);
 }
+
+// A host that stops reading the sidecar's stdout: bounded memory, no loss.
+#[path = "load/slow_host.rs"]
+mod slow_host;
