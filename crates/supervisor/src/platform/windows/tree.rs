@@ -14,8 +14,11 @@ use std::os::windows::io::{AsRawHandle, OwnedHandle};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use windows_sys::Win32::Foundation::HANDLE;
-use windows_sys::Win32::System::Threading::{GetExitCodeProcess, WaitForSingleObject, INFINITE};
+use windows_sys::Win32::Foundation::{CloseHandle, HANDLE};
+use windows_sys::Win32::System::Threading::{
+    GetExitCodeProcess, OpenProcess, QueryFullProcessImageNameW, WaitForSingleObject, INFINITE, PROCESS_NAME_WIN32,
+    PROCESS_QUERY_LIMITED_INFORMATION,
+};
 
 use super::console;
 use super::exit_watch::{self, ExitWatch};
@@ -61,10 +64,10 @@ impl ProcessTree {
         self.status.is_some() || exit_watch::has_exited(&self.process)
     }
 
-    /// Live members other than the root.
+    /// Live members other than the root and the tree's console host.
     pub fn descendants(&mut self) -> Vec<u32> {
         let root = self.pid;
-        self.job.pids().into_iter().filter(|&p| p != root).collect()
+        self.job.pids().into_iter().filter(|&p| p != root && !is_console_host(p)).collect()
     }
 
     /// How the root ended. Windows has no zombies to reap: the status is
@@ -111,6 +114,30 @@ impl ProcessTree {
             1
         })
     }
+}
+
+/// The console host (conhost.exe) of the tree's windowless console is in
+/// the job too (Windows 8 and later, and Wine), but it is not a leftover of
+/// the program: it ends by itself once its last client has. Reporting it in
+/// `leftover_pids` would be wrong; the job still counts it for `is_empty`.
+fn is_console_host(pid: u32) -> bool {
+    let mut buf = [0u16; 1024];
+    let mut len = buf.len() as u32;
+    // SAFETY: plain queries; the handle is closed on every path.
+    let ok = unsafe {
+        let h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid);
+        if h.is_null() {
+            return false;
+        }
+        let ok = QueryFullProcessImageNameW(h, PROCESS_NAME_WIN32, buf.as_mut_ptr(), &mut len);
+        CloseHandle(h);
+        ok != 0
+    };
+    if !ok {
+        return false;
+    }
+    let path = String::from_utf16_lossy(&buf[..(len as usize).min(buf.len())]);
+    path.rsplit(['\\', '/']).next().is_some_and(|name| name.eq_ignore_ascii_case("conhost.exe"))
 }
 
 impl Tree for ProcessTree {
