@@ -51,6 +51,8 @@ pub fn exit_code_and_quoting(cx: &mut Ctx) -> Verdict {
     let exit = sc.wait_exit("e", T)?;
     expect(exit["code"] == 3 && exit["signal"].is_null() && exit["reason"] == "exited", || format!("exit: {exit}"))?;
     expect(exit["drain"] == "complete", || format!("drain: {exit}"))?;
+    // The tree's console host is no leftover of the program.
+    expect(exit["leftover_pids"].as_array().is_some_and(|a| a.is_empty()), || format!("leftovers: {exit}"))?;
     let got = sc.output("e", "stderr");
     expect(got == text.as_bytes(), || format!("argument came back as {:?}, sent {text:?}", String::from_utf8_lossy(&got)))?;
     expect(exit["bytes"]["stderr"] == got.len(), || format!("bytes total {exit} vs {} received", got.len()))?;

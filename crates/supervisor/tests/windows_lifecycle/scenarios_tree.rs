@@ -29,10 +29,27 @@ fn all_alive(members: &[Member]) -> Result<(), String> {
 }
 
 pub fn cancel_tree(cx: &mut Ctx) -> Verdict {
+    // Under load, Wine 8.0 has left a node's own children unstarted (5 of 7
+    // pid lines for a minute). That is setup, not the property under test:
+    // one more tree is tried, and the result says so.
+    let mut note = String::new();
+    for attempt in 1..=2 {
+        match cancel_tree_once(cx) {
+            Err(e) if attempt == 1 && e.starts_with("report never showed") => {
+                note = format!(" (second tree: the first did not start fully: {})", e.chars().take(60).collect::<String>());
+            }
+            Ok(Outcome::Pass(p)) => return Ok(Outcome::Pass(p + &note)),
+            other => return other,
+        }
+    }
+    unreachable!()
+}
+
+fn cancel_tree_once(cx: &mut Ctx) -> Verdict {
     let mut sc = cx.sidecar()?;
     let report = cx.report("tree");
     let spawned = sc.spawn("t", &cx.argv(&report, &["tree", "--depth", "2", "--width", "2"]), json!({"stdout": "pipe"}))?;
-    let members = report.wait_members(7, T)?;
+    let members = report.wait_members(7, Duration::from_secs(30))?;
     expect(members.iter().any(|m| m.role == "root" && spawned["pid"] == m.pid), || format!("spawned {spawned} vs {members:?}"))?;
     all_alive(&members)?;
     cx.check_host_sees(7)?;
