@@ -5,7 +5,7 @@
 // matrix itself (packages/matrix). `--no-setup` skips straight to the run.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { cpus, homedir, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -71,6 +71,7 @@ if (!skipSetup) {
     // shared one (and other builds running in it) is left alone.
     const dir = join(root, "target", "matrix-measure-build");
     rmSync(dir, { recursive: true, force: true });
+    const loadBefore = loadavg()[0];
     const fresh = step(
       "cargo build --release -p pawwork-supervisor from scratch (timed, own target dir)",
       cargo(),
@@ -81,7 +82,10 @@ if (!skipSetup) {
     info = {
       seconds: Math.round(fresh.seconds * 10) / 10,
       cached: false,
-      note: "from-scratch `cargo build --release -p pawwork-supervisor` (all its crates compiled, sources already downloaded) in an empty target dir, measured in this run",
+      note:
+        "from-scratch `cargo build --release -p pawwork-supervisor` (all its crates compiled, sources already downloaded) " +
+        `in an empty target dir, measured in this run; 1-min load average ${loadBefore.toFixed(1)} before, ` +
+        `${loadavg()[0].toFixed(1)} after, on ${cpus().length} CPUs (other work inflates it)`,
     };
   }
   mkdirSync(join(root, "target"), { recursive: true });

@@ -9,7 +9,7 @@ import { detectPlatform } from "./platform.js"
 import { createProgress } from "./progress.js"
 import { runMatrix } from "./runner.js"
 import { measureCost } from "./cost.js"
-import { buildResults, writeJson } from "./report/json.js"
+import { buildResults, readResults, writeJson } from "./report/json.js"
 import { resultsTable, writeMarkdown } from "./report/markdown.js"
 import { writeHtml } from "./report/html.js"
 import { screenshot } from "./report/screenshot.js"
@@ -27,6 +27,7 @@ const USAGE = `usage: npm run matrix -- [options]
   --slack MS        allowance past the grace before a pid counts as leaked (default 1000)
   --build-info FILE release-build timing written by the setup step
   --publish         also copy REPORT.md to docs/report-linux.md and screenshot index.html to docs/report-linux.png
+  --render FILE     only re-render REPORT.md and index.html (into --out) from an existing results.json
   --list            list the fixtures and exit
   --no-setup        (scripts/matrix.mjs) skip install and builds
   --measure-build   (scripts/matrix.mjs) time a from-scratch release build of the sidecar
@@ -41,6 +42,7 @@ export interface CliOptions {
   slackMs: number
   build: BuildInfo
   publish: boolean
+  render: string | null
   list: boolean
   help: boolean
 }
@@ -70,6 +72,7 @@ export function parseCli(argv: string[], root: string): CliOptions {
       help: { type: "boolean", short: "h" },
       "no-setup": { type: "boolean" },
       "measure-build": { type: "boolean" },
+      render: { type: "string" },
     },
     strict: true,
   })
@@ -92,6 +95,7 @@ export function parseCli(argv: string[], root: string): CliOptions {
     slackMs: positive("slack", values.slack, 1000),
     build,
     publish: values.publish ?? false,
+    render: values.render ? resolve(values.render) : null,
     list: values.list ?? false,
     help: values.help ?? false,
   }
@@ -149,13 +153,20 @@ export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = p
   })
   mkdirSync(opts.out, { recursive: true })
   writeJson(opts.out, results)
+  await writeReports(opts, results)
+  return results
+}
+
+/** REPORT.md and index.html from results; with --publish also docs/report-linux.{md,png}. */
+async function writeReports(opts: CliOptions, results: Results): Promise<void> {
+  const root = findPaths().root
+  mkdirSync(opts.out, { recursive: true })
   const md = writeMarkdown(opts.out, results)
   const html = writeHtml(opts.out, results)
   if (opts.publish) {
-    copyFileSync(md, join(p.root, "docs", "report-linux.md"))
-    await screenshot(html, join(p.root, "docs", "report-linux.png"), p.root)
+    copyFileSync(md, join(root, "docs", "report-linux.md"))
+    await screenshot(html, join(root, "docs", "report-linux.png"), root)
   }
-  return results
 }
 
 export async function main(argv = process.argv.slice(2)): Promise<number> {
@@ -172,6 +183,12 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   }
   if (opts.list) {
     for (const f of FIXTURES) process.stdout.write(`${f.name.padEnd(22)} ${f.title}\n`)
+    return 0
+  }
+  if (opts.render) {
+    const results = readResults(opts.render)
+    await writeReports(opts, results)
+    process.stdout.write(`${resultsTable(results)}\n\nrendered ${join(opts.out, "REPORT.md")} and index.html from ${opts.render}\n`)
     return 0
   }
   const results = await runAndReport(opts)

@@ -45,6 +45,7 @@ before(async () => {
       slackMs: 1000,
       build: { seconds: null, cached: false, note: "not measured (test run)" },
       publish: false,
+      render: null,
       list: false,
       help: false,
     },

@@ -97,6 +97,8 @@ export function quiescenceChart(results: Results): string {
       const q = c?.quiescence_ms
       if (!c || c.runs === 0) {
         parts.push(`<g class="bar" ${attrs}><title>${xml(`${f.name} / ${b}: not run`)}</title><text x="${LABEL_W + 4}" y="${y + BAR_H - 2}" class="value">not run</text></g>`)
+      } else if (!q && c.leaked_pids === 0) {
+        parts.push(`<g class="bar" ${attrs}><title>${xml(`${f.name} / ${b}: not measured (no cancel in this fixture)`)}</title><text x="${LABEL_W + 4}" y="${y + BAR_H - 2}" class="value">not measured</text></g>`)
       } else if (!q) {
         parts.push(`<g class="bar never" ${attrs}><title>${xml(`${f.name} / ${b}: tree never gone within the bound`)}</title>` +
           `<text x="${LABEL_W + 4}" y="${y + BAR_H - 2}" class="value never">✕ never (leaked)</text></g>`)

@@ -29,7 +29,8 @@ function quiescenceTable(r: Results): string {
         const q = cellOf(r, f.name, b)?.quiescence_ms
         const c = cellOf(r, f.name, b)
         if (!c || c.runs === 0) return "not run"
-        if (!q) return "never (within the bound)"
+        // A cell without leaks and without a quiescence was not timed (e.g. exit-status has no cancel).
+        if (!q) return c.leaked_pids > 0 ? "never (leaked)" : "not measured"
         const partial = q.n < c.runs ? ` (${q.n}/${c.runs} runs)` : ""
         return `${q.p50} / ${q.p95} / ${q.max}${partial}`
       })
