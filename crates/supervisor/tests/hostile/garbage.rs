@@ -136,6 +136,7 @@ fn random_bad_frames_are_each_answered_and_other_children_are_unharmed() {
     let mut probes = Vec::with_capacity(frames);
     let echo_bytes = pattern(frames * 1024);
     let mut echoed = 0;
+    let (mut echo_cursor, mut confirmed) = (start, 0);
     for n in 0..frames {
         let bad = garbage(&mut rng, n, max_header);
         sc.send_raw(bad.bytes);
@@ -144,8 +145,15 @@ fn random_bad_frames_are_each_answered_and_other_children_are_unharmed() {
         probes.push(sc.request(json!({"op": "signal", "id": "probe", "signal": "SIGTERM"})));
         if rng.below(4) == 0 && echoed < echo_bytes.len() {
             let len = (1 + rng.below(4096)).min(echo_bytes.len() - echoed);
-            sc.write("echo", &echo_bytes[echoed..echoed + len]);
+            let req = sc.write("echo", &echo_bytes[echoed..echoed + len]);
             echoed += len;
+            // Like a real client, keep the writes in flight well under the
+            // stdin queue (16 MiB): past it a write is refused by design.
+            if echoed - confirmed > 4 << 20 {
+                let at = sc.wait_index_from(echo_cursor, "written", HANG, |e| e.req() == Some(req));
+                assert_eq!(sc.events()[at].name(), "written", "{}", sc.events()[at].brief());
+                (echo_cursor, confirmed) = (at, echoed);
+            }
         }
     }
     let bystanders = ["slow-0", "slow-1", "slow-2", "flood", "echo"];

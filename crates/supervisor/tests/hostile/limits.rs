@@ -83,10 +83,14 @@ fn the_child_after_max_children_is_refused_until_a_slot_frees() {
     // Even a spawn that would fail is refused first: nothing is forked.
     let req = sc.spawn_req("missing", &["/nonexistent/x".to_string()], json!({}));
     assert_eq!(sc.wait_error(req), "too_many_children");
+    // Each sleeper has reported itself before it is cancelled, so the count
+    // below says how many ran.
+    report.wait_procs(5);
     sc.cancel("s0");
     sc.wait_exit("s0");
     // The refused id was never taken: it can be used once a slot is free.
     sc.spawn("s5", &sleep, json!({}));
+    report.wait_procs(6);
     for id in ["s1", "s2", "s3", "s4", "s5"] {
         sc.cancel(id);
         assert_eq!(sc.wait_exit(id)["reason"], "cancelled");

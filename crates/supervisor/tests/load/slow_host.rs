@@ -72,6 +72,7 @@ fn a_host_that_stops_reading_holds_the_floods_back_and_loses_nothing() {
 
     // Reading resumes: ack every output frame and check each stream as it comes.
     let want = pattern(bytes);
+    let resumed = Instant::now();
     let mut got = vec![0usize; floods];
     let mut exits = 0;
     while exits < floods {
@@ -93,6 +94,8 @@ fn a_host_that_stops_reading_holds_the_floods_back_and_loses_nothing() {
         }
     }
     assert_eq!(got, vec![bytes; floods], "bytes received per flood");
+    let secs = resumed.elapsed().as_secs_f64();
+    eprintln!("silent host: after the pause, {} MiB in {secs:.1} s ({:.0} MiB/s)", (floods * bytes) >> 20, (floods * bytes) as f64 / 1048576.0 / secs);
     drop(to);
     let deadline = Instant::now() + Duration::from_secs(20);
     while sidecar.try_wait().unwrap().is_none() && Instant::now() < deadline {
