@@ -24,8 +24,10 @@ const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 1 ? String(Number(v.t
 
 function logTicks(lo: number, hi: number): number[] {
   const ticks: number[] = []
+  // Over many decades, 2 and 5 would crowd the axis.
+  const steps = Math.log10(hi / lo) > 3 ? [1] : [1, 2, 5]
   for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
-    for (const m of [1, 2, 5]) {
+    for (const m of steps) {
       const v = m * 10 ** e
       if (v >= lo * 0.999 && v <= hi * 1.001) ticks.push(v)
     }
