@@ -166,9 +166,16 @@ describe("integrity and back-pressure through the supervisor", { skip: !linux &&
     while (out.bytes < 4 * MiB) await sleep(5)
     child.stdout!.pause()
     const pausedAt = out.bytes
-    // Let the window, the pipe and the child's own write fill up, then watch for the pause's length.
-    await sleep(500)
-    const writtenEarly = bytesWritten(pid)
+    // Let the window, the pipe and the child's own write fill up (the count stops moving), then watch
+    // for the pause's length. The wait is a hang guard, not a timing claim.
+    let writtenEarly = bytesWritten(pid)
+    for (const settleBy = Date.now() + 10_000; ; ) {
+      await sleep(250)
+      const now = bytesWritten(pid)
+      if (now === writtenEarly) break
+      writtenEarly = now
+      assert.ok(Date.now() < settleBy, "the child never stopped writing while nobody read")
+    }
     let peakRss = 0
     const deadline = Date.now() + PAUSE_MS
     while (Date.now() < deadline) {

@@ -49,10 +49,25 @@ fn a_host_that_stops_reading_holds_the_floods_back_and_loses_nothing() {
     }
     // Not a byte read from here on, for the whole pause.
     let started = Instant::now();
-    std::thread::sleep(Duration::from_millis(500));
-    let children: Vec<i32> = worker_children_of(pid).into_iter().map(|(p, _)| p).collect();
+    let mut children = Vec::new();
+    while children.len() < floods && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+        children = worker_children_of(pid).into_iter().map(|(p, _)| p).collect();
+    }
     assert_eq!(children.len(), floods, "the floods run");
-    let early: u64 = children.iter().map(|p| written_by(*p)).sum();
+    // Until the windows, pipes and writes have filled up: the count stops
+    // moving (bounded: a hang guard, not a timing claim).
+    let mut early: u64 = children.iter().map(|p| written_by(*p)).sum();
+    loop {
+        std::thread::sleep(Duration::from_millis(250));
+        let now = children.iter().map(|p| written_by(*p)).sum();
+        if now == early {
+            break;
+        }
+        early = now;
+        assert!(started.elapsed() < Duration::from_secs(20), "the floods never stopped while nobody read");
+    }
+    let started = Instant::now();
     let mut peak = 0;
     while started.elapsed() < pause {
         peak = peak.max(rss_kib(pid));
