@@ -15,6 +15,11 @@ use crate::protocol::{Event, Stream};
 use crate::sink::Sink;
 
 const READ_CHUNK: usize = 64 * 1024;
+/// Read buffers start small and double while reads fill them: an idle or
+/// chatty child costs 4 KiB, a flooding one reaches 64 KiB. With a thousand
+/// live children, up-front 64 KiB buffers made the heap (and so every
+/// fork's page-table copy) 128 MiB larger.
+const FIRST_CHUNK: usize = 4 * 1024;
 
 pub struct Credit {
     window: u64,
@@ -84,7 +89,7 @@ pub async fn relay(
 ) -> Relayed {
     let header = serde_json::to_vec(&Event::Output { id: id.clone(), stream }).expect("serializes");
     let mut done = Relayed::default();
-    let mut buf = vec![0u8; READ_CHUNK];
+    let mut buf = vec![0u8; FIRST_CHUNK];
     loop {
         if *stop.borrow() {
             break;
@@ -93,8 +98,9 @@ pub async fn relay(
             room = credit.wait_room() => room,
             _ = stop.changed() => break,
         };
+        let want = room.min(buf.len());
         let n = tokio::select! {
-            r = reader.read(&mut buf[..room]) => match r {
+            r = reader.read(&mut buf[..want]) => match r {
                 Ok(0) => {
                     done.eof = true;
                     break;
@@ -111,6 +117,9 @@ pub async fn relay(
         credit.unacked.fetch_add(n as u64, Ordering::AcqRel);
         done.bytes += n as u64;
         sink.raw(header.clone(), buf[..n].to_vec()).await;
+        if n == buf.len() && buf.len() < READ_CHUNK {
+            buf.resize(buf.len() * 2, 0);
+        }
     }
     done
 }

@@ -26,6 +26,10 @@ use crate::stdin::{self, StdinHandle};
 
 const MAX_ID_LEN: usize = 128;
 
+/// How long a shutdown may wait for its children: far above any real ladder
+/// (grace + drain + the ladder's own 10 s bound for unkillable processes).
+const SHUTDOWN_CAP: Duration = Duration::from_secs(120);
+
 struct Live {
     ctl: mpsc::UnboundedSender<Control>,
     credit: Arc<Credit>,
@@ -80,11 +84,23 @@ where
 
     let mut goodbye_req = None;
     let mut input_done = false;
+    let mut give_up: Option<tokio::time::Instant> = None;
+    let mut code = 0;
     loop {
         if server.shutting_down && server.live.is_empty() {
             break;
         }
+        if server.shutting_down && give_up.is_none() {
+            give_up = Some(tokio::time::Instant::now() + SHUTDOWN_CAP);
+        }
         tokio::select! {
+            // A last resort, never the plan: if some child's task is stuck,
+            // the sidecar still exits, and its watchdog kills what is left.
+            _ = tokio::time::sleep_until(give_up.unwrap_or_else(tokio::time::Instant::now)), if give_up.is_some() => {
+                tracing::error!("{} children still not finished {SHUTDOWN_CAP:?} into shutdown; exiting", server.live.len());
+                code = 1;
+                break;
+            }
             // Input is still read while shutting down: a late request gets
             // its answer (`shutting_down` for a spawn) instead of silence.
             input = in_rx.recv(), if !input_done => match input {
@@ -117,7 +133,7 @@ where
     drop(server);
     drop(sink);
     let _ = writer.await;
-    0
+    code
 }
 
 async fn read_loop<R: AsyncRead + Unpin>(mut reader: FrameReader<R>, tx: mpsc::Sender<Input>) {

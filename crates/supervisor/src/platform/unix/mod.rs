@@ -164,24 +164,58 @@ pub fn watchdog_main(args: Vec<String>) -> i32 {
     }
 }
 
-/// The protocol's own stdin/stdout. When they are pipes (the normal case:
-/// a Node parent) they are driven by the reactor directly; tokio's portable
-/// stdio would hop through a blocking thread for every read and write.
+/// The protocol's own stdin/stdout, driven by the reactor when they are
+/// pipes or sockets (Node gives a child socketpairs for "pipe" stdio);
+/// tokio's portable stdio would hop through a blocking thread for every read
+/// and write, which measurably capped throughput (docs/bench-linux.md).
 pub fn stdio() -> (crate::platform::ChildReader, crate::platform::ChildWriter) {
     use std::os::fd::AsFd;
     let input = std::io::stdin()
         .as_fd()
         .try_clone_to_owned()
-        .and_then(pipe::Receiver::from_owned_fd)
-        .map(|r| Box::pin(r) as crate::platform::ChildReader)
-        .unwrap_or_else(|_| Box::pin(tokio::io::stdin()));
+        .ok()
+        .and_then(|fd| match fd_kind(&fd) {
+            FdKind::Pipe => pipe::Receiver::from_owned_fd(fd).ok().map(|r| Box::pin(r) as crate::platform::ChildReader),
+            FdKind::Socket => unix_stream(fd).map(|s| Box::pin(s) as crate::platform::ChildReader),
+            FdKind::Other => None,
+        })
+        .unwrap_or_else(|| Box::pin(tokio::io::stdin()));
     let output = std::io::stdout()
         .as_fd()
         .try_clone_to_owned()
-        .and_then(pipe::Sender::from_owned_fd)
-        .map(|w| Box::pin(w) as crate::platform::ChildWriter)
-        .unwrap_or_else(|_| Box::pin(tokio::io::stdout()));
+        .ok()
+        .and_then(|fd| match fd_kind(&fd) {
+            FdKind::Pipe => pipe::Sender::from_owned_fd(fd).ok().map(|w| Box::pin(w) as crate::platform::ChildWriter),
+            FdKind::Socket => unix_stream(fd).map(|s| Box::pin(s) as crate::platform::ChildWriter),
+            FdKind::Other => None,
+        })
+        .unwrap_or_else(|| Box::pin(tokio::io::stdout()));
     (input, output)
+}
+
+enum FdKind {
+    Pipe,
+    Socket,
+    Other,
+}
+
+fn fd_kind(fd: &std::os::fd::OwnedFd) -> FdKind {
+    match nix::sys::stat::fstat(fd) {
+        Ok(st) => match st.st_mode & libc::S_IFMT {
+            libc::S_IFIFO => FdKind::Pipe,
+            libc::S_IFSOCK => FdKind::Socket,
+            _ => FdKind::Other,
+        },
+        Err(_) => FdKind::Other,
+    }
+}
+
+/// A stream socket as a tokio stream (non-blocking is required by tokio;
+/// the descriptor is ours alone, the host holds the other end).
+fn unix_stream(fd: std::os::fd::OwnedFd) -> Option<tokio::net::UnixStream> {
+    let std_stream = std::os::unix::net::UnixStream::from(fd);
+    std_stream.set_nonblocking(true).ok()?;
+    tokio::net::UnixStream::from_std(std_stream).ok()
 }
 
 pub fn supported_signals() -> impl Iterator<Item = Signal> {
