@@ -39,7 +39,6 @@ step("cargo test (supervisor without cgroups)", "cargo", ["test", "-p", "pawwork
   env: { PAWWORK_SUPERVISOR_NO_CGROUP: "1" },
 });
 step("TypeScript tests: @pawwork/process", "npm", ["test", "-w", "@pawwork/process"]);
-if (existsSync(join(root, "packages/matrix/package.json"))) {
-  step("TypeScript tests: matrix", "npm", ["test", "-w", "packages/matrix"]);
-}
+step("TypeScript tests: bench (quick run, structure only)", "npm", ["test", "-w", "@pawwork/bench"]);
+step("TypeScript tests: matrix", "npm", ["test", "-w", "packages/matrix"]);
 finish();
