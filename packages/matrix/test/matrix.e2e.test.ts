@@ -23,7 +23,9 @@ const RUNS = 2
 const root = repoRoot()
 // Kept after the run (report/ is ignored by git) so a failure can be read afterwards.
 const out = join(root, "report", "e2e")
-const screenshot = process.env.MATRIX_SCREENSHOT ?? join(root, "docs", "report-linux.png")
+// The screenshot stays under report/ too: a test must not rewrite committed files (the 2-run page would
+// replace the published 20-run one). `npm run matrix -- --publish` refreshes docs/report-linux.png.
+const screenshot = process.env.MATRIX_SCREENSHOT ?? join(out, "index.png")
 const platform = detectPlatform()
 let results: Results
 
