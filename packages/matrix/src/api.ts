@@ -58,7 +58,7 @@ export interface ProcessApi {
   readonly sidecarPid?: number | undefined
 }
 
-export type CreateProcess = (opts: { backend: "baseline" | "supervisor"; [key: string]: unknown }) => ProcessApi
+export type CreateProcess = (opts: { backend: "baseline" | "supervisor" | "execa" | "tree-kill"; [key: string]: unknown }) => ProcessApi
 
 /** Loads `createProcess`, or says in one line why it cannot (a cell then becomes "not run"). */
 export async function loadCreateProcess(): Promise<CreateProcess | string> {

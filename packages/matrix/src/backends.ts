@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs"
+import { delimiter, join } from "node:path"
 import type { CreateProcess, ProcessApi, SpawnOptions } from "./api.js"
 import type { Paths } from "./paths.js"
 import { safeKill } from "./leaks.js"
@@ -18,7 +19,15 @@ export function backendUnavailable(name: BackendName, paths: Paths, create: Crea
   if (typeof create === "string") return create
   if (!existsSync(paths.fixtureBin)) return `fixture program not built (${paths.fixtureBin})`
   if (name === "supervisor" && !existsSync(paths.supervisorBin)) return `supervisor binary not built (${paths.supervisorBin})`
+  if (name === "tree-kill" && process.platform !== "win32" && !onPath(process.platform === "darwin" ? "pgrep" : "ps")) {
+    return "tree-kill needs `ps` (procps), which is not on PATH"
+  }
   return null
+}
+
+/** tree-kill runs `ps` by name; without it every walk finds nothing and the column would measure a broken install. */
+function onPath(program: string): boolean {
+  return (process.env.PATH ?? "").split(delimiter).some((dir) => dir !== "" && existsSync(join(dir, program)))
 }
 
 export function openBackend(name: BackendName, paths: Paths, create: CreateProcess): Backend {
@@ -28,6 +37,10 @@ export function openBackend(name: BackendName, paths: Paths, create: CreateProce
       api: create({ backend: "supervisor", supervisorPath: paths.supervisorBin }),
       options: {},
     }
+  }
+  if (name === "execa" || name === "tree-kill") {
+    // Each peer is configured inside @pawwork/process the way its own docs recommend; nothing to add per spawn.
+    return { name, api: create({ backend: name }), options: {} }
   }
   return {
     name,

@@ -1,10 +1,16 @@
 import type { Child, ProcessApi, SpawnOptions } from "./api.js"
 import type { Platform } from "./platform.js"
 
-export type BackendName = "baseline" | "baseline-detached" | "supervisor"
+export type BackendName = "baseline" | "baseline-detached" | "supervisor" | "execa" | "tree-kill"
 
 /** Column order of every table and chart. */
-export const BACKENDS: readonly BackendName[] = ["baseline", "baseline-detached", "supervisor"]
+export const BACKENDS: readonly BackendName[] = ["baseline", "baseline-detached", "supervisor", "execa", "tree-kill"]
+
+/** What PawWork runs on today: the yardstick the supervisor's gains are counted against. */
+export const BASELINES: readonly BackendName[] = ["baseline", "baseline-detached"]
+
+/** Comparison backends ("why not just use execa, or tree-kill?"): neither baseline nor candidate. */
+export const PEERS: readonly BackendName[] = ["execa", "tree-kill"]
 
 /** What the design of a backend predicts for a fixture on Linux (the short-mode test holds it to "fail"). */
 export type Expectation = "pass" | "fail" | "varies"

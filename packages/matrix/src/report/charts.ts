@@ -6,6 +6,8 @@ export const COLORS: Record<BackendName, string> = {
   baseline: "#d9822b",
   "baseline-detached": "#b8a21e",
   supervisor: "#2b7bd9",
+  execa: "#8e5bd1",
+  "tree-kill": "#2f9e8f",
 }
 
 export const xml = (s: string) =>
@@ -17,11 +19,14 @@ const BAR_H = 11
 const GAP = 12
 const TOP = 40
 
+/** Entries advance by their name's width, so five backends still fit the plot's width. */
 function legend(backends: readonly BackendName[]): string {
+  let x = LABEL_W
   return backends
-    .map((b, i) => {
-      const x = LABEL_W + i * 150
-      return `<rect x="${x}" y="8" width="12" height="12" fill="${COLORS[b]}"/><text x="${x + 17}" y="18" class="legend">${xml(b)}</text>`
+    .map((b) => {
+      const entry = `<rect x="${x}" y="8" width="12" height="12" fill="${COLORS[b]}"/><text x="${x + 17}" y="18" class="legend">${xml(b)}</text>`
+      x += 17 + b.length * 6.5 + 18
+      return entry
     })
     .join("")
 }
