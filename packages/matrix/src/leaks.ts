@@ -1,8 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises"
 import type { FixtureReport, Member } from "./fixture-report.js"
-import { findByEnv, isAlive, readStat } from "./procfs.js"
+import { envScanAvailable, findByEnv, startOf, startsOf } from "./procfs.js"
 
 export const REPORT_ENV = "PAWWORK_FIXTURE_REPORT"
+
+/** How long a tree must stay gone where there is no environment scan (ms). */
+const SETTLE_MS = 150
 
 /**
  * Sends `signal` to one process by number, only when it is safe: a positive
@@ -13,8 +16,7 @@ export const REPORT_ENV = "PAWWORK_FIXTURE_REPORT"
 export function safeKill(pid: number, start: string, signal: NodeJS.Signals = "SIGKILL"): boolean {
   if (!Number.isInteger(pid) || pid <= 1) return false
   if (pid === process.pid || pid === process.ppid) return false
-  const stat = readStat(pid)
-  if (!stat || stat.start !== start) return false
+  if (startOf(pid) !== start) return false
   try {
     process.kill(pid, signal)
     return true
@@ -42,13 +44,14 @@ export class TreeWatch {
     return `${m.pid}:${m.start}`
   }
 
-  /** Members still alive according to the report file. */
+  /** Members still alive according to the report file (one lookup for all of them). */
   aliveReported(): Member[] {
     this.report.poll()
+    const pending = [...this.report.members.values()].filter((m) => !this.dead.has(this.key(m)))
+    const starts = startsOf(pending.map((m) => m.pid))
     const alive: Member[] = []
-    for (const m of this.report.members.values()) {
-      if (this.dead.has(this.key(m))) continue
-      if (isAlive(m.pid, m.start)) alive.push(m)
+    for (const m of pending) {
+      if (starts.get(m.pid) === m.start) alive.push(m)
       else this.dead.add(this.key(m))
     }
     return alive
@@ -80,11 +83,22 @@ export class TreeWatch {
       const now = performance.now()
       if (this.aliveReported().length === 0) {
         const all = this.aliveAll()
-        if (all.length === 0) return { quiescenceMs: now - since, survivors: [] }
+        if (all.length === 0 && (await this.stillGoneAfterSettle())) return { quiescenceMs: now - since, survivors: [] }
       }
       if (now >= limit() || stop?.aborted) return { quiescenceMs: null, survivors: this.aliveAll() }
       await sleep(5)
     }
+  }
+
+  /**
+   * Without an environment scan (Windows) a member forked just before its
+   * parent died is not seen until it writes its pid line, the first thing it
+   * does: look again once it had the time to. With a scan, no wait.
+   */
+  private async stillGoneAfterSettle(): Promise<boolean> {
+    if (envScanAvailable()) return true
+    await sleep(SETTLE_MS)
+    return this.aliveReported().length === 0
   }
 
   /**

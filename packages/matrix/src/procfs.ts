@@ -1,4 +1,16 @@
-import { readdirSync, readFileSync } from "node:fs"
+import { spawnSync } from "node:child_process"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { paths } from "./paths.js"
+
+/*
+ * How the leak checker sees other processes. Linux: /proc, read directly.
+ * Elsewhere Node has no way to read a process's start time, so the fixture
+ * program answers (`pawwork-fixture proc-start PID...`, one spawn per poll for
+ * all pids at once): the same start token its report lines carry, or `gone`.
+ * macOS adds `ps` for what proc-start does not tell (state, parent, group,
+ * environment). A lookup that cannot be made throws: an unreadable process
+ * must never read as "gone", which would hide a leak.
+ */
 
 /** What the leak checker needs from `/proc/<pid>/stat`. */
 export interface ProcStat {
@@ -6,10 +18,14 @@ export interface ProcStat {
   state: string
   ppid: number
   pgrp: number
+  /** Session id; -1 on macOS, whose `ps` shows no session id. */
   session: number
-  /** Field 22: start time in clock ticks since boot, as the fixture program reports it. */
+  /** Start token as the fixture program reports it (Linux: field 22, clock ticks since boot). */
   start: string
 }
+
+const onLinux = process.platform === "linux"
+const onMac = process.platform === "darwin"
 
 /** Parses one `/proc/<pid>/stat` line; the command name may hold spaces and parentheses. */
 export function parseStat(line: string): ProcStat | null {
@@ -30,7 +46,50 @@ export function parseStat(line: string): ProcStat | null {
   }
 }
 
-export function readStat(pid: number): ProcStat | null {
+/**
+ * `pawwork-fixture proc-start` output for the pids asked: pid -> start token,
+ * or null when gone. Throws unless every pid is answered exactly once.
+ */
+export function parseProcStart(text: string, asked: readonly number[]): Map<number, string | null> {
+  const got = new Map<number, string | null>()
+  for (const line of text.split(/\r?\n/)) {
+    if (line === "") continue
+    const m = /^(\d+) (\S+)$/.exec(line)
+    if (!m) throw new Error(`proc-start: unexpected line ${JSON.stringify(line)}`)
+    const pid = Number(m[1])
+    if (got.has(pid)) throw new Error(`proc-start: pid ${pid} answered twice`)
+    got.set(pid, m[2] === "gone" ? null : m[2]!)
+  }
+  for (const pid of asked) if (!got.has(pid)) throw new Error(`proc-start: no answer for pid ${pid}`)
+  for (const pid of got.keys()) if (!asked.includes(pid)) throw new Error(`proc-start: answer for pid ${pid}, which was not asked`)
+  return got
+}
+
+let binFor: { env: string | undefined; bin: string } | null = null
+
+/** The fixture program (PAWWORK_FIXTURE_BIN, else the release build); looked up once per value of the variable. */
+function fixtureBin(): string {
+  const env = process.env.PAWWORK_FIXTURE_BIN
+  if (binFor === null || binFor.env !== env) binFor = { env, bin: paths().fixtureBin }
+  return binFor.bin
+}
+
+function procStart(pids: readonly number[]): Map<number, string | null> {
+  if (pids.length === 0) return new Map()
+  const env = { ...process.env }
+  delete env.PAWWORK_FIXTURE_REPORT
+  const r = spawnSync(fixtureBin(), ["proc-start", ...pids.map(String)], {
+    encoding: "utf8",
+    env,
+    windowsHide: true,
+    timeout: 10_000,
+  })
+  if (r.error) throw new Error(`proc-start: ${r.error.message}`)
+  if (r.status !== 0) throw new Error(`proc-start exited ${r.status ?? r.signal}: ${r.stderr.trim()}`)
+  return parseProcStart(r.stdout, pids)
+}
+
+function procStat(pid: number): ProcStat | null {
   try {
     return parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"))
   } catch {
@@ -38,14 +97,69 @@ export function readStat(pid: number): ProcStat | null {
   }
 }
 
-/** Alive = the pid exists, is still the process that started at `start`, and is not a zombie. */
-export function isAlive(pid: number, start: string): boolean {
-  const stat = readStat(pid)
-  if (!stat || stat.start !== start) return false
-  // A zombie has finished; it only waits for a parent (maybe init) to reap it.
-  return stat.state !== "Z" && stat.state !== "X"
+const gone = (s: ProcStat | null) => s === null || s.state === "Z" || s.state === "X"
+
+/** Where start tokens come from: `/proc` (Linux) or the fixture program's `proc-start` (everywhere). */
+export type StartSource = "procfs" | "fixture"
+
+/**
+ * Start token of each pid, or null for a pid that is gone (zombies included:
+ * a zombie has finished and only waits to be reaped). One proc-start spawn
+ * for all of them where there is no /proc. `via` picks the source (tests
+ * compare the two on Linux).
+ */
+export function startsOf(pids: readonly number[], via: StartSource = onLinux ? "procfs" : "fixture"): Map<number, string | null> {
+  const valid = [...new Set(pids)].filter((p) => Number.isInteger(p) && p > 0 && p <= 0xffffffff)
+  const out = new Map<number, string | null>(pids.map((p) => [p, null]))
+  if (via === "procfs") {
+    for (const pid of valid) {
+      const s = procStat(pid)
+      out.set(pid, gone(s) ? null : s!.start)
+    }
+    return out
+  }
+  for (const [pid, start] of procStart(valid)) out.set(pid, start)
+  return out
 }
 
+export function startOf(pid: number): string | null {
+  return startsOf([pid]).get(pid) ?? null
+}
+
+// One -o per column: BSD ps takes everything after `=` as the header text.
+const PS_COLUMNS = ["-o", "pid=", "-o", "ppid=", "-o", "pgid=", "-o", "stat="]
+
+/** macOS `ps` rows: pid, ppid, pgid, state, then (with `withEnv`) the command line and environment. */
+function psRows(args: string[]): { pid: number; ppid: number; pgrp: number; state: string; rest: string }[] {
+  const r = spawnSync("ps", args, { encoding: "utf8", timeout: 10_000, maxBuffer: 64 * 1024 * 1024 })
+  // ps exits 1 when a `-p` pid does not exist: no rows.
+  if (r.error || r.stdout === null) throw new Error(`ps: ${r.error?.message ?? "no output"}`)
+  return r.stdout.split("\n").flatMap((line) => {
+    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s?(.*)$/.exec(line)
+    return m ? [{ pid: Number(m[1]), ppid: Number(m[2]), pgrp: Number(m[3]), state: m[4]!.slice(0, 1), rest: m[5]! }] : []
+  })
+}
+
+/**
+ * The process's stat as the leak checker uses it, or null when it is gone.
+ * Linux: /proc. macOS: `ps` for state and parents plus proc-start for the
+ * token. Windows: null (no such view; use `startOf` for the token).
+ */
+export function readStat(pid: number): ProcStat | null {
+  if (onLinux) return procStat(pid)
+  if (!onMac || !Number.isInteger(pid) || pid <= 0) return null
+  const row = psRows([...PS_COLUMNS, "-p", String(pid)]).find((r) => r.pid === pid)
+  if (!row) return null
+  const start = startOf(pid)
+  return start === null ? null : { pid, state: row.state, ppid: row.ppid, pgrp: row.pgrp, session: -1, start }
+}
+
+/** Alive = the pid exists, is still the process that started at `start`, and is not a zombie. */
+export function isAlive(pid: number, start: string): boolean {
+  return startOf(pid) === start
+}
+
+/** Every pid in /proc (Linux); empty elsewhere. */
 export function listPids(): number[] {
   try {
     return readdirSync("/proc")
@@ -56,12 +170,19 @@ export function listPids(): number[] {
   }
 }
 
+/** True where `findByEnv` can see other processes' environments (Linux; macOS through `ps -E`). */
+export function envScanAvailable(): boolean {
+  return onLinux || onMac
+}
+
 /**
  * Processes whose environment holds `NAME=value`: every process of a fixture
  * tree inherits the report path, so this finds members that never got to
- * report (forked a moment ago) or escaped their session.
+ * report (forked a moment ago) or escaped their session. Always empty on
+ * Windows (no environment view): see `envScanAvailable`.
  */
 export function findByEnv(name: string, value: string): ProcStat[] {
+  if (onMac) return findByEnvPs(`${name}=${value}`)
   const needle = Buffer.from(`\0${name}=${value}\0`)
   const found: ProcStat[] = []
   for (const pid of listPids()) {
@@ -74,13 +195,25 @@ export function findByEnv(name: string, value: string): ProcStat[] {
     }
     const padded = Buffer.concat([Buffer.from([0]), env, Buffer.from([0])])
     if (padded.indexOf(needle) < 0) continue
-    const stat = readStat(pid)
-    if (stat && stat.state !== "Z" && stat.state !== "X") found.push(stat)
+    const stat = procStat(pid)
+    if (!gone(stat)) found.push(stat!)
   }
   return found
 }
 
-/** Resident set size in KiB (`VmRSS`), or null when the process is gone. */
+/** macOS: `ps -E` appends each process's environment (as it was at exec) to its command line. */
+function findByEnvPs(pair: string): ProcStat[] {
+  const rows = psRows(["-A", "-E", "-ww", ...PS_COLUMNS, "-o", "command="])
+    .filter((r) => r.pid !== process.pid && r.state !== "Z")
+    .filter((r) => ` ${r.rest} `.includes(` ${pair} `))
+  const starts = startsOf(rows.map((r) => r.pid))
+  return rows.flatMap((r) => {
+    const start = starts.get(r.pid)
+    return start ? [{ pid: r.pid, state: r.state, ppid: r.ppid, pgrp: r.pgrp, session: -1, start }] : []
+  })
+}
+
+/** Resident set size in KiB (`VmRSS`), or null when the process is gone or not on Linux (not sampled elsewhere). */
 export function readRssKib(pid: number): number | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8")
@@ -98,4 +231,15 @@ export const hasProcfs = (): boolean => {
   } catch {
     return false
   }
+}
+
+/**
+ * Why the leak check cannot run on `os`, or null when it can: /proc on Linux,
+ * the fixture program's `proc-start` on macOS and Windows.
+ */
+export function leakCheckUnavailable(os: string = process.platform): string | null {
+  if (os === "linux") return hasProcfs() ? null : "/proc is not mounted"
+  if (os !== "darwin" && os !== "win32") return `no leak check for ${os} (neither /proc nor a proc-start reading)`
+  const bin = fixtureBin()
+  return existsSync(bin) ? null : `the leak check runs \`pawwork-fixture proc-start\`, not built at ${bin}`
 }
