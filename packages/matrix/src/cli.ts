@@ -7,6 +7,7 @@ import { FIXTURES } from "./fixtures/index.js"
 import { paths as findPaths } from "./paths.js"
 import { detectPlatform } from "./platform.js"
 import { createProgress } from "./progress.js"
+import { type FlakeRegister, FlakeRegisterError, readFlakes } from "./flakes.js"
 import { runMatrix } from "./runner.js"
 import { measureCost } from "./cost.js"
 import { buildResults, readResults, writeJson } from "./report/json.js"
@@ -25,6 +26,7 @@ const USAGE = `usage: npm run matrix -- [options]
   --out DIR         where results.json, REPORT.md and index.html go (default: report/)
   --grace MS        grace period of every cancel (default 400)
   --slack MS        allowance past the grace before a pid counts as leaked (default 1000)
+  --flakes FILE     the known-flakes register (default docs/flakes.md; a missing file retries nothing)
   --build-info FILE release-build timing written by the setup step
   --publish         also copy REPORT.md to docs/report-linux.md and screenshot index.html to docs/report-linux.png
   --render FILE     only re-render REPORT.md and index.html (into --out) from an existing results.json
@@ -41,6 +43,8 @@ export interface CliOptions {
   graceMs: number
   slackMs: number
   build: BuildInfo
+  /** Known flakes (docs/flakes.md): only the cells it names are retried. */
+  flakes: FlakeRegister
   publish: boolean
   render: string | null
   list: boolean
@@ -67,6 +71,7 @@ export function parseCli(argv: string[], root: string): CliOptions {
       grace: { type: "string" },
       slack: { type: "string" },
       "build-info": { type: "string" },
+      flakes: { type: "string" },
       publish: { type: "boolean" },
       list: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -94,6 +99,10 @@ export function parseCli(argv: string[], root: string): CliOptions {
     graceMs: positive("grace", values.grace, 400),
     slackMs: positive("slack", values.slack, 1000),
     build,
+    flakes: readFlakes(resolve(values.flakes ?? join(root, "docs", "flakes.md")), {
+      fixtures: FIXTURES.map((f) => f.name),
+      backends: BACKENDS,
+    }),
     publish: values.publish ?? false,
     render: values.render ? resolve(values.render) : null,
     list: values.list ?? false,
@@ -128,6 +137,7 @@ export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = p
     platform,
     create,
     progress,
+    flakes: opts.flakes,
   })
   progress.finish()
   clearInterval(loadSampler)
@@ -150,6 +160,8 @@ export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = p
     fixtures: opts.fixtures,
     cells,
     cost: measureCost({ root: p.root, supervisorBin: p.supervisorBin, build: opts.build, rssKib }),
+    flakes: opts.flakes,
+    root: p.root,
   })
   mkdirSync(opts.out, { recursive: true })
   writeJson(opts.out, results)
@@ -174,7 +186,9 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   try {
     opts = parseCli(argv, findPaths().root)
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`)
+    if (err instanceof FlakeRegisterError) {
+      process.stderr.write(`the known-flakes register does not parse, so the matrix does not run:\n  ${err.message}\n`)
+    } else process.stderr.write(`${(err as Error).message}\n\n${USAGE}`)
     return 2
   }
   if (opts.help) {

@@ -18,12 +18,14 @@ interface Tally {
   runs: number
   passed: number
   failed: number
+  flaky: number
   planned: number
   notRun: boolean
 }
 
 const green = (s: string) => `\x1b[32m${s}\x1b[0m`
 const red = (s: string) => `\x1b[31m${s}\x1b[0m`
+const yellow = (s: string) => `\x1b[33m${s}\x1b[0m`
 const dim = (s: string) => `\x1b[2m${s}\x1b[0m`
 
 /** A live task list on a terminal, plain lines (one per finished cell) otherwise. */
@@ -47,7 +49,7 @@ abstract class Counting implements Progress {
   }
 
   cellStart(fixture: string, backend: BackendName, runs: number): void {
-    this.tallies.set(this.key(fixture, backend), { runs: 0, passed: 0, failed: 0, planned: runs, notRun: runs === 0 })
+    this.tallies.set(this.key(fixture, backend), { runs: 0, passed: 0, failed: 0, flaky: 0, planned: runs, notRun: runs === 0 })
     if (runs === 0) this.done += this.plan.runs
   }
 
@@ -55,6 +57,7 @@ abstract class Counting implements Progress {
     const t = this.tallies.get(this.key(fixture, backend))!
     t.runs++
     if (record.passed) t.passed++
+    else if (record.flaky) t.flaky++
     else {
       t.failed++
       this.failed++
@@ -84,7 +87,8 @@ class LineProgress extends Counting {
       return
     }
     const why = cell.failures.map((f) => `${f.reason} x${f.count}`).join("; ")
-    this.plan.out.write(`${head} ${what} ${cell.passed}/${cell.runs} passed${why ? `  (${why})` : ""}  ${this.elapsed()}\n`)
+    const flaky = cell.flaky > 0 ? `, ${cell.flaky} flaky (${cell.flake?.id})` : ""
+    this.plan.out.write(`${head} ${what} ${cell.passed}/${cell.runs} passed${flaky}${why ? `  (${why})` : ""}  ${this.elapsed()}\n`)
   }
 
   finish(): void {
@@ -107,7 +111,7 @@ class LiveProgress extends Counting {
 
   override runDone(fixture: string, backend: BackendName, record: RunRecord): void {
     super.runDone(fixture, backend, record)
-    if (!record.passed) this.lastFailure = `${fixture} x ${backend}: ${record.reason}`
+    if (!record.passed) this.lastFailure = `${fixture} x ${backend}: ${record.reason}${record.flaky ? ` (flaky: passed on a retry)` : ""}`
     this.draw(false)
   }
 
@@ -124,8 +128,8 @@ class LiveProgress extends Counting {
     const t = this.tallies.get(this.key(fixture, backend))
     if (!t) return dim("·".padEnd(this.colW))
     if (t.notRun) return dim("not run".padEnd(this.colW))
-    const text = `${t.passed}/${t.runs}${t.runs < t.planned ? "…" : ""}`.padEnd(this.colW)
-    return t.failed > 0 ? red(text) : t.runs > 0 ? green(text) : text
+    const text = `${t.passed}/${t.runs}${t.flaky ? ` ~${t.flaky}` : ""}${t.runs < t.planned ? "…" : ""}`.padEnd(this.colW)
+    return t.failed > 0 ? red(text) : t.flaky > 0 ? yellow(text) : t.runs > 0 ? green(text) : text
   }
 
   private draw(force: boolean): void {

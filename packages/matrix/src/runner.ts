@@ -4,12 +4,14 @@ import { join } from "node:path"
 import type { CreateProcess, SpawnOptions } from "./api.js"
 import { type Backend, backendUnavailable, closeBackend, openBackend } from "./backends.js"
 import { FixtureReport } from "./fixture-report.js"
+import { EMPTY_REGISTER, type FlakeEntry, type FlakeRegister, findFlake, flakePlatform } from "./flakes.js"
 import { fail, SetupError } from "./fixtures/harness.js"
 import { leakDetail, REPORT_ENV, TreeWatch } from "./leaks.js"
 import type { Paths } from "./paths.js"
 import type { Platform } from "./platform.js"
 import { readRssKib } from "./procfs.js"
 import type { Progress } from "./progress.js"
+import { runWithRetries } from "./retry.js"
 import { summarizeCell } from "./stats.js"
 import type { BackendName, Cell, Fixture, FixtureResult, RunContext, RunRecord } from "./types.js"
 
@@ -24,6 +26,8 @@ export interface MatrixOptions {
   platform: Platform
   create: CreateProcess | string
   progress: Progress
+  /** Known flakes: only the cells it names are retried (none when absent). */
+  flakes?: FlakeRegister
 }
 
 export interface MatrixRun {
@@ -44,7 +48,8 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
         const reason = fixture.supported(opts.platform, name) ?? backendUnavailable(name, opts.paths, opts.create)
         opts.progress.cellStart(fixture.name, name, reason ? 0 : opts.runs)
         const notes: string[] = []
-        const records = reason ? [] : await runCell(opts, fixture, name, base, rssKib, interrupt, notes)
+        const flake = findFlake(opts.flakes ?? EMPTY_REGISTER, fixture.name, name, flakePlatform(opts.platform))
+        const records = reason ? [] : await runCell(opts, fixture, name, flake, base, rssKib, interrupt, notes)
         const cell = summarizeCell({
           fixture: fixture.name,
           backend: name,
@@ -52,6 +57,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
           expected: fixture.expected[name],
           records,
           notes,
+          flake: flake && { id: flake.id, symptom: flake.symptom, suspected_cause: flake.suspected_cause, retries: flake.retries },
           ...(reason ? { notRun: { count: opts.runs, reason } } : {}),
         })
         cells.push(cell)
@@ -69,6 +75,7 @@ async function runCell(
   opts: MatrixOptions,
   fixture: Fixture,
   name: BackendName,
+  flake: FlakeEntry | null,
   base: string,
   rssKib: number[],
   interrupt: InterruptSweep,
@@ -84,15 +91,18 @@ async function runCell(
   const records: RunRecord[] = []
   try {
     for (let run = 0; run < opts.runs; run++) {
-      const record = await runOnce(opts, fixture, backend, run, base, interrupt)
+      const record = await runWithRetries(async (attempt) => {
+        const r = await runOnce(opts, fixture, backend, run, attempt, base, interrupt)
+        if (r.reason === "hang") {
+          // A hung backend may be wedged: start the next attempt on a fresh one.
+          const note = await closeBackend(backend)
+          if (note) notes.push(`after run ${run}${attempt > 0 ? ` (retry ${attempt})` : ""}: ${note}`)
+          backend = openBackend(name, opts.paths, create)
+        }
+        return r
+      }, flake)
       records.push(record)
       opts.progress.runDone(fixture.name, name, record)
-      if (record.reason === "hang") {
-        // A hung backend may be wedged: start the next run on a fresh one.
-        const note = await closeBackend(backend)
-        if (note) notes.push(`after run ${run}: ${note}`)
-        backend = openBackend(name, opts.paths, create)
-      }
     }
   } finally {
     clearInterval(sampler)
@@ -107,10 +117,11 @@ async function runOnce(
   fixture: Fixture,
   backend: Backend,
   run: number,
+  attempt: number,
   base: string,
   interrupt: InterruptSweep,
 ): Promise<RunRecord> {
-  const dir = mkdtempSync(join(base, `${fixture.name}-${backend.name}-${run}-`))
+  const dir = mkdtempSync(join(base, `${fixture.name}-${backend.name}-${run}${attempt > 0 ? `-retry${attempt}` : ""}-`))
   const reportPath = join(dir, "report.jsonl")
   const hard = new AbortController()
   const marker: SpawnOptions = { ...backend.options, env: { [REPORT_ENV]: reportPath } }
@@ -132,7 +143,7 @@ async function runOnce(
   interrupt.current = reportPath
   const started = performance.now()
   const result = await withHardTimeout(fixture.run(ctx), hard, opts.hardTimeoutMs)
-  const record: RunRecord = { run, ...result, duration_ms: Math.round(performance.now() - started) }
+  const record: RunRecord = { run, ...result, duration_ms: Math.round(performance.now() - started), flaky: null, retries: [] }
   await sweep(reportPath, record)
   interrupt.current = null
   rmSync(dir, { recursive: true, force: true })

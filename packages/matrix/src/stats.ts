@@ -1,4 +1,4 @@
-import type { BackendName, Cell, Expectation, FailureCount, Quantiles, RunRecord } from "./types.js"
+import type { BackendName, Cell, CellFlake, Expectation, FailureCount, Quantiles, RunRecord } from "./types.js"
 
 /** Nearest-rank percentile (p in 0..100) of unsorted values; NaN for none. */
 export function percentile(values: readonly number[], p: number): number {
@@ -21,10 +21,13 @@ export function quantiles(values: readonly (number | null)[]): Quantiles | null 
   }
 }
 
-/** Distinct failure reasons with counts, most frequent first. */
-export function countFailures(records: readonly RunRecord[]): FailureCount[] {
+/** A run that failed every attempt (a flaky run was rescued by a retry, so it is not one). */
+export const isFailed = (r: RunRecord): boolean => !r.passed && !r.flaky
+
+/** Distinct failure reasons with counts, most frequent first (failed runs by default). */
+export function countFailures(records: readonly RunRecord[], which: (r: RunRecord) => boolean = isFailed): FailureCount[] {
   const counts = new Map<string, number>()
-  for (const r of records) if (!r.passed) counts.set(r.reason ?? "unknown", (counts.get(r.reason ?? "unknown") ?? 0) + 1)
+  for (const r of records) if (which(r)) counts.set(r.reason ?? "unknown", (counts.get(r.reason ?? "unknown") ?? 0) + 1)
   return [...counts.entries()]
     .map(([reason, count]) => ({ reason, count }))
     .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason))
@@ -44,23 +47,29 @@ export function summarizeCell(args: {
   records: RunRecord[]
   notes?: string[]
   notRun?: { count: number; reason: string }
+  flake?: CellFlake | null
 }): Cell {
   const { records } = args
   const passed = records.filter((r) => r.passed).length
+  const flaky = records.filter((r) => !r.passed && r.flaky).length
   return {
     fixture: args.fixture,
     backend: args.backend,
     control: args.control,
     runs: records.length,
     passed,
-    failed: records.length - passed,
+    failed: records.length - passed - flaky,
+    flaky,
     not_run: args.notRun?.count ?? 0,
     not_run_reason: args.notRun?.reason ?? null,
-    leaked_pids: records.reduce((n, r) => n + r.leaked_pids.length, 0),
+    // A leak in a retry is as real as one in the first attempt.
+    leaked_pids: records.reduce((n, r) => n + r.leaked_pids.length + (r.retries ?? []).reduce((m, a) => m + a.leaked_pids.length, 0), 0),
     bytes_lost: records.reduce((n, r) => n + bytesLost(r), 0),
     quiescence_ms: quantiles(records.map((r) => r.quiescence_ms)),
     exited_ms: quantiles(records.map((r) => r.exited_ms)),
     failures: countFailures(records),
+    flaky_failures: countFailures(records, (r) => !r.passed && !!r.flaky),
+    flake: args.flake ?? null,
     expected: args.expected,
     notes: args.notes ?? [],
     records,
@@ -72,6 +81,9 @@ export function passText(cell: Cell): string {
   if (cell.runs === 0) return "not run"
   return `${cell.passed}/${cell.runs}`
 }
+
+/** Every run passed at its first attempt (flaky runs do not count). */
+export const allPassed = (cell: Cell | undefined): cell is Cell => cell !== undefined && cell.runs > 0 && cell.passed === cell.runs
 
 export function passRate(cell: Cell): number | null {
   return cell.runs === 0 ? null : cell.passed / cell.runs

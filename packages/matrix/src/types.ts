@@ -32,10 +32,23 @@ export interface RunRecord {
   /** Cancel to `exited` resolving; null when it did not resolve within the bound or the fixture has no cancel. */
   exited_ms: number | null
   duration_ms: number
+  /** The register id when this run failed, then passed on a retry the register allows: flaky, not passed. */
+  flaky: string | null
+  /** The retries of a failed run of a registered cell, in order (empty when none was made). */
+  retries: Attempt[]
 }
 
-/** What a fixture's `run` hands back; the runner adds the run number and duration. */
-export type FixtureResult = Omit<RunRecord, "run" | "duration_ms">
+/** One retry of a failed run (the run's own fields describe its first attempt). */
+export interface Attempt {
+  passed: boolean
+  reason: string | null
+  detail: string | null
+  leaked_pids: number[]
+  duration_ms: number
+}
+
+/** What a fixture's `run` hands back; the runner adds the run number, duration and retries. */
+export type FixtureResult = Omit<RunRecord, "run" | "duration_ms" | "flaky" | "retries">
 
 export interface RunContext {
   backend: BackendName
@@ -96,7 +109,10 @@ export interface Cell {
   control: boolean
   runs: number
   passed: number
+  /** Runs that failed every attempt. `passed + failed + flaky = runs`. */
   failed: number
+  /** Runs that failed first and passed on a retry allowed by the flakes register. */
+  flaky: number
   not_run: number
   not_run_reason: string | null
   leaked_pids: number
@@ -104,10 +120,22 @@ export interface Cell {
   quiescence_ms: Quantiles | null
   exited_ms: Quantiles | null
   failures: FailureCount[]
+  /** First-attempt failure reasons of the flaky runs (the symptom the register promised). */
+  flaky_failures: FailureCount[]
+  /** The register entry that covers this cell, or null: only such cells are ever retried. */
+  flake: CellFlake | null
   expected: Expectation
   /** Harness observations about the backend itself (e.g. a shutdown that had to be forced). */
   notes: string[]
   records: RunRecord[]
+}
+
+export interface CellFlake {
+  id: string
+  symptom: string
+  suspected_cause: string
+  /** Retries allowed per failed run. */
+  retries: number
 }
 
 export interface FixtureInfo {
@@ -167,4 +195,13 @@ export interface Results {
   fixtures: FixtureInfo[]
   cells: Cell[]
   cost: Cost
+  /** The known-flakes register the run used (docs/flakes.md). */
+  flakes: FlakesUsed
+}
+
+export interface FlakesUsed {
+  /** The register file, relative to the repository root; null when there was none. */
+  source: string | null
+  /** Every entry of the register, as read (cells name the one that covered them). */
+  entries: (CellFlake & { fixture: string; backend: string; platform: string })[]
 }

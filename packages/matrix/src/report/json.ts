@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { isAbsolute, join, relative } from "node:path"
+import { EMPTY_REGISTER, type FlakeRegister } from "../flakes.js"
 import type { Platform } from "../platform.js"
-import type { BackendName, Cell, Cost, Fixture, FixtureInfo, Load, Results, Settings } from "../types.js"
+import type { BackendName, Cell, Cost, Fixture, FixtureInfo, FlakesUsed, Load, Results, Settings } from "../types.js"
 
 export function fixtureInfo(f: Fixture): FixtureInfo {
   return {
@@ -26,6 +27,8 @@ export function buildResults(args: {
   fixtures: readonly Fixture[]
   cells: Cell[]
   cost: Cost
+  flakes?: FlakeRegister
+  root?: string
 }): Results {
   return {
     schema: 1,
@@ -40,6 +43,22 @@ export function buildResults(args: {
     fixtures: args.fixtures.map(fixtureInfo),
     cells: args.cells,
     cost: args.cost,
+    flakes: flakesUsed(args.flakes ?? EMPTY_REGISTER, args.root),
+  }
+}
+
+function flakesUsed(register: FlakeRegister, root: string | undefined): FlakesUsed {
+  return {
+    source: register.source === null ? null : root && isAbsolute(register.source) ? relative(root, register.source) : register.source,
+    entries: register.entries.map((e) => ({
+      id: e.id,
+      fixture: e.fixture,
+      backend: e.backend,
+      platform: e.platform,
+      symptom: e.symptom,
+      suspected_cause: e.suspected_cause,
+      retries: e.retries,
+    })),
   }
 }
 
@@ -50,8 +69,20 @@ export function writeJson(dir: string, results: Results): string {
   return path
 }
 
+/** Reads a results.json; files written before the flakes register read as "no register, nothing flaky". */
 export function readResults(path: string): Results {
-  return JSON.parse(readFileSync(path, "utf8")) as Results
+  const r = JSON.parse(readFileSync(path, "utf8")) as Results
+  r.flakes ??= { source: null, entries: [] }
+  for (const c of r.cells) {
+    c.flaky ??= 0
+    c.flaky_failures ??= []
+    c.flake ??= null
+    for (const rec of c.records) {
+      rec.flaky ??= null
+      rec.retries ??= []
+    }
+  }
+  return r
 }
 
 export function cellOf(results: Results, fixture: string, backend: BackendName): Cell | undefined {

@@ -2,7 +2,7 @@ import { FIXTURES } from "../../src/fixtures/index.js"
 import { detectPlatform } from "../../src/platform.js"
 import { buildResults } from "../../src/report/json.js"
 import { summarizeCell } from "../../src/stats.js"
-import { BACKENDS, type BackendName, type Cost, type Results, type RunRecord } from "../../src/types.js"
+import { BACKENDS, type BackendName, type CellFlake, type Cost, type Results, type RunRecord } from "../../src/types.js"
 
 export function record(run: number, over: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -16,12 +16,25 @@ export function record(run: number, over: Partial<RunRecord> = {}): RunRecord {
     quiescence_ms: 100 + run,
     exited_ms: 90 + run,
     duration_ms: 300,
+    flaky: null,
+    retries: [],
     ...over,
   }
 }
 
 export const leaked = (run: number, role = "grandchild"): RunRecord =>
   record(run, { passed: false, reason: `leaked: ${role}`, detail: `alive: ${1000 + run}`, leaked_pids: [1000 + run], quiescence_ms: null })
+
+/** A run that failed first and passed on a retry of register entry `id`. */
+export const flaky = (run: number, id = "drain-race"): RunRecord =>
+  record(run, {
+    passed: false,
+    reason: "exit reported before all written bytes arrived",
+    flaky: id,
+    retries: [{ passed: true, reason: null, detail: null, leaked_pids: [], duration_ms: 200 }],
+  })
+
+export const FLAKE: CellFlake = { id: "drain-race", symptom: "exit before the last bytes", suspected_cause: "SIGCHLD before the pipe's readiness", retries: 2 }
 
 export const COST: Cost = {
   rust_loc: 1234,
@@ -40,6 +53,7 @@ export const COST: Cost = {
 export function syntheticResults(
   runs = 4,
   override: (fixture: string, backend: BackendName) => RunRecord[] | "not run" | undefined = () => undefined,
+  flake: (fixture: string, backend: BackendName) => CellFlake | null = () => null,
 ): Results {
   const cells = FIXTURES.flatMap((f) =>
     BACKENDS.map((b) => {
@@ -48,7 +62,7 @@ export function syntheticResults(
         return summarizeCell({ fixture: f.name, backend: b, control: !!f.control, expected: f.expected[b], records: [], notRun: { count: runs, reason: "synthetic: not here" } })
       }
       const records = o ?? Array.from({ length: runs }, (_, i) => (f.expected[b] === "fail" ? leaked(i) : record(i)))
-      return summarizeCell({ fixture: f.name, backend: b, control: !!f.control, expected: f.expected[b], records })
+      return summarizeCell({ fixture: f.name, backend: b, control: !!f.control, expected: f.expected[b], records, flake: flake(f.name, b) })
     }),
   )
   return buildResults({
