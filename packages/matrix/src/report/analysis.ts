@@ -1,18 +1,27 @@
-import { passText } from "../stats.js"
-import type { BackendName, Cell, FixtureInfo, Results } from "../types.js"
+import { allPassed, passText } from "../stats.js"
+import { BASELINES, PEERS, type BackendName, type Cell, type FixtureInfo, type Results } from "../types.js"
 
-const BASELINES: readonly BackendName[] = ["baseline", "baseline-detached"]
+/*
+ * The supervisor is judged against PawWork's baselines only: "newly covered"
+ * and "regression" are relative to them. execa and tree-kill are comparisons
+ * ("why not just use one of those?"): the report says where they close the
+ * same gaps, but they never count as the baseline or decide the verdict.
+ */
 
 export interface FixtureVerdict {
   info: FixtureInfo
   cells: Cell[]
   passing: BackendName[]
   failing: Cell[]
+  /** Cells with runs that passed only on a retry the flakes register allows. */
+  flaky: Cell[]
   notRun: Cell[]
   /** The supervisor passes every run where a baseline failed at least one. */
   newlyCovered: boolean
   /** A baseline passes every run where the supervisor failed at least one. */
   regression: boolean
+  /** Comparison backends that pass every run of this fixture (whatever the supervisor does). */
+  peersPassing: BackendName[]
 }
 
 export interface Recommendation {
@@ -26,11 +35,12 @@ export interface Analysis {
 }
 
 const ran = (c: Cell | undefined): c is Cell => c !== undefined && c.runs > 0
-const allPass = (c: Cell | undefined) => ran(c) && c.failed === 0
+const allPass = allPassed
 
 export function cellSummary(cell: Cell): string {
   if (cell.runs === 0) return "not run"
   const extra: string[] = []
+  if (cell.flaky > 0) extra.push(`${cell.flaky} flaky (${cell.flake?.id ?? "?"})`)
   if (cell.leaked_pids > 0) extra.push(`${cell.leaked_pids} leaked`)
   if (cell.bytes_lost > 0) extra.push(`${formatBytes(cell.bytes_lost)} lost`)
   return [passText(cell), ...extra].join(" · ")
@@ -46,6 +56,19 @@ export function reasonsText(cell: Cell): string {
   return cell.failures.map((f) => `${f.reason} (${f.count}/${cell.runs})`).join("; ")
 }
 
+/** "2 of 20 runs passed only on a retry (registered flake `id`: symptom; suspected cause: ...)". */
+export function flakyText(cell: Cell): string {
+  const f = cell.flake
+  const first = cell.flaky_failures.map((x) => `${x.reason} (${x.count})`).join("; ")
+  const entry = f ? `registered flake \`${f.id}\`: ${f.symptom}; suspected cause: ${f.suspected_cause}` : "no register entry"
+  return `${cell.flaky} of ${cell.runs} runs passed only on a retry (${entry}); their first attempts: ${first}`
+}
+
+/** ", also passed by tree-kill" when a comparison backend closes the same gap. */
+export function peerNote(peers: readonly BackendName[]): string {
+  return peers.length ? ` (also passed every run by the comparison backend${peers.length > 1 ? "s" : ""} ${peers.join(", ")})` : ""
+}
+
 export function analyze(results: Results): Analysis {
   const fixtures = results.fixtures.map((info): FixtureVerdict => {
     const cells = results.backends
@@ -58,9 +81,11 @@ export function analyze(results: Results): Analysis {
       cells,
       passing: cells.filter((c) => allPass(c)).map((c) => c.backend),
       failing: cells.filter((c) => ran(c) && c.failed > 0),
+      flaky: cells.filter((c) => ran(c) && c.flaky > 0),
       notRun: cells.filter((c) => c.runs === 0),
       newlyCovered: !info.control && allPass(sup) && baselines.some((c) => ran(c) && c.failed > 0),
       regression: !info.control && ran(sup) && sup.failed > 0 && baselines.some((c) => allPass(c)),
+      peersPassing: cells.filter((c) => PEERS.includes(c.backend) && allPass(c)).map((c) => c.backend),
     }
   })
   return { fixtures, recommendation: recommend(results, fixtures) }
@@ -81,6 +106,8 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
   const supFailing = supCells.filter((c) => c.failed > 0)
   const supNotRun = scenarios.filter((f) => !ran(f.cells.find((c) => c.backend === "supervisor")))
   const brokenControl = control.flatMap((f) => f.failing)
+  const supFlaky = supCells.filter((c) => c.flaky > 0)
+  const peers = PEERS.filter((b) => results.backends.includes(b))
 
   if (supFailing.length > 0) {
     lines.push(
@@ -94,6 +121,10 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
         "the leak check did not flag a planted leak, so passing cells prove nothing about leaks.",
     )
   }
+  if (supFlaky.length > 0) {
+    lines.push(`**The supervisor was flaky in ${supFlaky.length} fixture(s)** (known flakes, retried as the register allows): ` +
+      supFlaky.map((c) => `${c.fixture} (${flakyText(c)})`).join("; ") + ".")
+  }
   if (supCells.length === 0) {
     lines.push("The supervisor did not run on this platform, so there is nothing to compare.")
     return { verdict: "no recommendation", lines }
@@ -104,26 +135,35 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
 
   const covered = fixtures.filter((f) => f.newlyCovered)
   const regressions = fixtures.filter((f) => f.regression)
-  const supPassing = supCells.length - supFailing.length
   lines.push(
-    `The supervisor passes ${supPassing} of ${supCells.length} fixtures in every run; the baseline passes ` +
-      `${countAllPass(scenarios, "baseline")}, the detached (bash-tool) baseline ${countAllPass(scenarios, "baseline-detached")}.`,
+    `The supervisor passes ${countAllPass(scenarios, "supervisor")} fixtures in every run; the baseline passes ` +
+      `${countAllPass(scenarios, "baseline")}, the detached (bash-tool) baseline ${countAllPass(scenarios, "baseline-detached")}.` +
+      (peers.length ? ` For comparison: ${peers.map((b) => `${b} ${countAllPass(scenarios, b)}`).join(", ")}.` : ""),
   )
   if (covered.length > 0) {
     lines.push(`Newly covered by the supervisor (a baseline fails, the supervisor passes every run): ${covered.map((f) => f.info.name).join(", ")}.`)
+    if (peers.length) lines.push(peerCoverageLine(covered, peers))
   }
   if (regressions.length > 0) {
     lines.push(`Regressions (a baseline passes every run, the supervisor does not): ${regressions.map((f) => f.info.name).join(", ")}.`)
   }
+  const peerAhead = scenarios.filter((f) => f.peersPassing.length > 0 && ran(supCell(f)) && !allPass(supCell(f)))
+  if (peerAhead.length > 0) {
+    lines.push(`**A comparison backend passes where the supervisor does not:** ` +
+      peerAhead.map((f) => `${f.info.name} (${f.peersPassing.join(", ")})`).join("; ") + ".")
+  }
   const leaksBase = sumLeaks(results, "baseline") + sumLeaks(results, "baseline-detached")
   const leaksSup = sumLeaks(results, "supervisor")
-  lines.push(`Leaked pids over all scenario runs: baselines ${leaksBase}, supervisor ${leaksSup}.`)
+  lines.push(`Leaked pids over all scenario runs: baselines ${leaksBase}, supervisor ${leaksSup}` +
+    (peers.length ? `; for comparison ${peers.map((b) => `${b} ${sumLeaks(results, b)}`).join(", ")}.` : "."))
   const q = (b: BackendName) =>
     median(results.cells.filter((c) => c.backend === b && !c.control && c.quiescence_ms).map((c) => c.quiescence_ms!.p50))
   const qs = q("supervisor")
   const qb = q("baseline")
   if (qs !== null && qb !== null) {
-    lines.push(`Median of the per-fixture p50 times to quiescence: supervisor ${qs} ms, baseline ${qb} ms (grace ${results.settings.grace_ms} ms).`)
+    const qp = peers.flatMap((b) => (q(b) === null ? [] : [`${b} ${q(b)} ms`]))
+    lines.push(`Median of the per-fixture p50 times to quiescence: supervisor ${qs} ms, baseline ${qb} ms` +
+      `${qp.length ? `, ${qp.join(", ")}` : ""} (grace ${results.settings.grace_ms} ms).`)
   }
   lines.push(costLine(results))
 
@@ -147,7 +187,20 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
 
 function countAllPass(fixtures: FixtureVerdict[], backend: BackendName): string {
   const cells = fixtures.map((f) => f.cells.find((c) => c.backend === backend)).filter(ran)
-  return `${cells.filter((c) => c.failed === 0).length} of ${cells.length}`
+  return `${cells.filter((c) => allPass(c)).length} of ${cells.length}`
+}
+
+const supCell = (f: FixtureVerdict) => f.cells.find((c) => c.backend === "supervisor")
+
+/** Of the gaps the supervisor closes over the baselines, which a comparison backend closes too. */
+function peerCoverageLine(covered: FixtureVerdict[], peers: readonly BackendName[]): string {
+  const alone = covered.filter((f) => f.peersPassing.length === 0).map((f) => f.info.name)
+  const per = peers.map((b) => {
+    const also = covered.filter((f) => f.peersPassing.includes(b)).map((f) => f.info.name)
+    return `${b} ${also.length} (${also.length ? also.join(", ") : "none"})`
+  })
+  return `Of these ${covered.length}, the comparison backends also pass every run: ${per.join("; ")}. ` +
+    `Only the supervisor passes: ${alone.length ? alone.join(", ") : "none"}.`
 }
 
 function sumLeaks(results: Results, backend: BackendName): number {

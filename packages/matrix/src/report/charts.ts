@@ -65,10 +65,14 @@ export function passRateChart(results: Results): string {
       }
       const rate = c.passed / c.runs
       const w = Math.max(rate > 0 ? 2 : 0, PLOT_W * rate)
+      // Flaky runs extend the bar faintly: they passed only on a retry, so they are not part of the rate.
+      const fw = c.flaky ? (PLOT_W * c.flaky) / c.runs : 0
+      const flaky = c.flaky ? ` +${c.flaky} flaky` : ""
       parts.push(
-        `<g class="bar" ${attrs}><title>${xml(`${f.name} / ${b}: ${c.passed}/${c.runs} passed`)}</title>` +
+        `<g class="bar" ${attrs}><title>${xml(`${f.name} / ${b}: ${c.passed}/${c.runs} passed${flaky ? `, ${c.flaky} flaky (${c.flake?.id ?? "?"})` : ""}`)}</title>` +
           `<rect x="${LABEL_W}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H - 2}" fill="${COLORS[b]}"/>` +
-          `<text x="${LABEL_W + w + 4}" y="${y + BAR_H - 2}" class="value">${c.passed}/${c.runs}</text></g>`,
+          (fw ? `<rect x="${(LABEL_W + w).toFixed(1)}" y="${y}" width="${fw.toFixed(1)}" height="${BAR_H - 2}" fill="${COLORS[b]}" opacity="0.3" class="flaky"/>` : "") +
+          `<text x="${LABEL_W + w + fw + 4}" y="${y + BAR_H - 2}" class="value">${c.passed}/${c.runs}${flaky}</text></g>`,
       )
     })
   })

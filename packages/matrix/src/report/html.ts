@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { Cell, Results } from "../types.js"
-import { analyze, cellSummary, formatBytes, reasonsText } from "./analysis.js"
-import { loadLine } from "./markdown.js"
+import { analyze, cellSummary, flakyText, formatBytes, peerNote, reasonsText } from "./analysis.js"
+import { flakesLine, loadLine } from "./markdown.js"
 import { COLORS, passRateChart, quiescenceChart, xml } from "./charts.js"
 
 /** The little markdown the analysis emits (**bold**, `code`) as HTML. */
@@ -16,8 +16,15 @@ const cellOf = (r: Results, fixture: string, backend: string): Cell | undefined 
 
 function cellClass(c: Cell | undefined): string {
   if (!c || c.runs === 0) return "notrun"
-  if (c.failed === 0) return "pass"
-  return c.passed === 0 ? "fail" : "partial"
+  if (c.passed === c.runs) return "pass"
+  if (c.failed === 0) return "flaky"
+  return c.passed === 0 && !c.flaky ? "fail" : "partial"
+}
+
+/** The cell's tooltip: why it failed, and the register entry behind any flaky run. */
+function cellTip(c: Cell): string {
+  if (c.runs === 0) return c.not_run_reason ?? ""
+  return [reasonsText(c), c.flaky > 0 ? flakyText(c) : ""].filter(Boolean).join(" — ")
 }
 
 function resultsTable(r: Results): string {
@@ -25,7 +32,7 @@ function resultsTable(r: Results): string {
   const rows = r.fixtures.map((f) => {
     const tds = r.backends.map((b) => {
       const c = cellOf(r, f.name, b)
-      const tip = c ? (c.runs === 0 ? c.not_run_reason ?? "" : reasonsText(c)) : ""
+      const tip = c ? cellTip(c) : ""
       return `<td class="${cellClass(c)}" data-backend="${xml(b)}" title="${xml(tip)}">${xml(c ? cellSummary(c) : "—")}</td>`
     })
     return `<tr data-fixture="${xml(f.name)}"><th scope="row"><a href="#f-${xml(f.name)}">${xml(f.name)}</a>${f.control ? " <em>(control)</em>" : ""}</th>${tds.join("")}</tr>`
@@ -40,9 +47,15 @@ function fixtureSections(r: Results): string {
       for (const c of v.failing) {
         items.push(`<li class="fail-line"><strong>Fails: ${xml(c.backend)}</strong> (${c.passed}/${c.runs} passed) — ${xml(reasonsText(c))}. Mechanism: ${inline(v.info.mechanism[c.backend])}.</li>`)
       }
+      for (const c of v.flaky) {
+        items.push(`<li class="flaky-line"><strong>Flaky: ${xml(c.backend)}</strong> — ${inline(flakyText(c))}. Mechanism: ${inline(v.info.mechanism[c.backend])}.</li>`)
+      }
+      for (const c of v.cells.filter((x) => x.flake && x.flaky === 0 && x.runs > 0)) {
+        items.push(`<li>Registered flake for ${xml(c.backend)}: <code>${xml(c.flake!.id)}</code> (${xml(c.flake!.symptom)}; retry ${c.flake!.retries}); no run needed a retry this time.</li>`)
+      }
       for (const c of v.notRun) items.push(`<li><strong>Not run: ${xml(c.backend)}</strong> — ${xml(c.not_run_reason ?? "")}</li>`)
       for (const c of v.cells) for (const n of c.notes ?? []) items.push(`<li class="fail-line"><strong>Harness note, ${xml(c.backend)}:</strong> ${xml(n)}</li>`)
-      if (v.newlyCovered) items.push(`<li class="covered"><strong>Newly covered by the supervisor.</strong></li>`)
+      if (v.newlyCovered) items.push(`<li class="covered"><strong>Newly covered by the supervisor</strong>${xml(peerNote(v.peersPassing))}.</li>`)
       if (v.regression) items.push(`<li class="fail-line"><strong>Regression: a baseline passes where the supervisor does not.</strong></li>`)
       for (const b of v.passing) items.push(`<li>${xml(b)}: ${inline(v.info.mechanism[b])}.</li>`)
       return `<section id="f-${xml(v.info.name)}"><h3>${xml(v.info.name)}: ${xml(v.info.title)}</h3><p>${inline(v.info.description)}</p><ul>${items.join("")}</ul></section>`
@@ -68,26 +81,27 @@ const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1100px;padding:0 16px;color:#1d2430}
 h1{font-size:22px;margin-bottom:4px}h2{margin-top:32px;border-bottom:1px solid #dde;padding-bottom:4px}h3{font-size:15px;margin:18px 0 4px}
 .meta{color:#566}table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #d6dbe3;padding:4px 10px;text-align:left}
-td.pass{background:#e3f4e1}td.fail{background:#fbe0de}td.partial{background:#fdf1d8}td.notrun{background:#eef0f3;color:#667}
+td.pass{background:#e3f4e1}td.fail{background:#fbe0de}td.partial{background:#fdf1d8}td.flaky{background:#eef5c8}td.notrun{background:#eef0f3;color:#667}
 .verdict li{margin:4px 0}code{background:#f1f3f6;padding:0 3px;border-radius:3px}
 svg{max-width:100%;height:auto;font:11px system-ui,sans-serif}svg .label{fill:#1d2430}svg .value{fill:#445}svg .never{fill:#c0392b}
 svg .axis{fill:#667}svg .legend{fill:#1d2430}svg .grid{stroke:#e4e7ec}svg .grace{stroke:#c0392b;stroke-dasharray:4 3}svg .whisker{stroke:#333;stroke-width:1.5}
-.fail-line{color:#8a1f14}.covered{color:#1c6b2a}section{border-left:3px solid #e4e7ec;padding-left:10px}
+.fail-line{color:#8a1f14}.flaky-line{color:#7a5a00}.covered{color:#1c6b2a}section{border-left:3px solid #e4e7ec;padding-left:10px}
 `
 
 export function renderHtml(r: Results): string {
   const { recommendation } = analyze(r)
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Fixture matrix — PawWork baseline vs pawwork-supervisor</title><style>${STYLE}</style></head>
+<title>Fixture matrix — PawWork baseline vs pawwork-supervisor (execa and tree-kill for comparison)</title><style>${STYLE}</style></head>
 <body>
 <h1>Fixture matrix: PawWork baseline vs pawwork-supervisor</h1>
+<p class="meta">execa and tree-kill are measured for comparison only: neither is PawWork's baseline, and neither decides the verdict.</p>
 <p class="meta">Measured on <strong>${xml(r.platform.label)}</strong> · started ${xml(r.started_at)} · ${r.runs_per_cell} runs per cell · grace ${r.settings.grace_ms} ms, slack ${r.settings.slack_ms} ms</p>
 <p class="meta">${xml(loadLine(r))}</p>
 <h2>Verdict</h2>
 <ul class="verdict">${recommendation.lines.map((l) => `<li>${inline(l)}</li>`).join("")}</ul>
 <h2>Results</h2>
-<p>Runs passed / runs, then pids leaked and bytes lost. The negative control passes when the leak check flags its planted leak.</p>
+<p>Runs passed / runs, then pids leaked, bytes lost and runs that passed only on a retry of a registered known flake (flaky, not passed). The negative control passes when the leak check flags its planted leak.</p>
 ${resultsTable(r)}
 <h2>Pass rate</h2>
 <figure id="chart-pass">${passRateChart(r)}</figure>
@@ -100,6 +114,7 @@ ${fixtureSections(r)}
 ${costTable(r)}
 <h2>Method</h2>
 <p>Timeout + drain race: ${xml(r.settings.timeout_race)} Each run has a hard timeout of ${r.settings.hard_timeout_ms} ms (recorded as "hang").
+${xml(flakesLine(r).replace(/^- /, ""))}
 Leaked pids are counted at the leak bound (grace + slack after the cancel, or slack after the backend's own cancel call returned if that is later, at most 5 s more), checked against their reported start time, then killed by pid (never by group).</p>
 </body></html>
 `

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { Cell, Results } from "../types.js"
 import { LEAK_CAP_MS } from "../fixtures/harness.js"
-import { analyze, cellSummary, formatBytes, reasonsText } from "./analysis.js"
+import { analyze, cellSummary, flakyText, formatBytes, peerNote, reasonsText } from "./analysis.js"
 
 const cellOf = (r: Results, fixture: string, backend: string): Cell | undefined =>
   r.cells.find((c) => c.fixture === fixture && c.backend === backend)
@@ -50,9 +50,15 @@ function perFixture(r: Results): string {
           `- **Fails: ${c.backend}** (${c.passed}/${c.runs} passed) — ${reasonsText(c)}. Mechanism: ${v.info.mechanism[c.backend]}.`,
         )
       }
+      for (const c of v.flaky) {
+        lines.push(`- **Flaky: ${c.backend}** — ${flakyText(c)}. Mechanism: ${v.info.mechanism[c.backend]}.`)
+      }
+      for (const c of v.cells.filter((x) => x.flake && x.flaky === 0 && x.runs > 0)) {
+        lines.push(`- Registered flake for ${c.backend}: \`${c.flake!.id}\` (${c.flake!.symptom}; retry ${c.flake!.retries}); no run needed a retry this time.`)
+      }
       for (const c of v.notRun) lines.push(`- **Not run: ${c.backend}** — ${c.not_run_reason}`)
       for (const c of v.cells) for (const n of c.notes ?? []) lines.push(`- **Harness note, ${c.backend}:** ${n}`)
-      if (v.newlyCovered) lines.push("- **Newly covered by the supervisor.**")
+      if (v.newlyCovered) lines.push(`- **Newly covered by the supervisor**${peerNote(v.peersPassing)}.`)
       if (v.regression) lines.push("- **Regression: a baseline passes where the supervisor does not.**")
       for (const b of v.passing) lines.push(`- ${b}: ${v.info.mechanism[b]}.`)
       return lines.join("\n")
@@ -90,10 +96,21 @@ export function loadLine(r: Results): string {
     (busy ? " — the machine was busy with other work, so times (quiescence, durations) are inflated; pass/fail is what counts." : ".")
 }
 
+/** Which register the run used, and how many of its entries covered a cell here. */
+export function flakesLine(r: Results): string {
+  const f = r.flakes
+  if (!f || f.source === null) return "- Known flakes: no register file, so no run was retried."
+  const used = new Set(r.cells.flatMap((c) => (c.flake ? [c.flake.id] : [])))
+  const flaky = r.cells.reduce((n, c) => n + (c.flaky ?? 0), 0)
+  return `- Known flakes: ${f.source}, ${f.entries.length} entries, ${used.size} covering a cell of this run. A failed run of a ` +
+    `covered cell is retried as the entry says; one that then passes counts as flaky (${flaky} in this run), never as passed. ` +
+    "Other cells are never retried."
+}
+
 export function renderMarkdown(r: Results): string {
   const { recommendation } = analyze(r)
   const s = r.settings
-  return `# Fixture matrix: PawWork baseline vs pawwork-supervisor
+  return `# Fixture matrix: PawWork baseline vs pawwork-supervisor (execa and tree-kill for comparison)
 
 Measured on **${r.platform.label}** (kernel ${r.platform.kernel}${r.platform.under_wine ? ", Windows API under Wine" : ""}),
 started ${r.started_at}, ${r.runs_per_cell} runs per cell, ${Math.round(r.duration_ms / 1000)} s in all.
@@ -105,7 +122,8 @@ ${recommendation.lines.map((l) => `- ${l}`).join("\n")}
 
 ## Results
 
-Pass rate per cell (runs passed / runs), then pids leaked and bytes lost over all runs.
+Pass rate per cell (runs passed / runs), then pids leaked and bytes lost over all runs, and runs that passed only
+on a retry of a registered known flake ("flaky", with the register id; they are not counted as passed).
 The negative control passes when the leak check flags its planted leak, so its leaks are expected.
 
 ${resultsTable(r)}
@@ -128,7 +146,11 @@ ${costSection(r)}
 ## Method
 
 - Backends: \`baseline\` (PawWork's plain spawn path), \`baseline-detached\` (its bash-tool path, \`detached: true\`),
-  \`supervisor\` (the pawwork-supervisor sidecar through @pawwork/process).
+  \`supervisor\` (the pawwork-supervisor sidecar through @pawwork/process). For comparison only, neither baseline nor
+  candidate: \`execa\` (execa 9.6.1 as its docs recommend for ending a tree; every signal reaches the root pid alone)
+  and \`tree-kill\` (cross-spawn plus tree-kill 1.2.2: a \`ps --ppid\` walk at each step, SIGTERM then SIGKILL after
+  the grace). Their settings: packages/process/README.md.
+${flakesLine(r)}
 - Grace period of every cancel: ${s.grace_ms} ms (short on purpose, so the matrix runs in minutes; PawWork's
   default is 5000 ms and the baseline's stop() always uses 500 ms).
 - The leak bound: a process of the tree still alive ${s.slack_ms} ms (the slack) past the grace counts as leaked,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict"
 import { test } from "node:test"
 import { analyze } from "../../src/report/analysis.js"
-import { leaked, record, syntheticResults } from "../helpers/synthetic.js"
+import { FLAKE, flaky, leaked, record, syntheticResults } from "../helpers/synthetic.js"
 
 test("a supervisor that passes everything and closes gaps is recommended behind the flag", () => {
   const { recommendation, fixtures } = analyze(syntheticResults())
@@ -36,4 +36,47 @@ test("no gain over the baselines means do not adopt", () => {
   const { recommendation } = analyze(r)
   assert.equal(recommendation.verdict, "do not adopt")
   assert.match(recommendation.lines.at(-1)!, /no measured reliability gain/)
+})
+
+test("comparison backends are never the baseline: their failures are no gap the supervisor closes", () => {
+  // tree-deep: the baselines pass by design; make both peers fail it.
+  const r = syntheticResults(4, (f, b) => (f === "tree-deep" && (b === "execa" || b === "tree-kill") ? [leaked(0), leaked(1), leaked(2), leaked(3)] : undefined))
+  const v = analyze(r).fixtures.find((f) => f.info.name === "tree-deep")!
+  assert.equal(v.newlyCovered, false)
+  assert.ok(!analyze(r).recommendation.lines.some((l) => /Newly covered.*tree-deep/.test(l)))
+})
+
+test("the verdict says which gaps a comparison backend closes too, and which only the supervisor closes", () => {
+  const { recommendation, fixtures } = analyze(syntheticResults())
+  const covered = fixtures.filter((f) => f.newlyCovered).map((f) => f.info.name)
+  assert.ok(covered.includes("custom-kill-signal") && covered.includes("daemon-escape"))
+  const line = recommendation.lines.find((l) => l.startsWith(`Of these ${covered.length}, the comparison backends also pass every run:`))
+  assert.ok(line, recommendation.lines.join("\n"))
+  assert.match(line, /execa 1 \(exit-status\)/)
+  assert.match(line, /tree-kill \d+ \([^)]*custom-kill-signal/)
+  assert.match(line, /Only the supervisor passes: [^.]*daemon-escape/)
+  assert.doesNotMatch(line.split("Only the supervisor passes:")[1]!, /custom-kill-signal/)
+  assert.match(recommendation.lines.join("\n"), /For comparison: execa \d+ of 17, tree-kill \d+ of 17\./)
+})
+
+test("a comparison backend passing where the supervisor fails is said, but is no regression", () => {
+  // custom-kill-signal: the baselines fail by design, tree-kill passes; make the supervisor fail it.
+  const r = syntheticResults(4, (f, b) => (f === "custom-kill-signal" && b === "supervisor" ? [record(0), leaked(1), record(2), record(3)] : undefined))
+  const { recommendation, fixtures } = analyze(r)
+  assert.equal(fixtures.find((f) => f.info.name === "custom-kill-signal")!.regression, false)
+  assert.ok(recommendation.lines.includes("**A comparison backend passes where the supervisor does not:** custom-kill-signal (tree-kill)."))
+})
+
+test("a flaky supervisor run is no pass: it is said first, with its register entry", () => {
+  const r = syntheticResults(
+    4,
+    (f, b) => (f === "tree-wide" && b === "supervisor" ? [record(0), flaky(1), record(2), record(3)] : undefined),
+    (f, b) => (f === "tree-wide" && b === "supervisor" ? FLAKE : null),
+  )
+  const { recommendation, fixtures } = analyze(r)
+  const v = fixtures.find((f) => f.info.name === "tree-wide")!
+  assert.ok(!v.passing.includes("supervisor"))
+  assert.deepEqual(v.flaky.map((c) => c.backend), ["supervisor"])
+  assert.match(recommendation.lines[0]!, /^\*\*The supervisor was flaky in 1 fixture\(s\)\*\* .*tree-wide \(1 of 4 runs passed only on a retry \(registered flake `drain-race`/)
+  assert.match(recommendation.lines.join("\n"), /The supervisor passes 16 of 17 fixtures in every run/)
 })

@@ -3,7 +3,7 @@ import { test } from "node:test"
 import { FIXTURES } from "../../src/fixtures/index.js"
 import { renderHtml } from "../../src/report/html.js"
 import { BACKENDS } from "../../src/types.js"
-import { syntheticResults } from "../helpers/synthetic.js"
+import { FLAKE, flaky, record, syntheticResults } from "../helpers/synthetic.js"
 
 test("the page is self-contained: no script, no external stylesheet, image or font", () => {
   const html = renderHtml(syntheticResults())
@@ -32,4 +32,16 @@ test("text from results is escaped", () => {
   const html = renderHtml(r)
   assert.ok(!html.includes("<script>alert(1)"))
   assert.ok(html.includes("&lt;script&gt;alert(1)"))
+})
+
+test("a flaky cell is its own colour, with the register entry in its tooltip", () => {
+  const r = syntheticResults(
+    2,
+    (f, b) => (f === "tree-wide" && b === "execa" ? [record(0), flaky(1)] : undefined),
+    (f, b) => (f === "tree-wide" && b === "execa" ? FLAKE : null),
+  )
+  const html = renderHtml(r)
+  assert.match(html, /<td class="flaky" data-backend="execa" title="[^"]*1 of 2 runs passed only on a retry \(registered flake `drain-race`[^"]*">1\/2 · 1 flaky \(drain-race\)<\/td>/)
+  assert.match(html, /<li class="flaky-line"><strong>Flaky: execa<\/strong>/)
+  assert.match(html, /1\/2 \+1 flaky<\/text>/)
 })

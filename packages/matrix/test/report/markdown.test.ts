@@ -3,13 +3,13 @@ import { test } from "node:test"
 import { FIXTURES } from "../../src/fixtures/index.js"
 import { renderMarkdown, resultsTable } from "../../src/report/markdown.js"
 import { BACKENDS } from "../../src/types.js"
-import { syntheticResults } from "../helpers/synthetic.js"
+import { FLAKE, flaky, record, syntheticResults } from "../helpers/synthetic.js"
 
 test("the table has a row per fixture and a column per backend, with leaks", () => {
   const table = resultsTable(syntheticResults(4)).split("\n")
   assert.equal(table[0], `| fixture | ${BACKENDS.join(" | ")} |`)
   assert.equal(table.length, 2 + FIXTURES.length)
-  assert.ok(table.includes("| orphan-grandchild | 0/4 · 4 leaked | 4/4 | 4/4 |"))
+  assert.ok(table.includes("| orphan-grandchild | 0/4 · 4 leaked | 4/4 | 4/4 | 0/4 · 4 leaked | 0/4 · 4 leaked |"))
 })
 
 test("each fixture says who passes, who fails with the mechanism, and what the supervisor newly covers", () => {
@@ -27,4 +27,29 @@ test("cost, platform and a not-run reason are stated", () => {
   assert.match(md, /\| Release build time \| 42\.5 s measured in this run/)
   assert.match(md, /\*\*Not run: baseline\*\* — synthetic: not here/)
   assert.match(md, /Measured on \*\*/)
+})
+
+test("flaky runs show in the table with the register id, and per fixture with its symptom and cause", () => {
+  const r = syntheticResults(
+    4,
+    (f, b) => (f === "timeout-drain-race" && b === "baseline" ? [record(0), flaky(1), record(2), record(3)] : undefined),
+    (f, b) => (f === "timeout-drain-race" && b.startsWith("baseline") ? FLAKE : null),
+  )
+  assert.ok(resultsTable(r).includes("| timeout-drain-race | 3/4 · 1 flaky (drain-race) | 4/4 |"))
+  const md = renderMarkdown(r)
+  const section = md.slice(md.indexOf("### timeout-drain-race:"), md.indexOf("###", md.indexOf("### timeout-drain-race:") + 5))
+  assert.match(section, /\*\*Passes \(every run\):\*\* baseline-detached, supervisor, execa, tree-kill\n/)
+  assert.match(
+    section,
+    /\*\*Flaky: baseline\*\* — 1 of 4 runs passed only on a retry \(registered flake `drain-race`: exit before the last bytes; suspected cause: SIGCHLD before the pipe's readiness\); their first attempts: exit reported before all written bytes arrived \(1\)/,
+  )
+  assert.match(section, /Registered flake for baseline-detached: `drain-race` \(exit before the last bytes; retry 2\); no run needed a retry/)
+})
+
+test("the method names the comparison backends and the register used", () => {
+  const r = syntheticResults(2)
+  assert.match(renderMarkdown(r), /For comparison only, neither baseline nor\s+candidate: `execa`/)
+  assert.match(renderMarkdown(r), /- Known flakes: no register file, so no run was retried\./)
+  r.flakes = { source: "docs/flakes.md", entries: [] }
+  assert.match(renderMarkdown(r), /- Known flakes: docs\/flakes\.md, 0 entries, 0 covering a cell of this run\./)
 })
