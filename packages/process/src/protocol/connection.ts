@@ -135,10 +135,23 @@ export class Connection {
     })
   }
 
-  /** Credit for `bytes` of a child's output that the consumer has taken. No answer. */
+  /**
+   * Credit for `bytes` of a child's output that the consumer has taken. No answer. Acks are coalesced per
+   * child until the event loop's next check phase and written together: one pipe write per ack was the
+   * largest single cost of reading a flood (docs/load-and-hostile-input.md). The delay is one loop turn,
+   * far below what the sidecar's 1 MiB window needs to keep a child writing.
+   */
   ack(id: string, bytes: number): void {
     if (bytes <= 0 || this.closedWith || !this.children.has(id)) return
-    this.send({ op: "ack", id, bytes })
+    this.pendingAcks.set(id, (this.pendingAcks.get(id) ?? 0) + bytes)
+    this.ackFlush ??= setImmediate(() => this.flushAcks())
+  }
+
+  private flushAcks(): void {
+    this.ackFlush = null
+    const frames = [...this.pendingAcks].map(([id, bytes]) => encodeFrame({ op: "ack", id, bytes }))
+    this.pendingAcks.clear()
+    if (frames.length > 0 && !this.closedWith) this.transport.output.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames))
   }
 
   /** Registers a child id before its spawn request, so no event for it can be missed. */
@@ -159,6 +172,9 @@ export class Connection {
     await this.request({ op: "shutdown" })
     await ended
   }
+
+  private readonly pendingAcks = new Map<string, number>()
+  private ackFlush: NodeJS.Immediate | null = null
 
   private send(header: Header, payload?: Buffer): void {
     this.transport.output.write(encodeFrame(header, payload))
