@@ -6,6 +6,7 @@
 
 pub mod child;
 pub mod config;
+pub mod finished;
 pub mod framing;
 pub mod ladder;
 pub mod output;

@@ -3,7 +3,7 @@
 //! terminating signal. Bad input is answered with an `error` event and
 //! changes nothing else.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::child::{self, Control, Plan};
 use crate::config::Config;
+use crate::finished::Finished;
 use crate::framing::{FrameError, FrameReader};
 use crate::output::Credit;
 use crate::platform::{self, Platform, SpawnSpec};
@@ -25,6 +26,9 @@ use crate::sink::Sink;
 use crate::stdin::{self, StdinHandle};
 
 const MAX_ID_LEN: usize = 128;
+
+/// Finished ids remembered (about 100 bytes each).
+const FINISHED_IDS: usize = 65_536;
 
 /// How long a shutdown may wait for its children: far above any real ladder
 /// (grace + drain + the ladder's own 10 s bound for unkillable processes).
@@ -48,9 +52,8 @@ pub struct Server {
     platform: Platform,
     sink: Sink,
     live: HashMap<String, Live>,
-    /// Ids of finished children: ids are unique for the sidecar's life, so
-    /// a late request can be told "has exited" rather than "unknown".
-    finished: HashSet<String>,
+    /// Ids of recently finished children (bounded; see finished.rs).
+    finished: Finished,
     done_tx: mpsc::UnboundedSender<String>,
     shutting_down: bool,
 }
@@ -70,7 +73,7 @@ where
         platform,
         sink: sink.clone(),
         live: HashMap::new(),
-        finished: HashSet::new(),
+        finished: Finished::new(FINISHED_IDS),
         done_tx,
         shutting_down: false,
     };
@@ -120,6 +123,11 @@ where
                 if let Some(id) = id {
                     server.live.remove(&id);
                     server.finished.insert(id);
+                    if server.live.is_empty() {
+                        // A thousand finished children leave their buffers
+                        // as free heap that the allocator keeps; hand it back.
+                        platform::release_free_memory();
+                    }
                 }
             }
             // `None` (no signal source, as on Windows) must not read as a signal.

@@ -218,6 +218,17 @@ fn unix_stream(fd: std::os::fd::OwnedFd) -> Option<tokio::net::UnixStream> {
     tokio::net::UnixStream::from_std(std_stream).ok()
 }
 
+/// Returns free heap to the kernel (glibc keeps freed memory for reuse,
+/// so after many children RSS stayed at their peak: measured 19-138 MiB,
+/// back to ~8 MiB with a trim). Other libcs: nothing to do.
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 pub fn supported_signals() -> impl Iterator<Item = Signal> {
     Signal::ALL.into_iter().filter(|s| tree::to_nix(*s).is_some())
 }

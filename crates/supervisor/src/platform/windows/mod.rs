@@ -110,6 +110,9 @@ pub fn stdio() -> (ChildReader, ChildWriter) {
 
 /// SIGINT is Ctrl-C, SIGTERM and SIGBREAK are Ctrl-Break (console.rs),
 /// SIGKILL is TerminateJobObject. Nothing else has a Windows equivalent.
+/// Nothing to do: the Windows heap returns free memory by itself.
+pub fn release_free_memory() {}
+
 pub fn supported_signals() -> impl Iterator<Item = Signal> {
     Signal::ALL.into_iter().filter(|s| matches!(s, Signal::Int | Signal::Term | Signal::Break | Signal::Kill))
 }
