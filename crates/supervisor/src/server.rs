@@ -83,7 +83,7 @@ where
     // cancel-safe, and the loop below must also hear children finish.
     let (in_tx, mut in_rx) = mpsc::channel(16);
     tokio::spawn(read_loop(FrameReader::new(input, config.max_header, config.max_payload), in_tx));
-    let mut terminate = terminate_signals();
+    let mut terminate = platform::terminate_signals();
 
     let mut goodbye_req = None;
     let mut input_done = false;
@@ -168,26 +168,6 @@ async fn read_loop<R: AsyncRead + Unpin>(mut reader: FrameReader<R>, tx: mpsc::S
             return;
         }
     }
-}
-
-/// SIGTERM, SIGINT and SIGHUP to the sidecar mean the same as stdin EOF.
-fn terminate_signals() -> mpsc::UnboundedReceiver<()> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        for kind in [SignalKind::terminate(), SignalKind::interrupt(), SignalKind::hangup()] {
-            if let Ok(mut s) = signal(kind) {
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    while s.recv().await.is_some() {
-                        let _ = tx.send(());
-                    }
-                });
-            }
-        }
-    }
-    rx
 }
 
 impl Server {

@@ -55,4 +55,4 @@ pub struct SpawnError {
     pub message: String,
 }
 
-pub use imp::{release_free_memory, stdio, supported_signals, watchdog_main};
+pub use imp::{release_free_memory, stdio, supported_signals, terminate_signals, watchdog_main};

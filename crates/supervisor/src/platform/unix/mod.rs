@@ -229,6 +229,24 @@ pub fn release_free_memory() {
     }
 }
 
+/// SIGTERM, SIGINT and SIGHUP to the sidecar mean the same as stdin EOF:
+/// cancel every tree, then exit.
+pub fn terminate_signals() -> tokio::sync::mpsc::UnboundedReceiver<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    for kind in [SignalKind::terminate(), SignalKind::interrupt(), SignalKind::hangup()] {
+        if let Ok(mut s) = signal(kind) {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                while s.recv().await.is_some() {
+                    let _ = tx.send(());
+                }
+            });
+        }
+    }
+    rx
+}
+
 pub fn supported_signals() -> impl Iterator<Item = Signal> {
     Signal::ALL.into_iter().filter(|s| tree::to_nix(*s).is_some())
 }

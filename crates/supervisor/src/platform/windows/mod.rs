@@ -110,6 +110,13 @@ pub fn stdio() -> (ChildReader, ChildWriter) {
 
 /// SIGINT is Ctrl-C, SIGTERM and SIGBREAK are Ctrl-Break (console.rs),
 /// SIGKILL is TerminateJobObject. Nothing else has a Windows equivalent.
+/// No terminating signals on Windows: the sidecar ignores its host
+/// console's Ctrl-C/Ctrl-Break on purpose, and stdin EOF is how a host says
+/// goodbye. The sender is dropped, so this never yields a value.
+pub fn terminate_signals() -> tokio::sync::mpsc::UnboundedReceiver<()> {
+    tokio::sync::mpsc::unbounded_channel().1
+}
+
 /// Nothing to do: the Windows heap returns free memory by itself.
 pub fn release_free_memory() {}
 
