@@ -27,8 +27,9 @@ use crate::stdin::{self, StdinHandle};
 
 const MAX_ID_LEN: usize = 128;
 
-/// Finished ids remembered (about 100 bytes each).
-const FINISHED_IDS: usize = 65_536;
+/// Finished ids remembered (about 100 bytes each). Late requests race with
+/// an `exit` by milliseconds; this many covers them with a wide margin.
+const FINISHED_IDS: usize = 16_384;
 
 /// How long a shutdown may wait for its children: far above any real ladder
 /// (grace + drain + the ladder's own 10 s bound for unkillable processes).
@@ -125,7 +126,9 @@ where
                     server.finished.insert(id);
                     if server.live.is_empty() {
                         // A thousand finished children leave their buffers
-                        // as free heap that the allocator keeps; hand it back.
+                        // as free heap that the allocator keeps; hand it
+                        // back, with the table that held them.
+                        server.live.shrink_to_fit();
                         platform::release_free_memory();
                     }
                 }
