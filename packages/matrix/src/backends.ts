@@ -3,7 +3,7 @@ import { delimiter, join } from "node:path"
 import type { CreateProcess, ProcessApi, SpawnOptions } from "./api.js"
 import type { Paths } from "./paths.js"
 import { safeKill } from "./leaks.js"
-import { readStat } from "./procfs.js"
+import { startOf } from "./procfs.js"
 import type { BackendName } from "./types.js"
 
 /** A backend as the runner uses it: the Process API plus the spawn options that make the variant. */
@@ -56,7 +56,7 @@ export function openBackend(name: BackendName, paths: Paths, create: CreateProce
  */
 export async function closeBackend(backend: Backend, boundMs = 5000): Promise<string | null> {
   const pid = backend.api.sidecarPid
-  const start = pid ? readStat(pid)?.start : undefined
+  const start = pid ? (startOf(pid) ?? undefined) : undefined
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), boundMs)))
   try {
