@@ -122,7 +122,10 @@ impl Platform {
             }
             None => None,
         };
-        let started = spawn::start(spec, cg.as_ref(), marker.as_deref())?;
+        let (_, started) = self.roots.spawn_locked(|| {
+            let started = spawn::start(spec, cg.as_ref(), marker.as_deref())?;
+            Ok((started.pid, started))
+        })?;
         // From here on the tree owns the process: if wrapping a pipe fails,
         // dropping the tree kills and reaps it rather than leaking it.
         let tree = ProcessTree::new(started.pid, cg, marker.as_deref(), self.roots.clone());

@@ -31,8 +31,8 @@ pub struct ProcessTree {
 }
 
 impl ProcessTree {
+    /// `pid` must already be in `roots` (`RootSet::spawn_locked`).
     pub(super) fn new(pid: u32, cgroup: Option<CgroupChild>, marker: Option<&str>, roots: RootSet) -> ProcessTree {
-        roots.insert(pid);
         let marker = marker.map(|m| format!("{}={m}", procfs::MARKER_VAR).into_bytes());
         ProcessTree { pid, pgid: pid, cgroup, exit: ExitWatch::new(pid), status: None, known: HashMap::new(), marker, roots }
     }
@@ -63,8 +63,9 @@ impl ProcessTree {
         if let Some(s) = &self.status {
             return s.clone();
         }
-        let status = loop {
-            match waitpid(Pid::from_raw(self.pid as i32), None) {
+        let pid = self.pid;
+        let status = self.roots.clone().reap_locked(pid, || loop {
+            match waitpid(Pid::from_raw(pid as i32), None) {
                 Ok(WaitStatus::Exited(_, code)) => break ExitStatus::Code(code),
                 Ok(WaitStatus::Signaled(_, sig, _)) => break ExitStatus::Signal(sig.as_str().to_owned()),
                 Ok(_) => continue,
@@ -72,12 +73,11 @@ impl ProcessTree {
                 Err(e) => {
                     // Only reachable if something else reaped our child,
                     // which the reaper's design rules out; say so loudly.
-                    tracing::error!("reaping root {} failed: {e}", self.pid);
+                    tracing::error!("reaping root {pid} failed: {e}");
                     break ExitStatus::Signal("UNKNOWN".into());
                 }
             }
-        };
-        self.roots.remove(self.pid);
+        });
         self.status = Some(status.clone());
         status
     }
