@@ -16,15 +16,14 @@ export function baselineEnv(env: Options["env"]): NodeJS.ProcessEnv | undefined 
 }
 
 /**
- * The baseline's spawn: cross-spawn, `exited` on the `exit` event (not `close`, so pipes may still hold
- * output), abort through terminateTree with the caller's `timeout` as grace. `detached` reproduces the
- * bash tool's variant (Unix only), where the root leads its own process group.
+ * How the baseline starts a process (cross-spawn with PawWork's options; `detached` is the bash tool's
+ * variant, Unix only). Shared with the tree-kill peer, which must start exactly like the baseline so that
+ * only its cancel differs.
  */
-export function spawn(cmd: string[], opts: Options = {}): BaselineChild {
+export function launchLikeBaseline(cmd: string[], opts: Options): ChildProcess {
   if (cmd.length === 0) throw new Error("Command is required")
   opts.abort?.throwIfAborted()
-
-  const proc = launch(cmd[0]!, cmd.slice(1), {
+  return launch(cmd[0]!, cmd.slice(1), {
     cwd: opts.cwd,
     shell: opts.shell,
     env: baselineEnv(opts.env),
@@ -32,6 +31,34 @@ export function spawn(cmd: string[], opts: Options = {}): BaselineChild {
     windowsHide: process.platform === "win32",
     detached: opts.detached === true && process.platform !== "win32",
   })
+}
+
+/**
+ * The baseline's `exited`: settled by Node's `exit` event (not `close`, so pipes may still hold output),
+ * `code ?? (signal ? 1 : 0)`, rejected by `error` (ENOENT). `settled` runs either way.
+ */
+export function exitedOnExit(proc: ChildProcess, settled: () => void): Promise<number> {
+  const exited = new Promise<number>((resolve, reject) => {
+    proc.once("exit", (code, signal) => {
+      settled()
+      resolve(code ?? (signal ? 1 : 0))
+    })
+    proc.once("error", (error) => {
+      settled()
+      reject(error)
+    })
+  })
+  void exited.catch(() => undefined)
+  return exited
+}
+
+/**
+ * The baseline's spawn: cross-spawn, `exited` on the `exit` event (not `close`, so pipes may still hold
+ * output), abort through terminateTree with the caller's `timeout` as grace. `detached` reproduces the
+ * bash tool's variant (Unix only), where the root leads its own process group.
+ */
+export function spawn(cmd: string[], opts: Options = {}): BaselineChild {
+  const proc = launchLikeBaseline(cmd, opts)
 
   let closed = false
   let exited: Promise<number> | undefined
@@ -62,18 +89,7 @@ export function spawn(cmd: string[], opts: Options = {}): BaselineChild {
     )
   }
 
-  exited = new Promise<number>((resolve, reject) => {
-    const done = () => opts.abort?.removeEventListener("abort", abort)
-    proc.once("exit", (code, signal) => {
-      done()
-      resolve(code ?? (signal ? 1 : 0))
-    })
-    proc.once("error", (error) => {
-      done()
-      reject(error)
-    })
-  })
-  void exited.catch(() => undefined)
+  exited = exitedOnExit(proc, () => opts.abort?.removeEventListener("abort", abort))
 
   if (opts.abort) {
     opts.abort.addEventListener("abort", abort, { once: true })
