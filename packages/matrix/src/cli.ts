@@ -11,6 +11,7 @@ import { type FlakeRegister, FlakeRegisterError, readFlakes } from "./flakes.js"
 import { runMatrix } from "./runner.js"
 import { measureCost } from "./cost.js"
 import { buildResults, readResults, writeJson } from "./report/json.js"
+import { speedAndLoadSection } from "./report/appendix.js"
 import { resultsTable, writeMarkdown } from "./report/markdown.js"
 import { writeHtml } from "./report/html.js"
 import { screenshot } from "./report/screenshot.js"
@@ -173,7 +174,7 @@ export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = p
 async function writeReports(opts: CliOptions, results: Results): Promise<void> {
   const root = findPaths().root
   mkdirSync(opts.out, { recursive: true })
-  const md = writeMarkdown(opts.out, results)
+  const md = writeMarkdown(opts.out, results, await speedAndLoadSection(opts.out))
   const html = writeHtml(opts.out, results)
   if (opts.publish) {
     copyFileSync(md, join(root, "docs", "report-linux.md"))

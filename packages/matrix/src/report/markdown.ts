@@ -168,8 +168,9 @@ ${flakesLine(r)}
 `
 }
 
-export function writeMarkdown(dir: string, r: Results): string {
+/** `appendix`: sections measured elsewhere (appendix.ts), placed after the matrix's own. */
+export function writeMarkdown(dir: string, r: Results, appendix = ""): string {
   const path = join(dir, "REPORT.md")
-  writeFileSync(path, renderMarkdown(r))
+  writeFileSync(path, appendix ? `${renderMarkdown(r)}\n${appendix}` : renderMarkdown(r))
   return path
 }
