@@ -2,12 +2,13 @@ import assert from "node:assert/strict"
 import { mkdtempSync, realpathSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
-import { after, afterEach, describe, test } from "node:test"
+import { describe, test } from "node:test"
 import { RunFailedError } from "../src/index.js"
 import { api, backendNames, GUARD, killsTrees } from "./support/backends.js"
 import { fixture } from "./support/binaries.js"
-import { killLeftovers, waitAllGone } from "./support/leaks.js"
-import { countPids, newReport, removeReports, waitForReport } from "./support/report.js"
+import { waitAllGone } from "./support/leaks.js"
+import { countPids, waitForReport } from "./support/report.js"
+import { trackedReports } from "./support/tracked-reports.js"
 import { pattern } from "./support/pattern.js"
 
 /*
@@ -17,19 +18,7 @@ import { pattern } from "./support/pattern.js"
 for (const name of backendNames()) {
   describe(`${name} backend`, () => {
     const proc = api(name)
-    const reports: string[] = []
-    const report = () => {
-      const file = newReport()
-      reports.push(file)
-      return file
-    }
-    afterEach(() => {
-      for (const file of reports.splice(0)) killLeftovers(file)
-    })
-    after(async () => {
-      await proc.shutdown()
-      removeReports()
-    })
+    const report = trackedReports(proc)
 
     test("run captures stdout and stderr separately", GUARD, async () => {
       const out = await proc.run(fixture(null, "flood", "--bytes", "4096", "--stream", "both"))

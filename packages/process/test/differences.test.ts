@@ -1,11 +1,12 @@
 import assert from "node:assert/strict"
 import type { Readable } from "node:stream"
 import { setImmediate as tick } from "node:timers/promises"
-import { after, afterEach, describe, test } from "node:test"
+import { describe, test } from "node:test"
 import { api, GUARD, settledWithin } from "./support/backends.js"
 import { fixture } from "./support/binaries.js"
 import { killLeftovers, survivors, waitAllGone } from "./support/leaks.js"
-import { countPids, newReport, readReport, removeReports, waitForReport, type ReportLine } from "./support/report.js"
+import { countPids, readReport, waitForReport, type ReportLine } from "./support/report.js"
+import { trackedReports } from "./support/tracked-reports.js"
 
 /*
  * Where the backends must differ. Each test asserts the supervisor's guarantee AND that the baseline
@@ -13,19 +14,7 @@ import { countPids, newReport, readReport, removeReports, waitForReport, type Re
  */
 const baseline = api("baseline")
 const supervisor = api("supervisor")
-const reports: string[] = []
-const report = () => {
-  const file = newReport()
-  reports.push(file)
-  return file
-}
-afterEach(() => {
-  for (const file of reports.splice(0)) killLeftovers(file)
-})
-after(async () => {
-  await supervisor.shutdown()
-  removeReports()
-})
+const report = trackedReports(supervisor)
 
 function collect(stream: Readable) {
   const state = { data: "", ended: false }

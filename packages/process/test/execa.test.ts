@@ -2,13 +2,14 @@ import assert from "node:assert/strict"
 import { readFileSync } from "node:fs"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
-import { after, afterEach, describe, test } from "node:test"
+import { describe, test } from "node:test"
 import { createProcess } from "../src/index.js"
 import { ownProcessGroup } from "../src/safety.js"
 import { GUARD, settledWithin } from "./support/backends.js"
 import { fixture } from "./support/binaries.js"
 import { killLeftovers, survivors, waitAllGone } from "./support/leaks.js"
-import { countPids, newReport, removeReports, waitForReport } from "./support/report.js"
+import { countPids, waitForReport } from "./support/report.js"
+import { trackedReports } from "./support/tracked-reports.js"
 import {
   abortWhenReady,
   aliveRoles,
@@ -23,16 +24,7 @@ import {
  * cleanup) to the root pid alone, through Node's ChildProcess.kill.
  */
 const proc = createProcess({ backend: "execa" })
-const reports: string[] = []
-const report = () => {
-  const file = newReport()
-  reports.push(file)
-  return file
-}
-afterEach(() => {
-  for (const file of reports.splice(0)) killLeftovers(file)
-})
-after(() => removeReports())
+const report = trackedReports()
 
 function processGroupOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8")

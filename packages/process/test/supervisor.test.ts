@@ -4,7 +4,7 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
 import { fileURLToPath } from "node:url"
-import { after, afterEach, describe, test } from "node:test"
+import { describe, test } from "node:test"
 import {
   createProcess,
   SupervisorDiedError,
@@ -14,25 +14,14 @@ import {
 } from "../src/index.js"
 import { GUARD } from "./support/backends.js"
 import { fixture } from "./support/binaries.js"
-import { killLeftovers, waitAllGone } from "./support/leaks.js"
+import { waitAllGone } from "./support/leaks.js"
 import { pattern } from "./support/pattern.js"
-import { countPids, newReport, removeReports, reportedPids, waitForReport } from "./support/report.js"
+import { countPids, newReport, reportedPids, waitForReport } from "./support/report.js"
+import { trackedReports } from "./support/tracked-reports.js"
 
 /* Guarantees only the supervisor backend gives: its own API surface and its failure handling. */
 const proc = createProcess({ backend: "supervisor" })
-const reports: string[] = []
-const report = () => {
-  const file = newReport()
-  reports.push(file)
-  return file
-}
-afterEach(() => {
-  for (const file of reports.splice(0)) killLeftovers(file)
-})
-after(async () => {
-  await proc.shutdown()
-  removeReports()
-})
+const report = trackedReports(proc)
 
 /** Gone or a zombie, read from /proc (the sidecar is not in any fixture report). */
 function processGone(pid: number): boolean {

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict"
-import { after, afterEach, describe, test } from "node:test"
+import { describe, test } from "node:test"
 import { createProcess } from "../src/index.js"
 import { GUARD, settledWithin } from "./support/backends.js"
 import { fixture } from "./support/binaries.js"
 import { killLeftovers, survivors, waitAllGone } from "./support/leaks.js"
-import { countPids, newReport, readReport, removeReports, waitForReport } from "./support/report.js"
+import { countPids, readReport, waitForReport } from "./support/report.js"
+import { trackedReports } from "./support/tracked-reports.js"
 import {
   abortWhenReady,
   aliveRoles,
@@ -21,16 +22,7 @@ import {
  * and nothing once the root is gone.
  */
 const proc = createProcess({ backend: "tree-kill" })
-const reports: string[] = []
-const report = () => {
-  const file = newReport()
-  reports.push(file)
-  return file
-}
-afterEach(() => {
-  for (const file of reports.splice(0)) killLeftovers(file)
-})
-after(() => removeReports())
+const report = trackedReports()
 
 describe("tree-kill: what a walk from the live root reaches", () => {
   test("kill(sig) forwards the signal to every process of the tree", GUARD, async () => {
