@@ -9,6 +9,7 @@
 # is up to date and reuses the prefix. Recipe: shared/windows-on-linux.md.
 #
 # Usage: bash scripts/windows-cross.sh [--build-only]
+# To chase a flaky scenario: PAWWORK_WL_ONLY=name[,name] PAWWORK_WL_REPEAT=N
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD

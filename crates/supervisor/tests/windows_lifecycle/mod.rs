@@ -152,8 +152,14 @@ pub fn run() -> i32 {
     };
     println!("windows_lifecycle: {} scenarios, results labelled \"{label}\"", SCENARIOS.len());
     println!("  sidecar {}  fixture {}", cx.sidecar_exe.display(), cx.fixture.display());
+    // For chasing a flaky scenario: PAWWORK_WL_ONLY=name[,name] narrows the
+    // run, PAWWORK_WL_REPEAT=N runs each selected scenario N times.
+    let only: Option<Vec<String>> =
+        std::env::var("PAWWORK_WL_ONLY").ok().map(|v| v.split(',').map(str::to_owned).collect());
+    let repeat: usize = std::env::var("PAWWORK_WL_REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let selected = SCENARIOS.iter().filter(|(name, _)| only.as_ref().is_none_or(|o| o.iter().any(|n| n == name)));
     let (mut passed, mut failed, mut not_run) = (0, 0, 0);
-    for (name, scenario) in SCENARIOS {
+    for (name, scenario) in selected.flat_map(|s| std::iter::repeat_n(s, repeat.max(1))) {
         let t = Instant::now();
         let verdict = scenario(&mut cx);
         let ms = t.elapsed().as_millis();
