@@ -1,7 +1,9 @@
+import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { delimiter, join } from "node:path"
 import type { CreateProcess, ProcessApi, SpawnOptions } from "./api.js"
 import type { Paths } from "./paths.js"
+import type { Platform } from "./platform.js"
 import { safeKill } from "./leaks.js"
 import { startOf } from "./procfs.js"
 import type { BackendName } from "./types.js"
@@ -15,14 +17,42 @@ export interface Backend {
 }
 
 /** Why a backend cannot run here, or null. */
-export function backendUnavailable(name: BackendName, paths: Paths, create: CreateProcess | string): string | null {
+export function backendUnavailable(name: BackendName, paths: Paths, create: CreateProcess | string, platform: Platform): string | null {
   if (typeof create === "string") return create
+  if (platform.under_wine && KILLS_WITH_TASKKILL_T.includes(name)) {
+    const why = taskkillTreeMissing()
+    if (why) return `not run under Wine: ${why}; its Windows cells come from real Windows runs only`
+  }
   if (!existsSync(paths.fixtureBin)) return `fixture program not built (${paths.fixtureBin})`
   if (name === "supervisor" && !existsSync(paths.supervisorBin)) return `supervisor binary not built (${paths.supervisorBin})`
   if (name === "tree-kill" && process.platform !== "win32" && !onPath(process.platform === "darwin" ? "pgrep" : "ps")) {
     return "tree-kill needs `ps` (procps), which is not on PATH"
   }
   return null
+}
+
+/** Backends whose whole Windows tree kill is `taskkill /pid N /t /f` (the baseline's terminateTree, tree-kill). */
+const KILLS_WITH_TASKKILL_T: readonly BackendName[] = ["baseline", "baseline-detached", "tree-kill"]
+
+let taskkillProbe: string | null | undefined
+/**
+ * Why this machine's taskkill cannot end a tree, or null. Wine 8.0's taskkill has no `/t` at all, so
+ * those backends would measure a Wine gap (nothing killed, every pid leaked), not their own design.
+ * Asked once, from taskkill's own usage text, so a Wine that gains `/t` runs them again.
+ */
+function taskkillTreeMissing(): string | null {
+  if (taskkillProbe !== undefined) return taskkillProbe
+  const r = spawnSync("taskkill", ["/?"], { encoding: "utf8", windowsHide: true, timeout: 10_000 })
+  const usage = `${r.stdout ?? ""}${r.stderr ?? ""}`
+  if (r.error) taskkillProbe = `taskkill cannot start (${r.error.message})`
+  else if (!usageHasTreeFlag(usage)) taskkillProbe = `this taskkill has no /t (its usage: ${JSON.stringify(usage.trim().split(/\r?\n/)[0] ?? "")})`
+  else taskkillProbe = null
+  return taskkillProbe
+}
+
+/** Whether taskkill's `/?` text offers `/t` (Windows: a "/T" line; Wine 8.0: "[/?] [/f] [/im ...| /pid ...]" only). */
+export function usageHasTreeFlag(usage: string): boolean {
+  return /(^|[\s[])\/t\b/im.test(usage)
 }
 
 /** tree-kill runs `ps` by name; without it every walk finds nothing and the column would measure a broken install. */

@@ -10,6 +10,7 @@ import { createProgress } from "./progress.js"
 import { type FlakeRegister, FlakeRegisterError, readFlakes } from "./flakes.js"
 import { runMatrix } from "./runner.js"
 import { measureCost } from "./cost.js"
+import { platformKey } from "./merge.js"
 import { buildResults, readResults, writeJson } from "./report/json.js"
 import { speedAndLoadSection } from "./report/appendix.js"
 import { resultsTable, writeMarkdown } from "./report/markdown.js"
@@ -29,7 +30,8 @@ const USAGE = `usage: npm run matrix -- [options]
   --slack MS        allowance past the grace before a pid counts as leaked (default 1000)
   --flakes FILE     the known-flakes register (default docs/flakes.md; a missing file retries nothing)
   --build-info FILE release-build timing written by the setup step
-  --publish         also copy REPORT.md to docs/report-linux.md and screenshot index.html to docs/report-linux.png
+  --publish         also copy REPORT.md to docs/report-PLATFORM.md and screenshot index.html to docs/report-PLATFORM.png
+                    (PLATFORM: linux, darwin, win32, or wine); with --render, from that results.json
   --render FILE     only re-render REPORT.md and index.html (into --out) from an existing results.json
   --list            list the fixtures and exit
   --no-setup        (scripts/matrix.mjs) skip install and builds
@@ -170,15 +172,19 @@ export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = p
   return results
 }
 
-/** REPORT.md and index.html from results; with --publish also docs/report-linux.{md,png}. */
+/**
+ * REPORT.md and index.html from results; with --publish also docs/report-PLATFORM.{md,png}, named by where
+ * the results were measured (linux, darwin, win32, or wine for the Windows API under Wine).
+ */
 async function writeReports(opts: CliOptions, results: Results): Promise<void> {
   const root = findPaths().root
   mkdirSync(opts.out, { recursive: true })
   const md = writeMarkdown(opts.out, results, await speedAndLoadSection(opts.out))
   const html = writeHtml(opts.out, results)
   if (opts.publish) {
-    copyFileSync(md, join(root, "docs", "report-linux.md"))
-    await screenshot(html, join(root, "docs", "report-linux.png"), root)
+    const name = `report-${platformKey(results)}`
+    copyFileSync(md, join(root, "docs", `${name}.md`))
+    await screenshot(html, join(root, "docs", `${name}.png`), root)
   }
 }
 

@@ -13,6 +13,12 @@ export interface Platform {
   distro: string | null
   /** True when the Windows API is provided by Wine, not by Windows. */
   under_wine: boolean
+  /**
+   * Wine's own version (`wine --version`, e.g. "wine-8.0 (Debian 8.0~repack-4)") when under Wine and
+   * known. A program under Wine cannot ask Wine for it, so scripts/wine-matrix.sh passes it in
+   * PAWWORK_WINE_VERSION; absent in results written before it existed.
+   */
+  wine_version?: string | null
   node: string
   cpus: number
   memory_gib: number
@@ -47,7 +53,11 @@ export function detectPlatform(): Platform {
   const names: Record<string, string> = { linux: "Linux", darwin: "macOS", win32: "Windows" }
   const distro = process.platform === "linux" ? distroName() : null
   const wine = underWine()
-  const osName = wine ? "Windows API under Wine" : (names[process.platform] ?? process.platform)
+  const wineVersion = wine ? (process.env.PAWWORK_WINE_VERSION?.trim() || null) : null
+  // Under Wine, os.release() is the Windows version Wine pretends to be, not Wine's.
+  const osName = wine
+    ? `Windows API under ${wineVersion ? wineVersion.replace(/^wine-/, "Wine ") : "Wine (version unknown)"}, reporting Windows`
+    : (names[process.platform] ?? process.platform)
   const cpus = os.cpus().length
   return {
     os: process.platform,
@@ -56,6 +66,7 @@ export function detectPlatform(): Platform {
     os_version: os.version(),
     distro,
     under_wine: wine,
+    wine_version: wineVersion,
     node: process.version,
     cpus,
     memory_gib: Math.round(os.totalmem() / 2 ** 30),

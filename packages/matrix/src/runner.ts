@@ -45,7 +45,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
   try {
     for (const fixture of opts.fixtures) {
       for (const name of opts.backends) {
-        const reason = fixture.supported(opts.platform, name) ?? backendUnavailable(name, opts.paths, opts.create)
+        const reason = fixture.supported(opts.platform, name) ?? backendUnavailable(name, opts.paths, opts.create, opts.platform)
         opts.progress.cellStart(fixture.name, name, reason ? 0 : opts.runs)
         const notes: string[] = []
         const flake = findFlake(opts.flakes ?? EMPTY_REGISTER, fixture.name, name, flakePlatform(opts.platform))

@@ -107,7 +107,8 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
   const supNotRun = scenarios.filter((f) => !ran(f.cells.find((c) => c.backend === "supervisor")))
   const brokenControl = control.flatMap((f) => f.failing)
   const supFlaky = supCells.filter((c) => c.flaky > 0)
-  const peers = PEERS.filter((b) => results.backends.includes(b))
+  // Comparison backends that ran at least one scenario here (under Wine, tree-kill cannot).
+  const peers = PEERS.filter((b) => results.backends.includes(b) && scenarios.some((f) => ran(f.cells.find((c) => c.backend === b))))
 
   if (supFailing.length > 0) {
     lines.push(
@@ -131,6 +132,25 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
   }
   if (supNotRun.length > 0) {
     lines.push(`Not run for the supervisor: ${supNotRun.map((f) => f.info.name).join(", ")}.`)
+  }
+
+  const baselines: BackendName[] = ["baseline", "baseline-detached"]
+  if (!scenarios.some((f) => baselines.some((b) => ran(f.cells.find((c) => c.backend === b))))) {
+    // Under Wine, for one: its taskkill has no /t. Nothing to weigh the supervisor against, so no verdict
+    // either way; what the supervisor itself did still stands.
+    const reason = results.cells.find((c) => baselines.includes(c.backend) && c.not_run_reason)?.not_run_reason
+    lines.push(`The baselines did not run here${reason ? ` (${reason})` : ""}, so this platform shows the supervisor ` +
+      "without the yardstick: the comparison comes from the platforms where the baseline runs.")
+    lines.push(`The supervisor passes ${countAllPass(scenarios, "supervisor")} fixtures in every run` +
+      (peers.length ? `; for comparison: ${peers.map((b) => `${b} ${countAllPass(scenarios, b)}`).join(", ")}.` : "."))
+    lines.push(`Leaked pids over all scenario runs: supervisor ${sumLeaks(results, "supervisor")}` +
+      (peers.length ? `; for comparison ${peers.map((b) => `${b} ${sumLeaks(results, b)}`).join(", ")}.` : "."))
+    lines.push(costLine(results))
+    const verdict = supFailing.length > 0 ? "do not adopt" : "no recommendation"
+    lines.push(`**Recommendation: ${verdict}** — ` + (supFailing.length > 0
+      ? "fix the failures listed first; then measure again."
+      : "without the baseline there is nothing to weigh the supervisor's cost against on this platform."))
+    return { verdict, lines }
   }
 
   const covered = fixtures.filter((f) => f.newlyCovered)
@@ -211,7 +231,9 @@ function sumLeaks(results: Results, backend: BackendName): number {
 export function costLine(results: Results): string {
   const c = results.cost
   const parts = [`${c.rust_loc} lines of Rust and ${c.ts_loc} of TypeScript`]
-  parts.push(`${c.dependencies.cargo ?? "?"} crates and ${c.dependencies.npm ?? "?"} npm packages for the client`)
+  // Under Wine the harness cannot run the host's cargo or npm: say so rather than print a guess.
+  if (c.dependencies.cargo === null && c.dependencies.npm === null) parts.push("dependencies not counted (cargo and npm were not available to the harness)")
+  else parts.push(`${c.dependencies.cargo ?? "?"} crates and ${c.dependencies.npm ?? "?"} npm packages for the client`)
   if (c.binary_bytes !== null) parts.push(`a ${formatBytes(c.binary_bytes)} binary`)
   if (c.sidecar_rss_kib) parts.push(`${(c.sidecar_rss_kib.max / 1024).toFixed(1)} MiB peak sidecar RSS`)
   return `Cost: ${parts.join(", ")}.`

@@ -91,6 +91,8 @@ function costSection(r: Results): string {
 /** Concurrent work on the machine inflates every timing: say how busy it was. */
 export function loadLine(r: Results): string {
   if (!r.load) return ""
+  // Node's os.loadavg() is always zeros on Windows (and so under Wine): no figure rather than a false one.
+  if (r.platform.os === "win32") return "Load average: not available on Windows."
   const busy = r.load.max > r.platform.cpus
   return `Load average (1 min) during the run: ${r.load.start} at the start, ${r.load.end} at the end, ${r.load.max} at most, on ${r.platform.cpus} CPUs` +
     (busy ? " — the machine was busy with other work, so times (quiescence, durations) are inflated; pass/fail is what counts." : ".")
@@ -112,7 +114,7 @@ export function renderMarkdown(r: Results): string {
   const s = r.settings
   return `# Fixture matrix: PawWork baseline vs pawwork-supervisor (execa and tree-kill for comparison)
 
-Measured on **${r.platform.label}** (kernel ${r.platform.kernel}${r.platform.under_wine ? ", Windows API under Wine" : ""}),
+Measured on **${r.platform.label}**${r.platform.under_wine ? "" : ` (kernel ${r.platform.kernel})`},
 started ${r.started_at}, ${r.runs_per_cell} runs per cell, ${Math.round(r.duration_ms / 1000)} s in all.
 ${loadLine(r)}
 

@@ -80,3 +80,21 @@ test("a flaky supervisor run is no pass: it is said first, with its register ent
   assert.match(recommendation.lines[0]!, /^\*\*The supervisor was flaky in 1 fixture\(s\)\*\* .*tree-wide \(1 of 4 runs passed only on a retry \(registered flake `drain-race`/)
   assert.match(recommendation.lines.join("\n"), /The supervisor passes 16 of 17 fixtures in every run/)
 })
+
+test("without a baseline cell (under Wine: no taskkill /t) there is no verdict and no 0-of-0 comparison", () => {
+  const absent = new Set(["baseline", "baseline-detached", "tree-kill"])
+  const { recommendation } = analyze(syntheticResults(2, (_f, b) => (absent.has(b) ? "not run" : undefined)))
+  assert.equal(recommendation.verdict, "no recommendation")
+  assert.ok(recommendation.lines.some((l) => l.startsWith("The baselines did not run here (synthetic: not here)")), recommendation.lines.join("\n"))
+  assert.ok(!recommendation.lines.some((l) => l.includes("tree-kill")), "a comparison backend that never ran is not named")
+  assert.match(recommendation.lines.at(-1)!, /nothing to weigh the supervisor's cost against/)
+})
+
+test("without a baseline cell, a supervisor failure still blocks adoption", () => {
+  const absent = new Set(["baseline", "baseline-detached"])
+  const r = syntheticResults(2, (f, b) =>
+    absent.has(b) ? "not run" : f === "tree-deep" && b === "supervisor" ? [leaked(0), record(1)] : undefined)
+  const { recommendation } = analyze(r)
+  assert.equal(recommendation.verdict, "do not adopt")
+  assert.match(recommendation.lines[0]!, /^\*\*The supervisor fails 1 of/)
+})

@@ -53,3 +53,11 @@ test("the method names the comparison backends and the register used", () => {
   r.flakes = { source: "docs/flakes.md", entries: [] }
   assert.match(renderMarkdown(r), /- Known flakes: docs\/flakes\.md, 0 entries, 0 covering a cell of this run\./)
 })
+
+test("on Windows (and under Wine) the load average is said to be unavailable, not printed as zeros", () => {
+  const r = syntheticResults(2)
+  r.platform = { ...r.platform, os: "win32", under_wine: true, label: "Windows API under Wine 8.0 test machine" }
+  const md = renderMarkdown(r)
+  assert.match(md, /Load average: not available on Windows\./)
+  assert.doesNotMatch(md, /Load average \(1 min\)/)
+})
