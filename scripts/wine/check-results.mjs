@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// The verdict on a matrix run under Wine (scripts/wine-matrix.sh): the
+// supervisor must pass every run of every cell it ran, with no leaked pid and
+// no lost byte (the negative control excepted: its planted leak must be
+// flagged, which is its pass), and at least one supervisor cell must have run,
+// so a run where everything was "not run" cannot read as a success. The other
+// backends are measured, not judged: their failures are the report's content.
+import { readFileSync } from "node:fs";
+
+const file = process.argv[2];
+if (!file) {
+  console.error("usage: check-results.mjs results.json");
+  process.exit(2);
+}
+const results = JSON.parse(readFileSync(file, "utf8"));
+if (!results.platform?.under_wine) {
+  console.error(`wine-matrix check: ${file} was not measured under Wine (platform: ${results.platform?.label})`);
+  process.exit(1);
+}
+const ran = results.cells.filter((c) => c.backend === "supervisor" && c.runs > 0);
+const bad = [];
+for (const c of ran) {
+  const problems = [];
+  if (c.failed > 0) problems.push(`${c.failed} of ${c.runs} runs failed (${c.failures.map((f) => `${f.reason} x${f.count}`).join("; ")})`);
+  if (!c.control && c.leaked_pids > 0) problems.push(`${c.leaked_pids} leaked pids`);
+  if (c.bytes_lost > 0) problems.push(`${c.bytes_lost} bytes lost`);
+  if (problems.length) bad.push(`${c.fixture}: ${problems.join(", ")}`);
+}
+const notRun = results.cells.filter((c) => c.backend === "supervisor" && c.runs === 0).map((c) => c.fixture);
+console.log(
+  `wine-matrix check: supervisor ran ${ran.length} fixtures x ${results.runs_per_cell} runs under ${results.platform.label}; ` +
+    `not run here: ${notRun.join(", ") || "none"}`,
+);
+if (ran.length === 0) {
+  console.error("wine-matrix check: no supervisor cell ran, so nothing was shown");
+  process.exit(1);
+}
+if (bad.length) {
+  for (const b of bad) console.error(`wine-matrix check: supervisor failed ${b}`);
+  process.exit(1);
+}
+console.log("wine-matrix check: the supervisor passed every run it ran, no leaked pid, no lost byte");
