@@ -21,7 +21,7 @@ export function backendUnavailable(name: BackendName, paths: Paths, create: Crea
   if (typeof create === "string") return create
   if (platform.under_wine && KILLS_WITH_TASKKILL_T.includes(name)) {
     const why = taskkillTreeMissing()
-    if (why) return `not run under Wine: ${why}; its Windows cells come from real Windows runs only`
+    if (why) return `under Wine, ${why}: the Windows cells of this backend come from real Windows runs only`
   }
   if (!existsSync(paths.fixtureBin)) return `fixture program not built (${paths.fixtureBin})`
   if (name === "supervisor" && !existsSync(paths.supervisorBin)) return `supervisor binary not built (${paths.supervisorBin})`
@@ -45,7 +45,7 @@ function taskkillTreeMissing(): string | null {
   const r = spawnSync("taskkill", ["/?"], { encoding: "utf8", windowsHide: true, timeout: 10_000 })
   const usage = `${r.stdout ?? ""}${r.stderr ?? ""}`
   if (r.error) taskkillProbe = `taskkill cannot start (${r.error.message})`
-  else if (!usageHasTreeFlag(usage)) taskkillProbe = `this taskkill has no /t (its usage: ${JSON.stringify(usage.trim().split(/\r?\n/)[0] ?? "")})`
+  else if (!usageHasTreeFlag(usage)) taskkillProbe = `taskkill has no /t (its usage: ${JSON.stringify(usage.trim().split(/\r?\n/)[0] ?? "")})`
   else taskkillProbe = null
   return taskkillProbe
 }

@@ -14,7 +14,7 @@ const create = (() => {
 }) as unknown as CreateProcess
 
 test("under Wine, SIGTERM forwarding is not run (Ctrl-Break cannot be delivered) and SIGINT forwarding is not skipped for it", () => {
-  assert.match(signalSigterm.supported(wine, "supervisor") ?? "", /^not run under Wine: SIGTERM is Ctrl-Break/)
+  assert.match(signalSigterm.supported(wine, "supervisor") ?? "", /^under Wine: SIGTERM is Ctrl-Break/)
   assert.doesNotMatch(signalSigint.supported(wine, "supervisor") ?? "", /Wine/)
   assert.doesNotMatch(signalSigterm.supported(windows, "supervisor") ?? "", /Wine/, "real Windows runs it")
 })
@@ -33,7 +33,7 @@ test("under Wine, backends whose tree kill is taskkill /t are not run unless thi
   if (process.platform === "win32") return t.skip("real Windows has taskkill /t; the refusal is checked where it has none")
   for (const name of ["baseline", "baseline-detached", "tree-kill"] as const) {
     // No taskkill at all on this host, so the probe must refuse.
-    assert.match(backendUnavailable(name, p, create, wine) ?? "", /^not run under Wine: .*real Windows runs only$/, name)
+    assert.match(backendUnavailable(name, p, create, wine) ?? "", /^under Wine, .*: the Windows cells of this backend come from real Windows runs only$/, name)
   }
   for (const name of ["supervisor", "execa"] as const) {
     assert.doesNotMatch(backendUnavailable(name, p, create, wine) ?? "", /taskkill/, name)
