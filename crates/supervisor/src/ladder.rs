@@ -20,6 +20,14 @@ pub trait Tree {
     fn kill(&mut self) -> Vec<u32>;
     /// True once no member is alive (an unreaped root counts as gone).
     fn is_empty(&mut self) -> bool;
+    /// True once the last `signal` is known to have reached no member, so
+    /// waiting out the grace would only delay the forceful step. Windows
+    /// learns it from the console helper (no console to attach to, or the
+    /// event refused, as Wine refuses Ctrl-Break); a Unix signal to a live
+    /// member cannot fail that way, hence the default.
+    fn graceful_failed(&mut self) -> bool {
+        false
+    }
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -42,7 +50,7 @@ const STUBBORN_LIMIT: Duration = Duration::from_secs(10);
 pub async fn run<T: Tree>(tree: &mut T, signal: Signal, grace: Duration) -> LadderOutcome {
     if signal != Signal::Kill {
         tree.signal(signal);
-        if wait_empty(tree, grace).await {
+        if wait_graceful(tree, grace).await {
             return LadderOutcome { escalated: false, killed_pids: Vec::new(), empty: true };
         }
     }
@@ -71,11 +79,25 @@ pub async fn run<T: Tree>(tree: &mut T, signal: Signal, grace: Duration) -> Ladd
 /// 20 ms) keeps the mechanism platform-neutral; the short first steps keep
 /// time-to-quiescence close to the real death time.
 pub async fn wait_empty<T: Tree>(tree: &mut T, limit: Duration) -> bool {
+    poll_empty(tree, limit, false).await
+}
+
+/// The graceful step's wait: like `wait_empty`, but cut short when the
+/// signal is known to have reached nobody.
+async fn wait_graceful<T: Tree>(tree: &mut T, grace: Duration) -> bool {
+    poll_empty(tree, grace, true).await
+}
+
+async fn poll_empty<T: Tree>(tree: &mut T, limit: Duration, graceful: bool) -> bool {
     let deadline = Instant::now() + limit;
     let mut step = Duration::from_millis(1);
     loop {
         if tree.is_empty() {
             return true;
+        }
+        if graceful && tree.graceful_failed() {
+            tracing::info!("the graceful signal reached no member: forceful step without waiting out the grace");
+            return false;
         }
         let now = Instant::now();
         if now >= deadline {
@@ -95,14 +117,30 @@ mod tests {
         members: Vec<(u32, Vec<Signal>)>,
         log: Vec<String>,
         survive_kill: bool,
+        /// The graceful signal is reported undeliverable this long after it is sent.
+        undeliverable_after: Option<Duration>,
+        sent_at: Option<Instant>,
+    }
+
+    fn mock(members: Vec<(u32, Vec<Signal>)>, survive_kill: bool) -> Mock {
+        Mock { members, log: vec![], survive_kill, undeliverable_after: None, sent_at: None }
     }
 
     impl Tree for Mock {
         fn signal(&mut self, sig: Signal) -> Vec<u32> {
             self.log.push(format!("signal {}", sig.name()));
             let pids = self.members.iter().map(|m| m.0).collect();
-            self.members.retain(|(_, dies_on)| !dies_on.contains(&sig));
+            self.sent_at = Some(Instant::now());
+            if self.undeliverable_after.is_none() {
+                self.members.retain(|(_, dies_on)| !dies_on.contains(&sig));
+            }
             pids
+        }
+        fn graceful_failed(&mut self) -> bool {
+            match (self.undeliverable_after, self.sent_at) {
+                (Some(after), Some(at)) => at.elapsed() >= after,
+                _ => false,
+            }
         }
         fn kill(&mut self) -> Vec<u32> {
             self.log.push("kill".into());
@@ -119,7 +157,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn cooperative_tree_is_not_escalated() {
-        let mut t = Mock { members: vec![(10, vec![Signal::Term]), (11, vec![Signal::Term])], log: vec![], survive_kill: false };
+        let mut t = mock(vec![(10, vec![Signal::Term]), (11, vec![Signal::Term])], false);
         let out = run(&mut t, Signal::Term, Duration::from_millis(500)).await;
         assert_eq!(out, LadderOutcome { escalated: false, killed_pids: vec![], empty: true });
         assert_eq!(t.log, vec!["signal SIGTERM"]);
@@ -127,7 +165,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn term_ignoring_member_is_killed_after_grace() {
-        let mut t = Mock { members: vec![(10, vec![Signal::Term]), (12, vec![])], log: vec![], survive_kill: false };
+        let mut t = mock(vec![(10, vec![Signal::Term]), (12, vec![])], false);
         let start = Instant::now();
         let out = run(&mut t, Signal::Term, Duration::from_millis(500)).await;
         assert!(out.escalated);
@@ -137,15 +175,29 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn undeliverable_graceful_signal_escalates_without_waiting_out_the_grace() {
+        let mut t = mock(vec![(10, vec![Signal::Term]), (12, vec![Signal::Term])], false);
+        t.undeliverable_after = Some(Duration::from_millis(150));
+        let start = Instant::now();
+        let out = run(&mut t, Signal::Term, Duration::from_secs(30)).await;
+        assert!(out.escalated && out.empty);
+        assert_eq!(out.killed_pids, vec![10, 12]);
+        assert_eq!(t.log, vec!["signal SIGTERM", "kill"]);
+        let waited = start.elapsed();
+        assert!(waited >= Duration::from_millis(150), "escalated before the failure was known: {waited:?}");
+        assert!(waited < Duration::from_secs(1), "waited {waited:?} of a 30 s grace for a signal that reached nobody");
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn custom_first_signal_is_sent_first() {
-        let mut t = Mock { members: vec![(10, vec![Signal::Int])], log: vec![], survive_kill: false };
+        let mut t = mock(vec![(10, vec![Signal::Int])], false);
         run(&mut t, Signal::Int, Duration::from_millis(100)).await;
         assert_eq!(t.log, vec!["signal SIGINT"]);
     }
 
     #[tokio::test(start_paused = true)]
     async fn sigkill_ladder_skips_the_graceful_step() {
-        let mut t = Mock { members: vec![(10, vec![])], log: vec![], survive_kill: false };
+        let mut t = mock(vec![(10, vec![])], false);
         let out = run(&mut t, Signal::Kill, Duration::from_secs(5)).await;
         assert_eq!(t.log, vec!["kill"]);
         assert_eq!(out.killed_pids, vec![10]);
@@ -153,7 +205,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn unkillable_member_is_reported_instead_of_hanging() {
-        let mut t = Mock { members: vec![(13, vec![])], log: vec![], survive_kill: true };
+        let mut t = mock(vec![(13, vec![])], true);
         let out = run(&mut t, Signal::Term, Duration::from_millis(10)).await;
         assert!(!out.empty);
         assert_eq!(out.killed_pids, vec![13]);

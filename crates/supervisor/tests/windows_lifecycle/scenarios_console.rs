@@ -34,7 +34,18 @@ pub fn graceful_term(cx: &mut Ctx) -> Verdict {
     sc.shutdown()?;
     let what = format!("Ctrl-Break not caught (report signals {:?}, exit {exit}); {evidence}", report.signals());
     match &cx.wine {
-        Some(v) => Ok(Outcome::NotRun(format!("Wine {v} cannot deliver console control events: {what}; forceful fallback ended the tree: {gone}"))),
+        Some(v) => {
+            // What Wine does let us check: once the helper has reported the
+            // event undeliverable, the ladder must not sit out its 5 s grace.
+            // (A generous bound, for behaviour, not speed.)
+            let took = exit["duration_ms"].as_u64().unwrap_or(u64::MAX);
+            if evidence.contains("not delivered") && took >= 4000 {
+                return Err(format!("the helper reported the event undeliverable, yet the ladder waited {took} ms of its 5000 ms grace; {what}"));
+            }
+            Ok(Outcome::NotRun(format!(
+                "Wine {v} cannot deliver console control events: {what}; forceful fallback ended the tree after {took} ms of a 5000 ms grace: {gone}"
+            )))
+        }
         None => Err(what),
     }
 }

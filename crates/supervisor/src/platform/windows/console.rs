@@ -26,6 +26,8 @@
 use std::os::windows::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use windows_sys::core::BOOL;
@@ -61,7 +63,11 @@ pub fn event_for(sig: Signal) -> Option<u32> {
 
 /// Starts the helper that sends `event` to the console of the first of
 /// `pids` it can attach to. Returns false if the helper could not start.
-pub fn deliver(helper: &Path, event: u32, pids: &[u32]) -> bool {
+/// `failed` is set once the helper reports that the event reached nobody
+/// (it could not attach, or the event was refused), so the ladder can go to
+/// its forceful step at once; a helper that overran its limit leaves it
+/// unset, since the event may still have been sent.
+pub fn deliver(helper: &Path, event: u32, pids: &[u32], failed: Arc<AtomicBool>) -> bool {
     let list: Vec<String> = pids.iter().map(u32::to_string).collect();
     let arg = format!("{HELPER_PREFIX}{event}:{}", list.join(","));
     let started = Command::new(helper)
@@ -76,6 +82,7 @@ pub fn deliver(helper: &Path, event: u32, pids: &[u32]) -> bool {
         Ok(c) => c,
         Err(e) => {
             tracing::warn!("console control event {event} to {pids:?} not sent: cannot start the helper: {e}");
+            failed.store(true, Ordering::SeqCst);
             return false;
         }
     };
@@ -92,7 +99,9 @@ pub fn deliver(helper: &Path, event: u32, pids: &[u32]) -> bool {
                 }
             }
         };
-        report(event, &list, code);
+        if report(event, &list, code) {
+            failed.store(true, Ordering::SeqCst);
+        }
     });
     if spawned.is_err() {
         tracing::warn!("cannot watch the console helper; its result goes unreported");
@@ -100,22 +109,31 @@ pub fn deliver(helper: &Path, event: u32, pids: &[u32]) -> bool {
     true
 }
 
-fn report(event: u32, pids: &[String], code: Option<u32>) {
+/// Logs the helper's outcome; true when the event certainly reached nobody.
+fn report(event: u32, pids: &[String], code: Option<u32>) -> bool {
     let step = match code {
         Some(0) => {
             tracing::info!("console control event {event} sent to the console of {pids:?}");
-            return;
+            return false;
         }
-        None => "the helper did not finish".to_owned(),
+        None => {
+            tracing::warn!("console control event {event} to {pids:?}: the helper did not finish; delivery unknown");
+            return false;
+        }
         Some(BAD_ARGS) => "the helper rejected its arguments".to_owned(),
         Some(c) if c & 0xF000_0000 == ATTACH_FAILED => format!("AttachConsole failed with error {}", c & 0x0FFF_FFFF),
         Some(c) if c & 0xF000_0000 == HANDLER_FAILED => format!("SetConsoleCtrlHandler failed with error {}", c & 0x0FFF_FFFF),
         Some(c) if c & 0xF000_0000 == GENERATE_FAILED => {
             format!("GenerateConsoleCtrlEvent failed with error {}", c & 0x0FFF_FFFF)
         }
-        Some(c) => format!("the helper exited with {c:#x}"),
+        Some(c) => {
+            // Not one of its own codes (a crash?): it may have sent first.
+            tracing::warn!("console control event {event} to {pids:?}: the helper exited with {c:#x}; delivery unknown");
+            return false;
+        }
     };
     tracing::warn!("console control event {event} to {pids:?} not delivered: {step}");
+    true
 }
 
 unsafe extern "system" fn ignore_event(_ctrl: u32) -> BOOL {

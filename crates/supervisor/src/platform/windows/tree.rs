@@ -12,6 +12,7 @@
 
 use std::os::windows::io::{AsRawHandle, OwnedHandle};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use windows_sys::Win32::Foundation::{CloseHandle, HANDLE};
@@ -43,12 +44,26 @@ pub struct ProcessTree {
     sent: Option<Signal>,
     /// The forceful step ran while the root was alive.
     terminated: bool,
+    /// Set by the console helper's watcher when the last event reached
+    /// nobody; a fresh flag per event, so an old failure never cuts a new
+    /// grace short.
+    undelivered: Arc<AtomicBool>,
 }
 
 impl ProcessTree {
     pub(super) fn new(pid: u32, process: OwnedHandle, job: Job, helper: Arc<PathBuf>) -> ProcessTree {
         let exit = ExitWatch::new(&process);
-        ProcessTree { pid, exit, process, job, helper, status: None, sent: None, terminated: false }
+        ProcessTree {
+            pid,
+            exit,
+            process,
+            job,
+            helper,
+            status: None,
+            sent: None,
+            terminated: false,
+            undelivered: Arc::new(AtomicBool::new(false)),
+        }
     }
 
     /// Windows has no process groups in the Unix sense.
@@ -152,7 +167,8 @@ impl Tree for ProcessTree {
         }
         // The root first: its console is the tree's.
         pids.sort_by_key(|&p| p != self.pid);
-        if console::deliver(&self.helper, event, &pids) {
+        self.undelivered = Arc::new(AtomicBool::new(false));
+        if console::deliver(&self.helper, event, &pids, Arc::clone(&self.undelivered)) {
             self.sent = Some(sig);
         }
         pids.sort_unstable();
@@ -168,6 +184,10 @@ impl Tree for ProcessTree {
             tracing::error!("TerminateJobObject for {} failed: {e}", self.pid);
         }
         pids
+    }
+
+    fn graceful_failed(&mut self) -> bool {
+        self.undelivered.load(Ordering::SeqCst)
     }
 
     fn is_empty(&mut self) -> bool {
