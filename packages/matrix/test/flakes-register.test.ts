@@ -14,9 +14,9 @@ import { BACKENDS } from "../src/types.js"
 
 const register = readFlakes(join(repoRoot(), "docs", "flakes.md"), { fixtures: FIXTURES.map((f) => f.name), backends: BACKENDS })
 
-test("docs/flakes.md is a register the matrix reads, with at least the observed Wine row", () => {
+test("docs/flakes.md is a register the matrix reads, with rows", () => {
   assert.equal(register.source, join(repoRoot(), "docs", "flakes.md"))
-  assert.ok(register.entries.some((e) => e.id === "wine-tree-half-started" && e.platform === "wine"))
+  assert.ok(register.entries.length > 0)
 })
 
 test("every row's suspected cause says Observed or Expected on CI runners, not yet observed", () => {
@@ -27,4 +27,8 @@ test("every row's suspected cause says Observed or Expected on CI runners, not y
 
 test("no row covers Linux, where the committed report shows no intermittent cell", () => {
   assert.deepEqual(register.entries.filter((e) => e.platform === "linux" || e.platform === "*").map((e) => e.id), [])
+})
+
+test("no row covers Wine: its one flake was a harness bug, fixed (Wine's non-atomic appends)", () => {
+  assert.deepEqual(register.entries.filter((e) => e.platform === "wine").map((e) => e.id), [])
 })
