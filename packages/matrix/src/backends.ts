@@ -86,7 +86,14 @@ export function openBackend(name: BackendName, paths: Paths, create: CreateProce
  */
 export async function closeBackend(backend: Backend, boundMs = 5000): Promise<string | null> {
   const pid = backend.api.sidecarPid
-  const start = pid ? (startOf(pid) ?? undefined) : undefined
+  let start: string | undefined
+  let unread: string | null = null
+  try {
+    start = pid ? (startOf(pid) ?? undefined) : undefined
+  } catch (err) {
+    // Without a start time the sidecar cannot be killed safely by pid: shutdown() still runs.
+    unread = (err as Error).message
+  }
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), boundMs)))
   try {
@@ -96,5 +103,6 @@ export async function closeBackend(backend: Backend, boundMs = 5000): Promise<st
     clearTimeout(timer)
   }
   const killed = pid && start ? safeKill(pid, start) : false
-  return `shutdown() did not finish within ${boundMs} ms${killed ? `; the sidecar (pid ${pid}) was killed by the harness` : ""}`
+  return `shutdown() did not finish within ${boundMs} ms${killed ? `; the sidecar (pid ${pid}) was killed by the harness` : ""}` +
+    (unread ? `; its start time could not be read (${unread}), so it was not killed` : "")
 }

@@ -74,17 +74,22 @@ function fixtureBin(): string {
   return binFor.bin
 }
 
+/** Spawn attempts of one proc-start reading: Wine's process creation has failed once in a 20-run matrix ("UNKNOWN"). */
+const PROC_START_TRIES = 3
+
 function procStart(pids: readonly number[]): Map<number, string | null> {
   if (pids.length === 0) return new Map()
   const env = { ...process.env }
   delete env.PAWWORK_FIXTURE_REPORT
-  const r = spawnSync(fixtureBin(), ["proc-start", ...pids.map(String)], {
-    encoding: "utf8",
-    env,
-    windowsHide: true,
-    timeout: 10_000,
-  })
-  if (r.error) throw new Error(`proc-start: ${r.error.message}`)
+  const spawnOnce = () =>
+    spawnSync(fixtureBin(), ["proc-start", ...pids.map(String)], { encoding: "utf8", env, windowsHide: true, timeout: 10_000 })
+  let r = spawnOnce()
+  // Only a failure to start is retried (nothing was read); a reading that ran and failed is an error.
+  for (let tried = 1; r.error && tried < PROC_START_TRIES; tried++) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100 * tried)
+    r = spawnOnce()
+  }
+  if (r.error) throw new Error(`proc-start: ${r.error.message} (${PROC_START_TRIES} attempts)`)
   if (r.status !== 0) throw new Error(`proc-start exited ${r.status ?? r.signal}: ${r.stderr.trim()}`)
   return parseProcStart(r.stdout, pids)
 }

@@ -177,6 +177,18 @@ async function withHardTimeout(work: Promise<FixtureResult>, hard: AbortControll
  * its scenario took place (setup, hang).
  */
 async function sweep(reportPath: string, record: RunRecord): Promise<void> {
+  try {
+    await sweepOnce(reportPath, record)
+  } catch (err) {
+    // The leak check could not look (e.g. proc-start would not start): the run is unverified, not passed,
+    // and the matrix goes on.
+    record.passed = false
+    record.reason = "harness error"
+    record.detail = `final sweep: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`
+  }
+}
+
+async function sweepOnce(reportPath: string, record: RunRecord): Promise<void> {
   const watch = new TreeWatch(new FixtureReport(reportPath))
   const alive = watch.aliveAll()
   if (alive.length === 0) return
