@@ -65,7 +65,7 @@ wine_prefix() {
     wineboot -i >/dev/null 2>&1 || true
     "$WINESERVER" -w
   fi
-  if ! grep -q '"ProductName"="Windows 10' "$WINEPREFIX/system.reg"; then
+  if ! grep -q '"ProductName"="Microsoft Windows 10' "$WINEPREFIX/system.reg"; then
     wine winecfg -v win10 >/dev/null 2>&1 || true
     "$WINESERVER" -w
   fi
