@@ -177,6 +177,11 @@ pub fn run() -> i32 {
     let only: Option<Vec<String>> =
         std::env::var("PAWWORK_WL_ONLY").ok().map(|v| v.split(',').map(str::to_owned).collect());
     let repeat: usize = std::env::var("PAWWORK_WL_REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    if let Some(unknown) = only.as_ref().and_then(|o| o.iter().find(|n| !SCENARIOS.iter().any(|(s, _)| s == n))) {
+        println!("windows_lifecycle: PAWWORK_WL_ONLY names no scenario {unknown:?}");
+        println!("windows_lifecycle: 0 passed, 1 failed");
+        return 1;
+    }
     let selected = SCENARIOS.iter().filter(|(name, _)| only.as_ref().is_none_or(|o| o.iter().any(|n| n == name)));
     let (mut passed, mut failed, mut not_run) = (0, 0, 0);
     for (name, scenario) in selected.flat_map(|s| std::iter::repeat_n(s, repeat.max(1))) {

@@ -160,6 +160,8 @@ impl Tree for ProcessTree {
         if sig == Signal::Kill {
             return self.kill();
         }
+        // A fresh flag first, so no earlier event's failure can cut this grace short.
+        self.undelivered = Arc::new(AtomicBool::new(false));
         let Some(event) = console::event_for(sig) else { return Vec::new() };
         let mut pids = self.job.pids();
         if pids.is_empty() {
@@ -167,7 +169,6 @@ impl Tree for ProcessTree {
         }
         // The root first: its console is the tree's.
         pids.sort_by_key(|&p| p != self.pid);
-        self.undelivered = Arc::new(AtomicBool::new(false));
         if console::deliver(&self.helper, event, &pids, Arc::clone(&self.undelivered)) {
             self.sent = Some(sig);
         }
