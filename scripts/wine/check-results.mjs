@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The verdict on a matrix run under Wine (scripts/wine-matrix.sh): the
-// supervisor must pass every run of every cell it ran, with no leaked pid and
-// no lost byte (the negative control excepted: its planted leak must be
-// flagged, which is its pass), and at least one supervisor cell must have run,
-// so a run where everything was "not run" cannot read as a success. The other
+// supervisor must pass every run of every cell it ran (first time: flaky is
+// not passed), with no leaked pid and no lost byte (the negative control
+// excepted: its planted leak must be flagged, which is its pass, and it must
+// have run), and at least one supervisor cell must have run, so a run where
+// everything was "not run" cannot read as a success. The other
 // backends are measured, not judged: their failures are the report's content.
 import { readFileSync } from "node:fs";
 
@@ -22,6 +23,8 @@ const bad = [];
 for (const c of ran) {
   const problems = [];
   if (c.failed > 0) problems.push(`${c.failed} of ${c.runs} runs failed (${c.failures.map((f) => `${f.reason} x${f.count}`).join("; ")})`);
+  // Flaky is not passed (docs/flakes.md).
+  if (c.flaky > 0) problems.push(`${c.flaky} of ${c.runs} runs passed only on a retry`);
   if (!c.control && c.leaked_pids > 0) problems.push(`${c.leaked_pids} leaked pids`);
   if (c.bytes_lost > 0) problems.push(`${c.bytes_lost} bytes lost`);
   if (problems.length) bad.push(`${c.fixture}: ${problems.join(", ")}`);
@@ -33,6 +36,11 @@ console.log(
 );
 if (ran.length === 0) {
   console.error("wine-matrix check: no supervisor cell ran, so nothing was shown");
+  process.exit(1);
+}
+// Without the negative control flagging its planted leak, "no leaked pid" would prove nothing.
+if (!ran.some((c) => c.control && c.passed === c.runs)) {
+  console.error("wine-matrix check: the negative control did not run and pass in the supervisor column");
   process.exit(1);
 }
 if (bad.length) {

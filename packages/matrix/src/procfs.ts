@@ -84,8 +84,10 @@ function procStart(pids: readonly number[]): Map<number, string | null> {
   const spawnOnce = () =>
     spawnSync(fixtureBin(), ["proc-start", ...pids.map(String)], { encoding: "utf8", env, windowsHide: true, timeout: 10_000 })
   let r = spawnOnce()
-  // Only a failure to start is retried (nothing was read); a reading that ran and failed is an error.
-  for (let tried = 1; r.error && tried < PROC_START_TRIES; tried++) {
+  // Only a failure to start is retried (nothing was read); a reading that ran and failed, or hung past its
+  // timeout, is an error.
+  const startFailed = () => r.error !== undefined && (r.error as NodeJS.ErrnoException).code !== "ETIMEDOUT"
+  for (let tried = 1; startFailed() && tried < PROC_START_TRIES; tried++) {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100 * tried)
     r = spawnOnce()
   }

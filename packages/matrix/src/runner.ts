@@ -180,11 +180,16 @@ async function sweep(reportPath: string, record: RunRecord): Promise<void> {
   try {
     await sweepOnce(reportPath, record)
   } catch (err) {
-    // The leak check could not look (e.g. proc-start would not start): the run is unverified, not passed,
-    // and the matrix goes on.
-    record.passed = false
-    record.reason = "harness error"
-    record.detail = `final sweep: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`
+    // The leak check could not look (e.g. proc-start would not start): the run is unverified, not passed, its
+    // tree may be left running, and the matrix goes on. A run that had already failed keeps its own reason.
+    const what = `final sweep could not check the tree, which may be left running: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`
+    if (record.passed) {
+      record.passed = false
+      record.reason = "harness error"
+      record.detail = what
+    } else {
+      record.detail = record.detail ? `${record.detail}; ${what}` : what
+    }
   }
 }
 

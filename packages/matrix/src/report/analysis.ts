@@ -138,18 +138,26 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
   if (!scenarios.some((f) => baselines.some((b) => ran(f.cells.find((c) => c.backend === b))))) {
     // Under Wine, for one: its taskkill has no /t. Nothing to weigh the supervisor against, so no verdict
     // either way; what the supervisor itself did still stands.
-    const reason = results.cells.find((c) => baselines.includes(c.backend) && c.not_run_reason)?.not_run_reason
-    lines.push(`The baselines did not run here${reason ? ` (${reason})` : ""}, so this platform shows the supervisor ` +
-      "without the yardstick: the comparison comes from the platforms where the baseline runs.")
+    if (!baselines.some((b) => results.backends.includes(b))) {
+      lines.push("The baselines were not part of this run (`--backend`), so there is no yardstick here.")
+    } else {
+      // The backend's own reason: taken from a fixture the supervisor ran, so it is not a fixture's "Unix-only".
+      const supRan = new Set(supCells.map((c) => c.fixture))
+      const reason = results.cells.find((c) => baselines.includes(c.backend) && supRan.has(c.fixture) && c.not_run_reason)?.not_run_reason
+      lines.push(`The baselines did not run here${reason ? ` (${reason})` : ""}, so this platform shows the supervisor ` +
+        "without the yardstick: the comparison comes from the platforms where the baseline runs.")
+    }
     lines.push(`The supervisor passes ${countAllPass(scenarios, "supervisor")} fixtures in every run` +
       (peers.length ? `; for comparison: ${peers.map((b) => `${b} ${countAllPass(scenarios, b)}`).join(", ")}.` : "."))
     lines.push(`Leaked pids over all scenario runs: supervisor ${sumLeaks(results, "supervisor")}` +
       (peers.length ? `; for comparison ${peers.map((b) => `${b} ${sumLeaks(results, b)}`).join(", ")}.` : "."))
     lines.push(costLine(results))
-    const verdict = supFailing.length > 0 ? "do not adopt" : "no recommendation"
-    lines.push(`**Recommendation: ${verdict}** — ` + (supFailing.length > 0
-      ? "fix the failures listed first; then measure again."
-      : "without the baseline there is nothing to weigh the supervisor's cost against on this platform."))
+    const verdict = brokenControl.length === 0 && supFailing.length > 0 ? "do not adopt" : "no recommendation"
+    lines.push(`**Recommendation: ${verdict}** — ` + (brokenControl.length > 0
+      ? "the leak check itself must be repaired before these numbers can be trusted."
+      : supFailing.length > 0
+        ? "fix the failures listed first; then measure again."
+        : "without the baseline there is nothing to weigh the supervisor's cost against here."))
     return { verdict, lines }
   }
 

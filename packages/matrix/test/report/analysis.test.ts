@@ -90,6 +90,15 @@ test("without a baseline cell (under Wine: no taskkill /t) there is no verdict a
   assert.match(recommendation.lines.at(-1)!, /nothing to weigh the supervisor's cost against/)
 })
 
+test("without a baseline cell, the reason given is the backend's, not a Unix-only fixture's", () => {
+  const absent = new Set(["baseline", "baseline-detached"])
+  // tree-deep, the first fixture, is not run for anyone here (as a Unix-only fixture is on Windows).
+  const r = syntheticResults(2, (f, b) => (absent.has(b) || f === "tree-deep" ? "not run" : undefined))
+  for (const c of r.cells) if (c.fixture === "tree-deep") c.not_run_reason = "Unix-only scenario"
+  const line = analyze(r).recommendation.lines.find((l) => l.startsWith("The baselines did not run here"))
+  assert.ok(line?.includes("(synthetic: not here)"), line)
+})
+
 test("without a baseline cell, a supervisor failure still blocks adoption", () => {
   const absent = new Set(["baseline", "baseline-detached"])
   const r = syntheticResults(2, (f, b) =>
