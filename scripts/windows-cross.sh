@@ -39,8 +39,7 @@ step "lifecycle tests under Wine"
 
 # Host cross-check after the run: no fixture copy of any run may be left.
 # Then stop this prefix's wineserver so nothing keeps running.
-sleep 0.5
-left=$(host_leftovers 'pawwork-fixture-')
+left=$(host_leftovers_after_grace 'pawwork-fixture-')
 "$WINESERVER" -k 2>/dev/null || true
 if [ -n "$left" ]; then
   echo "windows-cross: host process list still shows fixture processes after the run:"

@@ -84,8 +84,7 @@ tail -n +1 -f --pid="$runner" "$LOG"
 wait "$runner" || status=$?
 step "matrix under Wine (exit $status)"
 
-sleep 0.5
-left=$(host_leftovers 'pawwork-fixture.exe'; host_leftovers 'pawwork-supervisor.exe')
+left=$(host_leftovers_after_grace 'pawwork-fixture.exe' 'pawwork-supervisor.exe')
 "$WINESERVER" -k 2>/dev/null || true
 if [ -n "$left" ]; then
   echo "wine-matrix: host process list still shows processes of the Windows binaries after the run:"

@@ -83,3 +83,16 @@ winpath() {
 host_leftovers() {
   ps -eo pid=,args= | grep -F "$1" | grep -v grep || true
 }
+
+# The same, for every name given, after up to 3 s: Wine marks a terminated
+# process dead before its host process has finished exiting (~100 ms seen
+# under load), so a list taken at once can show a process that is going.
+host_leftovers_after_grace() {
+  local left=""
+  for _ in $(seq 30); do
+    left=$(for name in "$@"; do host_leftovers "$name"; done)
+    [ -z "$left" ] && break
+    sleep 0.1
+  done
+  printf '%s' "$left"
+}
