@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process"
-import type { Readable, Writable } from "node:stream"
+import { ProcView } from "../proc-view.js"
 import { bytesRead, drainOf } from "../stream-state.js"
 import type { Child, Options, Outcome } from "../types.js"
 
@@ -34,18 +34,17 @@ const SPAWN_FAILED: Omit<Outcome, "reason"> = {
  * `exited` and `outcome` settle when execa's own promise does: after the exit AND the end of every pipe,
  * which is what `await execa(...)` gives its users (and why a grandchild holding a pipe keeps it pending).
  */
-export class ExecaChild implements Child {
+export class ExecaChild extends ProcView implements Child {
   readonly exited: Promise<number>
   readonly outcome: Promise<Outcome>
   readonly spawned: Promise<number | undefined>
-  private readonly proc: ChildProcess
   private stopped = false
 
   constructor(
     private readonly sub: ExecaSubprocess,
     opts: Options,
   ) {
-    this.proc = sub.nodeChildProcess ?? (sub as unknown as ChildProcess)
+    super(sub.nodeChildProcess ?? (sub as unknown as ChildProcess))
     const proc = this.proc
     this.spawned = new Promise((resolve) => {
       proc.once("spawn", () => resolve(proc.pid))
@@ -73,19 +72,6 @@ export class ExecaChild implements Child {
         leftoverPids: [],
       }
     })
-  }
-
-  get pid(): number | undefined {
-    return this.proc.pid
-  }
-  get stdin(): Writable | null {
-    return this.proc.stdin
-  }
-  get stdout(): Readable | null {
-    return this.proc.stdout
-  }
-  get stderr(): Readable | null {
-    return this.proc.stderr
   }
 
   /** Execa's kill: `killSignal` by default, and only then armed with `forceKillAfterDelay`. */
