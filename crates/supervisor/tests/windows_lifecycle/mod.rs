@@ -23,6 +23,18 @@ pub enum Outcome {
 
 pub type Verdict = Result<Outcome, String>;
 
+/// The bound on every wait of a scenario: generous, it only catches a hang.
+pub const T: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A scenario's check: `Err(what())` when `cond` fails.
+pub fn expect(cond: bool, what: impl FnOnce() -> String) -> Result<(), String> {
+    if cond {
+        Ok(())
+    } else {
+        Err(what())
+    }
+}
+
 /// How long the host's process list may lag the Windows view (see `check_gone`).
 const HOST_EXIT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 

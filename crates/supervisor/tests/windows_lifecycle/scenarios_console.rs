@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{Ctx, Outcome, Verdict};
-
-const T: Duration = Duration::from_secs(60);
+use super::{Ctx, Outcome, Verdict, T};
 
 pub fn graceful_term(cx: &mut Ctx) -> Verdict {
     let mut sc = cx.sidecar()?;

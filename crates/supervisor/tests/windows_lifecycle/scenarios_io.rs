@@ -1,21 +1,9 @@
 //! Spawning, exit codes, output and stdin: the core invariants over
 //! Windows pipes.
 
-use std::time::Duration;
-
 use serde_json::json;
 
-use super::{Ctx, Outcome, Verdict};
-
-const T: Duration = Duration::from_secs(60);
-
-fn expect(cond: bool, what: impl FnOnce() -> String) -> Result<(), String> {
-    if cond {
-        Ok(())
-    } else {
-        Err(what())
-    }
-}
+use super::{expect, Ctx, Outcome, Verdict, T};
 
 pub fn handshake(cx: &mut Ctx) -> Verdict {
     let mut sc = cx.sidecar()?;

@@ -7,17 +7,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::procs;
-use super::{Ctx, Member, Outcome, Verdict};
-
-const T: Duration = Duration::from_secs(60);
-
-fn expect(cond: bool, what: impl FnOnce() -> String) -> Result<(), String> {
-    if cond {
-        Ok(())
-    } else {
-        Err(what())
-    }
-}
+use super::{expect, Ctx, Member, Outcome, Verdict, T};
 
 fn pids(v: &Value) -> Vec<u32> {
     v.as_array().map(|a| a.iter().filter_map(|p| p.as_u64()).map(|p| p as u32).collect()).unwrap_or_default()
