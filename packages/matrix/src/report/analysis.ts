@@ -135,9 +135,10 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
   }
 
   const baselines: BackendName[] = ["baseline", "baseline-detached"]
-  if (!scenarios.some((f) => baselines.some((b) => ran(f.cells.find((c) => c.backend === b))))) {
-    // Under Wine, for one: its taskkill has no /t. Nothing to weigh the supervisor against, so no verdict
-    // either way; what the supervisor itself did still stands.
+  // Under Wine, for one, the baselines cannot run (its taskkill has no /t): then what the supervisor did still
+  // stands, but there is nothing to weigh it against, so no verdict either way.
+  const baselinesRan = scenarios.some((f) => baselines.some((b) => ran(f.cells.find((c) => c.backend === b))))
+  if (!baselinesRan) {
     if (!baselines.some((b) => results.backends.includes(b))) {
       lines.push("The baselines were not part of this run (`--backend`), so there is no yardstick here.")
     } else {
@@ -147,25 +148,16 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
       lines.push(`The baselines did not run here${reason ? ` (${reason})` : ""}, so this platform shows the supervisor ` +
         "without the yardstick: the comparison comes from the platforms where the baseline runs.")
     }
-    lines.push(`The supervisor passes ${countAllPass(scenarios, "supervisor")} fixtures in every run` +
-      (peers.length ? `; for comparison: ${peers.map((b) => `${b} ${countAllPass(scenarios, b)}`).join(", ")}.` : "."))
-    lines.push(`Leaked pids over all scenario runs: supervisor ${sumLeaks(results, "supervisor")}` +
-      (peers.length ? `; for comparison ${peers.map((b) => `${b} ${sumLeaks(results, b)}`).join(", ")}.` : "."))
-    lines.push(costLine(results))
-    const verdict = brokenControl.length === 0 && supFailing.length > 0 ? "do not adopt" : "no recommendation"
-    lines.push(`**Recommendation: ${verdict}** — ` + (brokenControl.length > 0
-      ? "the leak check itself must be repaired before these numbers can be trusted."
-      : supFailing.length > 0
-        ? "fix the failures listed first; then measure again."
-        : "without the baseline there is nothing to weigh the supervisor's cost against here."))
-    return { verdict, lines }
   }
 
   const covered = fixtures.filter((f) => f.newlyCovered)
   const regressions = fixtures.filter((f) => f.regression)
   lines.push(
-    `The supervisor passes ${countAllPass(scenarios, "supervisor")} fixtures in every run; the baseline passes ` +
-      `${countAllPass(scenarios, "baseline")}, the detached (bash-tool) baseline ${countAllPass(scenarios, "baseline-detached")}.` +
+    `The supervisor passes ${countAllPass(scenarios, "supervisor")} fixtures in every run` +
+      (baselinesRan
+        ? `; the baseline passes ${countAllPass(scenarios, "baseline")}, the detached (bash-tool) baseline ` +
+          `${countAllPass(scenarios, "baseline-detached")}.`
+        : ".") +
       (peers.length ? ` For comparison: ${peers.map((b) => `${b} ${countAllPass(scenarios, b)}`).join(", ")}.` : ""),
   )
   if (covered.length > 0) {
@@ -182,7 +174,7 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
   }
   const leaksBase = sumLeaks(results, "baseline") + sumLeaks(results, "baseline-detached")
   const leaksSup = sumLeaks(results, "supervisor")
-  lines.push(`Leaked pids over all scenario runs: baselines ${leaksBase}, supervisor ${leaksSup}` +
+  lines.push(`Leaked pids over all scenario runs: ${baselinesRan ? `baselines ${leaksBase}, ` : ""}supervisor ${leaksSup}` +
     (peers.length ? `; for comparison ${peers.map((b) => `${b} ${sumLeaks(results, b)}`).join(", ")}.` : "."))
   const q = (b: BackendName) =>
     median(results.cells.filter((c) => c.backend === b && !c.control && c.quiescence_ms).map((c) => c.quiescence_ms!.p50))
@@ -199,6 +191,7 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
   let verdict: Recommendation["verdict"]
   if (brokenControl.length > 0) verdict = "no recommendation"
   else if (supFailing.length > 0 || regressions.length > 0) verdict = "do not adopt"
+  else if (!baselinesRan) verdict = "no recommendation"
   else if (covered.length > 0) verdict = "adopt behind the flag"
   else verdict = "do not adopt"
 
@@ -209,7 +202,9 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
         ? "fix the failures listed first; then measure again."
         : verdict === "do not adopt"
           ? "no measured reliability gain over the baselines justifies the added binary."
-          : "the leak check itself must be repaired before these numbers can be trusted."
+          : brokenControl.length > 0
+            ? "the leak check itself must be repaired before these numbers can be trusted."
+            : "without the baseline there is nothing to weigh the supervisor's cost against here."
   lines.push(`**Recommendation: ${verdict}** — ${why}`)
   return { verdict, lines }
 }
