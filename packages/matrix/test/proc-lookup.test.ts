@@ -112,13 +112,19 @@ test("the environment scan finds a tree member by its marker where one exists, a
 
 test("Linux: /proc and proc-start agree on live, dead and zombie processes", { skip: !linux && "compares /proc with proc-start (Linux only)" }, async () => {
   const { member, child } = await fixtureSleeper("agree")
-  // A zombie: the subshell exits, and `sleep` (exec'd over its parent shell) never reaps it.
-  const sh = spawn("sh", ["-c", "true & echo $!; exec sleep 5"], { stdio: ["ignore", "pipe", "ignore"] })
-  started.push(sh)
-  const zombie = Number(await new Promise<string>((resolve) => sh.stdout!.once("data", (d: Buffer) => resolve(d.toString()))))
-  const deadline = performance.now() + 5000
+  // A zombie that must exist: perl forks a child that exits at once, and the parent never waits (SIGCHLD
+  // keeps its default disposition, so nothing reaps it while perl sleeps). A shell cannot be trusted with
+  // this: it may reap its background job before it execs, so the zombie a `true & exec sleep` relies on
+  // may never exist. perl is part of every Debian and Ubuntu system (perl-base is essential).
+  const parent = spawn("perl", ["-e", "my $c = fork() // die; exit 0 if $c == 0; print \"$c\\n\"; sleep 30"], {
+    stdio: ["ignore", "pipe", "ignore"],
+  })
+  started.push(parent)
+  const zombie = Number(await new Promise<string>((resolve) => parent.stdout!.once("data", (d: Buffer) => resolve(d.toString()))))
+  // The child exits right after the fork; the bound only turns a hang into a failure.
+  const deadline = performance.now() + 20_000
   while (readStat(zombie)?.state !== "Z") {
-    assert.ok(performance.now() < deadline, "the subshell became a zombie")
+    assert.ok(performance.now() < deadline, "perl's child became a zombie")
     await sleep(10)
   }
   const pids = [member.pid, process.pid, zombie, 0x7ffffff0]
@@ -128,6 +134,6 @@ test("Linux: /proc and proc-start agree on live, dead and zombie processes", { s
   assert.equal(fromProc.get(process.pid), readStat(process.pid)!.start)
   assert.equal(fromProc.get(zombie), null, "a zombie is gone")
   assert.equal(fromProc.get(0x7ffffff0), null)
-  for (const c of [child, sh]) c.kill("SIGKILL")
-  await Promise.all([exited(child), exited(sh)])
+  for (const c of [child, parent]) c.kill("SIGKILL")
+  await Promise.all([exited(child), exited(parent)])
 })

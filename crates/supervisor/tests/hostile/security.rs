@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 
+use crate::harness::report::procs_in;
 use crate::harness::*;
 use crate::support_proc::{fd_links, socket_inodes, socket_tables, worker_children_of};
 
@@ -22,7 +23,7 @@ fn a_child_holds_only_its_own_stdio_while_many_others_are_live() {
     let sidecar_fds = fd_links(sc.pid());
     let protocol: Vec<&String> = sidecar_fds.iter().filter(|(fd, _)| *fd <= 2).map(|(_, t)| t).collect();
     let pid = sc.spawn("probe", &fixture_argv(report.path(), &["sleep"]), all)["pid"].as_i64().unwrap() as i32;
-    let fds = fd_links(pid);
+    let fds = settled_fds(&report, pid);
     eprintln!("sidecar holds {} fds; the probe child holds {fds:?}", sidecar_fds.len());
     assert_eq!(fds.iter().map(|(fd, _)| *fd).collect::<Vec<_>>(), [0, 1, 2], "the child holds other fds: {fds:?}");
     for (fd, target) in &fds {
@@ -45,6 +46,27 @@ fn a_child_holds_only_its_own_stdio_while_many_others_are_live() {
     }
     sc.wait_exit("probe");
     assert_all_gone(&report, GONE);
+}
+
+/// The fds of a fixture child once it has nothing of its own open: a child
+/// listed the instant it was spawned may still be in its runtime's start-up
+/// (glibc reads `/proc/self/maps` to find the main thread's stack, seen as
+/// fd 3 on a busy machine) or appending its pid line to the report file. The
+/// pid line comes after start-up, so once it is in only that append can hold
+/// an fd, and its close follows the write at once: wait for both, bounded by
+/// the hang guard. Anything else the child holds is still caught.
+fn settled_fds(report: &Report, pid: i32) -> Vec<(i32, String)> {
+    report.wait_until(&format!("the pid line of {pid}"), |l| procs_in(l).iter().any(|p| p.pid == pid));
+    let file = report.path().canonicalize().expect("the report file exists once a pid line is in");
+    let deadline = std::time::Instant::now() + HANG;
+    loop {
+        let fds = fd_links(pid);
+        if !fds.iter().any(|(_, t)| std::path::Path::new(t) == file) {
+            return fds;
+        }
+        assert!(std::time::Instant::now() < deadline, "{pid} kept the report file open for {HANG:?}: {fds:?}");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
 }
 
 /// Each socket among `pid`'s fds must be an unnamed Unix socket (tokio's
