@@ -1,4 +1,5 @@
 import { defaultProcess } from "./create.js"
+import { TERMINATION_GRACE_MS as GRACE } from "./defaults.js"
 import { RunFailedError as RunFailed } from "./errors.js"
 import type * as T from "./types.js"
 
@@ -27,12 +28,18 @@ export type {
   Shell,
   Stdio,
   SupervisedChild,
+  TerminateTreeInput,
   TextResult,
 } from "./types.js"
+export { TERMINATION_GRACE_MS } from "./defaults.js"
 export { locateSupervisor } from "./supervisor/locate.js"
 
 /** The process API on the backend chosen by PAWWORK_PROCESS_BACKEND, with the baseline's names. */
 export namespace Process {
+  /** Default grace of terminateTree and stop (ms). */
+  export const TERMINATION_GRACE_MS = GRACE
+  export type Stdio = T.Stdio
+  export type Shell = T.Shell
   export type Options = T.Options
   export type RunOptions = T.RunOptions
   export type Result = T.Result
@@ -56,6 +63,16 @@ export namespace Process {
   }
   export async function stop(child: Child): Promise<void> {
     return defaultProcess().stop(child)
+  }
+  export function exists(pid: number): boolean {
+    return defaultProcess().exists(pid)
+  }
+  export async function descendants(pid: number): Promise<number[]> {
+    return defaultProcess().descendants(pid)
+  }
+  export type TerminateTreeInput = T.TerminateTreeInput
+  export async function terminateTree(input: TerminateTreeInput): Promise<void> {
+    return defaultProcess().terminateTree(input)
   }
   /** Closes the default backend's sidecar, if any. */
   export async function shutdown(): Promise<void> {

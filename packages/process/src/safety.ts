@@ -62,6 +62,20 @@ export function killGroup(pgid: number, signal: NodeJS.Signals | number): void {
   process.kill(-pgid, signal)
 }
 
+/**
+ * terminateTree's input check, before anything is signalled: its target must be a real process that is
+ * neither us nor the leader of our own process group (the baseline signals the group `-pid`, which would
+ * then be ours). Throws a TypeError for a pid that is not a positive integer, an Error for a refused one.
+ */
+export function assertTerminateTarget(pid: unknown): asserts pid is number {
+  if (typeof pid !== "number" || !Number.isInteger(pid)) {
+    throw new TypeError(`terminateTree: pid must be an integer, got ${typeof pid === "number" ? pid : typeof pid}`)
+  }
+  if (pid <= 1) throw new Error(`terminateTree: refusing pid ${pid}: its tree is the whole machine`)
+  if (pid === process.pid) throw new Error(`terminateTree: refusing pid ${pid}: it is this process`)
+  if (pid === ownProcessGroup()) throw new Error(`terminateTree: refusing pid ${pid}: it leads our own process group`)
+}
+
 function unsafe(message: string): Error {
   return Object.assign(new Error(message), { code: "ESRCH" })
 }

@@ -65,12 +65,25 @@ export interface CancelOptions {
   graceMs?: number
 }
 
-/** What both backends hand out. The baseline's child is Node's ChildProcess with these members added. */
+/**
+ * What every backend hands out: the part of a Node `ChildProcess` PawWork's callers use, plus `exited`.
+ * The baseline's child is Node's ChildProcess with these members added; the others implement the same shape.
+ */
 export interface Child {
   readonly pid: number | undefined
   readonly stdin: Writable | null
   readonly stdout: Readable | null
   readonly stderr: Readable | null
+  /** Node's: the exit code once the process exited on its own, else null. */
+  readonly exitCode: number | null
+  /** Node's: the signal that ended the process, else null. */
+  readonly signalCode: NodeJS.Signals | null
+  /** Node's `exit` (code, signal) and `error` (a spawn failure) events, as PawWork's `stop()` listens to them. */
+  once(event: "exit", listener: (code: number | null, signal: NodeJS.Signals | null) => void): this
+  once(event: "error", listener: (err: Error) => void): this
+  on(event: "exit", listener: (code: number | null, signal: NodeJS.Signals | null) => void): this
+  on(event: "error", listener: (err: Error) => void): this
+  off(event: "exit" | "error", listener: (...args: any[]) => void): this
   /** Resolves with `code ?? (signal ? 1 : 0)`; rejects when the command could not be started. */
   readonly exited: Promise<number>
   /** How the run ended, with the detail `exited` folds away. Never rejects for a spawn failure. */
@@ -89,6 +102,19 @@ export interface SupervisedChild extends Child {
   signal(name: string): Promise<number[]>
 }
 
+/** `terminateTree`'s input, with the baseline's names (see docs/baseline.md). */
+export interface TerminateTreeInput {
+  pid: number
+  /** Grace between the graceful signal and SIGKILL (default TERMINATION_GRACE_MS). */
+  graceMs?: number
+  /** How to signal the root (e.g. a PTY library's own kill); the baseline's only, see the README. */
+  signalRoot?: (signal: NodeJS.Signals) => void
+  /** Settles when the caller sees the root exit; ends the grace early and is awaited once more at the end. */
+  waitForExit?: Promise<unknown>
+  /** Replaces the baseline's `pgrep -P` walk; a throwing one reads as no descendants. */
+  findDescendants?: (pid: number) => Promise<number[]>
+}
+
 export interface ProcessApi {
   readonly backend: string
   spawn(cmd: string[], opts?: Options): Child
@@ -96,6 +122,14 @@ export interface ProcessApi {
   text(cmd: string[], opts?: RunOptions): Promise<TextResult>
   lines(cmd: string[], opts?: RunOptions): Promise<string[]>
   stop(child: Child): Promise<void>
+  /** kill(pid, 0) succeeds: true for a zombie, false for a pid we may not signal (the baseline's test). */
+  exists(pid: number): boolean
+  /** Every descendant of `pid` its parent links show now (`pgrep -P`, recursively); [] on Windows. */
+  descendants(pid: number): Promise<number[]>
+  /** Ends the tree of `pid`, whoever started it. Throws, signalling nothing, for pid <= 1, us or our group. */
+  terminateTree(input: TerminateTreeInput): Promise<void>
+  /** The default grace of terminateTree and stop: 500 ms. */
+  readonly TERMINATION_GRACE_MS: number
   /** Closes the shared sidecar and waits for it (no-op for the other backends). */
   shutdown(): Promise<void>
   /** Pid of the running sidecar, if any (always undefined for the other backends). For diagnostics and tests. */

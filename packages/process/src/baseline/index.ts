@@ -2,6 +2,8 @@ import type { ChildProcess } from "node:child_process"
 import { makeRunner } from "../run.js"
 import type { Child, ProcessApi } from "../types.js"
 import { spawn, trackers } from "./spawn.js"
+import { TERMINATION_GRACE_MS } from "../defaults.js"
+import { treeQueries } from "../tree-queries.js"
 import { terminateTree } from "./terminate-tree.js"
 
 export { terminateTree, TERMINATION_GRACE_MS } from "./terminate-tree.js"
@@ -11,7 +13,7 @@ function isChildProcess(child: Child): child is Child & ChildProcess {
   return trackers.has(child as unknown as ChildProcess)
 }
 
-/** The baseline's stop(): no-op when exited, else terminateTree with its default 500 ms grace. */
+/** The baseline's stop(): no-op when exited, else terminateTree with its default grace (TERMINATION_GRACE_MS). */
 export async function stop(child: Child): Promise<void> {
   if (!isChildProcess(child)) throw new TypeError("stop(): not a child of the baseline backend")
   const proc = child
@@ -34,7 +36,7 @@ export async function stop(child: Child): Promise<void> {
 
   const tracker = trackers.get(proc)!
   tracker.cancelled = true
-  const run = terminateTree({ pid: proc.pid, signalRoot: (signal) => proc.kill(signal), waitForExit })
+  const run = terminateTree({ pid: proc.pid, graceMs: TERMINATION_GRACE_MS, signalRoot: (signal) => proc.kill(signal), waitForExit })
   tracker.terminating(run)
   await run
 }
@@ -46,6 +48,8 @@ export function createBaseline(): ProcessApi {
     spawn,
     ...runner,
     stop,
+    ...treeQueries,
+    terminateTree: async (input) => void (await terminateTree(input)),
     shutdown: async () => {},
     sidecarPid: undefined,
   }

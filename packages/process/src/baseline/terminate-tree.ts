@@ -1,17 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises"
-import { isSignallablePid, killGroup, killPid } from "../safety.js"
+import { TERMINATION_GRACE_MS } from "../defaults.js"
+import { assertTerminateTarget, killGroup, killPid } from "../safety.js"
+import type { TerminateTreeInput } from "../types.js"
 import { descendants, exists } from "./descendants.js"
 import { taskkillTree } from "./taskkill-windows.js"
 
-export const TERMINATION_GRACE_MS = 500
-
-export interface TerminateTreeInput {
-  pid: number
-  graceMs?: number
-  signalRoot?: (signal: NodeJS.Signals) => void
-  waitForExit?: Promise<unknown>
-  findDescendants?: (pid: number) => Promise<number[]>
-}
+export { TERMINATION_GRACE_MS } from "../defaults.js"
+export type { TerminateTreeInput } from "../types.js"
 
 /** What the baseline did, for the outcome; the original returns nothing. */
 export interface TerminateReport {
@@ -43,8 +38,9 @@ function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
  * The only addition is the safety guard inside killPid/killGroup, which never refuses a valid child pid.
  */
 export async function terminateTree(input: TerminateTreeInput): Promise<TerminateReport> {
-  // Guard, not baseline: the tree of pid 1 (or of ourselves) is the whole machine. Never true for a child.
-  if (!isSignallablePid(input.pid)) throw new Error(`terminateTree: refusing pid ${input.pid}`)
+  // Guard, not baseline: the tree of pid 1 (or of ourselves, or our group) is the whole machine or us.
+  // Never true for a child.
+  assertTerminateTarget(input.pid)
   const graceMs = input.graceMs ?? TERMINATION_GRACE_MS
   const report: TerminateReport = { killedPids: [] }
   if (process.platform === "win32") {

@@ -1,5 +1,7 @@
 import { execa } from "execa"
+import { terminateTree } from "../baseline/terminate-tree.js"
 import { makeRunner } from "../run.js"
+import { treeQueries } from "../tree-queries.js"
 import type { Child, Options, ProcessApi } from "../types.js"
 import { ExecaChild, type ExecaSubprocess } from "./child.js"
 import { execaOptions } from "./options.js"
@@ -26,6 +28,9 @@ export function createExeca(): ProcessApi {
     spawn,
     ...makeRunner(spawn),
     stop,
+    ...treeQueries,
+    // Execa has no tree function of its own: a caller holding only a pid would use what PawWork has.
+    terminateTree: async (input) => void (await terminateTree(input)),
     shutdown: async () => {},
     sidecarPid: undefined,
   }

@@ -207,6 +207,7 @@ export class Connection {
       case "spawned":
       case "written":
       case "signalled":
+      case "terminated":
       case "goodbye":
         return this.answer(event)
       default:

@@ -29,6 +29,7 @@ export type Request =
   | { op: "close_stdin"; id: string }
   | { op: "signal"; id: string; signal: string }
   | { op: "cancel"; id: string; signal?: string; grace_ms?: number }
+  | { op: "terminate"; pid: number; signal?: string; grace_ms?: number }
   | { op: "shutdown" }
 
 export interface HelloEvent {
@@ -92,6 +93,18 @@ export interface ExitEvent {
   duration_ms?: number
 }
 
+/** The answer to `terminate`: a tree the sidecar did not spawn, ended (docs/protocol.md). */
+export interface TerminatedEvent {
+  event: "terminated"
+  req: number
+  pid: number
+  /** Every member found, the root included; [] when the pid did not exist. */
+  pids: number[]
+  /** Members still alive at the forceful step. */
+  killed_pids: number[]
+  duration_ms?: number
+}
+
 export interface ErrorEvent {
   event: "error"
   req?: number
@@ -113,8 +126,9 @@ export type Event =
   | WrittenEvent
   | SignalledEvent
   | ExitEvent
+  | TerminatedEvent
   | ErrorEvent
   | GoodbyeEvent
 
 /** Events that answer a request carry its `req`. */
-export type Answer = SpawnedEvent | WrittenEvent | SignalledEvent | ExitEvent | GoodbyeEvent
+export type Answer = SpawnedEvent | WrittenEvent | SignalledEvent | ExitEvent | TerminatedEvent | GoodbyeEvent

@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events"
 import { Writable } from "node:stream"
 import { SpawnFailedError, SupervisorRequestError } from "../errors.js"
 import type { Connection } from "../protocol/connection.js"
@@ -45,9 +46,14 @@ function spawnError(cmd: string[], err: unknown): Error {
 /**
  * A child run by the sidecar. Everything about it arrives as events, so `exited` settles only on its
  * `exit` event, after every `output` event: the pipes have drained (or the sidecar cut the drain) by then.
+ * It is an EventEmitter shaped like Node's ChildProcess where PawWork's callers touch one: `spawn`, then
+ * `exit` and `close` with (code, signal) when the tree is gone, and `error` for a spawn failure or a dead
+ * sidecar, emitted only to a listener (Node's unhandled `error` would throw; `exited` rejects anyway).
  */
-export class SupervisorChild implements SupervisedChild {
+export class SupervisorChild extends EventEmitter implements SupervisedChild {
   pid: number | undefined = undefined
+  exitCode: number | null = null
+  signalCode: NodeJS.Signals | null = null
   readonly stdin: Writable | null
   readonly stdout: OutputStream | null
   readonly stderr: OutputStream | null
@@ -66,6 +72,7 @@ export class SupervisorChild implements SupervisedChild {
     private readonly conn: Promise<Connection>,
     private readonly onSettled: () => void,
   ) {
+    super()
     const ack = (bytes: number) => void this.conn.then((c) => c.ack(id, bytes), () => undefined)
     const out = opts.stdout === "pipe" || opts.stdout === "inherit" ? new OutputStream(ack) : null
     const err = opts.stderr === "pipe" || opts.stderr === "inherit" ? new OutputStream(ack) : null
@@ -106,6 +113,7 @@ export class SupervisorChild implements SupervisedChild {
       (answer) => {
         this.pid = (answer as SpawnedEvent).pid
         this.spawnedP.resolve(this.pid)
+        this.emit("spawn")
       },
       (err: unknown) => {
         // The protocol follows a failed spawn with an `exit`; settle now anyway so no error code can hang us.
@@ -160,6 +168,7 @@ export class SupervisorChild implements SupervisedChild {
     this.exitedP.reject(err)
     this.outcomeP.reject(err)
     this.onSettled()
+    if (this.listenerCount("error") > 0) this.emit("error", err)
   }
 
   private onExit(event: ExitEvent): void {
@@ -176,11 +185,18 @@ export class SupervisorChild implements SupervisedChild {
     this.spawnedP.resolve(this.pid)
     this.outcomeP.resolve(outcome)
     if (outcome.reason === "spawn_failed") {
-      this.exitedP.reject(this.spawnFailure ?? new SpawnFailedError(this.cmd, "spawn_failed"))
-    } else {
-      this.exitedP.resolve(outcome.code ?? (outcome.signal ? 1 : 0))
+      const err = this.spawnFailure ?? new SpawnFailedError(this.cmd, "spawn_failed")
+      this.exitedP.reject(err)
+      this.onSettled()
+      if (this.listenerCount("error") > 0) this.emit("error", err)
+      return
     }
+    this.exitCode = outcome.code
+    this.signalCode = outcome.signal as NodeJS.Signals | null
+    this.exitedP.resolve(outcome.code ?? (outcome.signal ? 1 : 0))
     this.onSettled()
+    this.emit("exit", this.exitCode, this.signalCode)
+    this.emit("close", this.exitCode, this.signalCode)
   }
 
   private finishStreams(): void {

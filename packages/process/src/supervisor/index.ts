@@ -1,5 +1,12 @@
+import { setTimeout as sleep } from "node:timers/promises"
+import { terminateTree as baselineTerminateTree } from "../baseline/terminate-tree.js"
+import { TERMINATION_GRACE_MS } from "../defaults.js"
+import { SupervisorRequestError } from "../errors.js"
+import type { TerminatedEvent } from "../protocol/messages.js"
 import { makeRunner } from "../run.js"
-import type { Child, Options, ProcessApi, SupervisedChild } from "../types.js"
+import { assertTerminateTarget } from "../safety.js"
+import { treeQueries } from "../tree-queries.js"
+import type { Child, Options, ProcessApi, SupervisedChild, TerminateTreeInput } from "../types.js"
 import { SupervisorChild } from "./child.js"
 import { locateSupervisor } from "./locate.js"
 import { spawnRequest } from "./request.js"
@@ -19,6 +26,8 @@ export interface SupervisorOptions {
 export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
   let sidecar: Sidecar | null = null
   let counter = 0
+  /** Children not yet settled, so terminateTree can tell a root of ours from a foreign pid. */
+  const live = new Set<SupervisorChild>()
   const prefix = `c${process.pid}-${Date.now().toString(36)}`
 
   function current(): Sidecar {
@@ -42,9 +51,11 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
 
     const abort = () => child.abort()
     const child: SupervisorChild = new SupervisorChild(id, cmd, opts, host.ready, () => {
+      live.delete(child)
       opts.abort?.removeEventListener("abort", abort)
       host.release()
     })
+    live.add(child)
     host.ready.then(
       (conn) => child.start(conn, request),
       (err: Error) => child.fail(err),
@@ -58,7 +69,40 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
 
   async function stop(child: Child): Promise<void> {
     if (!(child instanceof SupervisorChild)) throw new TypeError("stop(): not a child of the supervisor backend")
-    await child.cancel({ signal: "SIGTERM", graceMs: 500 }).catch(() => undefined)
+    await child.cancel({ signal: "SIGTERM", graceMs: TERMINATION_GRACE_MS }).catch(() => undefined)
+  }
+
+  /**
+   * A root this sidecar spawned: the cancel ladder over its whole tree (graceful SIGTERM, the grace,
+   * SIGKILL of the whole cgroup or group), resolved when the tree is gone. Any other pid (PawWork's PTY,
+   * a shell started elsewhere): the sidecar's `terminate` request, which holds every member it finds by
+   * pidfd and catches members born during the cancel (docs/protocol.md). `signalRoot` and
+   * `findDescendants` are the baseline's ways of reaching a root and finding its tree by number; the
+   * sidecar signals through pidfds and walks the live tree itself, so they are used only where the sidecar
+   * answers `unsupported` and the baseline's own terminateTree runs instead.
+   */
+  async function terminateTree(input: TerminateTreeInput): Promise<void> {
+    assertTerminateTarget(input.pid)
+    const graceMs = Math.max(0, input.graceMs ?? TERMINATION_GRACE_MS)
+    const own = [...live].find((c) => c.pid === input.pid)
+    if (own) await own.cancel({ signal: "SIGTERM", graceMs }).catch(() => undefined)
+    else await terminateForeign(input, graceMs)
+    // As the baseline: the caller's own view of the root's exit is awaited once more, at most one grace.
+    if (input.waitForExit) await Promise.race([input.waitForExit.catch(() => undefined), sleep(graceMs)])
+  }
+
+  async function terminateForeign(input: TerminateTreeInput, graceMs: number): Promise<void> {
+    const host = current()
+    host.hold()
+    try {
+      const conn = await host.ready
+      ;(await conn.request({ op: "terminate", pid: input.pid, signal: "SIGTERM", grace_ms: graceMs })) as TerminatedEvent
+    } catch (err) {
+      if (!(err instanceof SupervisorRequestError && err.code === "unsupported")) throw err
+      await baselineTerminateTree({ ...input, graceMs })
+    } finally {
+      host.release()
+    }
   }
 
   async function shutdown(): Promise<void> {
@@ -72,6 +116,8 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
     spawn,
     ...makeRunner(spawn),
     stop,
+    ...treeQueries,
+    terminateTree,
     shutdown,
     get sidecarPid() {
       return sidecar?.alive ? sidecar.pid : undefined

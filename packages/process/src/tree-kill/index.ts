@@ -1,13 +1,15 @@
 import { makeRunner } from "../run.js"
 import type { Child, ProcessApi } from "../types.js"
 import { TreeKillChild } from "./child.js"
-import { STOP_GRACE_MS } from "./ladder.js"
+import { TERMINATION_GRACE_MS } from "../defaults.js"
+import { treeQueries } from "../tree-queries.js"
+import { terminateTreeByPid } from "./ladder.js"
 import { spawn } from "./spawn.js"
 
 /** stop(): no-op once the root exited (tree-kill can no longer find the tree), else the ladder with 500 ms. */
 export async function stop(child: Child): Promise<void> {
   if (!(child instanceof TreeKillChild)) throw new TypeError("stop(): not a child of the tree-kill backend")
-  await child.terminate("SIGTERM", STOP_GRACE_MS)
+  await child.terminate("SIGTERM", TERMINATION_GRACE_MS)
 }
 
 /** Peer backend for the comparison: cross-spawn to start, the `tree-kill` package to cancel. */
@@ -17,6 +19,8 @@ export function createTreeKill(): ProcessApi {
     spawn,
     ...makeRunner(spawn),
     stop,
+    ...treeQueries,
+    terminateTree: terminateTreeByPid,
     shutdown: async () => {},
     sidecarPid: undefined,
   }

@@ -1,10 +1,11 @@
 import type { ChildProcess } from "node:child_process"
+import { setTimeout as sleep } from "node:timers/promises"
 import treeKill from "tree-kill"
+import { exists } from "../baseline/descendants.js"
 import type { TerminateReport } from "../baseline/terminate-tree.js"
-import { isSignallablePid } from "../safety.js"
-
-/** Grace of stop(), the same 500 ms as the baseline's stop(). */
-export const STOP_GRACE_MS = 500
+import { TERMINATION_GRACE_MS } from "../defaults.js"
+import { assertTerminateTarget, isSignallablePid } from "../safety.js"
+import type { TerminateTreeInput } from "../types.js"
 
 /** Node has not reaped the root yet, so its pid still names it (a reaped pid may be reused). */
 export function running(proc: ChildProcess): boolean {
@@ -55,4 +56,18 @@ export async function treeKillLadder(
   if (!running(proc)) return { killedPids: [] }
   await signalTree(pid, "SIGKILL")
   return { killedPids: [pid] }
+}
+
+/**
+ * terminateTree by pid, as a tree-kill user writes it for a process they did not spawn: `treeKill(pid,
+ * "SIGTERM")`, wait the grace (or `waitForExit`), then `treeKill(pid, "SIGKILL")` while the root still
+ * exists. tree-kill walks its own `ps`, so `findDescendants` and `signalRoot` have no place here.
+ */
+export async function terminateTreeByPid(input: TerminateTreeInput): Promise<void> {
+  assertTerminateTarget(input.pid)
+  const graceMs = input.graceMs ?? TERMINATION_GRACE_MS
+  await signalTree(input.pid, "SIGTERM")
+  const grace = sleep(graceMs)
+  await (input.waitForExit ? Promise.race([input.waitForExit.catch(() => undefined), grace]) : grace)
+  if (exists(input.pid)) await signalTree(input.pid, "SIGKILL")
 }
