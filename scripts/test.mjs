@@ -61,9 +61,13 @@ if (linux) {
     env: { PAWWORK_SUPERVISOR_NO_CGROUP: "1" },
   });
 } else skip("cargo test (supervisor without cgroups)", "the cgroup fallback is Linux's; the integration suite reads /proc");
-if (linux) npmStep("TypeScript tests: @pawwork/process", ["test", "-w", "@pawwork/process"]);
-else {
-  npmStep("TypeScript tests: @pawwork/process (protocol units)", ["run", "test:unit", "-w", "@pawwork/process"]);
+// PawWork runs this code under Node (desktop app) and Bun (server, CLI): the same suites, both runtimes.
+if (linux) {
+  npmStep("TypeScript tests: @pawwork/process (Node)", ["test", "-w", "@pawwork/process"]);
+  npmStep("TypeScript tests: @pawwork/process (Bun)", ["run", "test:bun", "-w", "@pawwork/process"]);
+} else {
+  npmStep("TypeScript tests: @pawwork/process (protocol units, Node)", ["run", "test:unit", "-w", "@pawwork/process"]);
+  npmStep("TypeScript tests: @pawwork/process (protocol units, Bun)", ["run", "test:bun:unit", "-w", "@pawwork/process"]);
   skip("TypeScript tests: @pawwork/process (process behaviour)", "their leak checks read /proc (Linux only)");
 }
 if (linux) npmStep("TypeScript tests: bench (quick run, structure only)", ["test", "-w", "@pawwork/bench"]);

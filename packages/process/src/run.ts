@@ -17,7 +17,11 @@ export function makeRunner(spawn: SpawnFn) {
 
     const out = await Promise.all([proc.exited, buffer(proc.stdout), buffer(proc.stderr)])
       .then(([code, stdout, stderr]) => ({ code, stdout, stderr }))
-      .catch((err: unknown) => {
+      .catch(async (err: unknown) => {
+        // A command that could not start rejects `exited` with the spawn error (ENOENT, ...), but under Bun
+        // its never-opened pipes reject first ("Premature close"): report the spawn error, which names
+        // the cause, as Node's order already does.
+        if ((await proc.spawned) === undefined) err = await proc.exited.then(() => err, (spawnErr: unknown) => spawnErr)
         if (!opts.nothrow) throw err
         return { code: 1, stdout: Buffer.alloc(0), stderr: Buffer.from(errorMessage(err)) }
       })

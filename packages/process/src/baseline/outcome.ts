@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process"
-import { bytesRead, drainOf } from "../stream-state.js"
+import { bytesRead, countArrivals, drainOf } from "../stream-state.js"
 import type { Drain, Options, Outcome } from "../types.js"
 import type { TerminateReport } from "./terminate-tree.js"
 
@@ -29,6 +29,8 @@ function drainState(proc: ChildProcess, opts: Options): Drain {
 export function trackOutcome(proc: ChildProcess, opts: Options): OutcomeTracker {
   const runs: Promise<void>[] = []
   const killed = new Set<number>()
+  countArrivals(proc.stdout)
+  countArrivals(proc.stderr)
 
   const spawned = new Promise<number | undefined>((resolve) => {
     proc.once("spawn", () => resolve(proc.pid))

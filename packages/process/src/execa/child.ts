@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process"
 import { ProcView } from "../proc-view.js"
-import { bytesRead, drainOf } from "../stream-state.js"
+import { bytesRead, countArrivals, drainOf } from "../stream-state.js"
 import type { Child, Options, Outcome } from "../types.js"
 
 /** The parts of execa's result this backend reads (the same names in execa 9 and 10). */
@@ -46,6 +46,8 @@ export class ExecaChild extends ProcView implements Child {
   ) {
     super(sub.nodeChildProcess ?? (sub as unknown as ChildProcess))
     const proc = this.proc
+    countArrivals(proc.stdout)
+    countArrivals(proc.stderr)
     this.spawned = new Promise((resolve) => {
       proc.once("spawn", () => resolve(proc.pid))
       proc.once("error", () => resolve(proc.pid))
