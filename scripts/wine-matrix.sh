@@ -11,7 +11,7 @@
 # Afterwards: the host's process list must hold no process of the fixture or
 # the sidecar (the cross-check of the matrix's Windows-view leak check), and
 # the supervisor must have passed every run of every cell it ran
-# (scripts/wine/check-results.mjs).
+# (scripts/check-supervisor-results.mjs).
 #
 # Usage: bash scripts/wine-matrix.sh [--publish] [matrix options, e.g. --runs 20]
 #   --publish   also render docs/report-wine.{md,png} (on the host: Chromium)
@@ -94,7 +94,7 @@ fi
 step "host cross-check and wineserver stop"
 
 if [ -f "$OUT/results.json" ]; then
-  node scripts/wine/check-results.mjs "$OUT/results.json" || status=1
+  node scripts/check-supervisor-results.mjs --under-wine "$OUT/results.json" || status=1
   if [ "$publish" = 1 ]; then
     node scripts/matrix.mjs --no-setup --render "$OUT/results.json" --out "$OUT" --publish
   fi

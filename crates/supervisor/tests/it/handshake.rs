@@ -43,6 +43,15 @@ fn hello_capabilities_describe_this_machine() {
     for sig in ["SIGTERM", "SIGINT", "SIGKILL", "SIGHUP", "SIGUSR1"] {
         assert!(signals.contains(&sig), "{sig} missing from capabilities.signals {signals:?}");
     }
+    // Runs that know which containment this machine must give say so
+    // (scripts/as-user.sh as an ordinary user, npm test's no-cgroup pass):
+    // the sidecar must have chosen it, not quietly the other one.
+    match std::env::var("PAWWORK_EXPECT_CONTAINMENT").as_deref() {
+        Ok("cgroup") => assert!(caps["cgroup"].is_string(), "expected cgroup containment: {caps}"),
+        Ok("fallback") => assert!(caps["cgroup"].is_null(), "expected the fallback (no cgroup): {caps}"),
+        Ok(other) => panic!("PAWWORK_EXPECT_CONTAINMENT must be cgroup or fallback, got {other:?}"),
+        Err(_) => {}
+    }
     // A cgroup claim must be true: a spawned child sits in a cgroup below it.
     match &caps["cgroup"] {
         serde_json::Value::Null => {}

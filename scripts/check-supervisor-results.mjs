@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The verdict on a matrix run under Wine (scripts/wine-matrix.sh): the
-// supervisor must pass every run of every cell it ran (first time: flaky is
+// The verdict on a short matrix run that must show the supervisor clean
+// (scripts/wine-matrix.sh under Wine, scripts/as-user.sh as an ordinary
+// user): the supervisor must pass every run of every cell it ran (first time: flaky is
 // not passed), with no leaked pid and no lost byte (the negative control
 // excepted: its planted leak must be flagged, which is its pass, and it must
 // have run), and at least one supervisor cell must have run, so a run where
@@ -8,17 +9,20 @@
 // backends are measured, not judged: their failures are the report's content.
 import { readFileSync } from "node:fs";
 
-const file = process.argv[2];
+const args = process.argv.slice(2);
+const underWine = args.includes("--under-wine");
+const file = args.find((a) => !a.startsWith("--"));
 if (!file) {
-  console.error("usage: check-results.mjs results.json");
+  console.error("usage: check-supervisor-results.mjs [--under-wine] results.json");
   process.exit(2);
 }
 const results = JSON.parse(readFileSync(file, "utf8"));
-if (!results.platform?.under_wine) {
-  console.error(`wine-matrix check: ${file} was not measured under Wine (platform: ${results.platform?.label})`);
+if (underWine && !results.platform?.under_wine) {
+  console.error(`matrix check: ${file} was not measured under Wine (platform: ${results.platform?.label})`);
   process.exit(1);
 }
 const ran = results.cells.filter((c) => c.backend === "supervisor" && c.runs > 0);
+const runtimes = [...new Set(ran.map((c) => c.runtime ?? "node"))];
 const bad = [];
 for (const c of ran) {
   const problems = [];
@@ -27,24 +31,25 @@ for (const c of ran) {
   if (c.flaky > 0) problems.push(`${c.flaky} of ${c.runs} runs passed only on a retry`);
   if (!c.control && c.leaked_pids > 0) problems.push(`${c.leaked_pids} leaked pids`);
   if (c.bytes_lost > 0) problems.push(`${c.bytes_lost} bytes lost`);
-  if (problems.length) bad.push(`${c.fixture}: ${problems.join(", ")}`);
+  if (problems.length) bad.push(`${c.fixture}${c.runtime ? ` (${c.runtime})` : ""}: ${problems.join(", ")}`);
 }
 const notRun = results.cells.filter((c) => c.backend === "supervisor" && c.runs === 0).map((c) => c.fixture);
 console.log(
-  `wine-matrix check: supervisor ran ${ran.length} fixtures x ${results.runs_per_cell} runs under ${results.platform.label}; ` +
+  `matrix check: supervisor ran ${ran.length} cells x ${results.runs_per_cell} runs under ${results.platform.label} ` +
+    `(runtimes: ${runtimes.join(", ") || "none"}); ` +
     `not run here: ${notRun.join(", ") || "none"}`,
 );
 if (ran.length === 0) {
-  console.error("wine-matrix check: no supervisor cell ran, so nothing was shown");
+  console.error("matrix check: no supervisor cell ran, so nothing was shown");
   process.exit(1);
 }
 // Without the negative control flagging its planted leak, "no leaked pid" would prove nothing.
 if (!ran.some((c) => c.control && c.passed === c.runs)) {
-  console.error("wine-matrix check: the negative control did not run and pass in the supervisor column");
+  console.error("matrix check: the negative control did not run and pass in the supervisor column");
   process.exit(1);
 }
 if (bad.length) {
-  for (const b of bad) console.error(`wine-matrix check: supervisor failed ${b}`);
+  for (const b of bad) console.error(`matrix check: supervisor failed ${b}`);
   process.exit(1);
 }
-console.log("wine-matrix check: the supervisor passed every run it ran, no leaked pid, no lost byte");
+console.log("matrix check: the supervisor passed every run it ran, no leaked pid, no lost byte");
