@@ -114,6 +114,22 @@ fn terminate_holds_a_newborn_whose_parent_exits_during_the_grace() {
 }
 
 #[test]
+fn terminate_ends_a_fork_storm_in_progress() {
+    let dir = TestDir::new();
+    let mut sc = Sidecar::start(&dir);
+    let f = Foreign::start(&dir, "storm", &["fork-storm", "--ms", "5000"]);
+    // Terminate mid-storm, while children are being born and dying: the
+    // freeze must close the set (bounded), and nothing may survive.
+    f.report.wait_until("20 storm children", |lines| {
+        report::procs_in(lines).iter().filter(|p| p.role == "storm").count() >= 20
+    });
+    let ev = terminate(&mut sc, json!(f.pid()), json!({}));
+    assert_eq!(ev["event"], "terminated", "{ev}");
+    assert_eq!(ev["quiet"], true, "{ev}");
+    assert_all_gone(&f.report, GONE);
+}
+
+#[test]
 fn terminate_kills_sigterm_ignoring_members_after_the_grace() {
     let dir = TestDir::new();
     let mut sc = Sidecar::start(&dir);
