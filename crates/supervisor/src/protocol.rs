@@ -27,6 +27,17 @@ pub enum Request {
     },
     Ack { id: String, bytes: u64 },
     Shutdown { req: u64 },
+    /// Ends a tree this sidecar did not start. `pid` is kept as raw JSON so
+    /// that a non-integer, negative or out-of-range pid gets the precise
+    /// `bad_pid` rather than a generic `bad_request`.
+    Terminate {
+        req: u64,
+        pid: serde_json::Value,
+        #[serde(default)]
+        signal: Option<String>,
+        #[serde(default)]
+        grace_ms: Option<u64>,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -189,6 +200,18 @@ pub enum Event {
     },
     Signalled { req: u64, id: String, signal: String, pids: Vec<u32> },
     Exit(ExitEvent),
+    /// The answer to `terminate`, sent once the foreign tree is gone (or the
+    /// bounded wait after SIGKILL ran out: `quiet` false).
+    Terminated {
+        req: u64,
+        pid: u32,
+        pids: Vec<u32>,
+        killed_pids: Vec<u32>,
+        graceful: bool,
+        quiet: bool,
+        capped: bool,
+        duration_ms: u64,
+    },
     Error(ErrorEvent),
     Goodbye {
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -238,6 +261,14 @@ pub enum ErrorCode {
     StdinClosed,
     StdinOverflow,
     ShuttingDown,
+    /// `terminate`: a pid that may not be signalled (<= 1, not an integer,
+    /// the sidecar, its group, its ancestors, its watchdog).
+    BadPid,
+    /// `terminate`: the pid belongs to a tree this sidecar supervises; the
+    /// error's `id` names the child when the pid leads to a live root.
+    SupervisedPid,
+    /// The request cannot be served safely on this platform or kernel.
+    Unsupported,
 }
 
 impl ErrorEvent {
@@ -304,6 +335,15 @@ mod tests {
         let e = decode_request(br#"{"op":"spawn","req":2,"id":"a","argv":"ls"}"#).unwrap_err();
         assert_eq!(e.code, ErrorCode::BadRequest);
         assert_eq!(e.id.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn terminate_request_keeps_the_raw_pid() {
+        let r = decode_request(br#"{"op":"terminate","req":3,"pid":-5}"#).unwrap();
+        let Request::Terminate { req, pid, signal, grace_ms } = r else { panic!("not a terminate") };
+        assert_eq!((req, pid, signal, grace_ms), (3, serde_json::json!(-5), None, None));
+        let e = decode_request(br#"{"op":"terminate","req":4}"#).unwrap_err();
+        assert_eq!((e.code, e.req), (ErrorCode::BadRequest, Some(4)));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ use crate::config::Config;
 use crate::finished::Finished;
 use crate::framing::{FrameError, FrameReader};
 use crate::output::Credit;
-use crate::platform::{self, Platform, SpawnSpec};
+use crate::platform::{self, ForeignOutcome, ForeignRefusal, Platform, SpawnSpec};
 use crate::protocol::{
     self, ByteTotals, Defaults, DrainState, EnvSpec, ErrorCode, ErrorEvent, Event, ExitEvent, ExitReason, Limits,
     PlatformInfo, Request, SpawnRequest,
@@ -36,6 +37,8 @@ const FINISHED_IDS: usize = 16_384;
 const SHUTDOWN_CAP: Duration = Duration::from_secs(120);
 
 struct Live {
+    /// The root's pid, to name the child when `terminate` is aimed at it.
+    pid: u32,
     ctl: mpsc::UnboundedSender<Control>,
     credit: Arc<Credit>,
     stdin: Option<StdinHandle>,
@@ -57,6 +60,12 @@ pub struct Server {
     finished: Finished,
     done_tx: mpsc::UnboundedSender<String>,
     shutting_down: bool,
+    /// `terminate` tasks still running: the sidecar does not exit under
+    /// them, or a foreign tree could be left stopped half-way.
+    foreign_in_flight: usize,
+    foreign_done: mpsc::UnboundedSender<()>,
+    /// Set on shutdown: running `terminate`s cut their grace short.
+    hurry: Arc<AtomicBool>,
 }
 
 /// Serves one host until shutdown; returns the process exit code.
@@ -69,6 +78,7 @@ where
     let (sink, writer) = Sink::start(output);
     let platform = Platform::init(config.use_cgroup);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
+    let (foreign_done, mut foreign_done_rx) = mpsc::unbounded_channel();
     let mut server = Server {
         config: config.clone(),
         platform,
@@ -77,6 +87,9 @@ where
         finished: Finished::new(FINISHED_IDS),
         done_tx,
         shutting_down: false,
+        foreign_in_flight: 0,
+        foreign_done,
+        hurry: Arc::new(AtomicBool::new(false)),
     };
     sink.event(server.hello()).await;
 
@@ -91,7 +104,7 @@ where
     let mut give_up: Option<tokio::time::Instant> = None;
     let mut code = 0;
     loop {
-        if server.shutting_down && server.live.is_empty() {
+        if server.shutting_down && server.live.is_empty() && server.foreign_in_flight == 0 {
             break;
         }
         if server.shutting_down && give_up.is_none() {
@@ -101,7 +114,11 @@ where
             // A last resort, never the plan: if some child's task is stuck,
             // the sidecar still exits, and its watchdog kills what is left.
             _ = tokio::time::sleep_until(give_up.unwrap_or_else(tokio::time::Instant::now)), if give_up.is_some() => {
-                tracing::error!("{} children still not finished {SHUTDOWN_CAP:?} into shutdown; exiting", server.live.len());
+                tracing::error!(
+                    "{} children and {} terminates still not finished {SHUTDOWN_CAP:?} into shutdown; exiting",
+                    server.live.len(),
+                    server.foreign_in_flight
+                );
                 code = 1;
                 break;
             }
@@ -133,6 +150,7 @@ where
                     }
                 }
             }
+            Some(()) = foreign_done_rx.recv() => server.foreign_in_flight -= 1,
             // `None` (no signal source, as on Windows) must not read as a signal.
             Some(()) = terminate.recv() => {
                 tracing::info!("terminating signal: cancelling every child");
@@ -202,6 +220,7 @@ impl Server {
     /// followed by stdin EOF lifts the output credit as well).
     fn begin_shutdown(&mut self, host_gone: bool) {
         self.shutting_down = true;
+        self.hurry.store(true, Ordering::Relaxed);
         for live in self.live.values() {
             if host_gone {
                 // Nobody will ack any more: let the trees drain freely.
@@ -233,6 +252,7 @@ impl Server {
                 }
                 Ok(())
             }
+            Request::Terminate { req, pid, signal, grace_ms } => self.terminate(req, &pid, signal.as_deref(), grace_ms),
             Request::Shutdown { req } => {
                 self.begin_shutdown(false);
                 return Some(req);
@@ -281,6 +301,59 @@ impl Server {
         live.ctl.send(Control::Cancel { signal, grace }).map_err(|_| child::gone(id).req(Some(req)))
     }
 
+    /// `terminate`: validates and pins the foreign root here (cheap), then
+    /// ends the tree on the blocking pool, so the loop keeps serving every
+    /// other child meanwhile; the answer comes from that task.
+    fn terminate(&mut self, req: u64, pid: &serde_json::Value, signal: Option<&str>, grace_ms: Option<u64>) -> Result<(), ErrorEvent> {
+        let err = |code, msg: String| ErrorEvent::new(code, msg).req(Some(req));
+        if self.shutting_down {
+            return Err(err(ErrorCode::ShuttingDown, "the supervisor is shutting down".into()));
+        }
+        let pid = foreign_pid(pid).map_err(|m| err(ErrorCode::BadPid, m))?;
+        let signal = match signal {
+            Some(name) => parse_signal(name).map_err(|e| e.req(Some(req)))?,
+            None => self.config.signal,
+        };
+        let grace = Duration::from_millis(grace_ms.unwrap_or(self.config.grace_ms));
+        let target = self.platform.foreign(pid).map_err(|r| match r {
+            ForeignRefusal::Protected(m) => err(ErrorCode::BadPid, m),
+            ForeignRefusal::Unsupported(m) => err(ErrorCode::Unsupported, m),
+            ForeignRefusal::Supervised { root } => match self.live.iter().find(|(_, l)| l.pid == root) {
+                Some((id, _)) => err(
+                    ErrorCode::SupervisedPid,
+                    format!("pid {pid} belongs to the tree of child {id:?}: use cancel"),
+                )
+                .id(id.clone()),
+                None => err(
+                    ErrorCode::SupervisedPid,
+                    format!("pid {pid} descends from the sidecar (a supervised tree, or an orphan re-parented to it)"),
+                ),
+            },
+        })?;
+        self.foreign_in_flight += 1;
+        let (sink, done, hurry) = (self.sink.clone(), self.foreign_done.clone(), self.hurry.clone());
+        tokio::spawn(async move {
+            let started = tokio::time::Instant::now();
+            let outcome = tokio::task::spawn_blocking(move || target.terminate(signal, grace, hurry)).await;
+            let event = match outcome {
+                Ok(ForeignOutcome { pids, killed_pids, graceful, quiet, capped }) => Event::Terminated {
+                    req,
+                    pid,
+                    pids,
+                    killed_pids,
+                    graceful,
+                    quiet,
+                    capped,
+                    duration_ms: started.elapsed().as_millis() as u64,
+                },
+                Err(e) => Event::Error(ErrorEvent::new(ErrorCode::Unsupported, format!("terminate failed: {e}")).req(Some(req))),
+            };
+            sink.event(event).await;
+            let _ = done.send(());
+        });
+        Ok(())
+    }
+
     async fn spawn(&mut self, spec: SpawnRequest) -> Result<(), ErrorEvent> {
         let (req, id) = (spec.req, spec.id.clone());
         let plan = self.validate(&spec).map_err(|e| e.req(Some(req)).id(&id))?;
@@ -307,6 +380,7 @@ impl Server {
         // `spawned` goes out before the relays start, so it precedes every
         // `output` of this child.
         self.sink.event(Event::Spawned { req, id: id.clone(), pid: spawned.pid, pgid: spawned.pgid }).await;
+        let spawned_pid = spawned.pid;
         let mut spawned = spawned;
         let (stdin, feeder) = match spawned.stdin.take() {
             Some(w) => {
@@ -319,7 +393,7 @@ impl Server {
         let (ctl, ctl_rx) = mpsc::unbounded_channel();
         let task = child::supervise(plan, spawned, feeder, ctl_rx, credit.clone(), self.sink.clone(), self.done_tx.clone());
         tokio::spawn(task);
-        self.live.insert(id, Live { ctl, credit, stdin });
+        self.live.insert(id, Live { pid: spawned_pid, ctl, credit, stdin });
         Ok(())
     }
 
@@ -389,6 +463,17 @@ fn parse_signal(name: &str) -> Result<Signal, ErrorEvent> {
         Some(s) => Err(ErrorEvent::new(ErrorCode::UnsupportedSignal, format!("{} cannot be sent on this platform", s.name()))),
         None => Err(ErrorEvent::new(ErrorCode::UnsupportedSignal, format!("unknown signal {name:?}"))),
     }
+}
+
+/// A `terminate` pid must be an integer naming one process: 0 and negative
+/// numbers name groups or every process, 1 is init, and pids stop at
+/// i32::MAX. (Which processes are protected is the platform's check.)
+fn foreign_pid(v: &serde_json::Value) -> Result<u32, String> {
+    let Some(n) = v.as_i64() else { return Err(format!("pid must be an integer, got {v}")) };
+    if n <= 1 {
+        return Err(format!("pid {n} names no single process that may be ended (0, 1 and negative ids are refused)"));
+    }
+    u32::try_from(n).ok().filter(|p| *p <= i32::MAX as u32).ok_or_else(|| format!("pid {n} is out of range"))
 }
 
 fn spawn_failed_exit(id: &str) -> ExitEvent {

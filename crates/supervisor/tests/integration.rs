@@ -20,6 +20,10 @@ mod handshake;
 // `cancel` ends whole trees: deep, wide, orphaned, daemonised, growing.
 #[path = "it/tree_kill.rs"]
 mod tree_kill;
+// `terminate` ends foreign trees (started outside the sidecar) and refuses
+// protected or supervised pids.
+#[path = "it/foreign.rs"]
+mod foreign;
 // The ladder: first signal, grace, SIGKILL; stopped members; custom signal.
 #[path = "it/ladder.rs"]
 mod ladder;

@@ -17,7 +17,7 @@ mod imp;
 #[path = "windows/mod.rs"]
 mod imp;
 
-pub use imp::{Platform, ProcessTree};
+pub use imp::{ForeignTarget, Platform, ProcessTree};
 
 pub type ChildReader = Pin<Box<dyn AsyncRead + Send>>;
 pub type ChildWriter = Pin<Box<dyn AsyncWrite + Send>>;
@@ -56,3 +56,31 @@ pub struct SpawnError {
 }
 
 pub use imp::{release_free_memory, stdio, supported_signals, terminate_signals, watchdog_main};
+
+/// What a `terminate` of a foreign tree did (docs/protocol.md, `terminated`).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ForeignOutcome {
+    /// Every member found, root first.
+    pub pids: Vec<u32>,
+    /// Members still alive when the forceful step ran.
+    pub killed_pids: Vec<u32>,
+    /// The graceful signal reached at least one member.
+    pub graceful: bool,
+    /// Every member found is known to have exited (false: the bounded wait
+    /// after the forceful step ran out, e.g. a process stuck in the kernel).
+    pub quiet: bool,
+    /// A bound on walks or members was hit: the set may not be closed.
+    pub capped: bool,
+}
+
+/// Why a `terminate` was refused before anything was signalled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ForeignRefusal {
+    /// The sidecar itself, its group, an ancestor (the host), its watchdog.
+    Protected(String),
+    /// A member of a tree this sidecar supervises: `root` is the pid of the
+    /// supervised root it descends from (the server maps it to a child id).
+    Supervised { root: u32 },
+    /// This platform (or kernel) cannot do it safely; the client falls back.
+    Unsupported(String),
+}

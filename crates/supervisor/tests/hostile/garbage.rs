@@ -40,6 +40,10 @@ const WRONG_TYPES: &[&str] = &[
     r#"{"op":"signal","req":1,"id":"w"}"#,
     r#"{"op":"write","req":1}"#,
     r#"{"op":"SPAWN","req":1,"id":"w","argv":["x"]}"#,
+    r#"{"op":"terminate","req":1}"#,
+    r#"{"op":"terminate","req":1,"pid":0,"bogus":1}"#,
+    r#"{"op":"terminate","req":1,"pid":0,"grace_ms":-1}"#,
+    r#"{"op":"terminate","req":"1","pid":0}"#,
 ];
 
 /// Valid shapes with values the sidecar must refuse, and their codes.
@@ -64,6 +68,15 @@ fn bad_values(n: usize) -> Vec<(String, &'static [&'static str])> {
         (r#"{"op":"close_stdin","req":1,"id":"ghost"}"#.into(), &["unknown_child"]),
         (r#"{"op":"close_stdin","req":1,"id":"slow-0"}"#.into(), &["stdin_closed"]),
         (r#"{"op":"ack","id":"ghost","bytes":12345}"#.into(), &[]),
+        // Only pids that must be refused: a valid one would end a process.
+        (r#"{"op":"terminate","req":1,"pid":0}"#.into(), &["bad_pid"]),
+        (r#"{"op":"terminate","req":1,"pid":1}"#.into(), &["bad_pid"]),
+        (r#"{"op":"terminate","req":1,"pid":-1}"#.into(), &["bad_pid"]),
+        (r#"{"op":"terminate","req":1,"pid":"1"}"#.into(), &["bad_pid"]),
+        (r#"{"op":"terminate","req":1,"pid":1.5}"#.into(), &["bad_pid"]),
+        (r#"{"op":"terminate","req":1,"pid":null}"#.into(), &["bad_pid"]),
+        (r#"{"op":"terminate","req":1,"pid":4294967297}"#.into(), &["bad_pid"]),
+        (r#"{"op":"terminate","req":1,"pid":1,"signal":"SIGWHAT"}"#.into(), &["bad_pid"]),
     ]
 }
 

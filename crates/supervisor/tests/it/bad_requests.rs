@@ -148,3 +148,23 @@ fn malformed_spawns_get_bad_request() {
     sc.spawn(&"y".repeat(128), &argv, json!({}));
     bystander.assert_unharmed(&mut sc);
 }
+
+#[test]
+fn terminate_of_a_refused_pid_gets_bad_pid_and_hurts_no_child() {
+    let dir = TestDir::new();
+    let mut sc = Sidecar::start(&dir);
+    let bystander = Bystander::start(&mut sc, &dir);
+    let host = std::process::id() as i64;
+    let own = sc.pid() as i64;
+    for pid in [json!(0), json!(1), json!(-1), json!(-host), json!(host), json!(own), json!("7"), json!([2])] {
+        let req = sc.request(json!({"op": "terminate", "pid": pid}));
+        assert_eq!(sc.wait_error(req), "bad_pid", "terminate of {pid}");
+    }
+    // Signal names are checked too; nothing is signalled either way.
+    let req = sc.request(json!({"op": "terminate", "pid": i32::MAX - 1, "signal": "SIGWHAT"}));
+    assert_eq!(sc.wait_error(req), "unsupported_signal");
+    let req = sc.request(json!({"op": "terminate"}));
+    assert_eq!(sc.wait_error(req), "bad_request");
+    assert_in_sync(&mut sc, &dir, "after");
+    bystander.assert_unharmed(&mut sc);
+}

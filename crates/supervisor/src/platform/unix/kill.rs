@@ -64,6 +64,20 @@ pub fn signal_pid(pid: u32, sig: NixSignal, still_member: impl Fn(u32) -> bool) 
     }
 }
 
+/// Signals one process through a pidfd the caller pinned (and verified)
+/// earlier: the fd names that process and no other, so a pid recycled since
+/// is never hit. `pid` is only for the target checks and the log.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+pub fn signal_pinned(fd: &std::os::fd::OwnedFd, pid: u32, sig: NixSignal) -> bool {
+    match validate_pid(pid) {
+        Ok(_) => pidfd::send_signal(fd, sig),
+        Err(r) => {
+            tracing::error!("refused to signal pid {pid}: {r:?}");
+            false
+        }
+    }
+}
+
 #[cfg(target_os = "linux")]
 pub mod pidfd {
     use std::os::fd::{FromRawFd, OwnedFd, AsRawFd};
@@ -94,6 +108,27 @@ pub mod pidfd {
             libc::syscall(libc::SYS_pidfd_send_signal, fd.as_raw_fd(), sig as i32, std::ptr::null::<libc::siginfo_t>(), 0)
         };
         r == 0
+    }
+
+    /// Whether the pinned process still exists (running, stopped or an
+    /// unreaped zombie): signal 0 checks without delivering anything. While
+    /// it exists its pid cannot be reused, so a `/proc/<pid>` read done
+    /// before a true answer described this very process.
+    pub fn exists(fd: &OwnedFd) -> bool {
+        // SAFETY: plain syscall on an fd we own; signal 0 delivers nothing.
+        let r = unsafe {
+            libc::syscall(libc::SYS_pidfd_send_signal, fd.as_raw_fd(), 0, std::ptr::null::<libc::siginfo_t>(), 0)
+        };
+        r == 0
+    }
+
+    /// Whether the pinned process has exited: a pidfd polls readable then
+    /// (a zombie counts as exited). Waits at most `timeout_ms` (0: just look).
+    pub fn exited(fd: &OwnedFd, timeout_ms: i32) -> bool {
+        let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        // SAFETY: one valid pollfd for the duration of the call.
+        let n = unsafe { libc::poll(&mut p, 1, timeout_ms) };
+        n > 0 && p.revents != 0
     }
 }
 

@@ -5,6 +5,11 @@
 #[cfg(target_os = "linux")]
 mod cgroup;
 mod exit_watch;
+#[cfg(target_os = "linux")]
+mod foreign;
+#[cfg(not(target_os = "linux"))]
+#[path = "foreign_other.rs"]
+mod foreign;
 mod kill;
 mod os_common;
 #[cfg(target_os = "linux")]
@@ -24,9 +29,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::net::unix::pipe;
 
+pub use foreign::ForeignTarget;
 pub use tree::ProcessTree;
 
-use crate::platform::{SpawnError, SpawnSpec, Spawned};
+use crate::platform::{ForeignRefusal, SpawnError, SpawnSpec, Spawned};
 use crate::protocol::Capabilities;
 use crate::signals::Signal;
 
@@ -74,6 +80,8 @@ pub struct Platform {
     cgroup: Option<cgroup::CgroupRoot>,
     /// Write end of the watchdog's pipe: closing it (by dying) wakes it.
     _watchdog: Option<std::os::fd::OwnedFd>,
+    /// The watchdog's pid: `terminate` never signals it.
+    watchdog_pid: Option<u32>,
     subreaper: bool,
     pidfd: bool,
     roots: reaper::RootSet,
@@ -92,8 +100,8 @@ impl Platform {
         }
         let cgroup = if use_cgroup { cgroup::CgroupRoot::detect() } else { None };
         let pidfd = matches!(kill::pidfd::open(std::process::id() as i32), kill::pidfd::Pinned::Fd(_));
-        let watchdog = start_watchdog(cgroup.as_ref().map(|c| c.path()));
-        Platform { cgroup, _watchdog: watchdog, subreaper, pidfd, roots, seq: AtomicU64::new(0) }
+        let (watchdog, watchdog_pid) = start_watchdog(cgroup.as_ref().map(|c| c.path())).unzip();
+        Platform { cgroup, _watchdog: watchdog, watchdog_pid, subreaper, pidfd, roots, seq: AtomicU64::new(0) }
     }
 
     pub fn capabilities(&self) -> Capabilities {
@@ -107,6 +115,12 @@ impl Platform {
             signals: supported_signals().map(Signal::name).collect(),
             job: None,
         }
+    }
+
+    /// Validates and pins the root of a tree this sidecar did not start, for
+    /// `terminate` (foreign.rs; Linux only, `unsupported` elsewhere).
+    pub fn foreign(&self, pid: u32) -> Result<ForeignTarget, ForeignRefusal> {
+        foreign::target(pid, self.watchdog_pid)
     }
 
     pub fn spawn(&self, spec: &SpawnSpec<'_>) -> Result<Spawned, SpawnError> {
@@ -147,12 +161,12 @@ impl Platform {
 }
 
 #[cfg(target_os = "linux")]
-fn start_watchdog(cgroup: Option<&std::path::Path>) -> Option<std::os::fd::OwnedFd> {
+fn start_watchdog(cgroup: Option<&std::path::Path>) -> Option<(std::os::fd::OwnedFd, u32)> {
     watchdog::start(cgroup).map_err(|e| tracing::warn!("no watchdog for sidecar death: {e}")).ok()
 }
 
 #[cfg(not(target_os = "linux"))]
-fn start_watchdog(_cgroup: Option<&std::path::Path>) -> Option<std::os::fd::OwnedFd> {
+fn start_watchdog(_cgroup: Option<&std::path::Path>) -> Option<(std::os::fd::OwnedFd, u32)> {
     None
 }
 

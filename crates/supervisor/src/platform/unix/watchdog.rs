@@ -20,7 +20,8 @@ use nix::sys::signal::Signal;
 use super::{kill, procfs};
 
 /// Started by the sidecar; the returned fd must live as long as the sidecar.
-pub fn start(cgroup: Option<&Path>) -> std::io::Result<OwnedFd> {
+/// The pid is returned too, so that `terminate` can refuse to signal it.
+pub fn start(cgroup: Option<&Path>) -> std::io::Result<(OwnedFd, u32)> {
     let (read_end, write_end) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
     let mut cmd = Command::new(std::env::current_exe()?);
     cmd.arg("--watchdog").arg(std::process::id().to_string());
@@ -34,8 +35,8 @@ pub fn start(cgroup: Option<&Path>) -> std::io::Result<OwnedFd> {
         use std::os::unix::process::CommandExt;
         cmd.pre_exec(|| nix::unistd::setsid().map(|_| ()).map_err(std::io::Error::from));
     }
-    cmd.spawn()?;
-    Ok(write_end)
+    let child = cmd.spawn()?;
+    Ok((write_end, child.id()))
 }
 
 /// The watchdog process: wait for EOF, then kill what the sidecar left.

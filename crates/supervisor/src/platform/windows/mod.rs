@@ -10,6 +10,7 @@ mod console;
 mod env;
 mod errors;
 mod exit_watch;
+mod foreign;
 mod job;
 mod pipes;
 mod probe;
@@ -23,9 +24,10 @@ use std::sync::Arc;
 
 use tokio::net::windows::named_pipe::NamedPipeServer;
 
+pub use foreign::ForeignTarget;
 pub use tree::ProcessTree;
 
-use crate::platform::{ChildReader, ChildWriter, SpawnError, SpawnSpec, Spawned};
+use crate::platform::{ChildReader, ChildWriter, ForeignRefusal, SpawnError, SpawnSpec, Spawned};
 use crate::protocol::{Capabilities, JobCapabilities};
 use crate::signals::Signal;
 
@@ -62,6 +64,12 @@ impl Platform {
                 graceful: "console_helper",
             }),
         }
+    }
+
+    /// Validates and opens the root of a tree this sidecar did not start,
+    /// for `terminate` (foreign.rs).
+    pub fn foreign(&self, pid: u32) -> Result<ForeignTarget, ForeignRefusal> {
+        foreign::target(pid)
     }
 
     pub fn spawn(&self, spec: &SpawnSpec<'_>) -> Result<Spawned, SpawnError> {

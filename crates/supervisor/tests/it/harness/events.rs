@@ -80,6 +80,25 @@ impl Invariants {
                     return Err(format!("error without code: {h}"));
                 }
             }
+            "terminated" => {
+                // docs/protocol.md: the answer to `terminate` names no child,
+                // carries its req, and killed_pids are members found.
+                if ev.req().is_none() || ev.id().is_some() {
+                    return Err(format!("terminated needs a req and no id: {h}"));
+                }
+                let list = |k: &str| h[k].as_array().map(|a| a.iter().filter_map(|p| p.as_i64()).collect::<Vec<_>>());
+                let (Some(pids), Some(killed)) = (list("pids"), list("killed_pids")) else {
+                    return Err(format!("terminated without pid arrays: {h}"));
+                };
+                if pids.iter().any(|&p| p <= 1) || killed.iter().any(|p| !pids.contains(p)) {
+                    return Err(format!("terminated with a pid <= 1 or a killed pid not among pids: {h}"));
+                }
+                for flag in ["graceful", "quiet", "capped"] {
+                    if !h[flag].is_boolean() {
+                        return Err(format!("terminated without boolean {flag}: {h}"));
+                    }
+                }
+            }
             "written" | "signalled" | "goodbye" | "hello" => {}
             other => return Err(format!("unknown event {other:?}: {h}")),
         }
