@@ -44,7 +44,7 @@ const STUBBORN_LIMIT: Duration = Duration::from_secs(10);
 const SYNCHRONIZE: u32 = 0x0010_0000;
 const ERROR_INVALID_PARAMETER: i32 = 87;
 
-struct Member {
+pub struct Member {
     pid: u32,
     handle: OwnedHandle,
     created: u64,
