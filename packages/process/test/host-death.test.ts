@@ -12,7 +12,11 @@ import { fixture } from "./support/binaries.js"
 import { killLeftovers, survivors } from "./support/leaks.js"
 import { newReport, reportedPids } from "./support/report.js"
 
+// The ladder's grace given to every tree (the spawn's `timeout`); the SIGTERM-ignoring child needs all of it.
 const GRACE_MS = 500
+// The product's promise (README, "Guarantees": "host (Node) SIGKILLed: nothing survives grace + 1 s"), measured
+// from the host's SIGKILL: not loosened for a busy machine.
+const PROMISE_MS = GRACE_MS + 1_000
 const index = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/index.js")
 
 test("SIGKILL of the Node host leaves no process of any tree after grace + 1 s", { timeout: 30_000 }, async () => {
@@ -45,10 +49,10 @@ test("SIGKILL of the Node host leaves no process of any tree after grace + 1 s",
       assert.ok(Date.now() < deadline, "the trees did not start")
       await sleep(25)
     }
-    host.kill("SIGKILL")
     const killedAt = Date.now()
+    host.kill("SIGKILL")
     let left = reports.flatMap(survivors)
-    while (left.length > 0 && Date.now() - killedAt < GRACE_MS + 1000) {
+    while (left.length > 0 && Date.now() - killedAt < PROMISE_MS) {
       await sleep(10)
       left = reports.flatMap(survivors)
     }

@@ -5,9 +5,11 @@ use std::time::{Duration, Instant};
 
 use crate::harness::*;
 
-/// The issue's bound: within one second of the sidecar's SIGKILL, no process
-/// of any tree survives: a deep tree, an orphaned grandchild, a `setsid`
-/// daemon and a SIGTERM-ignoring pair.
+/// The product's promise (README, "Guarantees": "sidecar SIGKILLed: nothing
+/// survives 1 s"), so it is not loosened for a busy machine: within one
+/// second of the sidecar's SIGKILL, measured from the kill itself, no
+/// process of any tree survives: a deep tree, an orphaned grandchild, a
+/// `setsid` daemon and a SIGTERM-ignoring pair.
 const ONE_SECOND: Duration = Duration::from_secs(1);
 
 #[test]

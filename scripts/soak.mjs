@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// `npm run test:soak -- --times N [--load] [--out FILE] [--only TEXT]`:
+// builds once, then runs `npm test`'s test steps (scripts/test-steps.mjs,
+// the same list scripts/test.mjs runs) N times and counts failures per test,
+// to find the tests that fail now and then. With --load, one busy-looping
+// worker thread per core runs for the whole soak, as on a machine that is
+// compiling something else. --only keeps the test steps whose name contains
+// TEXT (repeatable), to soak one suite. --out writes the Markdown report.
+// Each round's full output goes to report/soak/round-N.log.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync, createWriteStream } from "node:fs";
+import os from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
+import { bunFailures, cargoFailures, nodeFailures } from "./test-output.mjs";
+import { buildSteps, cargoTestBuild, root, testSteps } from "./test-steps.mjs";
+
+const { values } = parseArgs({
+  options: {
+    times: { type: "string", default: "5" },
+    load: { type: "boolean", default: false },
+    out: { type: "string" },
+    only: { type: "string", multiple: true },
+    help: { type: "boolean", default: false },
+  },
+});
+if (values.help) {
+  console.log("usage: npm run test:soak -- --times N [--load] [--out docs/soak-linux.md] [--only STEP-NAME-PART]...");
+  process.exit(0);
+}
+const times = Number(values.times);
+if (!Number.isInteger(times) || times < 1) {
+  console.error(`--times must be a positive integer, got ${values.times}`);
+  process.exit(2);
+}
+const chosen = testSteps.filter((s) => !s.skip && (!values.only || values.only.some((o) => s.name.includes(o))));
+if (chosen.length === 0) {
+  console.error(`--only ${values.only?.join(", ")} matches no test step: ${testSteps.map((s) => s.name).join("; ")}`);
+  process.exit(2);
+}
+const logs = join(root, "report", "soak");
+mkdirSync(logs, { recursive: true });
+
+// Builds once, output shown, fatal on failure (nothing to soak otherwise).
+for (const s of [...buildSteps, cargoTestBuild]) {
+  console.log(`\n=== ${s.name}: ${s.cmd} ${(typeof s.args === "function" ? s.args() : s.args).join(" ")}`);
+  const r = spawnSync(s.cmd, typeof s.args === "function" ? s.args() : s.args, { cwd: root, stdio: "inherit", env: { ...process.env, ...s.env } });
+  if (r.status !== 0) {
+    console.error(`=== soak: build step "${s.name}" failed; nothing soaked`);
+    process.exit(1);
+  }
+}
+
+// The load: a busy loop per core, in worker threads of this process, so they
+// end with it whatever happens; terminated by reference at the end.
+const cores = os.availableParallelism();
+const hogs = values.load ? Array.from({ length: cores }, () => new Worker("for (;;) {}", { eval: true })) : [];
+
+// Load averages (1 min) sampled during the whole run, to say how busy it was.
+const loadSamples = [];
+const sampleLoad = () => loadSamples.push(os.loadavg()[0]);
+const sampler = setInterval(sampleLoad, 5_000);
+
+/** Runs one step, its output to `log`; resolves to { status, output, ms }. */
+function runStep(s, log) {
+  const args = typeof s.args === "function" ? s.args() : s.args;
+  log.write(`\n=== ${s.name}: ${s.cmd} ${args.join(" ")}\n`);
+  const started = performance.now();
+  return new Promise((done) => {
+    const child = spawn(s.cmd, args, { cwd: root, env: { ...process.env, ...s.env }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const take = (d) => {
+      output += d;
+      log.write(d);
+    };
+    child.stdout.setEncoding("utf8").on("data", take);
+    child.stderr.setEncoding("utf8").on("data", take);
+    child.on("error", (e) => take(`\n=== ${s.name}: ${e.message}\n`));
+    child.on("close", (code, signal) => done({ status: code ?? signal, output, ms: performance.now() - started }));
+  });
+}
+
+const rounds = [];
+const counts = new Map(); // "step: test" -> failures
+const started = new Date();
+sampleLoad();
+for (let round = 1; round <= times; round++) {
+  const log = createWriteStream(join(logs, `round-${round}.log`));
+  const steps = [];
+  console.log(`\n=== soak round ${round}/${times}${values.load ? ` (under load: ${cores} busy threads)` : ""}`);
+  for (const s of chosen) {
+    const r = await runStep(s, log);
+    const parsers = { cargo: cargoFailures, "node --test": nodeFailures, "bun test": bunFailures };
+    const parse = parsers[s.runner] ?? (() => []);
+    let tests = parse(r.output);
+    // A failed step with no failing test named still counts, as the step.
+    if (r.status !== 0 && tests.length === 0) tests = [`(step failed with status ${r.status}, no failing test named)`];
+    for (const t of tests) counts.set(`${s.name}: ${t}`, (counts.get(`${s.name}: ${t}`) ?? 0) + 1);
+    steps.push({ name: s.name, ms: r.ms, status: r.status, failed: tests });
+    console.log(`    ${r.status === 0 ? "ok    " : "FAILED"} ${s.name} (${(r.ms / 1000).toFixed(0)} s)${tests.map((t) => `\n           ${t}`).join("")}`);
+  }
+  await new Promise((r) => log.end(r));
+  rounds.push({ round, steps, ms: steps.reduce((n, s) => n + s.ms, 0) });
+}
+clearInterval(sampler);
+sampleLoad();
+for (const h of hogs) await h.terminate();
+
+const failedRounds = rounds.filter((r) => r.steps.some((s) => s.status !== 0)).length;
+const total = [...counts.values()].reduce((a, b) => a + b, 0);
+const load = {
+  min: Math.min(...loadSamples),
+  mean: loadSamples.reduce((a, b) => a + b, 0) / loadSamples.length,
+  max: Math.max(...loadSamples),
+};
+const fmt = (n) => n.toFixed(2);
+const md = [
+  `# Soak of npm test's test steps`,
+  "",
+  `- date: ${started.toISOString()} (${((Date.now() - started.getTime()) / 60000).toFixed(1)} min)`,
+  `- machine: ${os.platform()} ${os.release()}, ${cores} cores (nproc), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; ` +
+    `1-min load average sampled every 5 s: min ${fmt(load.min)}, mean ${fmt(load.mean)}, max ${fmt(load.max)} (${loadSamples.length} samples)`,
+  `- rounds (N): ${times}`,
+  `- extra load: ${values.load ? `on (${cores} busy-looping threads, one per core, for the whole run)` : "off"}`,
+  `- steps: ${chosen.map((s) => s.name).join("; ")}`,
+  "",
+  "## Rounds",
+  "",
+  `| round | ${chosen.map((s) => s.name).join(" | ")} | total |`,
+  `|---|${chosen.map(() => "---|").join("")}---|`,
+  ...rounds.map(
+    (r) => `| ${r.round} | ${r.steps.map((s) => `${(s.ms / 1000).toFixed(0)} s${s.status === 0 ? "" : ` (${s.failed.length} failed)`}`).join(" | ")} | ${(r.ms / 1000).toFixed(0)} s |`,
+  ),
+  "",
+  "## Failures per test",
+  "",
+  ...(counts.size === 0
+    ? ["None: every test passed in every round."]
+    : ["| test | failed rounds |", "|---|---|", ...[...counts].sort((a, b) => b[1] - a[1]).map(([t, n]) => `| ${t.replaceAll("|", "\\|")} | ${n} of ${times} |`)]),
+  "",
+];
+if (values.out) {
+  const out = resolve(process.cwd(), values.out);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, md.join("\n"));
+  console.log(`\n=== soak: report written to ${out}`);
+}
+console.log(`\n${md.slice(md.indexOf("## Failures per test")).join("\n")}`);
+console.log(
+  `=== soak: ${times} round(s), load ${values.load ? "on" : "off"}: ${failedRounds} round(s) with a failure, ` +
+    `${total} test failure(s) in ${counts.size} distinct test(s); logs in ${logs}`,
+);
+process.exit(failedRounds === 0 ? 0 : 1);

@@ -1,0 +1,110 @@
+// The steps of `npm test`, shared by scripts/test.mjs (runs them once) and
+// scripts/soak.mjs (builds once, then runs the test steps N times), so the
+// soak checks exactly what `npm test` checks.
+//
+// A step is { name, cmd, args, env, fatal, runner } where runner says whose
+// output it is ("cargo", "node --test", or null for anything else), or
+// { name, skip: reason } for a step this platform cannot run. `args` may be
+// a function, called when the step runs (after the builds).
+import { readdirSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const linux = process.platform === "linux";
+
+// npm is a .cmd script on Windows, which spawnSync cannot start without a
+// shell; under `npm test` npm names its own entry point, run by this Node.
+export const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ["npm"];
+
+const cmd = (name, command, args, opts = {}) => ({ name, cmd: command, args, env: {}, fatal: false, runner: null, ...opts });
+const npmCmd = (name, args, opts) => cmd(name, npm[0], () => [...npm.slice(1), ...(typeof args === "function" ? args() : args)], opts);
+const skip = (name, reason) => ({ name, skip: reason });
+
+/**
+ * What must exist before any test step runs: fatal when it fails. Debug
+ * builds for the Rust and TypeScript tests, release builds for the matrix's
+ * short run (it measures what users would ship), and the test builds of the
+ * TypeScript packages (their `test` scripts build them, `test:only` does not).
+ */
+export const buildSteps = [
+  cmd("build Rust (debug)", "cargo", ["build", "--workspace", "--locked"], { fatal: true }),
+  cmd("build Rust (release)", "cargo", ["build", "--release", "--workspace", "--locked"], { fatal: true }),
+  npmCmd("build TypeScript", ["run", "build"], { fatal: true }),
+  npmCmd("build TypeScript tests", ["run", "build:test", "-w", "@pawwork/process"], { fatal: true }),
+];
+
+/**
+ * The cargo test binaries, built without running them: the soak builds them
+ * once before its first round; `npm test`'s own `cargo test` builds them
+ * anyway, so it does not need this step.
+ */
+export const cargoTestBuild = cmd("build Rust tests", "cargo", ["test", "--workspace", "--locked", "--no-run"], { fatal: true });
+
+// `--no-fail-fast`: cargo stops at the first failing test binary otherwise,
+// and a failure in one binary would hide every failure in the next.
+const cargoTest = ["test", "--no-fail-fast"];
+
+/** The checks, in order: each runs whatever failed before it. */
+export const testSteps = [
+  cmd("lint workflows (actionlint)", process.execPath, [join("scripts", "lint-workflows.mjs")]),
+  // Everywhere; the suites that read /proc compile to nothing off Linux, and on
+  // Windows this includes the Windows backend's lifecycle tests, natively.
+  cmd("cargo test", "cargo", [...cargoTest, "--workspace", "--locked"], { runner: "cargo" }),
+  // The Windows backend's lifecycle scenarios are not part of a plain `cargo test` (off Windows they would
+  // run nothing yet count as a passed target): named here on Windows, under Wine by windows-cross.sh.
+  process.platform === "win32"
+    ? cmd("cargo test (Windows lifecycle)", "cargo", [...cargoTest, "-p", "pawwork-supervisor", "--locked", "--test", "windows_lifecycle"])
+    : skip("cargo test (Windows lifecycle)", "Windows binaries only: .ci/run runs them under Wine (scripts/windows-cross.sh)"),
+  // The same black-box suite once more against the fallback used where no
+  // writable cgroup v2 exists (process groups + environment marker); the
+  // hello test asserts the sidecar really chose it.
+  linux
+    ? cmd("cargo test (supervisor without cgroups)", "cargo", [...cargoTest, "-p", "pawwork-supervisor", "--locked", "--test", "integration"], {
+        env: { PAWWORK_SUPERVISOR_NO_CGROUP: "1", PAWWORK_EXPECT_CONTAINMENT: "fallback" },
+        runner: "cargo",
+      })
+    : skip("cargo test (supervisor without cgroups)", "the cgroup fallback is Linux's; the integration suite reads /proc"),
+  // PawWork runs this code under Node (desktop app) and Bun (server, CLI): the same suites on both runtimes.
+  ...(linux
+    ? [
+        npmCmd("TypeScript tests: @pawwork/process (Node)", ["run", "test:only", "-w", "@pawwork/process"], { runner: "node --test" }),
+        npmCmd("TypeScript tests: @pawwork/process (Bun)", ["run", "test:bun:only", "-w", "@pawwork/process"], { runner: "bun test" }),
+      ]
+    : [
+        npmCmd("TypeScript tests: @pawwork/process (protocol units, Node)", ["run", "test:unit", "-w", "@pawwork/process"], { runner: "node --test" }),
+        npmCmd("TypeScript tests: @pawwork/process (protocol units, Bun)", ["run", "test:bun:unit", "-w", "@pawwork/process"], { runner: "bun test" }),
+        skip("TypeScript tests: @pawwork/process (process behaviour)", "their leak checks read /proc (Linux only)"),
+      ]),
+  // PawWork runs as an ordinary user, not root: the integration suite and a short supervisor matrix again as
+  // one, inside a cgroup delegated to it and with none (scripts/as-user.sh creates both; it needs root).
+  linux && isRoot()
+    ? cmd("as an ordinary user: integration suite + short matrix, delegated cgroup and none", "bash", [join("scripts", "as-user.sh")], { runner: "cargo" })
+    : skip("as an ordinary user (scripts/as-user.sh)", linux ? "creating the user and the delegated cgroup needs root" : "Linux only (cgroup delegation)"),
+  linux
+    ? npmCmd("TypeScript tests: bench (quick run, structure only)", ["run", "test:only", "-w", "@pawwork/bench"], { runner: "node --test" })
+    : skip("TypeScript tests: bench", "the benchmark reads /proc (Linux only)"),
+  ...(linux
+    ? [npmCmd("TypeScript tests: matrix", ["run", "test:only", "-w", "packages/matrix"], { runner: "node --test" })]
+    : [
+        // The leak check's own cross-platform tests run (proc-lookup); the e2e run
+        // holds Linux's expectations and drives /usr/bin/chromium.
+        cmd("TypeScript tests: matrix (all but Linux-only)", process.execPath, () => ["--test", "--test-concurrency=1", ...matrixFilesOffLinux()], {
+          runner: "node --test",
+        }),
+        skip("TypeScript tests: matrix e2e, leaks, procfs", "short matrix run held to Linux's expectations with /usr/bin/chromium; /proc parsing"),
+      ]),
+];
+
+function isRoot() {
+  return typeof process.getuid === "function" && process.getuid() === 0;
+}
+
+function matrixFilesOffLinux() {
+  const linuxOnly = ["matrix.e2e.test.js", "leaks.test.js", "procfs.test.js"];
+  const dist = join(root, "packages", "matrix", "dist", "test");
+  return readdirSync(dist, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith(".test.js") && !linuxOnly.includes(f.split(/[\\/]/).pop()))
+    .map((f) => relative(root, join(dist, f)));
+}
