@@ -13,6 +13,7 @@ import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import * as ChildProcess from "effect/process/ChildProcess"
 import { SupervisorSpawner } from "../src/effect/index.js"
+import { createProcess } from "../src/index.js"
 import { locateSupervisor } from "../src/supervisor/locate.js"
 import { GUARD } from "./support/backends.js"
 import { fixture } from "./support/binaries.js"
@@ -50,6 +51,28 @@ describe("SupervisorSpawner: ending trees", () => {
     }))
     assert.deepEqual(left, [])
     assert.ok(reportedPids(daemon).some((p) => p.role === "daemon"))
+  })
+
+  test("Process.terminateTree({ pid: handle.pid }), the bash tool's abort path, ends the layer's whole tree", GUARD, async () => {
+    const [tree, daemon] = [report(), report()]
+    const proc = createProcess({ backend: "supervisor" })
+    try {
+      const left = await run(Effect.gen(function* () {
+        const sp = yield* spawner
+        const a = yield* sp.spawn(cmd(tree, TREE, { detached: true }))
+        const b = yield* sp.spawn(cmd(daemon, DAEMON, { detached: true }))
+        yield* promise(() => waitForReport(tree, countPids(3), "root, child, grandchild"))
+        yield* promise(() => waitForReport(daemon, daemonReady, "the daemon"))
+        // The daemon left the root's descendants (setsid, re-parented to the layer's sidecar): only the
+        // sidecar that contains the tree can find it, so terminateTree must reach that one.
+        yield* promise(() => proc.terminateTree({ pid: a.pid }))
+        yield* promise(() => proc.terminateTree({ pid: b.pid }))
+        return [...survivors(tree), ...survivors(daemon), ...(yield* a.isRunning) ? ["a running"] : [], ...(yield* b.isRunning) ? ["b running"] : []]
+      }))
+      assert.deepEqual(left, [])
+    } finally {
+      await proc.shutdown()
+    }
   })
 
   test("closing the spawn's scope ends the whole tree, grandchild and daemon included", GUARD, async () => {

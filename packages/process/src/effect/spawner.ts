@@ -22,6 +22,7 @@ import * as CommandLine from "effect/process/CommandLine"
 import type { EnvSpec } from "../protocol/messages.js"
 import { SupervisorChild } from "../supervisor/child.js"
 import { spawnRequest } from "../supervisor/request.js"
+import { registerRoot } from "../supervisor/roots.js"
 import type { Options, Stdio } from "../types.js"
 import { badArgument, systemError, toPlatformError } from "./errors.js"
 import { SidecarHost } from "./host.js"
@@ -204,6 +205,8 @@ function spawnStandard(
             (conn) => started.start(conn, request),
             (err: Error) => started.fail(err),
           )
+          // So Process.terminateTree({ pid: handle.pid }) ends this tree through this sidecar.
+          registerRoot(started)
           if ((await started.spawned) === undefined) {
             await started.exited
             throw new Error("the sidecar reported neither a pid nor a spawn error")
