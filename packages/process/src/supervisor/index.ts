@@ -10,6 +10,7 @@ import type { Child, Options, ProcessApi, SupervisedChild, TerminateTreeInput } 
 import { SupervisorChild } from "./child.js"
 import { locateSupervisor } from "./locate.js"
 import { spawnRequest } from "./request.js"
+import { liveRoot } from "./roots.js"
 import { Sidecar } from "./sidecar.js"
 
 export { locateSupervisor } from "./locate.js"
@@ -84,7 +85,7 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
   async function terminateTree(input: TerminateTreeInput): Promise<void> {
     assertTerminateTarget(input.pid)
     const graceMs = Math.max(0, input.graceMs ?? TERMINATION_GRACE_MS)
-    const own = [...live].find((c) => c.pid === input.pid)
+    const own = [...live].find((c) => c.pid === input.pid) ?? liveRoot(input.pid)
     if (own) await own.cancel({ signal: "SIGTERM", graceMs }).catch(() => undefined)
     else await terminateForeign(input, graceMs)
     // As the baseline: the caller's own view of the root's exit is awaited once more, at most one grace.

@@ -1,0 +1,25 @@
+import type { SupervisorChild } from "./child.js"
+
+/**
+ * Live roots of every sidecar in this process, by pid: the Process backend's and each Effect layer's
+ * (@pawwork/process/effect). terminateTree({ pid }) looks here first, so a tree started through the
+ * layer is ended by the layer's own sidecar with the cancel ladder, which reaches members that left the
+ * root's descendants (a setsid() daemon re-parented to that sidecar). Another sidecar's `terminate` walks
+ * parent links from the root and cannot see such members. An entry goes when its child settles.
+ */
+const roots = new Map<number, SupervisorChild>()
+
+export function registerRoot(child: SupervisorChild): void {
+  void child.spawned.then((pid) => {
+    if (pid === undefined) return
+    roots.set(pid, child)
+    const drop = () => {
+      if (roots.get(pid) === child) roots.delete(pid)
+    }
+    child.outcome.then(drop, drop)
+  })
+}
+
+export function liveRoot(pid: number): SupervisorChild | undefined {
+  return roots.get(pid)
+}
