@@ -45,11 +45,11 @@ for (const name of ENGINES) {
       const file = report()
       const child = proc.spawn(fixture(file, "sleep"))
       await waitForReport(file, countPids(1), "the root")
-      assert.equal(proc.exists(child.pid!), true)
+      assert.equal(proc.exists((await child.spawned)!), true)
       assert.equal(proc.exists(process.pid), true)
       await proc.stop(child)
       await child.exited
-      assert.equal(proc.exists(child.pid!), false)
+      assert.equal(proc.exists((await child.spawned)!), false)
       for (const pid of [0, -1, 1.5, Number.NaN]) assert.equal(proc.exists(pid), false, `exists(${pid})`)
     })
 
@@ -58,7 +58,7 @@ for (const name of ENGINES) {
       const child = proc.spawn(fixture(file, "tree", "--depth", "2", "--width", "2"))
       const lines = await waitForReport(file, countPids(7), "all 7 tree nodes")
       const members = lines.filter((l): l is PidLine => l.kind === "pid" && l.role !== "root").map((l) => l.pid)
-      assert.deepEqual((await proc.descendants(child.pid!)).sort(), members.sort())
+      assert.deepEqual((await proc.descendants((await child.spawned)!)).sort(), members.sort())
       assert.deepEqual(await proc.descendants(members.at(-1)!), [])
       await proc.stop(child)
       await child.exited
@@ -77,7 +77,7 @@ for (const name of ENGINES) {
       const file = report()
       const child = proc.spawn(fixture(file, "tree", "--depth", "2", "--width", "2"))
       await waitForReport(file, countPids(7), "all 7 tree nodes")
-      await proc.terminateTree({ pid: child.pid!, waitForExit: child.exited })
+      await proc.terminateTree({ pid: (await child.spawned)!, waitForExit: child.exited })
       assert.equal(await child.exited, 1)
       assert.deepEqual(await waitAllGone(file), [])
     })

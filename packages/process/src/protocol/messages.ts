@@ -102,6 +102,12 @@ export interface TerminatedEvent {
   pids: number[]
   /** Members still alive at the forceful step. */
   killed_pids: number[]
+  /** The graceful signal reached at least one member. */
+  graceful?: boolean
+  /** False only when something outlived SIGKILL by the sidecar's bounded wait. */
+  quiet?: boolean
+  /** A bound was hit (members or freeze walks): the tree was larger than the sidecar follows. */
+  capped?: boolean
   duration_ms?: number
 }
 

@@ -10,7 +10,7 @@ import type { Child, Options, ProcessApi, SupervisedChild, TerminateTreeInput } 
 import { SupervisorChild } from "./child.js"
 import { locateSupervisor } from "./locate.js"
 import { spawnRequest } from "./request.js"
-import { liveRoot } from "./roots.js"
+import { liveRoot, registerRoot } from "./roots.js"
 import { Sidecar } from "./sidecar.js"
 
 export { locateSupervisor } from "./locate.js"
@@ -27,8 +27,6 @@ export interface SupervisorOptions {
 export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
   let sidecar: Sidecar | null = null
   let counter = 0
-  /** Children not yet settled, so terminateTree can tell a root of ours from a foreign pid. */
-  const live = new Set<SupervisorChild>()
   const prefix = `c${process.pid}-${Date.now().toString(36)}`
 
   function current(): Sidecar {
@@ -52,11 +50,11 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
 
     const abort = () => child.abort()
     const child: SupervisorChild = new SupervisorChild(id, cmd, opts, host.ready, () => {
-      live.delete(child)
       opts.abort?.removeEventListener("abort", abort)
       host.release()
     })
-    live.add(child)
+    // So terminateTree can tell a root of any sidecar of this process from a foreign pid.
+    registerRoot(child)
     host.ready.then(
       (conn) => child.start(conn, request),
       (err: Error) => child.fail(err),
@@ -80,12 +78,14 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
    * pidfd and catches members born during the cancel (docs/protocol.md). `signalRoot` and
    * `findDescendants` are the baseline's ways of reaching a root and finding its tree by number; the
    * sidecar signals through pidfds and walks the live tree itself, so they are used only where the sidecar
-   * answers `unsupported` and the baseline's own terminateTree runs instead.
+   * answers `unsupported` and the baseline's own terminateTree runs instead. A pid inside a tree a
+   * sidecar supervises, below its root (the sidecar answers `supervised_pid`), is ended as a subtree
+   * by the baseline's path: cancelling the whole tree would end more than was asked for.
    */
   async function terminateTree(input: TerminateTreeInput): Promise<void> {
     assertTerminateTarget(input.pid)
     const graceMs = Math.max(0, input.graceMs ?? TERMINATION_GRACE_MS)
-    const own = [...live].find((c) => c.pid === input.pid) ?? liveRoot(input.pid)
+    const own = liveRoot(input.pid)
     if (own) await own.cancel({ signal: "SIGTERM", graceMs }).catch(() => undefined)
     else await terminateForeign(input, graceMs)
     // As the baseline: the caller's own view of the root's exit is awaited once more, at most one grace.
@@ -97,9 +97,20 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
     host.hold()
     try {
       const conn = await host.ready
-      ;(await conn.request({ op: "terminate", pid: input.pid, signal: "SIGTERM", grace_ms: graceMs })) as TerminatedEvent
+      const done = (await conn.request({ op: "terminate", pid: input.pid, signal: "SIGTERM", grace_ms: graceMs })) as TerminatedEvent
+      // Not errors (what could be ended was), but the caller's tree may not be wholly gone: say so.
+      if (done.quiet === false || done.capped === true) {
+        process.emitWarning(
+          `terminateTree(${input.pid}): ${done.quiet === false ? "members outlived SIGKILL" : "the tree exceeded the sidecar's bounds"} ` +
+            `(members ${done.pids.join(", ")})`,
+          { code: "PAWWORK_SUPERVISOR_TERMINATE" },
+        )
+      }
     } catch (err) {
-      if (!(err instanceof SupervisorRequestError && err.code === "unsupported")) throw err
+      // bad_pid (the host or one of its ancestors, the sidecar, its watchdog) is thrown: the baseline
+      // would signal exactly what the sidecar protects.
+      const fallBack = err instanceof SupervisorRequestError && (err.code === "unsupported" || err.code === "supervised_pid")
+      if (!fallBack) throw err
       await baselineTerminateTree({ ...input, graceMs })
     } finally {
       host.release()
