@@ -100,6 +100,7 @@ async function matrix(fixture: Fixture, backend: "baseline" | "execa", register:
     create: fakeCreate,
     progress: silentProgress,
     flakes: parseFlakes(`${HEAD}${register}`, "flakes.md", { fixtures: ["tree-deep"], backends: BACKENDS }),
+    runtime: "node",
   })
   return cells[0]!
 }
