@@ -49,11 +49,24 @@ export interface Child {
   signal?(name: string): Promise<number[]>
 }
 
+/** `terminateTree`'s input (packages/process/src/types.ts). */
+export interface TerminateTreeInput {
+  pid: number
+  graceMs?: number
+  signalRoot?: (signal: NodeJS.Signals) => void
+  waitForExit?: Promise<unknown>
+  findDescendants?: (pid: number) => Promise<number[]>
+}
+
 export interface ProcessApi {
   readonly backend: string
   spawn(cmd: string[], opts?: SpawnOptions): Child
   run(cmd: string[], opts?: RunOptions): Promise<{ code: number; stdout: Buffer; stderr: Buffer }>
   stop(child: Child): Promise<void>
+  /** Ends the tree of `pid`, whoever started it (PawWork's PTY shells, trees started elsewhere). */
+  terminateTree(input: TerminateTreeInput): Promise<void>
+  /** The default grace of terminateTree and stop (ms). */
+  readonly TERMINATION_GRACE_MS: number
   shutdown(): Promise<void>
   readonly sidecarPid?: number | undefined
 }

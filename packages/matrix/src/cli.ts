@@ -18,13 +18,28 @@ import { writeHtml } from "./report/html.js"
 import { screenshot } from "./report/screenshot.js"
 import { analyze } from "./report/analysis.js"
 import { DRAIN_MS } from "./fixtures/hold-pipe.js"
-import { BACKENDS, type BackendName, type BuildInfo, type Fixture, type Results } from "./types.js"
+import { currentRuntime, runtimeLabel, runtimeVersion, runUnderBun } from "./runtime.js"
+import {
+  BACKENDS,
+  BUN_BACKENDS,
+  RUNTIMES,
+  type BackendName,
+  type BuildInfo,
+  type Cell,
+  type Fixture,
+  type Results,
+  type RuntimeInfo,
+  type RuntimeName,
+} from "./types.js"
 
 const USAGE = `usage: npm run matrix -- [options]
 
   --runs N          runs per fixture x backend cell (default 20)
   --fixture NAME    only this fixture (repeat, or comma-separate)
   --backend NAME    only this backend: ${BACKENDS.join(", ")} (repeat, or comma-separate)
+  --runtime NAME    node, bun or both (default both): the runtime the Process API runs under. Under bun the
+                    cells run in a Bun process (node_modules/.bin/bun); only ${BUN_BACKENDS.join(", ")}
+                    run there, the comparison backends under Node only
   --out DIR         where results.json, REPORT.md and index.html go (default: report/)
   --grace MS        grace period of every cancel (default 400)
   --slack MS        allowance past the grace before a pid counts as leaked (default 1000)
@@ -42,6 +57,8 @@ export interface CliOptions {
   runs: number
   fixtures: Fixture[]
   backends: BackendName[]
+  /** The runtimes to measure under, in table order (`--runtime`, default both). */
+  runtimes: RuntimeName[]
   out: string
   graceMs: number
   slackMs: number
@@ -71,6 +88,7 @@ export function parseCli(argv: string[], root: string): CliOptions {
       fixture: { type: "string", multiple: true },
       backend: { type: "string", multiple: true },
       out: { type: "string" },
+      runtime: { type: "string" },
       grace: { type: "string" },
       slack: { type: "string" },
       "build-info": { type: "string" },
@@ -90,6 +108,10 @@ export function parseCli(argv: string[], root: string): CliOptions {
   const backends = split(values.backend)
   const badBackends = backends.filter((b) => !BACKENDS.includes(b as BackendName))
   if (badBackends.length) throw new Error(`unknown backend(s): ${badBackends.join(", ")}; known: ${BACKENDS.join(", ")}`)
+  const runtime = values.runtime ?? "both"
+  if (runtime !== "both" && !RUNTIMES.includes(runtime as RuntimeName)) {
+    throw new Error(`--runtime needs node, bun or both, got ${JSON.stringify(runtime)}`)
+  }
   let build: BuildInfo = { seconds: null, cached: false, note: "not measured in this run (setup skipped)" }
   if (values["build-info"] && existsSync(values["build-info"])) {
     build = JSON.parse(readFileSync(values["build-info"], "utf8")) as BuildInfo
@@ -98,6 +120,7 @@ export function parseCli(argv: string[], root: string): CliOptions {
     runs: positive("runs", values.runs, 20),
     fixtures: names.length ? FIXTURES.filter((f) => names.includes(f.name)) : [...FIXTURES],
     backends: backends.length ? BACKENDS.filter((b) => backends.includes(b)) : [...BACKENDS],
+    runtimes: runtime === "both" ? [...RUNTIMES] : [runtime as RuntimeName],
     out: resolve(values.out ?? join(root, "report")),
     graceMs: positive("grace", values.grace, 400),
     slackMs: positive("slack", values.slack, 1000),
@@ -127,22 +150,56 @@ export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = p
   const loads = [loadavg()[0]!]
   const loadSampler = setInterval(() => loads.push(loadavg()[0]!), 5000)
   loadSampler.unref()
-  const progress = createProgress({ fixtures: opts.fixtures.map((f) => f.name), backends: opts.backends, runs: opts.runs, out })
   const hardTimeoutMs = 20_000
-  const { cells, rssKib } = await runMatrix({
-    runs: opts.runs,
-    fixtures: opts.fixtures,
-    backends: opts.backends,
-    graceMs: opts.graceMs,
-    slackMs: opts.slackMs,
-    hardTimeoutMs,
-    paths: p,
-    platform,
-    create,
-    progress,
-    flakes: opts.flakes,
-  })
-  progress.finish()
+  const cells: Cell[] = []
+  const rssKib: number[] = []
+  const runtimes: RuntimeInfo[] = []
+  if (opts.runtimes.includes("node")) {
+    // The Node cells run here, in this process: it must be Node, or their label would be wrong.
+    if (currentRuntime() !== "node") throw new Error(`the matrix's Node cells run in its own process, which is ${currentRuntime()}: start it with node`)
+    if (opts.runtimes.length > 1) out.write(`${runtimeLabel("node")} ${runtimeVersion()}: ${opts.backends.join(", ")}\n`)
+    const progress = createProgress({ fixtures: opts.fixtures.map((f) => f.name), backends: opts.backends, runs: opts.runs, out })
+    const node = await runMatrix({
+      runs: opts.runs,
+      fixtures: opts.fixtures,
+      backends: opts.backends,
+      graceMs: opts.graceMs,
+      slackMs: opts.slackMs,
+      hardTimeoutMs,
+      paths: p,
+      platform,
+      create,
+      progress,
+      flakes: opts.flakes,
+      runtime: "node",
+    })
+    progress.finish()
+    cells.push(...node.cells)
+    rssKib.push(...node.rssKib)
+    runtimes.push({ name: "node", version: runtimeVersion(), backends: [...opts.backends] })
+  }
+  const bunBackends = opts.backends.filter((b) => BUN_BACKENDS.includes(b))
+  if (opts.runtimes.includes("bun") && bunBackends.length > 0) {
+    // One after the other, never side by side: both would compete for the same CPUs and skew each other's times.
+    out.write(`Bun (node_modules/.bin/bun): ${bunBackends.join(", ")}\n`)
+    const bun = await runUnderBun(
+      {
+        runs: opts.runs,
+        fixtures: opts.fixtures.map((f) => f.name),
+        backends: bunBackends,
+        graceMs: opts.graceMs,
+        slackMs: opts.slackMs,
+        hardTimeoutMs,
+        flakes: opts.flakes,
+      },
+      opts.fixtures,
+      p.root,
+      out,
+    )
+    cells.push(...bun.cells)
+    rssKib.push(...bun.rssKib)
+    runtimes.push({ name: "bun", version: bun.version ?? "not run", backends: bunBackends })
+  }
   clearInterval(loadSampler)
   loads.push(loadavg()[0]!)
   const round2 = (x: number) => Math.round(x * 100) / 100
@@ -153,6 +210,7 @@ export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = p
     runs: opts.runs,
     load: { start: round2(loads[0]!), end: round2(loads.at(-1)!), max: round2(Math.max(...loads)), samples: loads.length },
     backends: opts.backends,
+    runtimes,
     settings: {
       grace_ms: opts.graceMs,
       slack_ms: opts.slackMs,

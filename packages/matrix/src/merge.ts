@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { readResults } from "./report/json.js"
-import type { Cell, FailureCount, Results } from "./types.js"
+import { runtimeLabel } from "./runtime.js"
+import { RUNTIMES, type Cell, type FailureCount, type Results, type RuntimeName } from "./types.js"
 
 /*
  * One cross-OS report from the results.json of several machines (the CI
@@ -28,6 +29,8 @@ export interface MergedCell {
   platform: PlatformKey
   fixture: string
   backend: string
+  /** "node" or "bun"; a results.json written before runtimes were measured is Node's. */
+  runtime: string
   control: boolean
   expected: string
   runs: number
@@ -52,6 +55,8 @@ export interface MergedResults {
   missing: { platform: PlatformKey; reason: string }[]
   fixtures: { name: string; title: string; control: boolean }[]
   backends: string[]
+  /** The runtimes any platform measured, in table order (node, then bun). */
+  runtimes: string[]
   cells: MergedCell[]
 }
 
@@ -90,6 +95,7 @@ function mergedCell(platform: PlatformKey, c: Cell): MergedCell {
     platform,
     fixture: c.fixture,
     backend: c.backend,
+    runtime: c.runtime ?? "node",
     control: c.control,
     expected: c.expected,
     runs: c.runs,
@@ -136,6 +142,7 @@ export function mergeResults(inputs: readonly { file: string; results: Results }
     missing: expected.filter((p) => !byPlatform.has(p)).map((platform) => ({ platform, reason: "no results.json (the job failed before the matrix, or uploaded nothing)" })),
     fixtures: [...fixtures.values()],
     backends: union(all.map(({ results }) => results.backends)),
+    runtimes: RUNTIMES.filter((rt) => all.some(({ results }) => results.cells.some((c) => (c.runtime ?? "node") === rt))),
     cells: all.flatMap(({ results }) => results.cells.map((c) => mergedCell(platformKey(results), c))),
   }
 }
@@ -158,17 +165,30 @@ export function cellText(c: MergedCell | undefined): string {
   return parts.join(" · ")
 }
 
-const find = (m: MergedResults, platform: string, fixture: string, backend: string) =>
-  m.cells.find((c) => c.platform === platform && c.fixture === fixture && c.backend === backend)
+/** Merged files of older matrices have no `runtimes`: everything in them ran under Node. */
+const runtimesIn = (m: MergedResults): string[] => m.runtimes ?? ["node"]
 
-/** Fixture x backend rows where the platforms that ran it disagree on "every run passed". */
-export function disagreements(m: MergedResults): { fixture: string; backend: string; cells: MergedCell[] }[] {
-  const out: { fixture: string; backend: string; cells: MergedCell[] }[] = []
+const find = (m: MergedResults, platform: string, fixture: string, backend: string, runtime = "node") =>
+  m.cells.find((c) => c.platform === platform && c.fixture === fixture && c.backend === backend && (c.runtime ?? "node") === runtime)
+
+/** The rows of the merged table: every backend under each runtime some platform measured it with. */
+function rowKeys(m: MergedResults): { backend: string; runtime: string; label: string }[] {
+  const multi = runtimesIn(m).length > 1
+  return m.backends.flatMap((backend) =>
+    runtimesIn(m)
+      .filter((rt) => m.cells.some((c) => c.backend === backend && (c.runtime ?? "node") === rt))
+      .map((runtime) => ({ backend, runtime, label: multi ? `${backend} (${runtimeLabel(runtime as RuntimeName)})` : backend })),
+  )
+}
+
+/** Fixture x backend (x runtime) rows where the platforms that ran it disagree on "every run passed". */
+export function disagreements(m: MergedResults): { fixture: string; backend: string; runtime: string; cells: MergedCell[] }[] {
+  const out: { fixture: string; backend: string; runtime: string; cells: MergedCell[] }[] = []
   for (const f of m.fixtures) {
-    for (const b of m.backends) {
-      const ran = m.platforms.map((p) => find(m, p, f.name, b)).filter((c): c is MergedCell => c !== undefined && c.runs > 0)
+    for (const { backend: b, runtime } of rowKeys(m)) {
+      const ran = m.platforms.map((p) => find(m, p, f.name, b, runtime)).filter((c): c is MergedCell => c !== undefined && c.runs > 0)
       const verdicts = new Set(ran.map((c) => c.passed === c.runs))
-      if (verdicts.size > 1) out.push({ fixture: f.name, backend: b, cells: ran })
+      if (verdicts.size > 1) out.push({ fixture: f.name, backend: b, runtime, cells: ran })
     }
   }
   return out
@@ -184,21 +204,22 @@ export function mergedMarkdown(m: MergedResults): string {
   lines.push(`| fixture | backend | ${m.platforms.join(" | ")} |`)
   lines.push(`|---|---|${m.platforms.map(() => "---").join("|")}|`)
   for (const f of m.fixtures) {
-    for (const b of m.backends) {
-      const row = m.platforms.map((p) => esc(cellText(find(m, p, f.name, b))))
-      lines.push(`| ${f.name}${f.control ? " *(control)*" : ""} | ${b} | ${row.join(" | ")} |`)
+    for (const { backend: b, runtime, label } of rowKeys(m)) {
+      const row = m.platforms.map((p) => esc(cellText(find(m, p, f.name, b, runtime))))
+      lines.push(`| ${f.name}${f.control ? " *(control)*" : ""} | ${label} | ${row.join(" | ")} |`)
     }
   }
   const split = disagreements(m)
   lines.push("", "## Where the platforms disagree", "")
   if (split.length === 0) lines.push("Every fixture x backend that ran on more than one platform had the same verdict on each.")
-  for (const d of split) lines.push(`- **${d.fixture} x ${d.backend}**: ${d.cells.map((c) => `${c.platform} ${c.passed}/${c.runs}`).join(", ")}`)
+  const under = (runtime: string) => (runtimesIn(m).length > 1 ? ` under ${runtimeLabel(runtime as RuntimeName)}` : "")
+  for (const d of split) lines.push(`- **${d.fixture} x ${d.backend}${under(d.runtime)}**: ${d.cells.map((c) => `${c.platform} ${c.passed}/${c.runs}`).join(", ")}`)
   lines.push("", "## Failures, per platform", "")
   for (const p of m.platforms) {
     const failing = m.cells.filter((c) => c.platform === p && c.runs > 0 && c.failures.length > 0)
     lines.push(`### ${p}`, "")
     if (failing.length === 0) lines.push("No failed run.")
-    for (const c of failing) lines.push(`- ${c.fixture} x ${c.backend} (expected ${c.expected}): ${c.failures.map((f) => `${esc(f.reason)} (${f.count}/${c.runs})`).join("; ")}`)
+    for (const c of failing) lines.push(`- ${c.fixture} x ${c.backend}${under(c.runtime ?? "node")} (expected ${c.expected}): ${c.failures.map((f) => `${esc(f.reason)} (${f.count}/${c.runs})`).join("; ")}`)
     lines.push("")
   }
   lines.push("## Not run, and why", "")
@@ -207,7 +228,7 @@ export function mergedMarkdown(m: MergedResults): string {
   const reasons = new Map<string, string[]>()
   for (const c of notRun) {
     const key = `${c.platform}: ${c.not_run_reason ?? "no reason given"}`
-    reasons.set(key, [...(reasons.get(key) ?? []), `${c.fixture} x ${c.backend}`])
+    reasons.set(key, [...(reasons.get(key) ?? []), `${c.fixture} x ${c.backend}${under(c.runtime ?? "node")}`])
   }
   for (const [why, cells] of reasons) lines.push(`- **${esc(why)}** — ${cells.length} cell(s): ${cells.join(", ")}`)
   return `${lines.join("\n")}\n`

@@ -13,7 +13,7 @@ import { readRssKib } from "./procfs.js"
 import type { Progress } from "./progress.js"
 import { runWithRetries } from "./retry.js"
 import { summarizeCell } from "./stats.js"
-import type { BackendName, Cell, Fixture, FixtureResult, RunContext, RunRecord } from "./types.js"
+import type { BackendName, Cell, Fixture, FixtureResult, RunContext, RunRecord, RuntimeName } from "./types.js"
 
 export interface MatrixOptions {
   runs: number
@@ -28,6 +28,8 @@ export interface MatrixOptions {
   progress: Progress
   /** Known flakes: only the cells it names are retried (none when absent). */
   flakes?: FlakeRegister
+  /** The runtime executing this runner, written into every cell (runtime.ts currentRuntime()). */
+  runtime: RuntimeName
 }
 
 export interface MatrixRun {
@@ -53,6 +55,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
         const cell = summarizeCell({
           fixture: fixture.name,
           backend: name,
+          runtime: opts.runtime,
           control: fixture.control ?? false,
           expected: fixture.expected[name],
           records,

@@ -1,4 +1,4 @@
-import type { BackendName, Cell, CellFlake, Expectation, FailureCount, Quantiles, RunRecord } from "./types.js"
+import type { BackendName, Cell, CellFlake, Expectation, FailureCount, Quantiles, RunRecord, RuntimeName } from "./types.js"
 
 /** Nearest-rank percentile (p in 0..100) of unsorted values; NaN for none. */
 export function percentile(values: readonly number[], p: number): number {
@@ -42,6 +42,8 @@ export function bytesLost(r: RunRecord): number {
 export function summarizeCell(args: {
   fixture: string
   backend: BackendName
+  /** Defaults to "node", the runtime of every cell before Bun was measured. */
+  runtime?: RuntimeName
   control: boolean
   expected: Expectation
   records: RunRecord[]
@@ -55,6 +57,7 @@ export function summarizeCell(args: {
   return {
     fixture: args.fixture,
     backend: args.backend,
+    runtime: args.runtime ?? "node",
     control: args.control,
     runs: records.length,
     passed,

@@ -12,6 +12,25 @@ export const BASELINES: readonly BackendName[] = ["baseline", "baseline-detached
 /** Comparison backends ("why not just use execa, or tree-kill?"): neither baseline nor candidate. */
 export const PEERS: readonly BackendName[] = ["execa", "tree-kill"]
 
+/** The JavaScript runtime the Process API (its child processes, its event loop) ran under. */
+export type RuntimeName = "node" | "bun"
+
+/** Order of the runtimes in every table: PawWork's desktop app (Node), then its server and CLI (Bun). */
+export const RUNTIMES: readonly RuntimeName[] = ["node", "bun"]
+
+/**
+ * What runs under Bun: the engines PawWork can ship. The comparison peers (execa, tree-kill) run under
+ * Node only: they answer "why not a library?", which the runtime does not change.
+ */
+export const BUN_BACKENDS: readonly BackendName[] = ["baseline", "baseline-detached", "supervisor"]
+
+/** A runtime of this results file: its version and the backends measured under it. */
+export interface RuntimeInfo {
+  name: RuntimeName
+  version: string
+  backends: BackendName[]
+}
+
 /** What the design of a backend predicts for a fixture on Linux (the short-mode test holds it to "fail"). */
 export type Expectation = "pass" | "fail" | "varies"
 
@@ -106,6 +125,8 @@ export interface FailureCount {
 export interface Cell {
   fixture: string
   backend: BackendName
+  /** The runtime the cell ran under (files written before runtimes existed read as "node"). */
+  runtime: RuntimeName
   control: boolean
   runs: number
   passed: number
@@ -191,6 +212,8 @@ export interface Results {
   runs_per_cell: number
   load: Load
   backends: BackendName[]
+  /** The runtimes measured, in table order, with the backends each ran (older files: Node alone). */
+  runtimes: RuntimeInfo[]
   settings: Settings
   fixtures: FixtureInfo[]
   cells: Cell[]

@@ -81,6 +81,8 @@ const fakeCreate: CreateProcess = () =>
     spawn: () => assert.fail("the scripted fixture spawns nothing"),
     run: () => assert.fail("the scripted fixture runs nothing"),
     stop: async () => {},
+    terminateTree: () => assert.fail("the scripted fixture terminates nothing"),
+    TERMINATION_GRACE_MS: 500,
     shutdown: async () => {},
     sidecarPid: undefined,
   }) as ProcessApi
@@ -98,6 +100,7 @@ async function matrix(fixture: Fixture, backend: "baseline" | "execa", register:
     create: fakeCreate,
     progress: silentProgress,
     flakes: parseFlakes(`${HEAD}${register}`, "flakes.md", { fixtures: ["tree-deep"], backends: BACKENDS }),
+    runtime: "node",
   })
   return cells[0]!
 }

@@ -1,27 +1,38 @@
+import { runtimeLabel } from "../runtime.js"
 import { allPassed, passText } from "../stats.js"
-import { BASELINES, PEERS, type BackendName, type Cell, type FixtureInfo, type Results } from "../types.js"
+import { BASELINES, PEERS, type BackendName, type Cell, type FixtureInfo, type Results, type RuntimeName } from "../types.js"
+import { cellAt, cellLabel, columns, multiRuntime, type RuntimeDiff, runtimeComparison, runtimeDiffText, runtimesOf } from "./columns.js"
 
 /*
  * The supervisor is judged against PawWork's baselines only: "newly covered"
  * and "regression" are relative to them. execa and tree-kill are comparisons
  * ("why not just use one of those?"): the report says where they close the
  * same gaps, but they never count as the baseline or decide the verdict.
+ *
+ * With two runtimes the supervisor is judged under each: a failure under either is a failure, a baseline
+ * is weighed against the supervisor under the same runtime, and every cell whose result the runtime
+ * changes is named.
  */
 
 export interface FixtureVerdict {
   info: FixtureInfo
+  /** Every column's cell, in column order (a backend under each runtime it ran). */
   cells: Cell[]
-  passing: BackendName[]
+  /** Column labels ("supervisor", or "supervisor (Bun)" with two runtimes) that pass every run. */
+  passing: string[]
+  passingCells: Cell[]
   failing: Cell[]
   /** Cells with runs that passed only on a retry the flakes register allows. */
   flaky: Cell[]
   notRun: Cell[]
-  /** The supervisor passes every run where a baseline failed at least one. */
+  /** The supervisor passes every run (under every runtime it ran) where a baseline failed at least one. */
   newlyCovered: boolean
-  /** A baseline passes every run where the supervisor failed at least one. */
+  /** Under one runtime, a baseline passes every run where the supervisor failed at least one. */
   regression: boolean
   /** Comparison backends that pass every run of this fixture (whatever the supervisor does). */
   peersPassing: BackendName[]
+  /** Backends whose result here differs between Node and Bun. */
+  runtimeDiffs: RuntimeDiff[]
 }
 
 export interface Recommendation {
@@ -32,6 +43,8 @@ export interface Recommendation {
 export interface Analysis {
   fixtures: FixtureVerdict[]
   recommendation: Recommendation
+  /** Every cell whose result the runtime changes (empty with one runtime). */
+  runtimeDiffs: RuntimeDiff[]
 }
 
 const ran = (c: Cell | undefined): c is Cell => c !== undefined && c.runs > 0
@@ -70,25 +83,33 @@ export function peerNote(peers: readonly BackendName[]): string {
 }
 
 export function analyze(results: Results): Analysis {
+  const cols = columns(results)
+  const comparison = runtimeComparison(results)
   const fixtures = results.fixtures.map((info): FixtureVerdict => {
-    const cells = results.backends
-      .map((b) => results.cells.find((c) => c.fixture === info.name && c.backend === b))
-      .filter((c): c is Cell => c !== undefined)
-    const sup = cells.find((c) => c.backend === "supervisor")
-    const baselines = cells.filter((c) => BASELINES.includes(c.backend))
+    const cells = cols.map((col) => cellAt(results, info.name, col.backend, col.runtime)).filter((c): c is Cell => c !== undefined)
+    const rts = runtimesOf(results)
+    const sups = cells.filter((c) => c.backend === "supervisor" && ran(c))
+    const sameRuntimeBaselines = (rt: RuntimeName) => cells.filter((c) => BASELINES.includes(c.backend) && c.runtime === rt)
+    const passingCells = cells.filter((c) => allPass(c))
     return {
       info,
       cells,
-      passing: cells.filter((c) => allPass(c)).map((c) => c.backend),
+      passing: passingCells.map((c) => cellLabel(results, c)),
+      passingCells,
       failing: cells.filter((c) => ran(c) && c.failed > 0),
       flaky: cells.filter((c) => ran(c) && c.flaky > 0),
       notRun: cells.filter((c) => c.runs === 0),
-      newlyCovered: !info.control && allPass(sup) && baselines.some((c) => ran(c) && c.failed > 0),
-      regression: !info.control && ran(sup) && sup.failed > 0 && baselines.some((c) => allPass(c)),
+      newlyCovered: !info.control && sups.length > 0 && sups.every((c) => allPass(c)) &&
+        cells.some((c) => BASELINES.includes(c.backend) && ran(c) && c.failed > 0),
+      regression: !info.control && rts.some((rt) => {
+        const sup = cells.find((c) => c.backend === "supervisor" && c.runtime === rt)
+        return ran(sup) && sup.failed > 0 && sameRuntimeBaselines(rt).some((c) => allPass(c))
+      }),
       peersPassing: cells.filter((c) => PEERS.includes(c.backend) && allPass(c)).map((c) => c.backend),
+      runtimeDiffs: comparison.diffs.filter((d) => d.fixture === info.name),
     }
   })
-  return { fixtures, recommendation: recommend(results, fixtures) }
+  return { fixtures, recommendation: recommend(results, fixtures), runtimeDiffs: comparison.diffs }
 }
 
 function median(values: number[]): number | null {
@@ -100,44 +121,48 @@ function median(values: number[]): number | null {
 /** The wording follows the measurements: supervisor failures are said first, then the gain, then the cost. */
 function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation {
   const lines: string[] = []
+  const rts = runtimesOf(results)
+  const multi = multiRuntime(results)
+  // "tree-deep" with one runtime, "tree-deep under Bun" with two.
+  const where = (c: Cell) => (multi ? `${c.fixture} under ${runtimeLabel(c.runtime)}` : c.fixture)
   const scenarios = fixtures.filter((f) => !f.info.control)
   const control = fixtures.filter((f) => f.info.control)
-  const supCells = scenarios.map((f) => f.cells.find((c) => c.backend === "supervisor")).filter(ran)
+  const supCells = scenarios.flatMap((f) => f.cells.filter((c) => c.backend === "supervisor")).filter(ran)
   const supFailing = supCells.filter((c) => c.failed > 0)
-  const supNotRun = scenarios.filter((f) => !ran(f.cells.find((c) => c.backend === "supervisor")))
+  const supNotRun = scenarios.flatMap((f) => f.cells.filter((c) => c.backend === "supervisor" && !ran(c)))
   const brokenControl = control.flatMap((f) => f.failing)
   const supFlaky = supCells.filter((c) => c.flaky > 0)
   // Comparison backends that ran at least one scenario here (under Wine, tree-kill cannot).
-  const peers = PEERS.filter((b) => results.backends.includes(b) && scenarios.some((f) => ran(f.cells.find((c) => c.backend === b))))
+  const peers = PEERS.filter((b) => results.backends.includes(b) && scenarios.some((f) => f.cells.some((c) => c.backend === b && ran(c))))
 
   if (supFailing.length > 0) {
     lines.push(
-      `**The supervisor fails ${supFailing.length} of ${supCells.length} fixtures it ran:** ` +
-        supFailing.map((c) => `${c.fixture} (${passText(c)}: ${reasonsText(c)})`).join("; ") + ".",
+      `**The supervisor fails ${supFailing.length} of ${supCells.length} ${multi ? "fixture × runtime cells" : "fixtures"} it ran:** ` +
+        supFailing.map((c) => `${where(c)} (${passText(c)}: ${reasonsText(c)})`).join("; ") + ".",
     )
   }
   if (brokenControl.length > 0) {
     lines.push(
-      `**The negative control failed** (${brokenControl.map((c) => `${c.backend}: ${reasonsText(c)}`).join("; ")}): ` +
+      `**The negative control failed** (${brokenControl.map((c) => `${cellLabel(results, c)}: ${reasonsText(c)}`).join("; ")}): ` +
         "the leak check did not flag a planted leak, so passing cells prove nothing about leaks.",
     )
   }
   if (supFlaky.length > 0) {
-    lines.push(`**The supervisor was flaky in ${supFlaky.length} fixture(s)** (known flakes, retried as the register allows): ` +
-      supFlaky.map((c) => `${c.fixture} (${flakyText(c)})`).join("; ") + ".")
+    lines.push(`**The supervisor was flaky in ${supFlaky.length} ${multi ? "fixture × runtime cell(s)" : "fixture(s)"}** (known flakes, retried as the register allows): ` +
+      supFlaky.map((c) => `${where(c)} (${flakyText(c)})`).join("; ") + ".")
   }
   if (supCells.length === 0) {
     lines.push("The supervisor did not run on this platform, so there is nothing to compare.")
     return { verdict: "no recommendation", lines }
   }
   if (supNotRun.length > 0) {
-    lines.push(`Not run for the supervisor: ${supNotRun.map((f) => f.info.name).join(", ")}.`)
+    lines.push(`Not run for the supervisor: ${supNotRun.map(where).join(", ")}.`)
   }
 
   const baselines: BackendName[] = ["baseline", "baseline-detached"]
   // Under Wine, for one, the baselines cannot run (its taskkill has no /t): then what the supervisor did still
   // stands, but there is nothing to weigh it against, so no verdict either way.
-  const baselinesRan = scenarios.some((f) => baselines.some((b) => ran(f.cells.find((c) => c.backend === b))))
+  const baselinesRan = scenarios.some((f) => f.cells.some((c) => baselines.includes(c.backend) && ran(c)))
   if (!baselinesRan) {
     if (!baselines.some((b) => results.backends.includes(b))) {
       lines.push("The baselines were not part of this run (`--backend`), so there is no yardstick here.")
@@ -152,38 +177,57 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
 
   const covered = fixtures.filter((f) => f.newlyCovered)
   const regressions = fixtures.filter((f) => f.regression)
-  lines.push(
-    `The supervisor passes ${countAllPass(scenarios, "supervisor")} fixtures in every run` +
-      (baselinesRan
-        ? `; the baseline passes ${countAllPass(scenarios, "baseline")}, the detached (bash-tool) baseline ` +
-          `${countAllPass(scenarios, "baseline-detached")}.`
-        : ".") +
-      (peers.length ? ` For comparison: ${peers.map((b) => `${b} ${countAllPass(scenarios, b)}`).join(", ")}.` : ""),
-  )
+  for (const rt of rts) {
+    // Only the runtimes the peers ran under get the comparison (Node: execa and tree-kill never run under Bun).
+    const rtPeers = peers.filter((b) => scenarios.some((f) => ran(f.cells.find((c) => c.backend === b && c.runtime === rt))))
+    lines.push(
+      `${multi ? `Under ${runtimeLabel(rt)}: the` : "The"} supervisor passes ${countAllPass(scenarios, "supervisor", rt)} fixtures in every run` +
+        (baselinesRan
+          ? `; the baseline passes ${countAllPass(scenarios, "baseline", rt)}, the detached (bash-tool) baseline ` +
+            `${countAllPass(scenarios, "baseline-detached", rt)}.`
+          : ".") +
+        (rtPeers.length ? ` For comparison: ${rtPeers.map((b) => `${b} ${countAllPass(scenarios, b, rt)}`).join(", ")}.` : ""),
+    )
+  }
+  if (multi) {
+    const nodeOnly = peers.filter((b) => !results.cells.some((c) => c.backend === b && c.runtime !== "node"))
+    if (nodeOnly.length) {
+      lines.push(`The comparison backends (${nodeOnly.join(", ")}) were measured under Node only: they are not engines PawWork ` +
+        "ships under Bun, so they have no Bun column (by design, not a failure).")
+    }
+    lines.push(...runtimeLines(results))
+  }
   if (covered.length > 0) {
-    lines.push(`Newly covered by the supervisor (a baseline fails, the supervisor passes every run): ${covered.map((f) => f.info.name).join(", ")}.`)
+    lines.push(`Newly covered by the supervisor (a baseline fails, the supervisor passes every run${multi ? " under every runtime" : ""}): ${covered.map((f) => f.info.name).join(", ")}.`)
     if (peers.length) lines.push(peerCoverageLine(covered, peers))
   }
   if (regressions.length > 0) {
-    lines.push(`Regressions (a baseline passes every run, the supervisor does not): ${regressions.map((f) => f.info.name).join(", ")}.`)
+    lines.push(`Regressions (${multi ? "under the same runtime, " : ""}a baseline passes every run, the supervisor does not): ${regressions.map((f) => f.info.name).join(", ")}.`)
   }
-  const peerAhead = scenarios.filter((f) => f.peersPassing.length > 0 && ran(supCell(f)) && !allPass(supCell(f)))
+  // The peers ran under Node: they are weighed against the supervisor under Node.
+  const peerAhead = scenarios.filter((f) => {
+    const sup = f.cells.find((c) => c.backend === "supervisor" && c.runtime === "node")
+    return f.peersPassing.length > 0 && ran(sup) && !allPass(sup)
+  })
   if (peerAhead.length > 0) {
     lines.push(`**A comparison backend passes where the supervisor does not:** ` +
       peerAhead.map((f) => `${f.info.name} (${f.peersPassing.join(", ")})`).join("; ") + ".")
   }
-  const leaksBase = sumLeaks(results, "baseline") + sumLeaks(results, "baseline-detached")
-  const leaksSup = sumLeaks(results, "supervisor")
-  lines.push(`Leaked pids over all scenario runs: ${baselinesRan ? `baselines ${leaksBase}, ` : ""}supervisor ${leaksSup}` +
-    (peers.length ? `; for comparison ${peers.map((b) => `${b} ${sumLeaks(results, b)}`).join(", ")}.` : "."))
-  const q = (b: BackendName) =>
-    median(results.cells.filter((c) => c.backend === b && !c.control && c.quiescence_ms).map((c) => c.quiescence_ms!.p50))
-  const qs = q("supervisor")
-  const qb = q("baseline")
-  if (qs !== null && qb !== null) {
-    const qp = peers.flatMap((b) => (q(b) === null ? [] : [`${b} ${q(b)} ms`]))
+  const perRt = (text: (rt: RuntimeName) => string) =>
+    multi ? rts.map((rt) => `${text(rt)} under ${runtimeLabel(rt)}`).join(", ") : text(rts[0]!)
+  const leaks = (b: BackendName) => perRt((rt) => String(sumLeaks(results, b, rt)))
+  const leakPeers = peers.map((b) => `${b} ${sumLeaks(results, b, "node")}${multi ? " under Node" : ""}`)
+  lines.push(`Leaked pids over all scenario runs: ${baselinesRan ? `baselines ${perRt((rt) => String(sumLeaks(results, "baseline", rt) + sumLeaks(results, "baseline-detached", rt)))}, ` : ""}` +
+    `supervisor ${leaks("supervisor")}` + (peers.length ? `; for comparison ${leakPeers.join(", ")}.` : "."))
+  const q = (b: BackendName, rt: RuntimeName) =>
+    median(results.cells.filter((c) => c.backend === b && c.runtime === rt && !c.control && c.quiescence_ms).map((c) => c.quiescence_ms!.p50))
+  for (const rt of rts) {
+    const qs = q("supervisor", rt)
+    const qb = q("baseline", rt)
+    if (qs === null || qb === null) continue
+    const qp = peers.flatMap((b) => (q(b, rt) === null ? [] : [`${b} ${q(b, rt)} ms`]))
     // A cell whose tree never emptied has no p50, so a backend that leaks looks fast here: say so.
-    lines.push(`Median of the per-fixture p50 times to quiescence, over the fixtures where the tree emptied: supervisor ${qs} ms, ` +
+    lines.push(`Median of the per-fixture p50 times to quiescence${multi ? ` under ${runtimeLabel(rt)}` : ""}, over the fixtures where the tree emptied: supervisor ${qs} ms, ` +
       `baseline ${qb} ms${qp.length ? `, ${qp.join(", ")}` : ""} (grace ${results.settings.grace_ms} ms).`)
   }
   lines.push(costLine(results))
@@ -197,7 +241,7 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
 
   const why =
     verdict === "adopt behind the flag"
-      ? `it passes every fixture it ran and closes ${covered.length} gap(s) the baselines leave open, at the cost above.`
+      ? `it passes every fixture it ran${multi ? " under every runtime" : ""} and closes ${covered.length} gap(s) the baselines leave open, at the cost above.`
       : verdict === "do not adopt" && (supFailing.length > 0 || regressions.length > 0)
         ? "fix the failures listed first; then measure again."
         : verdict === "do not adopt"
@@ -209,12 +253,30 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
   return { verdict, lines }
 }
 
-function countAllPass(fixtures: FixtureVerdict[], backend: BackendName): string {
-  const cells = fixtures.map((f) => f.cells.find((c) => c.backend === backend)).filter(ran)
-  return `${cells.filter((c) => allPass(c)).length} of ${cells.length}`
+/**
+ * Where the runtime changes the result, from the cells (never fixed prose): every fixture x backend that
+ * ran under both with a different pass count, then the pairs measured under one runtime only.
+ */
+export function runtimeLines(results: Results): string[] {
+  const { compared, diffs, gaps } = runtimeComparison(results)
+  const lines: string[] = []
+  if (diffs.length > 0) {
+    lines.push(`**The runtime changes the result in ${diffs.length} of ${compared} fixture × backend pairs measured under both Node and Bun:** ` +
+      diffs.map(runtimeDiffText).join("; ") + ".")
+  } else if (compared > 0) {
+    lines.push(`The runtime changes no result: each of the ${compared} fixture × backend pairs measured under both Node and Bun has the same pass count.`)
+  }
+  if (gaps.length > 0) {
+    lines.push(`Measured under one runtime only (not compared): ` +
+      gaps.map((g) => `${g.backend} × ${g.fixture} (not run under ${runtimeLabel(g.missing.runtime)}: ${g.missing.not_run_reason ?? "no reason given"})`).join("; ") + ".")
+  }
+  return lines
 }
 
-const supCell = (f: FixtureVerdict) => f.cells.find((c) => c.backend === "supervisor")
+function countAllPass(fixtures: FixtureVerdict[], backend: BackendName, runtime: RuntimeName): string {
+  const cells = fixtures.map((f) => f.cells.find((c) => c.backend === backend && c.runtime === runtime)).filter(ran)
+  return `${cells.filter((c) => allPass(c)).length} of ${cells.length}`
+}
 
 /** Of the gaps the supervisor closes over the baselines, which a comparison backend closes too. */
 function peerCoverageLine(covered: FixtureVerdict[], peers: readonly BackendName[]): string {
@@ -227,8 +289,8 @@ function peerCoverageLine(covered: FixtureVerdict[], peers: readonly BackendName
     `Only the supervisor passes: ${alone.length ? alone.join(", ") : "none"}.`
 }
 
-function sumLeaks(results: Results, backend: BackendName): number {
-  return results.cells.filter((c) => c.backend === backend && !c.control).reduce((n, c) => n + c.leaked_pids, 0)
+function sumLeaks(results: Results, backend: BackendName, runtime: RuntimeName): number {
+  return results.cells.filter((c) => c.backend === backend && c.runtime === runtime && !c.control).reduce((n, c) => n + c.leaked_pids, 0)
 }
 
 export function costLine(results: Results): string {

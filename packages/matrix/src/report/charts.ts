@@ -1,4 +1,5 @@
-import type { BackendName, Cell, Results } from "../types.js"
+import type { BackendName, Results } from "../types.js"
+import { cellAt, type Column, columns } from "./columns.js"
 
 /* Inline SVG charts for the HTML report: no script, no external asset. */
 
@@ -18,46 +19,63 @@ const PLOT_W = 460
 const BAR_H = 11
 const GAP = 12
 const TOP = 40
+const LEGEND_ROW = 16
 
-/** Entries advance by their name's width, so five backends still fit the plot's width. */
-function legend(backends: readonly BackendName[]): string {
+/** A Bun column's bars: its backend's colour, lighter, so the Node and Bun bars of a backend read as a pair. */
+const BUN_OPACITY = 0.5
+
+const fill = (col: Column) => `fill="${COLORS[col.backend]}"${col.runtime === "bun" ? ` fill-opacity="${BUN_OPACITY}"` : ""}`
+
+/**
+ * Entries advance by their name's width and wrap onto a new row before the chart's right edge, so eight
+ * columns ("supervisor (Bun)" ...) fit as well as five. Returns the entries and the rows they took.
+ */
+function legend(cols: readonly Column[], width: number): { svg: string; rows: number } {
   let x = LABEL_W
-  return backends
-    .map((b) => {
-      const entry = `<rect x="${x}" y="8" width="12" height="12" fill="${COLORS[b]}"/><text x="${x + 17}" y="18" class="legend">${xml(b)}</text>`
-      x += 17 + b.length * 6.5 + 18
-      return entry
-    })
-    .join("")
+  let row = 0
+  const parts = cols.map((col) => {
+    const w = 17 + col.label.length * 6.5 + 18
+    if (x > LABEL_W && x + w > width) {
+      x = LABEL_W
+      row++
+    }
+    const y = 8 + row * LEGEND_ROW
+    const entry = `<rect x="${x}" y="${y}" width="12" height="12" ${fill(col)}/><text x="${x + 17}" y="${y + 10}" class="legend">${xml(col.label)}</text>`
+    x += w
+    return entry
+  })
+  return { svg: parts.join(""), rows: row + 1 }
 }
 
 function rows(results: Results, withControl: boolean) {
   return results.fixtures.filter((f) => withControl || !f.control)
 }
 
-function cellAt(results: Results, fixture: string, backend: BackendName): Cell | undefined {
-  return results.cells.find((c) => c.fixture === fixture && c.backend === backend)
-}
+const attrsOf = (fixture: string, col: Column) => `data-fixture="${xml(fixture)}" data-backend="${xml(col.backend)}" data-runtime="${col.runtime}"`
 
 /** Pass rate per fixture per backend: a group of horizontal bars per fixture. */
 export function passRateChart(results: Results): string {
   const fixtures = rows(results, true)
-  const groupH = results.backends.length * BAR_H + GAP
-  const height = TOP + fixtures.length * groupH + 24
+  const cols = columns(results)
+  const groupH = cols.length * BAR_H + GAP
   const width = LABEL_W + PLOT_W + 70
-  const parts: string[] = [legend(results.backends)]
+  const key = legend(cols, width)
+  const top = TOP + (key.rows - 1) * LEGEND_ROW
+  const height = top + fixtures.length * groupH + 24
+  const parts: string[] = [key.svg]
   for (const pct of [0, 25, 50, 75, 100]) {
     const x = LABEL_W + (PLOT_W * pct) / 100
-    parts.push(`<line x1="${x}" y1="${TOP - 6}" x2="${x}" y2="${height - 20}" class="grid"/>`)
+    parts.push(`<line x1="${x}" y1="${top - 6}" x2="${x}" y2="${height - 20}" class="grid"/>`)
     parts.push(`<text x="${x}" y="${height - 6}" class="axis" text-anchor="middle">${pct}%</text>`)
   }
   fixtures.forEach((f, i) => {
-    const y0 = TOP + i * groupH
-    parts.push(`<text x="${LABEL_W - 8}" y="${y0 + (results.backends.length * BAR_H) / 2 + 4}" class="label" text-anchor="end">${xml(f.name)}</text>`)
-    results.backends.forEach((b, j) => {
-      const c = cellAt(results, f.name, b)
+    const y0 = top + i * groupH
+    parts.push(`<text x="${LABEL_W - 8}" y="${y0 + (cols.length * BAR_H) / 2 + 4}" class="label" text-anchor="end">${xml(f.name)}</text>`)
+    cols.forEach((col, j) => {
+      const b = col.label
+      const c = cellAt(results, f.name, col.backend, col.runtime)
       const y = y0 + j * BAR_H
-      const attrs = `data-fixture="${xml(f.name)}" data-backend="${xml(b)}"`
+      const attrs = attrsOf(f.name, col)
       if (!c || c.runs === 0) {
         parts.push(`<g class="bar" ${attrs}><title>${xml(`${f.name} / ${b}: not run — ${c?.not_run_reason ?? "no cell"}`)}</title>` +
           `<text x="${LABEL_W + 4}" y="${y + BAR_H - 2}" class="value">not run</text></g>`)
@@ -70,8 +88,8 @@ export function passRateChart(results: Results): string {
       const flaky = c.flaky ? ` +${c.flaky} flaky` : ""
       parts.push(
         `<g class="bar" ${attrs}><title>${xml(`${f.name} / ${b}: ${c.passed}/${c.runs} passed${flaky ? `, ${c.flaky} flaky (${c.flake?.id ?? "?"})` : ""}`)}</title>` +
-          `<rect x="${LABEL_W}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H - 2}" fill="${COLORS[b]}"/>` +
-          (fw ? `<rect x="${(LABEL_W + w).toFixed(1)}" y="${y}" width="${fw.toFixed(1)}" height="${BAR_H - 2}" fill="${COLORS[b]}" opacity="0.3" class="flaky"/>` : "") +
+          `<rect x="${LABEL_W}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H - 2}" ${fill(col)}/>` +
+          (fw ? `<rect x="${(LABEL_W + w).toFixed(1)}" y="${y}" width="${fw.toFixed(1)}" height="${BAR_H - 2}" ${fill(col)} opacity="0.3" class="flaky"/>` : "") +
           `<text x="${LABEL_W + w + fw + 4}" y="${y + BAR_H - 2}" class="value">${c.passed}/${c.runs}${flaky}</text></g>`,
       )
     })
@@ -82,27 +100,31 @@ export function passRateChart(results: Results): string {
 /** Time to quiescence: bar to p50, whisker to p95; a cross where the tree never emptied within the bound. */
 export function quiescenceChart(results: Results): string {
   const fixtures = rows(results, false)
-  const groupH = results.backends.length * BAR_H + GAP
-  const height = TOP + fixtures.length * groupH + 24
+  const cols = columns(results)
+  const groupH = cols.length * BAR_H + GAP
   const width = LABEL_W + PLOT_W + 90
+  const key = legend(cols, width)
+  const top = TOP + (key.rows - 1) * LEGEND_ROW
+  const height = top + fixtures.length * groupH + 24
   const values = results.cells.flatMap((c) => (c.quiescence_ms ? [c.quiescence_ms.p95] : []))
   const maxV = niceMax(Math.max(results.settings.grace_ms + results.settings.slack_ms, ...values))
   const sx = (v: number) => LABEL_W + (PLOT_W * Math.min(v, maxV)) / maxV
-  const parts: string[] = [legend(results.backends)]
+  const parts: string[] = [key.svg]
   for (let k = 0; k <= 4; k++) {
     const v = (maxV * k) / 4
-    parts.push(`<line x1="${sx(v)}" y1="${TOP - 6}" x2="${sx(v)}" y2="${height - 20}" class="grid"/>`)
+    parts.push(`<line x1="${sx(v)}" y1="${top - 6}" x2="${sx(v)}" y2="${height - 20}" class="grid"/>`)
     parts.push(`<text x="${sx(v)}" y="${height - 6}" class="axis" text-anchor="middle">${Math.round(v)} ms</text>`)
   }
   const g = results.settings.grace_ms
-  parts.push(`<line x1="${sx(g)}" y1="${TOP - 6}" x2="${sx(g)}" y2="${height - 20}" class="grace"><title>grace ${g} ms</title></line>`)
+  parts.push(`<line x1="${sx(g)}" y1="${top - 6}" x2="${sx(g)}" y2="${height - 20}" class="grace"><title>grace ${g} ms</title></line>`)
   fixtures.forEach((f, i) => {
-    const y0 = TOP + i * groupH
-    parts.push(`<text x="${LABEL_W - 8}" y="${y0 + (results.backends.length * BAR_H) / 2 + 4}" class="label" text-anchor="end">${xml(f.name)}</text>`)
-    results.backends.forEach((b, j) => {
-      const c = cellAt(results, f.name, b)
+    const y0 = top + i * groupH
+    parts.push(`<text x="${LABEL_W - 8}" y="${y0 + (cols.length * BAR_H) / 2 + 4}" class="label" text-anchor="end">${xml(f.name)}</text>`)
+    cols.forEach((col, j) => {
+      const b = col.label
+      const c = cellAt(results, f.name, col.backend, col.runtime)
       const y = y0 + j * BAR_H
-      const attrs = `data-fixture="${xml(f.name)}" data-backend="${xml(b)}"`
+      const attrs = attrsOf(f.name, col)
       const q = c?.quiescence_ms
       if (!c || c.runs === 0) {
         parts.push(`<g class="bar" ${attrs}><title>${xml(`${f.name} / ${b}: not run`)}</title><text x="${LABEL_W + 4}" y="${y + BAR_H - 2}" class="value">not run</text></g>`)
@@ -115,7 +137,7 @@ export function quiescenceChart(results: Results): string {
         const partial = q.n < c.runs ? ` (${q.n}/${c.runs} runs; others leaked)` : ""
         parts.push(
           `<g class="bar" ${attrs}><title>${xml(`${f.name} / ${b}: p50 ${q.p50} ms, p95 ${q.p95} ms, max ${q.max} ms${partial}`)}</title>` +
-            `<rect x="${LABEL_W}" y="${y}" width="${Math.max(1, sx(q.p50) - LABEL_W).toFixed(1)}" height="${BAR_H - 2}" fill="${COLORS[b]}"/>` +
+            `<rect x="${LABEL_W}" y="${y}" width="${Math.max(1, sx(q.p50) - LABEL_W).toFixed(1)}" height="${BAR_H - 2}" ${fill(col)}/>` +
             `<line x1="${sx(q.p50)}" y1="${y + (BAR_H - 2) / 2}" x2="${sx(q.p95)}" y2="${y + (BAR_H - 2) / 2}" class="whisker"/>` +
             `<text x="${sx(q.p95) + 4}" y="${y + BAR_H - 2}" class="value">${q.p50}${partial ? "*" : ""}</text></g>`,
         )

@@ -2,17 +2,15 @@ import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { Cell, Results } from "../types.js"
 import { analyze, cellSummary, flakyText, formatBytes, peerNote, reasonsText } from "./analysis.js"
-import { flakesLine, loadLine } from "./markdown.js"
+import { flakesLine, loadLine, passingBackends, runtimesNote } from "./markdown.js"
 import { COLORS, passRateChart, quiescenceChart, xml } from "./charts.js"
+import { cellAt, cellLabel, columns, runtimeDiffText } from "./columns.js"
 
 /** The little markdown the analysis emits (**bold**, `code`) as HTML. */
 const inline = (s: string) =>
   xml(s)
     .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
     .replace(/`(.+?)`/g, "<code>$1</code>")
-
-const cellOf = (r: Results, fixture: string, backend: string): Cell | undefined =>
-  r.cells.find((c) => c.fixture === fixture && c.backend === backend)
 
 function cellClass(c: Cell | undefined): string {
   if (!c || c.runs === 0) return "notrun"
@@ -28,12 +26,13 @@ function cellTip(c: Cell): string {
 }
 
 function resultsTable(r: Results): string {
-  const head = `<tr><th>fixture</th>${r.backends.map((b) => `<th style="border-bottom:3px solid ${COLORS[b]}">${xml(b)}</th>`).join("")}</tr>`
+  const cols = columns(r)
+  const head = `<tr><th>fixture</th>${cols.map((c) => `<th class="rt-${c.runtime}" style="border-bottom:3px ${c.runtime === "bun" ? "dashed" : "solid"} ${COLORS[c.backend]}">${xml(c.label)}</th>`).join("")}</tr>`
   const rows = r.fixtures.map((f) => {
-    const tds = r.backends.map((b) => {
-      const c = cellOf(r, f.name, b)
+    const tds = cols.map((col) => {
+      const c = cellAt(r, f.name, col.backend, col.runtime)
       const tip = c ? cellTip(c) : ""
-      return `<td class="${cellClass(c)}" data-backend="${xml(b)}" title="${xml(tip)}">${xml(c ? cellSummary(c) : "—")}</td>`
+      return `<td class="${cellClass(c)}" data-backend="${xml(col.backend)}" data-runtime="${col.runtime}" title="${xml(tip)}">${xml(c ? cellSummary(c) : "—")}</td>`
     })
     return `<tr data-fixture="${xml(f.name)}"><th scope="row"><a href="#f-${xml(f.name)}">${xml(f.name)}</a>${f.control ? " <em>(control)</em>" : ""}</th>${tds.join("")}</tr>`
   })
@@ -43,21 +42,23 @@ function resultsTable(r: Results): string {
 function fixtureSections(r: Results): string {
   return analyze(r)
     .fixtures.map((v) => {
+      const label = (c: Cell) => cellLabel(r, c)
       const items: string[] = [`<li><strong>Passes (every run):</strong> ${v.passing.length ? v.passing.map(xml).join(", ") : "none"}</li>`]
       for (const c of v.failing) {
-        items.push(`<li class="fail-line"><strong>Fails: ${xml(c.backend)}</strong> (${c.passed}/${c.runs} passed) — ${xml(reasonsText(c))}. Mechanism: ${inline(v.info.mechanism[c.backend])}.</li>`)
+        items.push(`<li class="fail-line"><strong>Fails: ${xml(label(c))}</strong> (${c.passed}/${c.runs} passed) — ${xml(reasonsText(c))}. Mechanism: ${inline(v.info.mechanism[c.backend])}.</li>`)
       }
       for (const c of v.flaky) {
-        items.push(`<li class="flaky-line"><strong>Flaky: ${xml(c.backend)}</strong> — ${inline(flakyText(c))}. Mechanism: ${inline(v.info.mechanism[c.backend])}.</li>`)
+        items.push(`<li class="flaky-line"><strong>Flaky: ${xml(label(c))}</strong> — ${inline(flakyText(c))}. Mechanism: ${inline(v.info.mechanism[c.backend])}.</li>`)
       }
       for (const c of v.cells.filter((x) => x.flake && x.flaky === 0 && x.runs > 0)) {
-        items.push(`<li>Registered flake for ${xml(c.backend)}: <code>${xml(c.flake!.id)}</code> (${xml(c.flake!.symptom)}; retry ${c.flake!.retries}); no run needed a retry this time.</li>`)
+        items.push(`<li>Registered flake for ${xml(label(c))}: <code>${xml(c.flake!.id)}</code> (${xml(c.flake!.symptom)}; retry ${c.flake!.retries}); no run needed a retry this time.</li>`)
       }
-      for (const c of v.notRun) items.push(`<li><strong>Not run: ${xml(c.backend)}</strong> — ${xml(c.not_run_reason ?? "")}</li>`)
-      for (const c of v.cells) for (const n of c.notes ?? []) items.push(`<li class="fail-line"><strong>Harness note, ${xml(c.backend)}:</strong> ${xml(n)}</li>`)
+      for (const c of v.notRun) items.push(`<li><strong>Not run: ${xml(label(c))}</strong> — ${xml(c.not_run_reason ?? "")}</li>`)
+      for (const c of v.cells) for (const n of c.notes ?? []) items.push(`<li class="fail-line"><strong>Harness note, ${xml(label(c))}:</strong> ${xml(n)}</li>`)
+      for (const d of v.runtimeDiffs) items.push(`<li class="fail-line"><strong>The runtime changes the result:</strong> ${xml(runtimeDiffText(d))}.</li>`)
       if (v.newlyCovered) items.push(`<li class="covered"><strong>Newly covered by the supervisor</strong>${xml(peerNote(v.peersPassing))}.</li>`)
       if (v.regression) items.push(`<li class="fail-line"><strong>Regression: a baseline passes where the supervisor does not.</strong></li>`)
-      for (const b of v.passing) items.push(`<li>${xml(b)}: ${inline(v.info.mechanism[b])}.</li>`)
+      for (const b of passingBackends(v.passingCells)) items.push(`<li>${xml(b)}: ${inline(v.info.mechanism[b])}.</li>`)
       return `<section id="f-${xml(v.info.name)}"><h3>${xml(v.info.name)}: ${xml(v.info.title)}</h3><p>${inline(v.info.description)}</p><ul>${items.join("")}</ul></section>`
     })
     .join("\n")
@@ -102,6 +103,7 @@ export function renderHtml(r: Results): string {
 <ul class="verdict">${recommendation.lines.map((l) => `<li>${inline(l)}</li>`).join("")}</ul>
 <h2>Results</h2>
 <p>Runs passed / runs, then pids leaked, bytes lost and runs that passed only on a retry of a registered known flake (flaky, not passed). The negative control passes when the leak check flags its planted leak.</p>
+${runtimesNote(r) ? `<p id="runtimes">${inline(runtimesNote(r))}</p>` : ""}
 ${resultsTable(r)}
 <h2>Pass rate</h2>
 <figure id="chart-pass">${passRateChart(r)}</figure>

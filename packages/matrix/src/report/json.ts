@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { isAbsolute, join, relative } from "node:path"
 import { EMPTY_REGISTER, type FlakeRegister } from "../flakes.js"
 import type { Platform } from "../platform.js"
-import type { BackendName, Cell, Cost, Fixture, FixtureInfo, FlakesUsed, Load, Results, Settings } from "../types.js"
+import type { BackendName, Cell, Cost, Fixture, FixtureInfo, FlakesUsed, Load, Results, RuntimeInfo, RuntimeName, Settings } from "../types.js"
 
 export function fixtureInfo(f: Fixture): FixtureInfo {
   return {
@@ -23,6 +23,8 @@ export function buildResults(args: {
   runs: number
   load: Load
   backends: readonly BackendName[]
+  /** Default: Node alone, with every backend (a run without `--runtime`'s Bun part). */
+  runtimes?: RuntimeInfo[]
   settings: Settings
   fixtures: readonly Fixture[]
   cells: Cell[]
@@ -39,6 +41,7 @@ export function buildResults(args: {
     runs_per_cell: args.runs,
     load: args.load,
     backends: [...args.backends],
+    runtimes: args.runtimes ?? [{ name: "node", version: args.platform.node.replace(/^v/, ""), backends: [...args.backends] }],
     settings: args.settings,
     fixtures: args.fixtures.map(fixtureInfo),
     cells: args.cells,
@@ -73,7 +76,10 @@ export function writeJson(dir: string, results: Results): string {
 export function readResults(path: string): Results {
   const r = JSON.parse(readFileSync(path, "utf8")) as Results
   r.flakes ??= { source: null, entries: [] }
+  // Files written before runtimes were measured ran everything under Node.
+  r.runtimes ??= [{ name: "node", version: r.platform.node.replace(/^v/, ""), backends: [...r.backends] }]
   for (const c of r.cells) {
+    c.runtime ??= "node"
     c.flaky ??= 0
     c.flaky_failures ??= []
     c.flake ??= null
@@ -85,6 +91,6 @@ export function readResults(path: string): Results {
   return r
 }
 
-export function cellOf(results: Results, fixture: string, backend: BackendName): Cell | undefined {
-  return results.cells.find((c) => c.fixture === fixture && c.backend === backend)
+export function cellOf(results: Results, fixture: string, backend: BackendName, runtime: RuntimeName = "node"): Cell | undefined {
+  return results.cells.find((c) => c.fixture === fixture && c.backend === backend && c.runtime === runtime)
 }

@@ -3,31 +3,37 @@ import { join } from "node:path"
 import type { Cell, Results } from "../types.js"
 import { LEAK_CAP_MS } from "../fixtures/harness.js"
 import { analyze, cellSummary, flakyText, formatBytes, peerNote, reasonsText } from "./analysis.js"
-
-const cellOf = (r: Results, fixture: string, backend: string): Cell | undefined =>
-  r.cells.find((c) => c.fixture === fixture && c.backend === backend)
+import { cellAt, cellLabel, columns, multiRuntime, runtimeDiffText } from "./columns.js"
+import { runtimeLabel } from "../runtime.js"
+import { BUN_BACKENDS } from "../types.js"
 
 const esc = (s: string) => s.replace(/\|/g, "\\|")
 
-/** Fixture rows, backend columns: pass rate plus leaks and bytes lost. */
+/** Fixture rows, one column per backend and runtime: pass rate plus leaks and bytes lost. */
 export function resultsTable(r: Results): string {
-  const head = `| fixture | ${r.backends.join(" | ")} |`
-  const rule = `|---|${r.backends.map(() => "---").join("|")}|`
-  const rows = r.fixtures.map(
-    (f) => `| ${f.name}${f.control ? " *(control)*" : ""} | ${r.backends.map((b) => esc(cellOf(r, f.name, b) ? cellSummary(cellOf(r, f.name, b)!) : "—")).join(" | ")} |`,
-  )
+  const cols = columns(r)
+  const head = `| fixture | ${cols.map((c) => c.label).join(" | ")} |`
+  const rule = `|---|${cols.map(() => "---").join("|")}|`
+  const rows = r.fixtures.map((f) => {
+    const cells = cols.map((col) => {
+      const c = cellAt(r, f.name, col.backend, col.runtime)
+      return esc(c ? cellSummary(c) : "—")
+    })
+    return `| ${f.name}${f.control ? " *(control)*" : ""} | ${cells.join(" | ")} |`
+  })
   return [head, rule, ...rows].join("\n")
 }
 
 function quiescenceTable(r: Results): string {
-  const head = `| fixture | ${r.backends.join(" | ")} |`
-  const rule = `|---|${r.backends.map(() => "---").join("|")}|`
+  const cols = columns(r)
+  const head = `| fixture | ${cols.map((c) => c.label).join(" | ")} |`
+  const rule = `|---|${cols.map(() => "---").join("|")}|`
   const rows = r.fixtures
     .filter((f) => !f.control)
     .map((f) => {
-      const cells = r.backends.map((b) => {
-        const q = cellOf(r, f.name, b)?.quiescence_ms
-        const c = cellOf(r, f.name, b)
+      const cells = cols.map((col) => {
+        const c = cellAt(r, f.name, col.backend, col.runtime)
+        const q = c?.quiescence_ms
         if (!c || c.runs === 0) return "not run"
         // A cell without leaks and without a quiescence was not timed (e.g. exit-status has no cancel).
         if (!q) return c.leaked_pids > 0 ? "never (leaked)" : "not measured"
@@ -44,26 +50,44 @@ function perFixture(r: Results): string {
   return fixtures
     .map((v) => {
       const lines = [`### ${v.info.name}: ${v.info.title}`, "", v.info.description, ""]
+      const label = (c: Cell) => cellLabel(r, c)
       lines.push(`- **Passes (every run):** ${v.passing.length ? v.passing.join(", ") : "none"}`)
       for (const c of v.failing) {
         lines.push(
-          `- **Fails: ${c.backend}** (${c.passed}/${c.runs} passed) — ${reasonsText(c)}. Mechanism: ${v.info.mechanism[c.backend]}.`,
+          `- **Fails: ${label(c)}** (${c.passed}/${c.runs} passed) — ${reasonsText(c)}. Mechanism: ${v.info.mechanism[c.backend]}.`,
         )
       }
       for (const c of v.flaky) {
-        lines.push(`- **Flaky: ${c.backend}** — ${flakyText(c)}. Mechanism: ${v.info.mechanism[c.backend]}.`)
+        lines.push(`- **Flaky: ${label(c)}** — ${flakyText(c)}. Mechanism: ${v.info.mechanism[c.backend]}.`)
       }
       for (const c of v.cells.filter((x) => x.flake && x.flaky === 0 && x.runs > 0)) {
-        lines.push(`- Registered flake for ${c.backend}: \`${c.flake!.id}\` (${c.flake!.symptom}; retry ${c.flake!.retries}); no run needed a retry this time.`)
+        lines.push(`- Registered flake for ${label(c)}: \`${c.flake!.id}\` (${c.flake!.symptom}; retry ${c.flake!.retries}); no run needed a retry this time.`)
       }
-      for (const c of v.notRun) lines.push(`- **Not run: ${c.backend}** — ${c.not_run_reason}`)
-      for (const c of v.cells) for (const n of c.notes ?? []) lines.push(`- **Harness note, ${c.backend}:** ${n}`)
+      for (const c of v.notRun) lines.push(`- **Not run: ${label(c)}** — ${c.not_run_reason}`)
+      for (const c of v.cells) for (const n of c.notes ?? []) lines.push(`- **Harness note, ${label(c)}:** ${n}`)
+      for (const d of v.runtimeDiffs) lines.push(`- **The runtime changes the result:** ${runtimeDiffText(d)}.`)
       if (v.newlyCovered) lines.push(`- **Newly covered by the supervisor**${peerNote(v.peersPassing)}.`)
       if (v.regression) lines.push("- **Regression: a baseline passes where the supervisor does not.**")
-      for (const b of v.passing) lines.push(`- ${b}: ${v.info.mechanism[b]}.`)
+      for (const b of passingBackends(v.passingCells)) lines.push(`- ${b}: ${v.info.mechanism[b]}.`)
       return lines.join("\n")
     })
     .join("\n\n")
+}
+
+/** Each backend with a passing cell, once (its mechanism does not depend on the runtime). */
+export function passingBackends(cells: readonly Cell[]): Cell["backend"][] {
+  return [...new Set(cells.map((c) => c.backend))]
+}
+
+/** With two runtimes: what ran under which, and that the comparison backends have no Bun column on purpose. */
+export function runtimesNote(r: Results): string {
+  if (!multiRuntime(r)) return ""
+  const versions = (r.runtimes ?? []).map((x) => `${runtimeLabel(x.name)} ${x.version} (${x.backends.join(", ")})`).join("; ")
+  const nodeOnly = r.backends.filter((b) => !BUN_BACKENDS.includes(b))
+  return `Each backend PawWork ships (${BUN_BACKENDS.join(", ")}) has a column per runtime: the same fixtures, once with the ` +
+    `Process API running under Node, once under Bun (its own process: the Process API, its child processes and its ` +
+    `event loop are Bun's). Runtimes: ${versions}.` +
+    (nodeOnly.length ? ` The comparison backends (${nodeOnly.join(", ")}) ran under Node only, by design: they are not engines PawWork ships under Bun.` : "")
 }
 
 function costSection(r: Results): string {
@@ -127,7 +151,7 @@ ${recommendation.lines.map((l) => `- ${l}`).join("\n")}
 Pass rate per cell (runs passed / runs), then pids leaked and bytes lost over all runs, and runs that passed only
 on a retry of a registered known flake ("flaky", with the register id; they are not counted as passed).
 The negative control passes when the leak check flags its planted leak, so its leaks are expected.
-
+${multiRuntime(r) ? `\n${runtimesNote(r)}\n` : ""}
 ${resultsTable(r)}
 
 ## Time to quiescence (ms, p50 / p95 / max)
@@ -152,6 +176,9 @@ ${costSection(r)}
   candidate: \`execa\` (execa 9.6.1 as its docs recommend for ending a tree; every signal reaches the root pid alone)
   and \`tree-kill\` (cross-spawn plus tree-kill 1.2.2: a \`ps --ppid\` walk at each step, SIGTERM then SIGKILL after
   the grace). Their settings: packages/process/README.md.
+- Runtimes: ${(r.runtimes ?? []).map((x) => `${runtimeLabel(x.name)} ${x.version} for ${x.backends.join(", ")}`).join("; ")}
+  (\`--runtime\`). Bun cells run in a Bun process of their own (the pinned \`node_modules/.bin/bun\`) with the same
+  runner, fixtures and leak check, after the Node cells, never beside them.
 ${flakesLine(r)}
 - Grace period of every cancel: ${s.grace_ms} ms (short on purpose, so the matrix runs in minutes; PawWork's
   default is 5000 ms and the baseline's stop() always uses 500 ms).

@@ -2,7 +2,7 @@ import { FIXTURES } from "../../src/fixtures/index.js"
 import { detectPlatform } from "../../src/platform.js"
 import { buildResults } from "../../src/report/json.js"
 import { summarizeCell } from "../../src/stats.js"
-import { BACKENDS, type BackendName, type CellFlake, type Cost, type Results, type RunRecord } from "../../src/types.js"
+import { BACKENDS, BUN_BACKENDS, type BackendName, type CellFlake, type Cost, type Results, type RunRecord, type RuntimeName } from "../../src/types.js"
 
 export function record(run: number, over: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -49,21 +49,25 @@ export const COST: Cost = {
 /**
  * Results where every fixture's cells follow the fixture's own expectation
  * ("fail" -> every run leaks), unless `override` says otherwise per cell.
+ * With `runtimes` ["node", "bun"], the backends PawWork ships get a Bun cell
+ * too (the comparison backends stay Node-only, as the matrix runs them).
  */
 export function syntheticResults(
   runs = 4,
-  override: (fixture: string, backend: BackendName) => RunRecord[] | "not run" | undefined = () => undefined,
+  override: (fixture: string, backend: BackendName, runtime: RuntimeName) => RunRecord[] | "not run" | undefined = () => undefined,
   flake: (fixture: string, backend: BackendName) => CellFlake | null = () => null,
+  runtimes: readonly RuntimeName[] = ["node"],
 ): Results {
-  const cells = FIXTURES.flatMap((f) =>
-    BACKENDS.map((b) => {
-      const o = override(f.name, b)
-      if (o === "not run") {
-        return summarizeCell({ fixture: f.name, backend: b, control: !!f.control, expected: f.expected[b], records: [], notRun: { count: runs, reason: "synthetic: not here" } })
-      }
-      const records = o ?? Array.from({ length: runs }, (_, i) => (f.expected[b] === "fail" ? leaked(i) : record(i)))
-      return summarizeCell({ fixture: f.name, backend: b, control: !!f.control, expected: f.expected[b], records, flake: flake(f.name, b) })
-    }),
+  const cells = runtimes.flatMap((runtime) =>
+    FIXTURES.flatMap((f) =>
+      BACKENDS.filter((b) => runtime === "node" || BUN_BACKENDS.includes(b)).map((b) => {
+        const o = override(f.name, b, runtime)
+        const base = { fixture: f.name, backend: b, runtime, control: !!f.control, expected: f.expected[b] }
+        if (o === "not run") return summarizeCell({ ...base, records: [], notRun: { count: runs, reason: "synthetic: not here" } })
+        const records = o ?? Array.from({ length: runs }, (_, i) => (f.expected[b] === "fail" ? leaked(i) : record(i)))
+        return summarizeCell({ ...base, records, flake: flake(f.name, b) })
+      }),
+    ),
   )
   return buildResults({
     platform: detectPlatform(),
@@ -72,6 +76,11 @@ export function syntheticResults(
     runs,
     load: { start: 0.5, end: 0.7, max: 1.2, samples: 3 },
     backends: BACKENDS,
+    runtimes: runtimes.map((name) => ({
+      name,
+      version: name === "bun" ? "1.4.4" : "20.0.0",
+      backends: BACKENDS.filter((b) => name === "node" || BUN_BACKENDS.includes(b)),
+    })),
     settings: { grace_ms: 400, slack_ms: 1000, hard_timeout_ms: 20000, drain_timeout_ms: 500, timeout_race: "synthetic" },
     fixtures: FIXTURES,
     cells,

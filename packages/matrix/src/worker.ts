@@ -1,0 +1,56 @@
+/*
+ * The matrix's runner in a process of its own, for the runtimes the matrix does not itself run on:
+ * `bun dist/src/worker.js SPEC.json OUT.json` runs the cells SPEC names (runtime.ts WorkerSpec) with the
+ * same runner, fixtures and leak check as the Node cells, and writes them to OUT.json, labelled with the
+ * runtime that really ran them. Progress lines go to stdout, one per finished cell.
+ */
+import { readFileSync, writeFileSync } from "node:fs"
+import { loadCreateProcess } from "./api.js"
+import { FIXTURES } from "./fixtures/index.js"
+import { paths } from "./paths.js"
+import { detectPlatform } from "./platform.js"
+import { createProgress } from "./progress.js"
+import { runMatrix } from "./runner.js"
+import { currentRuntime, runtimeVersion, type WorkerOutput, type WorkerSpec } from "./runtime.js"
+
+async function work(specPath: string, outPath: string): Promise<void> {
+  const spec = JSON.parse(readFileSync(specPath, "utf8")) as WorkerSpec
+  const fixtures = spec.fixtures.map((name) => {
+    const f = FIXTURES.find((x) => x.name === name)
+    if (!f) throw new Error(`unknown fixture ${name}`)
+    return f
+  })
+  const runtime = currentRuntime()
+  const progress = createProgress({ fixtures: spec.fixtures, backends: spec.backends, runs: spec.runs, out: process.stdout })
+  const { cells, rssKib } = await runMatrix({
+    runs: spec.runs,
+    fixtures,
+    backends: spec.backends,
+    graceMs: spec.graceMs,
+    slackMs: spec.slackMs,
+    hardTimeoutMs: spec.hardTimeoutMs,
+    paths: paths(),
+    platform: detectPlatform(),
+    create: await loadCreateProcess(),
+    progress,
+    flakes: spec.flakes,
+    runtime,
+  })
+  progress.finish()
+  const output: WorkerOutput = { runtime, version: runtimeVersion(), cells, rssKib }
+  writeFileSync(outPath, JSON.stringify(output))
+}
+
+const [specPath, outPath] = process.argv.slice(2)
+if (!specPath || !outPath) {
+  process.stderr.write("usage: worker.js SPEC.json OUT.json\n")
+  process.exit(2)
+}
+work(specPath, outPath).then(
+  // The backends are closed by runMatrix; exit at once so a stray handle cannot keep the worker alive.
+  () => process.stdout.write("", () => process.exit(0)),
+  (err: unknown) => {
+    process.stderr.write(`matrix worker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    process.exit(1)
+  },
+)
