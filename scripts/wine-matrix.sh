@@ -63,6 +63,8 @@ step "Node.js $NODE_WIN_VERSION for Windows"
 npm run -s build >/dev/null
 step "TypeScript packages built"
 
+# Node only: Bun for Windows is not installed on this Linux host (npm takes
+# only the host's platform package), and PawWork's Windows app runs on Node.
 # Under Wine, a node.exe whose stdout is a host pipe cannot open it (EBADF),
 # so the run writes to a file that is followed here. The prefix reports
 # Windows 10 (setup.sh); should that ever not take, Node's refusal of older
@@ -77,7 +79,7 @@ PAWWORK_FIXTURE_BIN=$(winpath "$RELEASE/pawwork-fixture.exe") \
 PAWWORK_SUPERVISOR_PATH=$(winpath "$RELEASE/pawwork-supervisor.exe") \
 PAWWORK_WINE_VERSION=$(wine --version) \
 NODE_SKIP_PLATFORM_CHECK=1 \
-  wine "$NODE_DIR/node.exe" scripts/matrix.mjs --no-setup --out "$(winpath "$OUT")" "${pass_on[@]}" \
+  wine "$NODE_DIR/node.exe" scripts/matrix.mjs --no-setup --runtime node --out "$(winpath "$OUT")" "${pass_on[@]}" \
   </dev/null >"$LOG" 2>&1 &
 runner=$!
 tail -n +1 -f --pid="$runner" "$LOG"
