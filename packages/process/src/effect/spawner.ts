@@ -214,7 +214,7 @@ function spawnStandard(
             state.settled = true
             if (state.held) sidecar?.release()
             state.held = false
-          })
+          }, sidecar)
           sidecar.ready.then(
             (conn) => started.start(conn, request),
             (err: Error) => started.fail(err),

@@ -75,6 +75,8 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
     private readonly opts: Options,
     private readonly conn: Promise<Connection>,
     private readonly onSettled: () => void,
+    /** The sidecar's ref, held while a cancel of a kept tree waits for `released` (see cancel()). */
+    private readonly ref?: { hold(): void; release(): void },
   ) {
     super()
     const ack = (bytes: number) => void this.conn.then((c) => c.ack(id, bytes), () => undefined)
@@ -156,6 +158,18 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
   /** Ends the tree with the cancel ladder; after a kept exit, the kept tree (resolves at its `released`). */
   async cancel(opts: CancelOptions = {}): Promise<Outcome> {
     if (this.settled && !this.keptAlive) return this.outcome
+    // A kept tree gave its ref back at the exit (it must not keep Node alive), so the wait for its `released`
+    // holds the ref itself: otherwise an idle event loop could end with this cancel still unanswered.
+    const held = this.settled && this.ref
+    if (held) held.hold()
+    try {
+      return await this.cancelTree(opts)
+    } finally {
+      if (held) held.release()
+    }
+  }
+
+  private async cancelTree(opts: CancelOptions): Promise<Outcome> {
     const conn = await this.conn
     try {
       await conn.request({ op: "cancel", id: this.id, signal: opts.signal, grace_ms: opts.graceMs })
