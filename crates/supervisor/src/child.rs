@@ -4,23 +4,35 @@
 //! running --root exits--------------------------> draining
 //!    |--cancel / timeout: ladder until empty----> draining
 //! draining --EOF on every pipe, or drain deadline--> leftovers
-//! leftovers --ladder on what is still alive-----> reaping --> `exit` sent
+//! leftovers --kill: ladder on what is still alive--> reaping --> `exit` sent
+//!           --keep: nothing signalled------------> `exit` (kept) --> kept
+//! kept --cancel / shutdown / EOF: ladder, or the tree empties--> reaping --> `released` sent
 //! ```
 //!
 //! The root is reaped only in the last step, so its (zombie) pid keeps the
-//! process group id reserved for as long as the group may be signalled.
+//! process group id reserved for as long as the group may be signalled:
+//! under `keep` that is until `released`, so the `exit` reads the root's
+//! status without reaping it.
+//!
+//! Each phase is its own function over the small [`Supervised`] view of a
+//! tree (the ladder's [`Tree`] plus the root's exit), so the drain deadline
+//! and both leftovers rules are unit-tested with a mock below, as the
+//! ladder is in ladder.rs.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-use tokio::time::{sleep_until, timeout, timeout_at, Instant};
+use tokio::time::{sleep, sleep_until, timeout, timeout_at, Instant};
 
 use crate::ladder::{self, Tree};
 use crate::output::{self, Credit, Relayed};
-use crate::platform::{ExitStatus, ProcessTree, Spawned};
-use crate::protocol::{ByteTotals, DrainState, ErrorCode, ErrorEvent, Event, ExitEvent, ExitReason, Stream};
+use crate::platform::{ChildReader, ExitStatus, ProcessTree, Spawned};
+use crate::protocol::{
+    ByteTotals, DrainState, ErrorCode, ErrorEvent, Event, ExitEvent, ExitReason, Leftovers, ReleaseReason, Stream,
+};
 use crate::signals::Signal;
 use crate::sink::Sink;
 use crate::stdin::StdinFeeder;
@@ -30,10 +42,27 @@ use crate::stdin::StdinFeeder;
 /// take to arrive. Only a process outside the tree can hold a pipe longer.
 const POST_KILL_DRAIN: Duration = Duration::from_millis(250);
 
+/// How often a kept tree is checked for having emptied on its own: 20 ms
+/// doubling to 1 s. A kept background job usually runs for long; checking
+/// it (a cgroup file, or a /proc walk without a cgroup) every second costs
+/// little, and the short first steps notice a job that ends at once.
+const KEPT_POLL_FIRST: Duration = Duration::from_millis(20);
+const KEPT_POLL_MAX: Duration = Duration::from_secs(1);
+
 #[derive(Debug)]
 pub enum Control {
     Cancel { signal: Option<Signal>, grace: Option<Duration> },
     Signal { req: u64, signal: Signal },
+}
+
+/// What a child task tells the server about its id.
+#[derive(Debug)]
+pub enum Done {
+    /// The `exit` said `kept: true`: the id stays live (cancel and signal
+    /// reach the kept tree) but its stdin is closed.
+    Kept(String),
+    /// The last event of this id was sent (`exit`, or `released`).
+    Finished(String),
 }
 
 pub struct Plan {
@@ -42,15 +71,64 @@ pub struct Plan {
     pub grace: Duration,
     pub drain_timeout: Duration,
     pub timeout: Option<Duration>,
+    pub leftovers: Leftovers,
+}
+
+/// What the lifecycle needs from a platform's tree beyond the ladder's view.
+pub(crate) trait Supervised: Tree {
+    /// Resolves when the root has exited; it stays unreaped.
+    fn wait_root_exit(&mut self) -> impl Future<Output = ()> + Send;
+    /// Live members other than the root.
+    fn descendants(&mut self) -> Vec<u32>;
+}
+
+impl Supervised for ProcessTree {
+    fn wait_root_exit(&mut self) -> impl Future<Output = ()> + Send {
+        ProcessTree::wait_root_exit(self)
+    }
+    fn descendants(&mut self) -> Vec<u32> {
+        ProcessTree::descendants(self)
+    }
 }
 
 struct Relay {
     stream: Stream,
-    handle: Option<JoinHandle<Relayed>>,
+    handle: Option<JoinHandle<(Relayed, Option<ChildReader>)>>,
     done: Relayed,
+    /// The pipe of a relay stopped at the drain deadline, still open.
+    reader: Option<ChildReader>,
 }
 
-/// Runs the child to its end and sends its `exit`; reports the id on `done`.
+/// How the running phase ended.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Ran {
+    pub reason: ExitReason,
+    pub killed_pids: Vec<u32>,
+}
+
+/// How the draining phase ended.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Drained {
+    /// Every relay reached its end before the deadline.
+    pub drained: bool,
+    /// A cancel (or the server's end) during the drain: the leftovers are
+    /// killed now, with this ladder, whatever the policy.
+    pub kill_now: Option<(Signal, Duration)>,
+}
+
+/// What the leftovers phase did.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct LeftoversOutcome {
+    /// Descendants alive once the drain was over.
+    pub leftover_pids: Vec<u32>,
+    /// Pids the forceful step of the leftovers' ladder reached.
+    pub killed_pids: Vec<u32>,
+    /// The leftovers were left running (`keep`): a `released` follows.
+    pub kept: bool,
+}
+
+/// Runs the child to its end and sends its `exit` (and, for a kept tree,
+/// its `released`); reports the id on `done`.
 pub async fn supervise(
     plan: Plan,
     spawned: Spawned,
@@ -58,7 +136,7 @@ pub async fn supervise(
     mut ctl: mpsc::UnboundedReceiver<Control>,
     credit: Arc<Credit>,
     sink: Sink,
-    done: mpsc::UnboundedSender<String>,
+    done: mpsc::UnboundedSender<Done>,
 ) {
     let started = Instant::now();
     let Spawned { stdout, stderr, mut tree, .. } = spawned;
@@ -68,74 +146,24 @@ pub async fn supervise(
         .filter_map(|(stream, reader)| {
             let reader = reader?;
             let task = output::relay(plan.id.clone(), stream, reader, credit.clone(), sink.clone(), stop_rx.clone());
-            Some(Relay { stream, handle: Some(tokio::spawn(task)), done: Relayed::default() })
+            Some(Relay { stream, handle: Some(tokio::spawn(task)), done: Relayed::default(), reader: None })
         })
         .collect();
     let piped = !relays.is_empty();
 
-    let mut reason = ExitReason::Exited;
-    let mut killed_pids = Vec::new();
     let deadline = plan.timeout.map(|t| started + t);
+    let Ran { reason, mut killed_pids } = running(&plan, &mut tree, deadline, &mut ctl, &sink).await;
 
-    // Running: until the root exits on its own, or a cancel or the timeout
-    // runs the ladder over the whole tree.
-    loop {
-        tokio::select! {
-            _ = tree.wait_root_exit() => break,
-            _ = sleep_until(deadline.unwrap_or(started)), if deadline.is_some() => {
-                reason = ExitReason::TimedOut;
-                killed_pids = ladder::run(&mut tree, plan.signal, plan.grace).await.killed_pids;
-                break;
-            }
-            msg = ctl.recv() => match msg {
-                Some(Control::Signal { req, signal }) => forward(&plan.id, &mut tree, req, signal, &sink).await,
-                Some(Control::Cancel { signal, grace }) => {
-                    reason = ExitReason::Cancelled;
-                    let out = ladder::run(&mut tree, signal.unwrap_or(plan.signal), grace.unwrap_or(plan.grace)).await;
-                    killed_pids = out.killed_pids;
-                    break;
-                }
-                // The server is gone without a word: nothing may outlive it.
-                None => {
-                    reason = ExitReason::Cancelled;
-                    killed_pids = ladder::run(&mut tree, plan.signal, plan.grace).await.killed_pids;
-                    break;
-                }
-            },
-        }
-    }
+    let Drained { drained, kill_now } = drain(&plan, &mut tree, reason, join_relays(&mut relays), &mut ctl, &sink).await;
 
-    // Draining: every byte already written reaches the client, but a
-    // descendant holding a pipe cannot delay the exit past the deadline.
-    let drain_deadline = Instant::now() + plan.drain_timeout;
-    let mut kill_now: Option<(Signal, Duration)> = None;
-    let drained = loop {
-        tokio::select! {
-            r = timeout_at(drain_deadline, join_relays(&mut relays)) => break r.is_ok(),
-            msg = ctl.recv() => match msg {
-                Some(Control::Signal { req, signal }) => forward(&plan.id, &mut tree, req, signal, &sink).await,
-                // After a root that ended on its own, a cancel kills the
-                // leftovers now instead of at the deadline. After a ladder
-                // the tree is already empty: nothing to hurry.
-                Some(Control::Cancel { signal, grace }) if reason == ExitReason::Exited => {
-                    kill_now = Some((signal.unwrap_or(plan.signal), grace.unwrap_or(plan.grace)));
-                    break false;
-                }
-                Some(Control::Cancel { .. }) => {}
-                None => break false,
-            },
-        }
-    };
-
-    // Leftovers: whatever of the tree outlived the root is not left running.
-    let leftover_pids = tree.descendants();
-    if !tree.is_empty() {
-        let (signal, grace) = kill_now.unwrap_or((plan.signal, plan.grace));
-        let out = ladder::run(&mut tree, signal, grace).await;
-        killed_pids.extend(out.killed_pids);
-    }
+    let left = leftovers(&plan, &mut tree, reason, kill_now).await;
+    killed_pids.extend(left.killed_pids);
     if !drained {
-        let _ = timeout(POST_KILL_DRAIN, join_relays(&mut relays)).await;
+        // Killed leftovers' last bytes are still collected; kept ones are
+        // not waited for (that is the point of keeping them).
+        if !left.kept {
+            let _ = timeout(POST_KILL_DRAIN, join_relays(&mut relays)).await;
+        }
         let _ = stop_tx.send(true);
         join_relays(&mut relays).await;
     }
@@ -147,8 +175,9 @@ pub async fn supervise(
         (true, false) => DrainState::Cut,
     };
 
-    // Reaping: nothing signals the group any more.
-    let status = tree.reap();
+    // Reaping (or, for a kept tree, reading the status without reaping:
+    // the kept group may still be signalled).
+    let status = if left.kept { tree.exit_status() } else { tree.reap() };
     if let Some(f) = feeder {
         f.finish().await;
     }
@@ -173,10 +202,32 @@ pub async fn supervise(
         bytes,
         drain,
         killed_pids,
-        leftover_pids,
+        leftover_pids: left.leftover_pids,
+        kept: left.kept,
         duration_ms: started.elapsed().as_millis() as u64,
     }))
     .await;
+
+    if left.kept {
+        let _ = done.send(Done::Kept(plan.id.clone()));
+        // Pipes the kept processes still hold are read and discarded.
+        let discards: Vec<JoinHandle<()>> =
+            relays.iter_mut().filter_map(|r| r.reader.take()).map(|r| tokio::spawn(output::discard(r))).collect();
+        let (reason, killed_pids) = kept(&plan, &mut tree, &mut ctl, &sink).await;
+        for d in discards {
+            // Normally already at EOF (every writer in the tree is gone);
+            // aborting drops a pipe some escaped holder still has open.
+            d.abort();
+        }
+        tree.reap();
+        sink.event(Event::Released {
+            id: plan.id.clone(),
+            reason,
+            killed_pids,
+            duration_ms: started.elapsed().as_millis() as u64,
+        })
+        .await;
+    }
 
     // Requests that raced with the end get an answer too.
     ctl.close();
@@ -185,14 +236,135 @@ pub async fn supervise(
             sink.event(Event::Error(gone(&plan.id).req(Some(req)))).await;
         }
     }
-    let _ = done.send(plan.id);
+    let _ = done.send(Done::Finished(plan.id));
+}
+
+/// Running: until the root exits on its own, or a cancel or the timeout
+/// runs the ladder over the whole tree.
+pub(crate) async fn running<T: Supervised>(
+    plan: &Plan,
+    tree: &mut T,
+    deadline: Option<Instant>,
+    ctl: &mut mpsc::UnboundedReceiver<Control>,
+    sink: &Sink,
+) -> Ran {
+    loop {
+        tokio::select! {
+            _ = tree.wait_root_exit() => return Ran { reason: ExitReason::Exited, killed_pids: Vec::new() },
+            _ = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                let killed_pids = ladder::run(tree, plan.signal, plan.grace).await.killed_pids;
+                return Ran { reason: ExitReason::TimedOut, killed_pids };
+            }
+            msg = ctl.recv() => match msg {
+                Some(Control::Signal { req, signal }) => forward(&plan.id, tree, req, signal, sink).await,
+                Some(Control::Cancel { signal, grace }) => {
+                    let out = ladder::run(tree, signal.unwrap_or(plan.signal), grace.unwrap_or(plan.grace)).await;
+                    return Ran { reason: ExitReason::Cancelled, killed_pids: out.killed_pids };
+                }
+                // The server is gone without a word: nothing may outlive it.
+                None => {
+                    let killed_pids = ladder::run(tree, plan.signal, plan.grace).await.killed_pids;
+                    return Ran { reason: ExitReason::Cancelled, killed_pids };
+                }
+            },
+        }
+    }
+}
+
+/// Draining: every byte already written reaches the client, but a
+/// descendant holding a pipe cannot delay the exit past the deadline.
+/// `join` resolves when every relay has ended.
+pub(crate) async fn drain<T: Tree>(
+    plan: &Plan,
+    tree: &mut T,
+    reason: ExitReason,
+    join: impl Future<Output = ()>,
+    ctl: &mut mpsc::UnboundedReceiver<Control>,
+    sink: &Sink,
+) -> Drained {
+    let deadline = Instant::now() + plan.drain_timeout;
+    tokio::pin!(join);
+    loop {
+        tokio::select! {
+            r = timeout_at(deadline, &mut join) => return Drained { drained: r.is_ok(), kill_now: None },
+            msg = ctl.recv() => match msg {
+                Some(Control::Signal { req, signal }) => forward(&plan.id, tree, req, signal, sink).await,
+                // After a root that ended on its own, a cancel kills the
+                // leftovers now instead of at the deadline, under either
+                // policy: the client asked for the end. After a ladder the
+                // tree is already empty: nothing to hurry.
+                Some(Control::Cancel { signal, grace }) if reason == ExitReason::Exited => {
+                    let ladder = (signal.unwrap_or(plan.signal), grace.unwrap_or(plan.grace));
+                    return Drained { drained: false, kill_now: Some(ladder) };
+                }
+                Some(Control::Cancel { .. }) => {}
+                // The server is gone: nothing is kept past it.
+                None => return Drained { drained: false, kill_now: Some((plan.signal, plan.grace)) },
+            },
+        }
+    }
+}
+
+/// Leftovers: what of the tree outlived the root is killed (`kill`, or a
+/// cancel during the drain) or left running (`keep`). Only a root that
+/// ended on its own leaves a tree to keep: after a cancel or a timeout the
+/// ladder has already emptied it.
+pub(crate) async fn leftovers<T: Supervised>(
+    plan: &Plan,
+    tree: &mut T,
+    reason: ExitReason,
+    kill_now: Option<(Signal, Duration)>,
+) -> LeftoversOutcome {
+    let leftover_pids = tree.descendants();
+    if tree.is_empty() {
+        return LeftoversOutcome { leftover_pids, killed_pids: Vec::new(), kept: false };
+    }
+    if plan.leftovers == Leftovers::Keep && kill_now.is_none() && reason == ExitReason::Exited {
+        return LeftoversOutcome { leftover_pids, killed_pids: Vec::new(), kept: true };
+    }
+    let (signal, grace) = kill_now.unwrap_or((plan.signal, plan.grace));
+    let out = ladder::run(tree, signal, grace).await;
+    LeftoversOutcome { leftover_pids, killed_pids: out.killed_pids, kept: false }
+}
+
+/// Kept: the tree stays contained and supervised (a `signal` still reaches
+/// it) until a cancel, the server's end (shutdown, stdin EOF), or until it
+/// empties on its own. Returns why it ended and the forceful step's pids.
+pub(crate) async fn kept<T: Tree>(
+    plan: &Plan,
+    tree: &mut T,
+    ctl: &mut mpsc::UnboundedReceiver<Control>,
+    sink: &Sink,
+) -> (ReleaseReason, Vec<u32>) {
+    let mut step = KEPT_POLL_FIRST;
+    loop {
+        tokio::select! {
+            _ = sleep(step) => {
+                if tree.is_empty() {
+                    return (ReleaseReason::Emptied, Vec::new());
+                }
+                step = (step * 2).min(KEPT_POLL_MAX);
+            }
+            msg = ctl.recv() => match msg {
+                Some(Control::Signal { req, signal }) => forward(&plan.id, tree, req, signal, sink).await,
+                Some(Control::Cancel { signal, grace }) => {
+                    let out = ladder::run(tree, signal.unwrap_or(plan.signal), grace.unwrap_or(plan.grace)).await;
+                    return (ReleaseReason::Cancelled, out.killed_pids);
+                }
+                None => {
+                    let out = ladder::run(tree, plan.signal, plan.grace).await;
+                    return (ReleaseReason::Cancelled, out.killed_pids);
+                }
+            },
+        }
+    }
 }
 
 pub fn gone(id: &str) -> ErrorEvent {
     ErrorEvent::new(ErrorCode::UnknownChild, format!("child {id:?} has already exited")).id(id)
 }
 
-async fn forward(id: &str, tree: &mut ProcessTree, req: u64, signal: Signal, sink: &Sink) {
+async fn forward<T: Tree>(id: &str, tree: &mut T, req: u64, signal: Signal, sink: &Sink) {
     let pids = tree.signal(signal);
     sink.event(Event::Signalled { req, id: id.to_owned(), signal: signal.name().to_owned(), pids }).await;
 }
@@ -202,8 +374,224 @@ async fn forward(id: &str, tree: &mut ProcessTree, req: u64, signal: Signal, sin
 async fn join_relays(relays: &mut [Relay]) {
     for r in relays.iter_mut() {
         if let Some(h) = r.handle.as_mut() {
-            r.done = h.await.unwrap_or_default();
+            let (done, reader) = h.await.unwrap_or_default();
+            r.done = done;
+            r.reader = reader;
             r.handle = None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tree whose root exits at `root_exit_at` and whose other members
+    /// each die on the signals in their `dies_on` set (SIGKILL always), or
+    /// all on their own at `empty_at`.
+    struct Mock {
+        members: Vec<(u32, Vec<Signal>)>,
+        log: Vec<String>,
+        root_exit_at: Instant,
+        empty_at: Option<Instant>,
+    }
+
+    fn mock(members: Vec<(u32, Vec<Signal>)>) -> Mock {
+        Mock { members, log: vec![], root_exit_at: Instant::now(), empty_at: None }
+    }
+
+    impl Tree for Mock {
+        fn signal(&mut self, sig: Signal) -> Vec<u32> {
+            self.log.push(format!("signal {}", sig.name()));
+            let pids = self.members.iter().map(|m| m.0).collect();
+            self.members.retain(|(_, dies_on)| !dies_on.contains(&sig));
+            pids
+        }
+        fn kill(&mut self) -> Vec<u32> {
+            self.log.push("kill".into());
+            std::mem::take(&mut self.members).into_iter().map(|m| m.0).collect()
+        }
+        fn is_empty(&mut self) -> bool {
+            if self.empty_at.is_some_and(|t| Instant::now() >= t) {
+                self.members.clear();
+            }
+            Instant::now() >= self.root_exit_at && self.members.is_empty()
+        }
+    }
+
+    impl Supervised for Mock {
+        fn wait_root_exit(&mut self) -> impl Future<Output = ()> + Send {
+            sleep_until(self.root_exit_at)
+        }
+        fn descendants(&mut self) -> Vec<u32> {
+            self.is_empty();
+            self.members.iter().map(|m| m.0).collect()
+        }
+    }
+
+    fn plan(leftovers: Leftovers) -> Plan {
+        Plan {
+            id: "c".into(),
+            signal: Signal::Term,
+            grace: Duration::from_millis(500),
+            drain_timeout: Duration::from_millis(2000),
+            timeout: None,
+            leftovers,
+        }
+    }
+
+    /// A sink whose events nobody reads (the phases' events are not what
+    /// these tests check; the integration tests and transcripts do).
+    fn sink() -> Sink {
+        let (client_end, sidecar_end) = tokio::io::duplex(1 << 20);
+        std::mem::forget(client_end);
+        Sink::start(sidecar_end).0
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn drain_deadline_cuts_a_pipe_that_is_never_closed() {
+        let (_tx, mut ctl) = mpsc::unbounded_channel();
+        let mut t = mock(vec![(12, vec![])]);
+        let start = Instant::now();
+        let out = drain(&plan(Leftovers::Kill), &mut t, ExitReason::Exited, std::future::pending(), &mut ctl, &sink()).await;
+        assert_eq!(out, Drained { drained: false, kill_now: None });
+        assert_eq!(start.elapsed(), Duration::from_millis(2000), "the cut comes at the drain deadline, not before or after");
+        assert!(t.log.is_empty(), "the drain itself signals nothing");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn drain_ends_at_eof_before_the_deadline() {
+        let (_tx, mut ctl) = mpsc::unbounded_channel();
+        let mut t = mock(vec![]);
+        let start = Instant::now();
+        let eof = sleep(Duration::from_millis(300));
+        let out = drain(&plan(Leftovers::Keep), &mut t, ExitReason::Exited, eof, &mut ctl, &sink()).await;
+        assert_eq!(out, Drained { drained: true, kill_now: None });
+        assert_eq!(start.elapsed(), Duration::from_millis(300));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn cancel_during_the_drain_kills_now_under_either_policy() {
+        for policy in [Leftovers::Kill, Leftovers::Keep] {
+            let (tx, mut ctl) = mpsc::unbounded_channel();
+            tx.send(Control::Cancel { signal: Some(Signal::Int), grace: None }).unwrap();
+            let mut t = mock(vec![(12, vec![])]);
+            let p = plan(policy);
+            let out = drain(&p, &mut t, ExitReason::Exited, std::future::pending(), &mut ctl, &sink()).await;
+            assert_eq!(out.kill_now, Some((Signal::Int, p.grace)));
+            let left = leftovers(&p, &mut t, ExitReason::Exited, out.kill_now).await;
+            assert_eq!(left, LeftoversOutcome { leftover_pids: vec![12], killed_pids: vec![12], kept: false });
+            assert_eq!(t.log, vec!["signal SIGINT", "kill"]);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn server_gone_during_the_drain_keeps_nothing() {
+        let (tx, mut ctl) = mpsc::unbounded_channel::<Control>();
+        drop(tx);
+        let mut t = mock(vec![(12, vec![Signal::Term])]);
+        let p = plan(Leftovers::Keep);
+        let out = drain(&p, &mut t, ExitReason::Exited, std::future::pending(), &mut ctl, &sink()).await;
+        let left = leftovers(&p, &mut t, ExitReason::Exited, out.kill_now).await;
+        assert!(!left.kept);
+        assert!(t.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn kill_rule_runs_the_ladder_on_the_leftovers() {
+        let mut t = mock(vec![(11, vec![Signal::Term]), (12, vec![])]);
+        let left = leftovers(&plan(Leftovers::Kill), &mut t, ExitReason::Exited, None).await;
+        assert_eq!(left, LeftoversOutcome { leftover_pids: vec![11, 12], killed_pids: vec![12], kept: false });
+        assert_eq!(t.log, vec!["signal SIGTERM", "kill"]);
+        assert!(t.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keep_rule_lists_the_leftovers_and_signals_nothing() {
+        let mut t = mock(vec![(11, vec![Signal::Term]), (12, vec![])]);
+        let left = leftovers(&plan(Leftovers::Keep), &mut t, ExitReason::Exited, None).await;
+        assert_eq!(left, LeftoversOutcome { leftover_pids: vec![11, 12], killed_pids: vec![], kept: true });
+        assert!(t.log.is_empty(), "a kept tree is not signalled: {:?}", t.log);
+        assert!(!t.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keep_rule_with_nothing_left_keeps_nothing() {
+        let mut t = mock(vec![]);
+        let left = leftovers(&plan(Leftovers::Keep), &mut t, ExitReason::Exited, None).await;
+        assert_eq!(left, LeftoversOutcome { leftover_pids: vec![], killed_pids: vec![], kept: false });
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keep_applies_only_to_a_root_that_ended_on_its_own() {
+        // After a timeout's ladder left a member behind (stuck in the
+        // kernel), it is killed again, not kept.
+        let mut t = mock(vec![(12, vec![])]);
+        let left = leftovers(&plan(Leftovers::Keep), &mut t, ExitReason::TimedOut, None).await;
+        assert!(!left.kept);
+        assert_eq!(left.killed_pids, vec![12]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn kept_tree_ends_with_the_ladder_on_cancel() {
+        let (tx, mut ctl) = mpsc::unbounded_channel();
+        let mut t = mock(vec![(11, vec![Signal::Term]), (12, vec![])]);
+        let sink = sink();
+        let p = plan(Leftovers::Keep);
+        let canceller = tokio::spawn(async move {
+            // The kept tree lives on until the cancel: seconds later.
+            sleep(Duration::from_secs(30)).await;
+            tx.send(Control::Cancel { signal: None, grace: None }).unwrap();
+            tx
+        });
+        let start = Instant::now();
+        let (reason, killed) = kept(&p, &mut t, &mut ctl, &sink).await;
+        assert_eq!(reason, ReleaseReason::Cancelled);
+        assert_eq!(killed, vec![12]);
+        assert_eq!(t.log, vec!["signal SIGTERM", "kill"]);
+        assert!(start.elapsed() >= Duration::from_secs(30) + p.grace, "released before the cancel and its grace");
+        drop(canceller.await.unwrap());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn kept_tree_is_released_when_it_empties_on_its_own() {
+        let (_tx, mut ctl) = mpsc::unbounded_channel();
+        let mut t = mock(vec![(12, vec![])]);
+        t.empty_at = Some(Instant::now() + Duration::from_secs(5));
+        let start = Instant::now();
+        let (reason, killed) = kept(&plan(Leftovers::Keep), &mut t, &mut ctl, &sink()).await;
+        assert_eq!((reason, killed), (ReleaseReason::Emptied, vec![]));
+        assert!(t.log.is_empty(), "nothing signalled a tree that ended on its own");
+        let noticed = start.elapsed();
+        assert!(noticed >= Duration::from_secs(5) && noticed <= Duration::from_secs(5) + KEPT_POLL_MAX, "{noticed:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn kept_tree_is_killed_when_the_server_is_gone() {
+        let (tx, mut ctl) = mpsc::unbounded_channel::<Control>();
+        drop(tx);
+        let mut t = mock(vec![(12, vec![Signal::Term])]);
+        let (reason, _) = kept(&plan(Leftovers::Keep), &mut t, &mut ctl, &sink()).await;
+        assert_eq!(reason, ReleaseReason::Cancelled);
+        assert!(t.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn running_ends_at_root_exit_or_timeout() {
+        let (_tx, mut ctl) = mpsc::unbounded_channel();
+        let mut t = mock(vec![]);
+        t.root_exit_at = Instant::now() + Duration::from_secs(1);
+        let ran = running(&plan(Leftovers::Keep), &mut t, None, &mut ctl, &sink()).await;
+        assert_eq!(ran, Ran { reason: ExitReason::Exited, killed_pids: vec![] });
+
+        let mut t = mock(vec![(12, vec![])]);
+        t.root_exit_at = Instant::now() + Duration::from_secs(60);
+        let deadline = Some(Instant::now() + Duration::from_secs(1));
+        // The mock's root only "exits" at 60 s, so the ladder's kill empties
+        // the members but the root keeps the tree non-empty until then: the
+        // ladder gives up waiting after its own bound, which is fine here.
+        let ran = running(&plan(Leftovers::Keep), &mut t, deadline, &mut ctl, &sink()).await;
+        assert_eq!(ran.reason, ExitReason::TimedOut);
+        assert_eq!(t.log[0], "signal SIGTERM");
     }
 }

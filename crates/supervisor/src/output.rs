@@ -78,7 +78,9 @@ pub struct Relayed {
 }
 
 /// Copies `reader` to the client until EOF or until `stop` turns true (the
-/// drain deadline).
+/// drain deadline). A stopped relay hands its reader back: under
+/// `leftovers: "keep"` the pipe is then read and discarded ([`discard`])
+/// rather than closed.
 pub async fn relay(
     id: String,
     stream: Stream,
@@ -86,17 +88,22 @@ pub async fn relay(
     credit: Arc<Credit>,
     sink: Sink,
     mut stop: watch::Receiver<bool>,
-) -> Relayed {
+) -> (Relayed, Option<ChildReader>) {
+    let mut stopped = false;
     let header = serde_json::to_vec(&Event::Output { id: id.clone(), stream }).expect("serializes");
     let mut done = Relayed::default();
     let mut buf = vec![0u8; FIRST_CHUNK];
     loop {
         if *stop.borrow() {
+            stopped = true;
             break;
         }
         let room = tokio::select! {
             room = credit.wait_room() => room,
-            _ = stop.changed() => break,
+            _ = stop.changed() => {
+                stopped = true;
+                break;
+            }
         };
         let want = room.min(buf.len());
         let n = tokio::select! {
@@ -112,7 +119,10 @@ pub async fn relay(
                     break;
                 }
             },
-            _ = stop.changed() => break,
+            _ = stop.changed() => {
+                stopped = true;
+                break;
+            }
         };
         credit.unacked.fetch_add(n as u64, Ordering::AcqRel);
         done.bytes += n as u64;
@@ -121,7 +131,23 @@ pub async fn relay(
             buf.resize(buf.len() * 2, 0);
         }
     }
-    done
+    (done, if stopped { Some(reader) } else { None })
+}
+
+/// Reads a pipe to its end and throws the bytes away. A kept background
+/// process (`leftovers: "keep"`) that still writes to the child's output
+/// after the `exit` must neither block on a full pipe nor die of SIGPIPE
+/// on a closed one; nobody is told those bytes any more.
+pub async fn discard(mut reader: ChildReader) {
+    let mut buf = vec![0u8; FIRST_CHUNK];
+    loop {
+        match reader.read(&mut buf).await {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -163,8 +189,9 @@ mod tests {
         credit.ack(10);
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         credit.ack(10);
-        let done = task.await.unwrap();
+        let (done, reader) = task.await.unwrap();
         assert_eq!((done.bytes, done.eof), (25, true));
+        assert!(reader.is_none(), "a relay that reached EOF has no reader to hand back");
         writer.abort();
     }
 }

@@ -62,6 +62,21 @@ pub struct SpawnRequest {
     pub ladder: Option<LadderSpec>,
     #[serde(default)]
     pub drain_timeout_ms: Option<u64>,
+    #[serde(default)]
+    pub leftovers: Leftovers,
+}
+
+/// What happens to descendants still alive once the root has exited and
+/// the drain is over (docs/protocol.md, `exit` and `released`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Leftovers {
+    /// Killed with the child's ladder before the `exit`.
+    #[default]
+    Kill,
+    /// Left running, still contained and supervised, until a `cancel`,
+    /// `shutdown` or stdin EOF (or until they end on their own): `released`.
+    Keep,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -200,6 +215,9 @@ pub enum Event {
     },
     Signalled { req: u64, id: String, signal: String, pids: Vec<u32> },
     Exit(ExitEvent),
+    /// The end of a tree kept after its `exit` (`leftovers: "keep"`); sent
+    /// once, and only after an `exit` that said `kept: true`.
+    Released { id: String, reason: ReleaseReason, killed_pids: Vec<u32>, duration_ms: u64 },
     /// The answer to `terminate`, sent once the foreign tree is gone (or the
     /// bounded wait after SIGKILL ran out: `quiet` false).
     Terminated {
@@ -229,7 +247,20 @@ pub struct ExitEvent {
     pub drain: DrainState,
     pub killed_pids: Vec<u32>,
     pub leftover_pids: Vec<u32>,
+    /// The `leftover_pids` were left running (`leftovers: "keep"`): a
+    /// `released` follows. Absent (false) otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub kept: bool,
     pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseReason {
+    /// A `cancel`, `shutdown` or stdin EOF ran the ladder over the kept tree.
+    Cancelled,
+    /// Every kept process ended on its own.
+    Emptied,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -357,11 +388,32 @@ mod tests {
             drain: DrainState::Cut,
             killed_pids: vec![9],
             leftover_pids: vec![],
+            kept: false,
             duration_ms: 1,
         });
         let s = serde_json::to_string(&ev).unwrap();
         assert!(s.starts_with(r#"{"event":"exit","id":"c","reason":"timed_out""#), "{s}");
         assert!(s.contains(r#""drain":"cut""#));
+        assert!(!s.contains("kept"), "kept is absent unless true, so kill-policy exits keep their shape: {s}");
+    }
+
+    #[test]
+    fn leftovers_policy_defaults_to_kill_and_rejects_unknown_names() {
+        let r = decode_request(br#"{"op":"spawn","req":1,"id":"a","argv":["x"]}"#).unwrap();
+        let Request::Spawn(spec) = r else { panic!("not a spawn") };
+        assert_eq!(spec.leftovers, Leftovers::Kill);
+        let r = decode_request(br#"{"op":"spawn","req":1,"id":"a","argv":["x"],"leftovers":"keep"}"#).unwrap();
+        let Request::Spawn(spec) = r else { panic!("not a spawn") };
+        assert_eq!(spec.leftovers, Leftovers::Keep);
+        let e = decode_request(br#"{"op":"spawn","req":2,"id":"a","argv":["x"],"leftovers":"orphan"}"#).unwrap_err();
+        assert_eq!((e.code, e.req), (ErrorCode::BadRequest, Some(2)));
+    }
+
+    #[test]
+    fn released_event_serializes_with_wire_names() {
+        let ev = Event::Released { id: "c".into(), reason: ReleaseReason::Cancelled, killed_pids: vec![7], duration_ms: 3 };
+        let s = serde_json::to_string(&ev).unwrap();
+        assert_eq!(s, r#"{"event":"released","id":"c","reason":"cancelled","killed_pids":[7],"duration_ms":3}"#);
     }
 }
 

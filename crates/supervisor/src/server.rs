@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 
-use crate::child::{self, Control, Plan};
+use crate::child::{self, Control, Done, Plan};
 use crate::config::Config;
 use crate::finished::Finished;
 use crate::framing::{FrameError, FrameReader};
@@ -42,6 +42,9 @@ struct Live {
     ctl: mpsc::UnboundedSender<Control>,
     credit: Arc<Credit>,
     stdin: Option<StdinHandle>,
+    /// The `exit` was sent and the tree is kept (`leftovers: "keep"`):
+    /// stdin is closed, cancel and signal still reach the tree.
+    kept: bool,
 }
 
 enum Input {
@@ -58,7 +61,7 @@ pub struct Server {
     live: HashMap<String, Live>,
     /// Ids of recently finished children (bounded; see finished.rs).
     finished: Finished,
-    done_tx: mpsc::UnboundedSender<String>,
+    done_tx: mpsc::UnboundedSender<Done>,
     shutting_down: bool,
     /// `terminate` tasks still running: the sidecar does not exit under
     /// them, or a foreign tree could be left stopped half-way.
@@ -137,8 +140,14 @@ where
                     server.begin_shutdown(true);
                 }
             },
-            id = done_rx.recv() => {
-                if let Some(id) = id {
+            done = done_rx.recv() => match done {
+                Some(Done::Kept(id)) => {
+                    if let Some(live) = server.live.get_mut(&id) {
+                        live.kept = true;
+                        live.stdin = None;
+                    }
+                }
+                Some(Done::Finished(id)) => {
                     server.live.remove(&id);
                     server.finished.insert(id);
                     if server.live.is_empty() {
@@ -149,7 +158,8 @@ where
                         platform::release_free_memory();
                     }
                 }
-            }
+                None => {}
+            },
             Some(()) = foreign_done_rx.recv() => server.foreign_in_flight -= 1,
             // `None` (no signal source, as on Windows) must not read as a signal.
             Some(()) = terminate.recv() => {
@@ -278,7 +288,7 @@ impl Server {
         id: &str,
         op: impl FnOnce(&StdinHandle) -> Result<(), ErrorEvent>,
     ) -> Result<(), ErrorEvent> {
-        if self.finished.contains(id) {
+        if self.finished.contains(id) || self.live.get(id).is_some_and(|l| l.kept) {
             return Err(ErrorEvent::new(ErrorCode::StdinClosed, format!("child {id:?} has exited")).req(Some(req)).id(id));
         }
         let live = self.lookup(req, id)?;
@@ -393,7 +403,7 @@ impl Server {
         let (ctl, ctl_rx) = mpsc::unbounded_channel();
         let task = child::supervise(plan, spawned, feeder, ctl_rx, credit.clone(), self.sink.clone(), self.done_tx.clone());
         tokio::spawn(task);
-        self.live.insert(id, Live { pid: spawned_pid, ctl, credit, stdin });
+        self.live.insert(id, Live { pid: spawned_pid, ctl, credit, stdin, kept: false });
         Ok(())
     }
 
@@ -453,6 +463,7 @@ impl Server {
             grace: Duration::from_millis(ladder.grace_ms.unwrap_or(self.config.grace_ms)),
             drain_timeout: Duration::from_millis(spec.drain_timeout_ms.unwrap_or(self.config.drain_timeout_ms)),
             timeout: spec.timeout_ms.map(Duration::from_millis),
+            leftovers: spec.leftovers,
         })
     }
 }
@@ -486,6 +497,7 @@ fn spawn_failed_exit(id: &str) -> ExitEvent {
         drain: DrainState::None,
         killed_pids: Vec::new(),
         leftover_pids: Vec::new(),
+        kept: false,
         duration_ms: 0,
     }
 }

@@ -30,6 +30,10 @@ mod ladder;
 // Output drains completely, or is cut at the drain deadline; leftovers.
 #[path = "it/drain.rs"]
 mod drain;
+// `leftovers: "keep"`: the exit at the drain deadline, the background
+// process left running until cancel, shutdown, EOF or the sidecar's death.
+#[path = "it/leftovers.rs"]
+mod leftovers;
 // Stdin writes arrive in order; close_stdin; the queue is bounded.
 #[path = "it/stdin_pipe.rs"]
 mod stdin_pipe;

@@ -269,6 +269,11 @@ fn transcript_stdin_echo() {
 }
 
 #[test]
+fn transcript_leftovers_keep() {
+    replay("leftovers-keep.json");
+}
+
+#[test]
 fn transcript_cancel() {
     replay("cancel.json");
 }

@@ -21,6 +21,10 @@ export interface SpawnOptions {
   detached?: boolean
   drainTimeout?: number
   runTimeout?: number
+  /** Run through a shell (`/bin/sh -c` on Unix), as an agent's bash tool does. */
+  shell?: boolean | string
+  /** Supervisor only: `keep` leaves descendants alive after the root's exit running (others ignore it). */
+  leftovers?: "kill" | "keep"
 }
 
 export interface RunOptions extends Omit<SpawnOptions, "stdout" | "stderr"> {

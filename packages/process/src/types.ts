@@ -29,6 +29,14 @@ export interface Options {
   detached?: boolean
   /** Supervisor only: how long to wait for descendants holding the pipes after the root ended (ms). */
   drainTimeout?: number
+  /**
+   * Supervisor only: descendants still alive once the root has exited and the drain is over (a shell's
+   * `server &`). `kill` (default): ended before `exited` settles. `keep`: `exited` settles at the drain
+   * bound and they are left running, still contained, until `kill()`, `stop()`, terminateTree({ pid }) of
+   * the root, or the sidecar's end (its host process exiting included). A kept tree does not keep the event
+   * loop alive. The baseline, tree-kill and execa backends ignore it, as they ignore `drainTimeout`.
+   */
+  leftovers?: "kill" | "keep"
   /** Supervisor only: wall-clock limit for the whole run (ms); the outcome's reason becomes `timed_out`. */
   runTimeout?: number
 }
@@ -57,7 +65,10 @@ export interface Outcome {
   bytes: { stdout: number; stderr: number }
   drain: Drain
   killedPids: number[]
+  /** Descendants alive after the root ended on its own and the drain: killed, or left running when `kept`. */
   leftoverPids: number[]
+  /** Supervisor, `leftovers: "keep"`: the `leftoverPids` were left running. Absent otherwise. */
+  kept?: boolean
 }
 
 export interface CancelOptions {

@@ -37,6 +37,14 @@ export interface SupervisorSpawnerOptions {
    * the leader without end in that case; a supervised tree always ends, so the ladder always has a step 2.
    */
   readonly forceKillAfter?: Duration.Input | undefined
+  /**
+   * What happens to descendants still alive when a command's root has exited and the drain is over (a shell's
+   * `server &`): `kill` (default) ends them before `exitCode` succeeds; `keep` lets `exitCode` succeed at the
+   * drain bound and leaves them running, still contained, until `handle.kill()`, Process.terminateTree({ pid })
+   * of the root, or the layer's close (the sidecar's shutdown). The command's scope closing does not end a kept
+   * tree: the command is over. A layer option, since Effect's CommandOptions have no place for it.
+   */
+  readonly leftovers?: "kill" | "keep" | undefined
 }
 
 type Service = ChildProcessSpawner["Service"]
@@ -53,7 +61,7 @@ export const make = (options: SupervisorSpawnerOptions = {}): Effect.Effect<Serv
     const host = new SidecarHost(options.supervisorPath)
     yield* Effect.addFinalizer(() => Effect.promise(() => host.close()))
     const graceMs = options.forceKillAfter === undefined ? DEFAULT_FORCE_KILL_AFTER_MS : Duration.toMillis(options.forceKillAfter)
-    return makeService((command) => spawnCommand(host, graceMs, command))
+    return makeService((command) => spawnCommand(host, graceMs, command, options.leftovers))
   })
 
 /** A layer providing ChildProcessSpawner with one sidecar, the shape of PawWork's CrossSpawnSpawner.layer. */
@@ -72,9 +80,14 @@ function display(command: ChildProcess.StandardCommand): string {
   return CommandLine.display([command.command, ...command.args])
 }
 
-function spawnCommand(host: SidecarHost, graceMs: number, command: ChildProcess.Command): Effect.Effect<Handle, PlatformError.PlatformError, Scope.Scope> {
-  if (command._tag === "StandardCommand") return spawnStandard(host, graceMs, command, undefined)
-  return spawnPipeline(host, graceMs, command)
+function spawnCommand(
+  host: SidecarHost,
+  graceMs: number,
+  command: ChildProcess.Command,
+  leftovers: SupervisorSpawnerOptions["leftovers"],
+): Effect.Effect<Handle, PlatformError.PlatformError, Scope.Scope> {
+  if (command._tag === "StandardCommand") return spawnStandard(host, graceMs, command, undefined, leftovers)
+  return spawnPipeline(host, graceMs, command, leftovers)
 }
 
 /** Refusals decided before anything runs, with the reason in the error. */
@@ -165,6 +178,7 @@ function spawnStandard(
   graceMs: number,
   command: ChildProcess.StandardCommand,
   pipedInput: Stream.Stream<Uint8Array, PlatformError.PlatformError> | undefined,
+  leftovers: SupervisorSpawnerOptions["leftovers"],
 ): Effect.Effect<Handle, PlatformError.PlatformError, Scope.Scope> {
   return Effect.gen(function* () {
     const shown = display(command)
@@ -179,7 +193,7 @@ function spawnStandard(
 
     const argv = [command.command, ...command.args.map(unwrap)]
     // `detached` and `windowsHide` are accepted and ignored: the sidecar contains every tree anyway.
-    const opts: Options = { cwd, shell: options.shell, stdin: stdio(input.stream), stdout: stdio(stdout), stderr: stdio(stderr) }
+    const opts: Options = { cwd, shell: options.shell, stdin: stdio(input.stream), stdout: stdio(stdout), stderr: stdio(stderr), leftovers }
     const id = host.nextId()
     const request = spawnRequest(id, argv, opts)
     request.env = envSpec(options)
@@ -200,7 +214,7 @@ function spawnStandard(
             state.settled = true
             if (state.held) sidecar?.release()
             state.held = false
-          })
+          }, sidecar)
           sidecar.ready.then(
             (conn) => started.start(conn, request),
             (err: Error) => started.fail(err),
@@ -217,7 +231,8 @@ function spawnStandard(
       }),
       // The scope closing ends the whole tree with the command's ladder and waits for the sidecar's `exit`,
       // which it sends only once every member is gone. After an exit of its own there is nothing left to
-      // do: the sidecar killed any leftovers then. An unref'd process is left to the layer's shutdown.
+      // do: the sidecar killed any leftovers then, or, under `leftovers: "keep"`, left them to kill(),
+      // terminateTree or the layer's shutdown. An unref'd process is left to the layer's shutdown.
       (started) =>
         Effect.promise(async () => {
           if (state.settled || !state.referenced) return
@@ -324,7 +339,12 @@ function source(handle: Handle, from: ChildProcess.PipeFromOption | undefined): 
  * pipeline runs at the pace of its slowest stage. The handle is the last stage's, with the first stage's
  * stdin; kill() ends every stage, last first.
  */
-function spawnPipeline(host: SidecarHost, graceMs: number, command: ChildProcess.PipedCommand): Effect.Effect<Handle, PlatformError.PlatformError, Scope.Scope> {
+function spawnPipeline(
+  host: SidecarHost,
+  graceMs: number,
+  command: ChildProcess.PipedCommand,
+  leftovers: SupervisorSpawnerOptions["leftovers"],
+): Effect.Effect<Handle, PlatformError.PlatformError, Scope.Scope> {
   return Effect.gen(function* () {
     const { stages, joins } = flatten(command)
     for (const join of joins) {
@@ -334,9 +354,9 @@ function spawnPipeline(host: SidecarHost, graceMs: number, command: ChildProcess
         )
       }
     }
-    const handles: Handle[] = [yield* spawnStandard(host, graceMs, stages[0]!, undefined)]
+    const handles: Handle[] = [yield* spawnStandard(host, graceMs, stages[0]!, undefined, leftovers)]
     for (let i = 1; i < stages.length; i++) {
-      handles.push(yield* spawnStandard(host, graceMs, stages[i]!, source(handles[i - 1]!, joins[i - 1]!.from)))
+      handles.push(yield* spawnStandard(host, graceMs, stages[i]!, source(handles[i - 1]!, joins[i - 1]!.from), leftovers))
     }
     const last = handles[handles.length - 1]!
     const kill = (options?: ChildProcess.KillOptions) =>

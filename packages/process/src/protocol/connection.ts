@@ -7,6 +7,7 @@ import {
   type ErrorEvent,
   type Event,
   type ExitEvent,
+  type ReleasedEvent,
   type HelloEvent,
   type Request,
 } from "./messages.js"
@@ -26,23 +27,30 @@ export interface ConnectionOptions {
   onProtocolError?: (err: Error) => void
 }
 
-/** What a child's owner hears about it. Exactly one of `exit`/`failed` is called, once. */
+/**
+ * What a child's owner hears about it. Exactly one of `exit`/`failed` is called, once. After an `exit` with
+ * `kept: true`, exactly one of `released`/`failed` follows (`failed`: the sidecar died, and its watchdog
+ * ended the kept tree with it).
+ */
 export interface ChildHandlers {
   output(stream: "stdout" | "stderr", payload: Buffer): void
   exit(event: ExitEvent): void
+  released?(event: ReleasedEvent): void
   failed(err: Error): void
 }
 
 interface Pending {
   resolve(answer: Answer): void
   reject(err: Error): void
-  /** A `cancel` is answered by the child's `exit`, which carries no `req`. */
+  /** A `cancel` is answered by the child's `exit` (or, for a kept tree, `released`), which carry no `req`. */
   exitOf?: string
 }
 
 interface ChildEntry {
   handlers: ChildHandlers
   delivered: { stdout: number; stderr: number }
+  /** Its `exit` said `kept: true`: only `released` (or the connection's end) is still to come. */
+  kept?: boolean
 }
 
 /**
@@ -202,6 +210,8 @@ export class Connection {
         return this.onOutput(event.id, event.stream, payload)
       case "exit":
         return this.onExit(event)
+      case "released":
+        return this.onReleased(event)
       case "error":
         return this.onError(event)
       case "spawned":
@@ -232,14 +242,12 @@ export class Connection {
 
   private onExit(event: ExitEvent): void {
     if (event.req !== undefined) this.answer(event)
-    for (const [req, waiting] of this.pending) {
-      if (waiting.exitOf !== event.id) continue
-      this.pending.delete(req)
-      waiting.resolve(event)
-    }
+    // A cancel still pending when a kept exit arrives reached the sidecar after it: `released` answers it.
+    if (!event.kept) this.resolveCancels(event)
     const child = this.children.get(event.id)
     if (!child) return
-    this.children.delete(event.id)
+    if (event.kept) child.kept = true
+    else this.children.delete(event.id)
     const got = child.delivered
     const said = event.bytes ?? { stdout: 0, stderr: 0 }
     if (got.stdout !== said.stdout || got.stderr !== said.stderr) {
@@ -251,6 +259,22 @@ export class Connection {
       )
     }
     child.handlers.exit(event)
+  }
+
+  private onReleased(event: ReleasedEvent): void {
+    this.resolveCancels(event)
+    const child = this.children.get(event.id)
+    if (!child?.kept) return
+    this.children.delete(event.id)
+    child.handlers.released?.(event)
+  }
+
+  private resolveCancels(event: ExitEvent | ReleasedEvent): void {
+    for (const [req, waiting] of this.pending) {
+      if (waiting.exitOf !== event.id) continue
+      this.pending.delete(req)
+      waiting.resolve(event)
+    }
   }
 
   private onError(event: ErrorEvent): void {

@@ -21,6 +21,7 @@ export interface SpawnRequest {
   timeout_ms: number | null
   ladder?: { signal?: string; grace_ms?: number }
   drain_timeout_ms?: number
+  leftovers?: "kill" | "keep"
 }
 
 export type Request =
@@ -90,6 +91,19 @@ export interface ExitEvent {
   drain: "complete" | "cut" | "none"
   killed_pids: number[]
   leftover_pids: number[]
+  /** The leftovers were left running (`leftovers: "keep"`): a `released` follows. Absent otherwise. */
+  kept?: boolean
+  duration_ms?: number
+}
+
+/** The end of a tree kept after its `exit` (docs/protocol.md): once per `exit` with `kept: true`. */
+export interface ReleasedEvent {
+  event: "released"
+  id: string
+  /** Never sent: a `cancel`'s answer carries no `req` (see `Pending.exitOf`). Here for the Answer union. */
+  req?: number
+  reason: "cancelled" | "emptied"
+  killed_pids: number[]
   duration_ms?: number
 }
 
@@ -132,9 +146,10 @@ export type Event =
   | WrittenEvent
   | SignalledEvent
   | ExitEvent
+  | ReleasedEvent
   | TerminatedEvent
   | ErrorEvent
   | GoodbyeEvent
 
 /** Events that answer a request carry its `req`. */
-export type Answer = SpawnedEvent | WrittenEvent | SignalledEvent | ExitEvent | TerminatedEvent | GoodbyeEvent
+export type Answer = SpawnedEvent | WrittenEvent | SignalledEvent | ExitEvent | ReleasedEvent | TerminatedEvent | GoodbyeEvent

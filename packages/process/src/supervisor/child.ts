@@ -35,6 +35,7 @@ export function toOutcome(event: ExitEvent): Outcome {
     drain: event.drain,
     killedPids: event.killed_pids ?? [],
     leftoverPids: event.leftover_pids ?? [],
+    ...(event.kept ? { kept: true } : {}),
   }
 }
 
@@ -61,6 +62,9 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
   private readonly outcomeP = settleable<Outcome>()
   private readonly spawnedP = settleable<number | undefined>()
   private settled = false
+  /** The exit said `kept: true` and no `released` (nor the sidecar's death) has come yet. */
+  private keptAlive = false
+  private readonly treeGoneP = settleable<void>()
   private spawnFailure: Error | null = null
   /** Settles once the spawn request's answer has been handled (pid or failure known). */
   private spawnAnswer: Promise<void> = Promise.resolve()
@@ -71,6 +75,8 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
     private readonly opts: Options,
     private readonly conn: Promise<Connection>,
     private readonly onSettled: () => void,
+    /** The sidecar's ref, held while a cancel of a kept tree waits for `released` (see cancel()). */
+    private readonly ref?: { hold(): void; release(): void },
   ) {
     super()
     const ack = (bytes: number) => void this.conn.then((c) => c.ack(id, bytes), () => undefined)
@@ -102,11 +108,20 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
     return this.spawnedP.promise
   }
 
+  /**
+   * Settles when nothing of the tree is left: with the outcome, or for a tree kept after its exit
+   * (`leftovers: "keep"`) at its `released`, or when the sidecar died (its watchdog ends every tree).
+   */
+  get treeGone(): Promise<void> {
+    return this.treeGoneP.promise
+  }
+
   /** Registers with the connection and sends the spawn request. */
   start(conn: Connection, request: SpawnRequest): void {
     conn.register(this.id, {
       output: (stream, payload) => this.outputs[stream === "stdout" ? 0 : 1]?.deliver(payload),
       exit: (event) => this.onExit(event),
+      released: () => this.onReleased(),
       failed: (err) => this.fail(err),
     })
     this.spawnAnswer = conn.request(request).then(
@@ -125,17 +140,36 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
   }
 
   kill(signal?: NodeJS.Signals | number): boolean {
-    if (this.settled) return false
+    if (this.settled && !this.keptAlive) return false
     if (signal === 0) return true
     const name = signalName(signal)
+    // The root is gone, its kept tree is not: kill means "end it", with the ladder from this signal.
+    if (this.settled) {
+      const graceMs = name === "SIGKILL" ? 0 : Math.max(0, this.opts.timeout ?? 5_000)
+      void this.cancel({ signal: name, graceMs }).catch(() => undefined)
+      return true
+    }
     // SIGKILL means "gone now": the cancel ladder with no grace also reaps escaped members and labels it.
     if (name === "SIGKILL") void this.cancel({ signal: "SIGKILL", graceMs: 0 }).catch(() => undefined)
     else void this.signal(name).catch(() => undefined)
     return true
   }
 
+  /** Ends the tree with the cancel ladder; after a kept exit, the kept tree (resolves at its `released`). */
   async cancel(opts: CancelOptions = {}): Promise<Outcome> {
-    if (this.settled) return this.outcome
+    if (this.settled && !this.keptAlive) return this.outcome
+    // A kept tree gave its ref back at the exit (it must not keep Node alive), so the wait for its `released`
+    // holds the ref itself: otherwise an idle event loop could end with this cancel still unanswered.
+    const held = this.settled && this.ref
+    if (held) held.hold()
+    try {
+      return await this.cancelTree(opts)
+    } finally {
+      if (held) held.release()
+    }
+  }
+
+  private async cancelTree(opts: CancelOptions): Promise<Outcome> {
     const conn = await this.conn
     try {
       await conn.request({ op: "cancel", id: this.id, signal: opts.signal, grace_ms: opts.graceMs })
@@ -143,7 +177,9 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
       // unknown_child races with an exit we have not processed yet; the outcome tells what happened.
       if (!(err instanceof SupervisorRequestError && err.code === "unknown_child")) throw err
     }
-    return this.outcome
+    const outcome = await this.outcome
+    if (outcome.kept) await this.treeGone
+    return outcome
   }
 
   async signal(name: string): Promise<number[]> {
@@ -161,6 +197,9 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
   }
 
   fail(err: Error): void {
+    // After a kept exit only the connection's end can come: the sidecar is gone, and its tree with it.
+    this.keptAlive = false
+    this.treeGoneP.resolve()
     if (this.settled) return
     this.settled = true
     this.finishStreams()
@@ -175,7 +214,17 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
     // The answer to the spawn request may sit in the same chunk: let it land first, so the pid or the
     // spawn error (errno) is known when exited settles.
     void this.spawnAnswer.then(() => {
-      if (!this.settled) this.settle(toOutcome(event))
+      if (this.settled) return
+      if (event.kept) this.keptAlive = true
+      this.settle(toOutcome(event))
+    })
+  }
+
+  private onReleased(): void {
+    // After the exit's own continuation (spawnAnswer has settled by then): released follows the exit.
+    void this.spawnAnswer.then(() => {
+      this.keptAlive = false
+      this.treeGoneP.resolve()
     })
   }
 
@@ -187,6 +236,7 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
     if (outcome.reason === "spawn_failed") {
       const err = this.spawnFailure ?? new SpawnFailedError(this.cmd, "spawn_failed")
       this.exitedP.reject(err)
+      this.treeGoneP.resolve()
       this.onSettled()
       if (this.listenerCount("error") > 0) this.emit("error", err)
       return
@@ -194,6 +244,8 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
     this.exitCode = outcome.code
     this.signalCode = outcome.signal as NodeJS.Signals | null
     this.exitedP.resolve(outcome.code ?? (outcome.signal ? 1 : 0))
+    if (!this.keptAlive) this.treeGoneP.resolve()
+    // A kept tree does not hold the sidecar's ref: the call is over, the tree ends with the sidecar at latest.
     this.onSettled()
     this.emit("exit", this.exitCode, this.signalCode)
     this.emit("close", this.exitCode, this.signalCode)

@@ -52,7 +52,7 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
     const child: SupervisorChild = new SupervisorChild(id, cmd, opts, host.ready, () => {
       opts.abort?.removeEventListener("abort", abort)
       host.release()
-    })
+    }, host)
     // So terminateTree can tell a root of any sidecar of this process from a foreign pid.
     registerRoot(child)
     host.ready.then(

@@ -54,5 +54,6 @@ export function spawnRequest(id: string, cmd: string[], opts: Options): SpawnReq
     ladder: { signal: signalName(opts.kill), grace_ms: Math.max(0, opts.timeout ?? 5_000) },
   }
   if (opts.drainTimeout !== undefined) request.drain_timeout_ms = Math.max(0, opts.drainTimeout)
+  if (opts.leftovers !== undefined) request.leftovers = opts.leftovers
   return request
 }

@@ -5,7 +5,7 @@ import type { SupervisorChild } from "./child.js"
  * (@pawwork/process/effect). terminateTree({ pid }) looks here first, so a tree started through the
  * layer is ended by the layer's own sidecar with the cancel ladder, which reaches members that left the
  * root's descendants (a setsid() daemon re-parented to that sidecar). Another sidecar's `terminate` walks
- * parent links from the root and cannot see such members. An entry goes when its child settles.
+ * parent links from the root and cannot see such members. An entry goes when its tree is gone.
  */
 const roots = new Map<number, SupervisorChild>()
 
@@ -16,7 +16,8 @@ export function registerRoot(child: SupervisorChild): void {
     const drop = () => {
       if (roots.get(pid) === child) roots.delete(pid)
     }
-    child.outcome.then(drop, drop)
+    // Not at the outcome: a tree kept after its exit (`leftovers: "keep"`) is ended through here too.
+    void child.treeGone.then(drop)
   })
 }
 

@@ -56,6 +56,42 @@ impl ProcessTree {
         self.members().into_iter().filter(|&p| p != root).collect()
     }
 
+    /// How the root ended, read without reaping it (`waitid` with WNOWAIT):
+    /// under `leftovers: "keep"` the `exit` is sent while the kept tree may
+    /// still be signalled, so the zombie must keep the group id reserved.
+    /// Call only after the root exited.
+    pub fn exit_status(&mut self) -> ExitStatus {
+        if let Some(s) = &self.status {
+            return s.clone();
+        }
+        let pid = self.pid;
+        loop {
+            // SAFETY: a zeroed siginfo_t is a valid out-parameter; waitid
+            // only writes into it, and WNOWAIT leaves the root waitable.
+            let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+            let r = unsafe { libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT) };
+            if r == -1 {
+                if nix::errno::Errno::last() == nix::errno::Errno::EINTR {
+                    continue;
+                }
+                // Unreachable unless something else reaped our root: reap()
+                // then reports the same failure, loudly.
+                return self.reap();
+            }
+            // SAFETY: waitid succeeded for a child that exited, so the
+            // status field of the SIGCHLD siginfo is set.
+            let status = unsafe { info.si_status() };
+            return if info.si_code == libc::CLD_EXITED {
+                ExitStatus::Code(status)
+            } else {
+                match NixSignal::try_from(status) {
+                    Ok(sig) => ExitStatus::Signal(sig.as_str().to_owned()),
+                    Err(_) => ExitStatus::Signal(format!("SIG{status}")),
+                }
+            };
+        }
+    }
+
     /// Reaps the root, exactly once, and returns how it ended. Call only
     /// after the root exited and the group needs no more signals: once the
     /// zombie is gone its pid and group id may be recycled.

@@ -85,6 +85,14 @@ impl ProcessTree {
         self.job.pids().into_iter().filter(|&p| p != root && !is_console_host(p)).collect()
     }
 
+    /// How the root ended, while a kept tree may still run (`leftovers:
+    /// "keep"`). Windows has no zombie to keep: the open process handle
+    /// already keeps the pid from being reused, so this is `reap`; if the
+    /// task ever dropped a kept tree early, KILL_ON_JOB_CLOSE still ends it.
+    pub fn exit_status(&mut self) -> ExitStatus {
+        self.reap()
+    }
+
     /// How the root ended. Windows has no zombies to reap: the status is
     /// read from the handle (kept open until the tree is dropped).
     pub fn reap(&mut self) -> ExitStatus {

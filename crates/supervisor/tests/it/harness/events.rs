@@ -43,6 +43,8 @@ pub struct Invariants {
     /// Output payload bytes per (id, stream).
     totals: HashMap<(String, String), u64>,
     exited: HashSet<String>,
+    /// Ids whose `exit` said `kept: true` and that were not released yet.
+    kept: HashSet<String>,
 }
 
 impl Invariants {
@@ -75,6 +77,20 @@ impl Invariants {
                 }
             }
             "exit" => self.check_exit(ev)?,
+            "released" => {
+                // docs/protocol.md: exactly one `released`, only after an
+                // `exit` that said `kept: true`.
+                let id = ev.id().ok_or("released without id")?.to_string();
+                if !self.kept.remove(&id) {
+                    return Err(format!("released for {id:?} without a kept exit before it, or twice: {h}"));
+                }
+                if !["cancelled", "emptied"].contains(&h["reason"].as_str().unwrap_or("")) {
+                    return Err(format!("released with reason {:?}: {h}", h["reason"]));
+                }
+                if !h["killed_pids"].is_array() {
+                    return Err(format!("released without array killed_pids: {h}"));
+                }
+            }
             "error" => {
                 if h["code"].as_str().unwrap_or("").is_empty() {
                     return Err(format!("error without code: {h}"));
@@ -146,6 +162,13 @@ impl Invariants {
                     h["bytes"][stream]
                 ));
             }
+        }
+        match h.get("kept") {
+            None => {}
+            Some(Value::Bool(true)) => {
+                self.kept.insert(id.clone());
+            }
+            Some(other) => return Err(format!("exit with kept {other} (absent unless true): {h}")),
         }
         self.exited.insert(id);
         Ok(())
