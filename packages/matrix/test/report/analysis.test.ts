@@ -56,7 +56,7 @@ test("the verdict says which gaps a comparison backend closes too, and which onl
   assert.ok(covered.includes("custom-kill-signal") && covered.includes("daemon-escape"))
   const line = recommendation.lines.find((l) => l.startsWith(`Of these ${covered.length}, the comparison backends also pass every run:`))
   assert.ok(line, recommendation.lines.join("\n"))
-  assert.match(line, /execa 1 \(exit-status\)/)
+  assert.match(line, /execa 0 \(none\)/, "exit-status judges every backend alike: no gap there")
   assert.match(line, /tree-kill \d+ \([^)]*custom-kill-signal/)
   assert.match(line, /Only the supervisor passes: [^.]*daemon-escape/)
   assert.doesNotMatch(line.split("Only the supervisor passes:")[1]!, /custom-kill-signal/)
