@@ -234,7 +234,8 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
 
   let verdict: Recommendation["verdict"]
   if (brokenControl.length > 0) verdict = "no recommendation"
-  else if (supFailing.length > 0 || regressions.length > 0) verdict = "do not adopt"
+  // A flaky supervisor cell passed only on a retry: that is no evidence of the reliability adoption rests on.
+  else if (supFailing.length > 0 || regressions.length > 0 || supFlaky.length > 0) verdict = "do not adopt"
   else if (!baselinesRan) verdict = "no recommendation"
   else if (covered.length > 0) verdict = "adopt behind the flag"
   else verdict = "do not adopt"
@@ -244,6 +245,8 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
       ? `it passes every fixture it ran${multi ? " under every runtime" : ""} and closes ${covered.length} gap(s) the baselines leave open, at the cost above.`
       : verdict === "do not adopt" && (supFailing.length > 0 || regressions.length > 0)
         ? "fix the failures listed first; then measure again."
+        : verdict === "do not adopt" && supFlaky.length > 0
+          ? "the supervisor's flaky cells passed only on a retry: fix or explain them, then measure again."
         : verdict === "do not adopt"
           ? "no measured reliability gain over the baselines justifies the added binary."
           : brokenControl.length > 0

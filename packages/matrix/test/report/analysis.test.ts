@@ -83,6 +83,9 @@ test("a flaky supervisor run is no pass: it is said first, with its register ent
   assert.deepEqual(v.flaky.map((c) => c.backend), ["supervisor"])
   assert.match(recommendation.lines[0]!, /^\*\*The supervisor was flaky in 1 fixture\(s\)\*\* .*tree-wide \(1 of 4 runs passed only on a retry \(registered flake `drain-race`/)
   assert.match(recommendation.lines.join("\n"), new RegExp(`The supervisor passes ${SCENARIOS - 1} of ${SCENARIOS} fixtures in every run`))
+  // Passing only on a retry is not the reliability adoption rests on.
+  assert.equal(recommendation.verdict, "do not adopt")
+  assert.match(recommendation.lines.at(-1)!, /flaky cells passed only on a retry/)
 })
 
 test("without a baseline cell (under Wine: no taskkill /t) there is no verdict and no 0-of-0 comparison", () => {
