@@ -40,6 +40,11 @@ export interface RunRecord {
   passed: boolean
   /** Stable failure reason (no pids or numbers), so reasons can be counted across runs. */
   reason: string | null
+  /**
+   * Why the run did not exercise its scenario (e.g. the write had finished before the abort), else null.
+   * Such a run is neither passed nor failed: `passed` is false and it is counted apart, as not exercised.
+   */
+  not_exercised: string | null
   /** The numbers behind the reason (pids, bytes, ms). */
   detail: string | null
   /** Pids of the tree still alive after the bounded grace period (then killed by the harness). */
@@ -130,8 +135,11 @@ export interface Cell {
   control: boolean
   runs: number
   passed: number
-  /** Runs that failed every attempt. `passed + failed + flaky = runs`. */
+  /** Runs that failed every attempt. `passed + failed + flaky + not_exercised = runs`. */
   failed: number
+  /** Runs that did not exercise the scenario (never a pass, never a failure), with why. */
+  not_exercised: number
+  not_exercised_reasons: FailureCount[]
   /** Runs that failed first and passed on a retry allowed by the flakes register. */
   flaky: number
   not_run: number

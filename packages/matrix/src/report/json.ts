@@ -83,7 +83,11 @@ export function readResults(path: string): Results {
     c.flaky ??= 0
     c.flaky_failures ??= []
     c.flake ??= null
+    // Files written before "not exercised" existed counted every run as passed or failed.
+    c.not_exercised ??= 0
+    c.not_exercised_reasons ??= []
     for (const rec of c.records) {
+      rec.not_exercised ??= null
       rec.flaky ??= null
       rec.retries ??= []
     }

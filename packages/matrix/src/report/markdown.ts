@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { Cell, Results } from "../types.js"
 import { LEAK_CAP_MS } from "../fixtures/harness.js"
-import { analyze, cellSummary, flakyText, formatBytes, peerNote, reasonsText } from "./analysis.js"
+import { analyze, cellSummary, flakyText, formatBytes, notExercisedText, peerNote, reasonsText } from "./analysis.js"
 import { cellAt, cellLabel, columns, multiRuntime, runtimeDiffText } from "./columns.js"
 import { runtimeLabel } from "../runtime.js"
 import { BUN_BACKENDS } from "../types.js"
@@ -60,6 +60,7 @@ function perFixture(r: Results): string {
       for (const c of v.flaky) {
         lines.push(`- **Flaky: ${label(c)}** — ${flakyText(c)}. Mechanism: ${v.info.mechanism[c.backend]}.`)
       }
+      for (const c of v.notExercised) lines.push(`- **Not exercised: ${label(c)}** — ${notExercisedText(c)}.`)
       for (const c of v.cells.filter((x) => x.flake && x.flaky === 0 && x.runs > 0)) {
         lines.push(`- Registered flake for ${label(c)}: \`${c.flake!.id}\` (${c.flake!.symptom}; retry ${c.flake!.retries}); no run needed a retry this time.`)
       }
