@@ -228,6 +228,21 @@ export interface Results {
   cost: Cost
   /** The known-flakes register the run used (docs/flakes.md). */
   flakes: FlakesUsed
+  /** `git rev-parse HEAD` of the checkout the matrix ran from (null when unknown; absent in older files). */
+  commit?: string | null
+  /** The bench.json the report's appendix shows, embedded so a re-render needs nothing else (absent: none). */
+  bench?: BenchUsed | null
+}
+
+export interface BenchUsed {
+  /** `--bench-label`: where a bench.json from another commit or machine comes from; null when not given. */
+  label: string | null
+  /** Why it is not shown (another commit or machine without a label, unreadable), else null. */
+  refused: string | null
+  /** How it differs from this run (commit, machine); empty when it is this run's own. */
+  mismatch: string[]
+  /** The bench.json as read (schema pawwork-bench/1), null when refused. */
+  data: unknown
 }
 
 export interface FlakesUsed {

@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { Cell, Results } from "../types.js"
 import { LEAK_CAP_MS } from "../fixtures/harness.js"
+import { speedAndLoadSection } from "./appendix.js"
 import { analyze, cellSummary, flakyText, formatBytes, notExercisedText, peerNote, reasonsText } from "./analysis.js"
 import { cellAt, cellLabel, columns, multiRuntime, runtimeDiffText } from "./columns.js"
 import { runtimeLabel } from "../runtime.js"
@@ -198,9 +199,17 @@ ${flakesLine(r)}
 `
 }
 
-/** `appendix`: sections measured elsewhere (appendix.ts), placed after the matrix's own. */
-export function writeMarkdown(dir: string, r: Results, appendix = ""): string {
+/**
+ * The whole REPORT.md: the matrix's sections, then those measured elsewhere (appendix.ts). It reads
+ * nothing but `r` (no clock, no file beside the report), so a results.json renders to the same bytes
+ * every time: the committed docs/report-*.md are checked against their docs/results-*.json that way.
+ */
+export async function renderReport(r: Results): Promise<string> {
+  return `${renderMarkdown(r)}\n${await speedAndLoadSection(r)}`
+}
+
+export async function writeMarkdown(dir: string, r: Results): Promise<string> {
   const path = join(dir, "REPORT.md")
-  writeFileSync(path, appendix ? `${renderMarkdown(r)}\n${appendix}` : renderMarkdown(r))
+  writeFileSync(path, await renderReport(r))
   return path
 }
