@@ -48,6 +48,13 @@ export function bytesLost(r: RunRecord): number {
   return Math.max(0, r.bytes_expected - r.bytes_received)
 }
 
+/** The cell's runs contradict the expectation (runs not exercised say nothing either way). */
+export function contradicts(expected: Expectation, records: readonly RunRecord[]): boolean {
+  if (expected === "pass") return records.some((r) => !r.passed && !isNotExercised(r))
+  if (expected === "fail") return records.some((r) => r.passed)
+  return false
+}
+
 export function summarizeCell(args: {
   fixture: string
   backend: BackendName
@@ -86,6 +93,8 @@ export function summarizeCell(args: {
     flaky_failures: countFailures(records, (r) => !r.passed && !!r.flaky),
     flake: args.flake ?? null,
     expected: args.expected,
+    unexpected: contradicts(args.expected, records),
+    forced_before_grace: records.filter((r) => r.forced_before_grace === true).length,
     notes: args.notes ?? [],
     records,
   }

@@ -55,6 +55,12 @@ export interface RunRecord {
   quiescence_ms: number | null
   /** Cancel to `exited` resolving; null when it did not resolve within the bound or the fixture has no cancel. */
   exited_ms: number | null
+  /**
+   * Cancel fixtures: true when the backend's outcome says its forceful step killed a member (killedPids) and
+   * the tree was gone before the grace had passed, so the graceful step did not get its grace; false when
+   * not; null when not known (no cancel, no outcome).
+   */
+  forced_before_grace?: boolean | null
   duration_ms: number
   /** The register id when this run failed, then passed on a retry the register allows: flaky, not passed. */
   flaky: string | null
@@ -104,8 +110,10 @@ export interface Fixture {
   title: string
   /** What the scenario does and what a pass means. */
   description: string
-  /** One line per backend: the mechanism that makes it pass or fail. */
+  /** One line per backend: the mechanism that makes it pass or fail (on Unix). */
   mechanism: Record<BackendName, string>
+  /** The same on Windows (and under Wine), where it differs from harness.ts WINDOWS_MECHANISM. */
+  mechanismWindows?: Partial<Record<BackendName, string>>
   expected: Record<BackendName, Expectation>
   /** A negative control: the cell passes when the leak check flags the leak it plants. */
   control?: boolean
@@ -154,6 +162,13 @@ export interface Cell {
   /** The register entry that covers this cell, or null: only such cells are ever retried. */
   flake: CellFlake | null
   expected: Expectation
+  /**
+   * The result contradicts `expected`: a run failed (or passed only on a retry) where every run should pass,
+   * or a run passed where every run should fail. The stated mechanism does not explain such a cell.
+   */
+  unexpected: boolean
+  /** Runs in which the backend's forceful step killed a member before the grace had passed (from its outcome). */
+  forced_before_grace: number
   /** Harness observations about the backend itself (e.g. a shutdown that had to be forced). */
   notes: string[]
   records: RunRecord[]
@@ -174,6 +189,8 @@ export interface FixtureInfo {
   description: string
   control: boolean
   mechanism: Record<BackendName, string>
+  /** The mechanism on Windows and under Wine (absent in older files: none stated). */
+  mechanism_windows?: Record<BackendName, string>
   expected: Record<BackendName, Expectation>
 }
 

@@ -57,9 +57,36 @@ export function cellSummary(cell: Cell): string {
   const extra: string[] = []
   if (cell.flaky > 0) extra.push(`${cell.flaky} flaky (${cell.flake?.id ?? "?"})`)
   if ((cell.not_exercised ?? 0) > 0) extra.push(`${cell.not_exercised} not exercised`)
+  if (cell.unexpected) extra.push("unexpected")
   if (cell.leaked_pids > 0) extra.push(`${cell.leaked_pids} leaked`)
   if (cell.bytes_lost > 0) extra.push(`${formatBytes(cell.bytes_lost)} lost`)
   return [passText(cell), ...extra].join(" · ")
+}
+
+/** The mechanism line for the platform the results were measured on (Windows text for Windows and Wine). */
+export function mechanismFor(r: Results, info: FixtureInfo, backend: BackendName): string {
+  if (r.platform.os !== "win32") return info.mechanism[backend]
+  return info.mechanism_windows?.[backend] ?? "no Windows mechanism is stated in these results"
+}
+
+/**
+ * Why a cell came out as it did: the stated mechanism, unless the result contradicts the expectation the
+ * fixture declares, in which case the mechanism does not explain it and is not offered as if it did.
+ */
+export function explanation(r: Results, info: FixtureInfo, c: Cell): string {
+  if (c.unexpected) {
+    return `**Unexpected:** the fixture expects ${c.expected === "pass" ? "every run to pass" : "every run to fail"} ` +
+      "here, so the stated mechanism does not explain this result"
+  }
+  return `Mechanism: ${mechanismFor(r, info, c.backend)}`
+}
+
+/** What the backend's outcome says of its ladder, from the runs (empty when nothing to say). */
+export function ladderText(r: Results, c: Cell): string {
+  const n = c.forced_before_grace ?? 0
+  if (n === 0) return ""
+  return `in ${n} of ${c.runs} runs the forceful step killed members and the tree was gone before the ` +
+    `${r.settings.grace_ms} ms grace had passed (from the backend's outcome): the graceful step did not get its grace`
 }
 
 export function formatBytes(n: number): string {

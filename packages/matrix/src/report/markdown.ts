@@ -3,7 +3,7 @@ import { join } from "node:path"
 import type { Cell, Results } from "../types.js"
 import { LEAK_CAP_MS } from "../fixtures/harness.js"
 import { speedAndLoadSection } from "./appendix.js"
-import { analyze, cellSummary, flakyText, formatBytes, notExercisedText, peerNote, reasonsText } from "./analysis.js"
+import { analyze, cellSummary, explanation, flakyText, formatBytes, ladderText, mechanismFor, notExercisedText, peerNote, reasonsText } from "./analysis.js"
 import { cellAt, cellLabel, columns, multiRuntime, runtimeDiffText } from "./columns.js"
 import { runtimeLabel } from "../runtime.js"
 import { BUN_BACKENDS } from "../types.js"
@@ -55,11 +55,11 @@ function perFixture(r: Results): string {
       lines.push(`- **Passes (every run):** ${v.passing.length ? v.passing.join(", ") : "none"}`)
       for (const c of v.failing) {
         lines.push(
-          `- **Fails: ${label(c)}** (${c.passed}/${c.runs} passed) — ${reasonsText(c)}. Mechanism: ${v.info.mechanism[c.backend]}.`,
+          `- **Fails: ${label(c)}** (${c.passed}/${c.runs} passed) — ${reasonsText(c)}. ${explanation(r, v.info, c)}.`,
         )
       }
       for (const c of v.flaky) {
-        lines.push(`- **Flaky: ${label(c)}** — ${flakyText(c)}. Mechanism: ${v.info.mechanism[c.backend]}.`)
+        lines.push(`- **Flaky: ${label(c)}** — ${flakyText(c)}. ${explanation(r, v.info, c)}.`)
       }
       for (const c of v.notExercised) lines.push(`- **Not exercised: ${label(c)}** — ${notExercisedText(c)}.`)
       for (const c of v.cells.filter((x) => x.flake && x.flaky === 0 && x.runs > 0)) {
@@ -70,7 +70,9 @@ function perFixture(r: Results): string {
       for (const d of v.runtimeDiffs) lines.push(`- **The runtime changes the result:** ${runtimeDiffText(d)}.`)
       if (v.newlyCovered) lines.push(`- **Newly covered by the supervisor**${peerNote(v.peersPassing)}.`)
       if (v.regression) lines.push("- **Regression: a baseline passes where the supervisor does not.**")
-      for (const b of passingBackends(v.passingCells)) lines.push(`- ${b}: ${v.info.mechanism[b]}.`)
+      for (const c of v.passingCells.filter((x) => x.unexpected)) lines.push(`- **Passes every run: ${label(c)}** — ${explanation(r, v.info, c)}.`)
+      for (const b of passingBackends(v.passingCells.filter((x) => !x.unexpected))) lines.push(`- ${b}: ${mechanismFor(r, v.info, b)}.`)
+      for (const c of v.cells) if (ladderText(r, c)) lines.push(`- **Ladder, ${label(c)}:** ${ladderText(r, c)}.`)
       return lines.join("\n")
     })
     .join("\n\n")
