@@ -34,6 +34,8 @@ for (const c of ran) {
   if (problems.length) bad.push(`${c.fixture}${c.runtime ? ` (${c.runtime})` : ""}: ${problems.join(", ")}`);
 }
 const notRun = results.cells.filter((c) => c.backend === "supervisor" && c.runs === 0).map((c) => c.fixture);
+// Runs that did not exercise their scenario are no failure, but no pass either: say which, never "passed".
+const unexercised = ran.filter((c) => (c.not_exercised ?? 0) > 0).map((c) => `${c.fixture} (${c.not_exercised} of ${c.runs} runs)`);
 console.log(
   `matrix check: supervisor ran ${ran.length} cells x ${results.runs_per_cell} runs under ${results.platform.label} ` +
     `(runtimes: ${runtimes.join(", ") || "none"}); ` +
@@ -52,4 +54,5 @@ if (bad.length) {
   for (const b of bad) console.error(`matrix check: supervisor failed ${b}`);
   process.exit(1);
 }
-console.log("matrix check: the supervisor passed every run it ran, no leaked pid, no lost byte");
+if (unexercised.length) console.log(`matrix check: not exercised, so neither passed nor failed: ${unexercised.join(", ")}`);
+console.log(`matrix check: the supervisor passed every run it ran${unexercised.length ? " and exercised" : ""}, no leaked pid, no lost byte`);

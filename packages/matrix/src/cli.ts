@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process"
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs"
 import { loadavg } from "node:os"
 import { join, resolve } from "node:path"
@@ -12,7 +13,7 @@ import { runMatrix } from "./runner.js"
 import { measureCost } from "./cost.js"
 import { platformKey } from "./merge.js"
 import { buildResults, readResults, writeJson } from "./report/json.js"
-import { speedAndLoadSection } from "./report/appendix.js"
+import { benchForResults } from "./report/appendix.js"
 import { resultsTable, writeMarkdown } from "./report/markdown.js"
 import { writeHtml } from "./report/html.js"
 import { screenshot } from "./report/screenshot.js"
@@ -45,8 +46,11 @@ const USAGE = `usage: npm run matrix -- [options]
   --slack MS        allowance past the grace before a pid counts as leaked (default 1000)
   --flakes FILE     the known-flakes register (default docs/flakes.md; a missing file retries nothing)
   --build-info FILE release-build timing written by the setup step
-  --publish         also copy REPORT.md to docs/report-PLATFORM.md and screenshot index.html to docs/report-PLATFORM.png
-                    (PLATFORM: linux, darwin, win32, or wine); with --render, from that results.json
+  --publish         also copy REPORT.md to docs/report-PLATFORM.md, results.json to docs/results-PLATFORM.json and
+                    screenshot index.html to docs/report-PLATFORM.png (PLATFORM: linux, darwin, win32, or wine);
+                    with --render, from that results.json
+  --bench-label TXT show a bench.json (beside the report) from another commit or machine, labelled TXT;
+                    without it such a file is refused and the report says why
   --render FILE     only re-render REPORT.md and index.html (into --out) from an existing results.json
   --list            list the fixtures and exit
   --no-setup        (scripts/matrix.mjs) skip install and builds
@@ -67,6 +71,8 @@ export interface CliOptions {
   flakes: FlakeRegister
   publish: boolean
   render: string | null
+  /** `--bench-label`: accept a bench.json from another commit or machine, shown under this label. */
+  benchLabel: string | null
   list: boolean
   help: boolean
 }
@@ -99,6 +105,7 @@ export function parseCli(argv: string[], root: string): CliOptions {
       "no-setup": { type: "boolean" },
       "measure-build": { type: "boolean" },
       render: { type: "string" },
+      "bench-label": { type: "string" },
     },
     strict: true,
   })
@@ -131,6 +138,7 @@ export function parseCli(argv: string[], root: string): CliOptions {
     }),
     publish: values.publish ?? false,
     render: values.render ? resolve(values.render) : null,
+    benchLabel: values["bench-label"]?.trim() || null,
     list: values.list ?? false,
     help: values.help ?? false,
   }
@@ -224,25 +232,38 @@ export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = p
     flakes: opts.flakes,
     root: p.root,
   })
+  results.commit = gitCommit(p.root)
+  results.bench = benchForResults(opts.out, results, opts.benchLabel)
   mkdirSync(opts.out, { recursive: true })
   writeJson(opts.out, results)
   await writeReports(opts, results)
   return results
 }
 
+/** The commit the matrix ran from, "-dirty" appended when the checkout had changes; null without git. */
+function gitCommit(root: string): string | null {
+  const head = spawnSync("git", ["rev-parse", "HEAD"], { cwd: root, encoding: "utf8" })
+  if (head.status !== 0) return null
+  const dirty = spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: root, encoding: "utf8" })
+  return `${head.stdout.trim()}${dirty.status === 0 && dirty.stdout.trim() ? "-dirty" : ""}`
+}
+
 /**
- * REPORT.md and index.html from results; with --publish also docs/report-PLATFORM.{md,png}, named by where
- * the results were measured (linux, darwin, win32, or wine for the Windows API under Wine).
+ * REPORT.md and index.html from results; with --publish also docs/report-PLATFORM.{md,png} and the
+ * results.json they come from, docs/results-PLATFORM.json, named by where the results were measured
+ * (linux, darwin, win32, or wine for the Windows API under Wine). The Markdown is rendered from the
+ * results alone, so `--render docs/results-PLATFORM.json` gives docs/report-PLATFORM.md byte for byte.
  */
 async function writeReports(opts: CliOptions, results: Results): Promise<void> {
   const root = findPaths().root
   mkdirSync(opts.out, { recursive: true })
-  const md = writeMarkdown(opts.out, results, await speedAndLoadSection(opts.out))
+  const md = await writeMarkdown(opts.out, results)
   const html = writeHtml(opts.out, results)
   if (opts.publish) {
-    const name = `report-${platformKey(results)}`
-    copyFileSync(md, join(root, "docs", `${name}.md`))
-    await screenshot(html, join(root, "docs", `${name}.png`), root)
+    const key = platformKey(results)
+    copyFileSync(md, join(root, "docs", `report-${key}.md`))
+    copyFileSync(writeJson(opts.out, results), join(root, "docs", `results-${key}.json`))
+    await screenshot(html, join(root, "docs", `report-${key}.png`), root)
   }
 }
 

@@ -37,6 +37,8 @@ export interface MergedCell {
   passed: number
   failed: number
   flaky: number
+  /** Runs that did not exercise the scenario (absent in merged files written before it existed). */
+  not_exercised?: number
   flake_id: string | null
   not_run: number
   not_run_reason: string | null
@@ -102,6 +104,7 @@ function mergedCell(platform: PlatformKey, c: Cell): MergedCell {
     passed: c.passed,
     failed: c.failed,
     flaky: c.flaky ?? 0,
+    not_exercised: c.not_exercised ?? 0,
     flake_id: c.flake?.id ?? null,
     not_run: c.not_run,
     not_run_reason: c.not_run_reason,
@@ -160,6 +163,7 @@ export function cellText(c: MergedCell | undefined): string {
   if (c.runs === 0) return "not run"
   const parts = [`${c.passed}/${c.runs}`]
   if (c.flaky > 0) parts.push(`${c.flaky} flaky (${c.flake_id ?? "?"})`)
+  if ((c.not_exercised ?? 0) > 0) parts.push(`${c.not_exercised} not exercised`)
   if (c.leaked_pids > 0) parts.push(`${c.leaked_pids} leaked`)
   if (c.bytes_lost > 0) parts.push(`${c.bytes_lost} B lost`)
   return parts.join(" · ")

@@ -13,7 +13,8 @@ import type { Attempt, RunRecord } from "./types.js"
 export async function runWithRetries(attempt: (k: number) => Promise<RunRecord>, flake: FlakeEntry | null): Promise<RunRecord> {
   const first = await attempt(0)
   const record: RunRecord = { ...first, flaky: null, retries: [] }
-  if (first.passed || flake === null) return record
+  // A run that did not exercise its scenario did not fail: there is nothing for a flake entry to retry.
+  if (first.passed || flake === null || first.not_exercised != null) return record
   for (let k = 1; k <= flake.retries; k++) {
     const again = await attempt(k)
     record.retries.push(toAttempt(again))

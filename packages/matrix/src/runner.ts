@@ -3,7 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { CreateProcess, SpawnOptions } from "./api.js"
 import { type Backend, backendUnavailable, closeBackend, openBackend } from "./backends.js"
-import { FixtureReport } from "./fixture-report.js"
+import { FixtureReport, type Member } from "./fixture-report.js"
 import { EMPTY_REGISTER, type FlakeEntry, type FlakeRegister, findFlake, flakePlatform } from "./flakes.js"
 import { fail, SetupError } from "./fixtures/harness.js"
 import { leakDetail, REPORT_ENV, TreeWatch } from "./leaks.js"
@@ -176,8 +176,7 @@ async function withHardTimeout(work: Promise<FixtureResult>, hard: AbortControll
 /**
  * After every run: whatever of the tree is still alive is killed, so runs stay
  * independent. A fixture counts its own leaks at its bound; anything found
- * only here also counts as leaked, unless the run already failed before
- * its scenario took place (setup, hang).
+ * only here also counts as leaked, a setup failure or a hang included.
  */
 async function sweep(reportPath: string, record: RunRecord): Promise<void> {
   try {
@@ -186,8 +185,9 @@ async function sweep(reportPath: string, record: RunRecord): Promise<void> {
     // The leak check could not look (e.g. proc-start would not start): the run is unverified, not passed, its
     // tree may be left running, and the matrix goes on. A run that had already failed keeps its own reason.
     const what = `final sweep could not check the tree, which may be left running: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`
-    if (record.passed) {
+    if (record.passed || record.not_exercised !== null) {
       record.passed = false
+      record.not_exercised = null
       record.reason = "harness error"
       record.detail = what
     } else {
@@ -201,15 +201,26 @@ async function sweepOnce(reportPath: string, record: RunRecord): Promise<void> {
   const alive = watch.aliveAll()
   if (alive.length === 0) return
   await watch.killAll()
-  const reason = record.reason ?? ""
-  if (reason.startsWith("setup") || reason === "hang") return
+  accountSweep(record, alive)
+}
+
+/**
+ * What the final sweep found alive is leaked, whatever happened to the run before: a tree left behind
+ * after a setup failure or a hang is as real a leak as one after the scenario (it used to go uncounted).
+ * A run that already failed keeps its own reason; a passed or not-exercised run becomes a failure.
+ */
+export function accountSweep(record: RunRecord, alive: readonly Member[]): void {
   const fresh = alive.filter((m) => !record.leaked_pids.includes(m.pid))
   if (fresh.length === 0) return
   record.leaked_pids.push(...fresh.map((m) => m.pid))
-  if (record.passed) {
+  if (record.passed || record.not_exercised !== null) {
     record.passed = false
+    record.not_exercised = null
     record.reason = "leaked after the run (found by the final sweep)"
     record.detail = leakDetail(fresh)
+  } else {
+    const what = `left behind, found by the final sweep: ${leakDetail(fresh)}`
+    record.detail = record.detail ? `${record.detail}; ${what}` : what
   }
 }
 

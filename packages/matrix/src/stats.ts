@@ -21,8 +21,11 @@ export function quantiles(values: readonly (number | null)[]): Quantiles | null 
   }
 }
 
+/** A run that did not exercise its scenario: counted apart, never as passed or failed. */
+export const isNotExercised = (r: RunRecord): boolean => r.not_exercised != null && !r.passed
+
 /** A run that failed every attempt (a flaky run was rescued by a retry, so it is not one). */
-export const isFailed = (r: RunRecord): boolean => !r.passed && !r.flaky
+export const isFailed = (r: RunRecord): boolean => !r.passed && !r.flaky && !isNotExercised(r)
 
 /** Distinct failure reasons with counts, most frequent first (failed runs by default). */
 export function countFailures(records: readonly RunRecord[], which: (r: RunRecord) => boolean = isFailed): FailureCount[] {
@@ -33,10 +36,23 @@ export function countFailures(records: readonly RunRecord[], which: (r: RunRecor
     .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason))
 }
 
+function countReasons(reasons: readonly string[]): FailureCount[] {
+  const counts = new Map<string, number>()
+  for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1)
+  return [...counts.entries()].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason))
+}
+
 /** Bytes written before the kill that had not arrived when the exit was reported. */
 export function bytesLost(r: RunRecord): number {
   if (r.bytes_expected === null || r.bytes_received === null) return 0
   return Math.max(0, r.bytes_expected - r.bytes_received)
+}
+
+/** The cell's runs contradict the expectation (runs not exercised say nothing either way). */
+export function contradicts(expected: Expectation, records: readonly RunRecord[]): boolean {
+  if (expected === "pass") return records.some((r) => !r.passed && !isNotExercised(r))
+  if (expected === "fail") return records.some((r) => r.passed)
+  return false
 }
 
 export function summarizeCell(args: {
@@ -54,6 +70,7 @@ export function summarizeCell(args: {
   const { records } = args
   const passed = records.filter((r) => r.passed).length
   const flaky = records.filter((r) => !r.passed && r.flaky).length
+  const notExercised = records.filter(isNotExercised).length
   return {
     fixture: args.fixture,
     backend: args.backend,
@@ -61,8 +78,10 @@ export function summarizeCell(args: {
     control: args.control,
     runs: records.length,
     passed,
-    failed: records.length - passed - flaky,
+    failed: records.length - passed - flaky - notExercised,
     flaky,
+    not_exercised: notExercised,
+    not_exercised_reasons: countReasons(records.filter(isNotExercised).map((r) => r.not_exercised!)),
     not_run: args.notRun?.count ?? 0,
     not_run_reason: args.notRun?.reason ?? null,
     // A leak in a retry is as real as one in the first attempt.
@@ -74,6 +93,8 @@ export function summarizeCell(args: {
     flaky_failures: countFailures(records, (r) => !r.passed && !!r.flaky),
     flake: args.flake ?? null,
     expected: args.expected,
+    unexpected: contradicts(args.expected, records),
+    forced_before_grace: records.filter((r) => r.forced_before_grace === true).length,
     notes: args.notes ?? [],
     records,
   }

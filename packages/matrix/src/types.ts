@@ -40,6 +40,11 @@ export interface RunRecord {
   passed: boolean
   /** Stable failure reason (no pids or numbers), so reasons can be counted across runs. */
   reason: string | null
+  /**
+   * Why the run did not exercise its scenario (e.g. the write had finished before the abort), else null.
+   * Such a run is neither passed nor failed: `passed` is false and it is counted apart, as not exercised.
+   */
+  not_exercised: string | null
   /** The numbers behind the reason (pids, bytes, ms). */
   detail: string | null
   /** Pids of the tree still alive after the bounded grace period (then killed by the harness). */
@@ -50,6 +55,12 @@ export interface RunRecord {
   quiescence_ms: number | null
   /** Cancel to `exited` resolving; null when it did not resolve within the bound or the fixture has no cancel. */
   exited_ms: number | null
+  /**
+   * Cancel fixtures: true when the backend's outcome says its forceful step killed a member (killedPids) and
+   * the tree was gone before the grace had passed, so the graceful step did not get its grace; false when
+   * not; null when not known (no cancel, no outcome).
+   */
+  forced_before_grace?: boolean | null
   duration_ms: number
   /** The register id when this run failed, then passed on a retry the register allows: flaky, not passed. */
   flaky: string | null
@@ -99,8 +110,10 @@ export interface Fixture {
   title: string
   /** What the scenario does and what a pass means. */
   description: string
-  /** One line per backend: the mechanism that makes it pass or fail. */
+  /** One line per backend: the mechanism that makes it pass or fail (on Unix). */
   mechanism: Record<BackendName, string>
+  /** The same on Windows (and under Wine), where it differs from harness.ts WINDOWS_MECHANISM. */
+  mechanismWindows?: Partial<Record<BackendName, string>>
   expected: Record<BackendName, Expectation>
   /** A negative control: the cell passes when the leak check flags the leak it plants. */
   control?: boolean
@@ -130,8 +143,11 @@ export interface Cell {
   control: boolean
   runs: number
   passed: number
-  /** Runs that failed every attempt. `passed + failed + flaky = runs`. */
+  /** Runs that failed every attempt. `passed + failed + flaky + not_exercised = runs`. */
   failed: number
+  /** Runs that did not exercise the scenario (never a pass, never a failure), with why. */
+  not_exercised: number
+  not_exercised_reasons: FailureCount[]
   /** Runs that failed first and passed on a retry allowed by the flakes register. */
   flaky: number
   not_run: number
@@ -146,6 +162,13 @@ export interface Cell {
   /** The register entry that covers this cell, or null: only such cells are ever retried. */
   flake: CellFlake | null
   expected: Expectation
+  /**
+   * The result contradicts `expected`: a run failed (or passed only on a retry) where every run should pass,
+   * or a run passed where every run should fail. The stated mechanism does not explain such a cell.
+   */
+  unexpected: boolean
+  /** Runs in which the backend's forceful step killed a member before the grace had passed (from its outcome). */
+  forced_before_grace: number
   /** Harness observations about the backend itself (e.g. a shutdown that had to be forced). */
   notes: string[]
   records: RunRecord[]
@@ -166,6 +189,8 @@ export interface FixtureInfo {
   description: string
   control: boolean
   mechanism: Record<BackendName, string>
+  /** The mechanism on Windows and under Wine (absent in older files: none stated). */
+  mechanism_windows?: Record<BackendName, string>
   expected: Record<BackendName, Expectation>
 }
 
@@ -220,6 +245,21 @@ export interface Results {
   cost: Cost
   /** The known-flakes register the run used (docs/flakes.md). */
   flakes: FlakesUsed
+  /** `git rev-parse HEAD` of the checkout the matrix ran from (null when unknown; absent in older files). */
+  commit?: string | null
+  /** The bench.json the report's appendix shows, embedded so a re-render needs nothing else (absent: none). */
+  bench?: BenchUsed | null
+}
+
+export interface BenchUsed {
+  /** `--bench-label`: where a bench.json from another commit or machine comes from; null when not given. */
+  label: string | null
+  /** Why it is not shown (another commit or machine without a label, unreadable), else null. */
+  refused: string | null
+  /** How it differs from this run (commit, machine); empty when it is this run's own. */
+  mismatch: string[]
+  /** The bench.json as read (schema pawwork-bench/1), null when refused. */
+  data: unknown
 }
 
 export interface FlakesUsed {

@@ -47,6 +47,7 @@ before(async () => {
       flakes: EMPTY_REGISTER,
       publish: false,
       render: null,
+      benchLabel: null,
       list: false,
       help: false,
     },

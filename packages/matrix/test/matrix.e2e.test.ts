@@ -55,6 +55,7 @@ before(async () => {
       flakes,
       publish: false,
       render: null,
+      benchLabel: null,
       list: false,
       help: false,
     },

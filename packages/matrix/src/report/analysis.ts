@@ -24,6 +24,8 @@ export interface FixtureVerdict {
   failing: Cell[]
   /** Cells with runs that passed only on a retry the flakes register allows. */
   flaky: Cell[]
+  /** Cells with runs that did not exercise the scenario (neither passed nor failed). */
+  notExercised: Cell[]
   notRun: Cell[]
   /** The supervisor passes every run (under every runtime it ran) where a baseline failed at least one. */
   newlyCovered: boolean
@@ -54,9 +56,37 @@ export function cellSummary(cell: Cell): string {
   if (cell.runs === 0) return "not run"
   const extra: string[] = []
   if (cell.flaky > 0) extra.push(`${cell.flaky} flaky (${cell.flake?.id ?? "?"})`)
+  if ((cell.not_exercised ?? 0) > 0) extra.push(`${cell.not_exercised} not exercised`)
+  if (cell.unexpected) extra.push("unexpected")
   if (cell.leaked_pids > 0) extra.push(`${cell.leaked_pids} leaked`)
   if (cell.bytes_lost > 0) extra.push(`${formatBytes(cell.bytes_lost)} lost`)
   return [passText(cell), ...extra].join(" · ")
+}
+
+/** The mechanism line for the platform the results were measured on (Windows text for Windows and Wine). */
+export function mechanismFor(r: Results, info: FixtureInfo, backend: BackendName): string {
+  if (r.platform.os !== "win32") return info.mechanism[backend]
+  return info.mechanism_windows?.[backend] ?? "no Windows mechanism is stated in these results"
+}
+
+/**
+ * Why a cell came out as it did: the stated mechanism, unless the result contradicts the expectation the
+ * fixture declares, in which case the mechanism does not explain it and is not offered as if it did.
+ */
+export function explanation(r: Results, info: FixtureInfo, c: Cell): string {
+  if (c.unexpected) {
+    return `**Unexpected:** the fixture expects ${c.expected === "pass" ? "every run to pass" : "every run to fail"} ` +
+      "here, so the stated mechanism does not explain this result"
+  }
+  return `Mechanism: ${mechanismFor(r, info, c.backend)}`
+}
+
+/** What the backend's outcome says of its ladder, from the runs (empty when nothing to say). */
+export function ladderText(r: Results, c: Cell): string {
+  const n = c.forced_before_grace ?? 0
+  if (n === 0) return ""
+  return `in ${n} of ${c.runs} runs the forceful step killed members and the tree was gone before the ` +
+    `${r.settings.grace_ms} ms grace had passed (from the backend's outcome): the graceful step did not get its grace`
 }
 
 export function formatBytes(n: number): string {
@@ -75,6 +105,12 @@ export function flakyText(cell: Cell): string {
   const first = cell.flaky_failures.map((x) => `${x.reason} (${x.count})`).join("; ")
   const entry = f ? `registered flake \`${f.id}\`: ${f.symptom}; suspected cause: ${f.suspected_cause}` : "no register entry"
   return `${cell.flaky} of ${cell.runs} runs passed only on a retry (${entry}); their first attempts: ${first}`
+}
+
+/** "3 of 20 runs did not exercise the scenario: the write had settled before the abort (3)". */
+export function notExercisedText(cell: Cell): string {
+  const why = (cell.not_exercised_reasons ?? []).map((x) => `${x.reason} (${x.count})`).join("; ")
+  return `${cell.not_exercised} of ${cell.runs} runs did not exercise the scenario, so they are neither passes nor failures: ${why}`
 }
 
 /** ", also passed by tree-kill" when a comparison backend closes the same gap. */
@@ -98,6 +134,7 @@ export function analyze(results: Results): Analysis {
       passingCells,
       failing: cells.filter((c) => ran(c) && c.failed > 0),
       flaky: cells.filter((c) => ran(c) && c.flaky > 0),
+      notExercised: cells.filter((c) => ran(c) && (c.not_exercised ?? 0) > 0),
       notRun: cells.filter((c) => c.runs === 0),
       newlyCovered: !info.control && sups.length > 0 && sups.every((c) => allPass(c)) &&
         cells.some((c) => BASELINES.includes(c.backend) && ran(c) && c.failed > 0),
@@ -132,6 +169,7 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
   const supNotRun = scenarios.flatMap((f) => f.cells.filter((c) => c.backend === "supervisor" && !ran(c)))
   const brokenControl = control.flatMap((f) => f.failing)
   const supFlaky = supCells.filter((c) => c.flaky > 0)
+  const supUnexercised = supCells.filter((c) => (c.not_exercised ?? 0) > 0)
   // Comparison backends that ran at least one scenario here (under Wine, tree-kill cannot).
   const peers = PEERS.filter((b) => results.backends.includes(b) && scenarios.some((f) => f.cells.some((c) => c.backend === b && ran(c))))
 
@@ -150,6 +188,10 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
   if (supFlaky.length > 0) {
     lines.push(`**The supervisor was flaky in ${supFlaky.length} ${multi ? "fixture × runtime cell(s)" : "fixture(s)"}** (known flakes, retried as the register allows): ` +
       supFlaky.map((c) => `${where(c)} (${flakyText(c)})`).join("; ") + ".")
+  }
+  if (supUnexercised.length > 0) {
+    lines.push(`**Not exercised for the supervisor** (runs that show nothing either way, counted as neither pass nor failure): ` +
+      supUnexercised.map((c) => `${where(c)} (${notExercisedText(c)})`).join("; ") + ".")
   }
   if (supCells.length === 0) {
     lines.push("The supervisor did not run on this platform, so there is nothing to compare.")
@@ -234,16 +276,19 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
 
   let verdict: Recommendation["verdict"]
   if (brokenControl.length > 0) verdict = "no recommendation"
-  else if (supFailing.length > 0 || regressions.length > 0) verdict = "do not adopt"
+  // A flaky supervisor cell passed only on a retry: that is no evidence of the reliability adoption rests on.
+  else if (supFailing.length > 0 || regressions.length > 0 || supFlaky.length > 0) verdict = "do not adopt"
   else if (!baselinesRan) verdict = "no recommendation"
   else if (covered.length > 0) verdict = "adopt behind the flag"
   else verdict = "do not adopt"
 
   const why =
     verdict === "adopt behind the flag"
-      ? `it passes every fixture it ran${multi ? " under every runtime" : ""} and closes ${covered.length} gap(s) the baselines leave open, at the cost above.`
+      ? `it passes every fixture it ran${supUnexercised.length ? " and exercised" : ""}${multi ? " under every runtime" : ""} and closes ${covered.length} gap(s) the baselines leave open, at the cost above.`
       : verdict === "do not adopt" && (supFailing.length > 0 || regressions.length > 0)
         ? "fix the failures listed first; then measure again."
+        : verdict === "do not adopt" && supFlaky.length > 0
+          ? "the supervisor's flaky cells passed only on a retry: fix or explain them, then measure again."
         : verdict === "do not adopt"
           ? "no measured reliability gain over the baselines justifies the added binary."
           : brokenControl.length > 0

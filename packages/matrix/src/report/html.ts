@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { Cell, Results } from "../types.js"
-import { analyze, cellSummary, flakyText, formatBytes, peerNote, reasonsText } from "./analysis.js"
+import { analyze, cellSummary, explanation, flakyText, formatBytes, ladderText, mechanismFor, notExercisedText, peerNote, reasonsText } from "./analysis.js"
 import { flakesLine, loadLine, passingBackends, runtimesNote } from "./markdown.js"
 import { COLORS, passRateChart, quiescenceChart, xml } from "./charts.js"
 import { cellAt, cellLabel, columns, runtimeDiffText } from "./columns.js"
@@ -15,14 +15,15 @@ const inline = (s: string) =>
 function cellClass(c: Cell | undefined): string {
   if (!c || c.runs === 0) return "notrun"
   if (c.passed === c.runs) return "pass"
-  if (c.failed === 0) return "flaky"
+  if (c.failed === 0 && c.flaky > 0) return "flaky"
+  if (c.failed === 0) return "unexercised"
   return c.passed === 0 && !c.flaky ? "fail" : "partial"
 }
 
 /** The cell's tooltip: why it failed, and the register entry behind any flaky run. */
 function cellTip(c: Cell): string {
   if (c.runs === 0) return c.not_run_reason ?? ""
-  return [reasonsText(c), c.flaky > 0 ? flakyText(c) : ""].filter(Boolean).join(" — ")
+  return [reasonsText(c), c.flaky > 0 ? flakyText(c) : "", (c.not_exercised ?? 0) > 0 ? notExercisedText(c) : ""].filter(Boolean).join(" — ")
 }
 
 function resultsTable(r: Results): string {
@@ -32,7 +33,7 @@ function resultsTable(r: Results): string {
     const tds = cols.map((col) => {
       const c = cellAt(r, f.name, col.backend, col.runtime)
       const tip = c ? cellTip(c) : ""
-      return `<td class="${cellClass(c)}" data-backend="${xml(col.backend)}" data-runtime="${col.runtime}" title="${xml(tip)}">${xml(c ? cellSummary(c) : "—")}</td>`
+      return `<td class="${cellClass(c)}${c?.unexpected ? " unexpected" : ""}" data-backend="${xml(col.backend)}" data-runtime="${col.runtime}" title="${xml(tip)}">${xml(c ? cellSummary(c) : "—")}</td>`
     })
     return `<tr data-fixture="${xml(f.name)}"><th scope="row"><a href="#f-${xml(f.name)}">${xml(f.name)}</a>${f.control ? " <em>(control)</em>" : ""}</th>${tds.join("")}</tr>`
   })
@@ -45,11 +46,12 @@ function fixtureSections(r: Results): string {
       const label = (c: Cell) => cellLabel(r, c)
       const items: string[] = [`<li><strong>Passes (every run):</strong> ${v.passing.length ? v.passing.map(xml).join(", ") : "none"}</li>`]
       for (const c of v.failing) {
-        items.push(`<li class="fail-line"><strong>Fails: ${xml(label(c))}</strong> (${c.passed}/${c.runs} passed) — ${xml(reasonsText(c))}. Mechanism: ${inline(v.info.mechanism[c.backend])}.</li>`)
+        items.push(`<li class="fail-line"><strong>Fails: ${xml(label(c))}</strong> (${c.passed}/${c.runs} passed) — ${xml(reasonsText(c))}. ${inline(explanation(r, v.info, c))}.</li>`)
       }
       for (const c of v.flaky) {
-        items.push(`<li class="flaky-line"><strong>Flaky: ${xml(label(c))}</strong> — ${inline(flakyText(c))}. Mechanism: ${inline(v.info.mechanism[c.backend])}.</li>`)
+        items.push(`<li class="flaky-line"><strong>Flaky: ${xml(label(c))}</strong> — ${inline(flakyText(c))}. ${inline(explanation(r, v.info, c))}.</li>`)
       }
+      for (const c of v.notExercised) items.push(`<li class="flaky-line"><strong>Not exercised: ${xml(label(c))}</strong> — ${xml(notExercisedText(c))}.</li>`)
       for (const c of v.cells.filter((x) => x.flake && x.flaky === 0 && x.runs > 0)) {
         items.push(`<li>Registered flake for ${xml(label(c))}: <code>${xml(c.flake!.id)}</code> (${xml(c.flake!.symptom)}; retry ${c.flake!.retries}); no run needed a retry this time.</li>`)
       }
@@ -58,7 +60,9 @@ function fixtureSections(r: Results): string {
       for (const d of v.runtimeDiffs) items.push(`<li class="fail-line"><strong>The runtime changes the result:</strong> ${xml(runtimeDiffText(d))}.</li>`)
       if (v.newlyCovered) items.push(`<li class="covered"><strong>Newly covered by the supervisor</strong>${xml(peerNote(v.peersPassing))}.</li>`)
       if (v.regression) items.push(`<li class="fail-line"><strong>Regression: a baseline passes where the supervisor does not.</strong></li>`)
-      for (const b of passingBackends(v.passingCells)) items.push(`<li>${xml(b)}: ${inline(v.info.mechanism[b])}.</li>`)
+      for (const c of v.passingCells.filter((x) => x.unexpected)) items.push(`<li class="fail-line"><strong>Passes every run: ${xml(label(c))}</strong> — ${inline(explanation(r, v.info, c))}.</li>`)
+      for (const b of passingBackends(v.passingCells.filter((x) => !x.unexpected))) items.push(`<li>${xml(b)}: ${inline(mechanismFor(r, v.info, b))}.</li>`)
+      for (const c of v.cells) if (ladderText(r, c)) items.push(`<li><strong>Ladder, ${xml(label(c))}:</strong> ${xml(ladderText(r, c))}.</li>`)
       return `<section id="f-${xml(v.info.name)}"><h3>${xml(v.info.name)}: ${xml(v.info.title)}</h3><p>${inline(v.info.description)}</p><ul>${items.join("")}</ul></section>`
     })
     .join("\n")
@@ -82,7 +86,7 @@ const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1100px;padding:0 16px;color:#1d2430}
 h1{font-size:22px;margin-bottom:4px}h2{margin-top:32px;border-bottom:1px solid #dde;padding-bottom:4px}h3{font-size:15px;margin:18px 0 4px}
 .meta{color:#566}table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #d6dbe3;padding:4px 10px;text-align:left}
-td.pass{background:#e3f4e1}td.fail{background:#fbe0de}td.partial{background:#fdf1d8}td.flaky{background:#eef5c8}td.notrun{background:#eef0f3;color:#667}
+td.pass{background:#e3f4e1}td.fail{background:#fbe0de}td.partial{background:#fdf1d8}td.flaky{background:#eef5c8}td.notrun{background:#eef0f3;color:#667}td.unexercised{background:#eef0f3}td.unexpected{outline:2px dashed #8a1f14;outline-offset:-3px}
 .verdict li{margin:4px 0}code{background:#f1f3f6;padding:0 3px;border-radius:3px}
 svg{max-width:100%;height:auto;font:11px system-ui,sans-serif}svg .label{fill:#1d2430}svg .value{fill:#445}svg .never{fill:#c0392b}
 svg .axis{fill:#667}svg .legend{fill:#1d2430}svg .grid{stroke:#e4e7ec}svg .grace{stroke:#c0392b;stroke-dasharray:4 3}svg .whisker{stroke:#333;stroke-width:1.5}

@@ -2,6 +2,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { isAbsolute, join, relative } from "node:path"
 import { EMPTY_REGISTER, type FlakeRegister } from "../flakes.js"
 import type { Platform } from "../platform.js"
+import { WINDOWS_MECHANISM } from "../fixtures/harness.js"
+import { contradicts } from "../stats.js"
 import type { BackendName, Cell, Cost, Fixture, FixtureInfo, FlakesUsed, Load, Results, RuntimeInfo, RuntimeName, Settings } from "../types.js"
 
 export function fixtureInfo(f: Fixture): FixtureInfo {
@@ -12,6 +14,7 @@ export function fixtureInfo(f: Fixture): FixtureInfo {
     description: f.description,
     control: f.control ?? false,
     mechanism: f.mechanism,
+    mechanism_windows: { ...WINDOWS_MECHANISM, ...f.mechanismWindows },
     expected: f.expected,
   }
 }
@@ -83,7 +86,14 @@ export function readResults(path: string): Results {
     c.flaky ??= 0
     c.flaky_failures ??= []
     c.flake ??= null
+    // Files written before "not exercised" existed counted every run as passed or failed.
+    // Files written before expectations were checked on every run: the same check, from the same records.
+    c.unexpected ??= contradicts(c.expected, c.records)
+    c.forced_before_grace ??= 0
+    c.not_exercised ??= 0
+    c.not_exercised_reasons ??= []
     for (const rec of c.records) {
+      rec.not_exercised ??= null
       rec.flaky ??= null
       rec.retries ??= []
     }

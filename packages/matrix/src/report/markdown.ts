@@ -2,7 +2,8 @@ import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { Cell, Results } from "../types.js"
 import { LEAK_CAP_MS } from "../fixtures/harness.js"
-import { analyze, cellSummary, flakyText, formatBytes, peerNote, reasonsText } from "./analysis.js"
+import { speedAndLoadSection } from "./appendix.js"
+import { analyze, cellSummary, explanation, flakyText, formatBytes, ladderText, mechanismFor, notExercisedText, peerNote, reasonsText } from "./analysis.js"
 import { cellAt, cellLabel, columns, multiRuntime, runtimeDiffText } from "./columns.js"
 import { runtimeLabel } from "../runtime.js"
 import { BUN_BACKENDS } from "../types.js"
@@ -54,12 +55,13 @@ function perFixture(r: Results): string {
       lines.push(`- **Passes (every run):** ${v.passing.length ? v.passing.join(", ") : "none"}`)
       for (const c of v.failing) {
         lines.push(
-          `- **Fails: ${label(c)}** (${c.passed}/${c.runs} passed) — ${reasonsText(c)}. Mechanism: ${v.info.mechanism[c.backend]}.`,
+          `- **Fails: ${label(c)}** (${c.passed}/${c.runs} passed) — ${reasonsText(c)}. ${explanation(r, v.info, c)}.`,
         )
       }
       for (const c of v.flaky) {
-        lines.push(`- **Flaky: ${label(c)}** — ${flakyText(c)}. Mechanism: ${v.info.mechanism[c.backend]}.`)
+        lines.push(`- **Flaky: ${label(c)}** — ${flakyText(c)}. ${explanation(r, v.info, c)}.`)
       }
+      for (const c of v.notExercised) lines.push(`- **Not exercised: ${label(c)}** — ${notExercisedText(c)}.`)
       for (const c of v.cells.filter((x) => x.flake && x.flaky === 0 && x.runs > 0)) {
         lines.push(`- Registered flake for ${label(c)}: \`${c.flake!.id}\` (${c.flake!.symptom}; retry ${c.flake!.retries}); no run needed a retry this time.`)
       }
@@ -68,7 +70,9 @@ function perFixture(r: Results): string {
       for (const d of v.runtimeDiffs) lines.push(`- **The runtime changes the result:** ${runtimeDiffText(d)}.`)
       if (v.newlyCovered) lines.push(`- **Newly covered by the supervisor**${peerNote(v.peersPassing)}.`)
       if (v.regression) lines.push("- **Regression: a baseline passes where the supervisor does not.**")
-      for (const b of passingBackends(v.passingCells)) lines.push(`- ${b}: ${v.info.mechanism[b]}.`)
+      for (const c of v.passingCells.filter((x) => x.unexpected)) lines.push(`- **Passes every run: ${label(c)}** — ${explanation(r, v.info, c)}.`)
+      for (const b of passingBackends(v.passingCells.filter((x) => !x.unexpected))) lines.push(`- ${b}: ${mechanismFor(r, v.info, b)}.`)
+      for (const c of v.cells) if (ladderText(r, c)) lines.push(`- **Ladder, ${label(c)}:** ${ladderText(r, c)}.`)
       return lines.join("\n")
     })
     .join("\n\n")
@@ -197,9 +201,17 @@ ${flakesLine(r)}
 `
 }
 
-/** `appendix`: sections measured elsewhere (appendix.ts), placed after the matrix's own. */
-export function writeMarkdown(dir: string, r: Results, appendix = ""): string {
+/**
+ * The whole REPORT.md: the matrix's sections, then those measured elsewhere (appendix.ts). It reads
+ * nothing but `r` (no clock, no file beside the report), so a results.json renders to the same bytes
+ * every time: the committed docs/report-*.md are checked against their docs/results-*.json that way.
+ */
+export async function renderReport(r: Results): Promise<string> {
+  return `${renderMarkdown(r)}\n${await speedAndLoadSection(r)}`
+}
+
+export async function writeMarkdown(dir: string, r: Results): Promise<string> {
   const path = join(dir, "REPORT.md")
-  writeFileSync(path, appendix ? `${renderMarkdown(r)}\n${appendix}` : renderMarkdown(r))
+  writeFileSync(path, await renderReport(r))
   return path
 }

@@ -9,6 +9,7 @@ export function record(run: number, over: Partial<RunRecord> = {}): RunRecord {
     run,
     passed: true,
     reason: null,
+    not_exercised: null,
     detail: null,
     leaked_pids: [],
     bytes_expected: null,
@@ -24,6 +25,10 @@ export function record(run: number, over: Partial<RunRecord> = {}): RunRecord {
 
 export const leaked = (run: number, role = "grandchild"): RunRecord =>
   record(run, { passed: false, reason: `leaked: ${role}`, detail: `alive: ${1000 + run}`, leaked_pids: [1000 + run], quiescence_ms: null })
+
+/** A run that ended without failing but did not exercise its scenario. */
+export const notExercisedRun = (run: number, why = "the write had completed before the abort"): RunRecord =>
+  record(run, { passed: false, not_exercised: why })
 
 /** A run that failed first and passed on a retry of register entry `id`. */
 export const flaky = (run: number, id = "drain-race"): RunRecord =>

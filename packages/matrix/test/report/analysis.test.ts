@@ -56,7 +56,7 @@ test("the verdict says which gaps a comparison backend closes too, and which onl
   assert.ok(covered.includes("custom-kill-signal") && covered.includes("daemon-escape"))
   const line = recommendation.lines.find((l) => l.startsWith(`Of these ${covered.length}, the comparison backends also pass every run:`))
   assert.ok(line, recommendation.lines.join("\n"))
-  assert.match(line, /execa 1 \(exit-status\)/)
+  assert.match(line, /execa 0 \(none\)/, "exit-status judges every backend alike: no gap there")
   assert.match(line, /tree-kill \d+ \([^)]*custom-kill-signal/)
   assert.match(line, /Only the supervisor passes: [^.]*daemon-escape/)
   assert.doesNotMatch(line.split("Only the supervisor passes:")[1]!, /custom-kill-signal/)
@@ -83,6 +83,9 @@ test("a flaky supervisor run is no pass: it is said first, with its register ent
   assert.deepEqual(v.flaky.map((c) => c.backend), ["supervisor"])
   assert.match(recommendation.lines[0]!, /^\*\*The supervisor was flaky in 1 fixture\(s\)\*\* .*tree-wide \(1 of 4 runs passed only on a retry \(registered flake `drain-race`/)
   assert.match(recommendation.lines.join("\n"), new RegExp(`The supervisor passes ${SCENARIOS - 1} of ${SCENARIOS} fixtures in every run`))
+  // Passing only on a retry is not the reliability adoption rests on.
+  assert.equal(recommendation.verdict, "do not adopt")
+  assert.match(recommendation.lines.at(-1)!, /flaky cells passed only on a retry/)
 })
 
 test("without a baseline cell (under Wine: no taskkill /t) there is no verdict and no 0-of-0 comparison", () => {
