@@ -5,6 +5,7 @@ mod client;
 mod procs;
 mod report;
 mod scenarios_console;
+mod scenarios_foreign;
 mod scenarios_io;
 mod scenarios_tree;
 
@@ -164,6 +165,7 @@ const SCENARIOS: &[Scenario] = &[
     ("timeout_runs_the_ladder", scenarios_tree::timeout),
     ("stdin_eof_cancels_everything", scenarios_tree::host_gone),
     ("sidecar_killed_kill_on_close", scenarios_tree::sidecar_killed),
+    ("terminate_foreign_tree_job", scenarios_foreign::terminate_foreign_tree),
     ("graceful_sigterm_is_ctrl_break", scenarios_console::graceful_term),
     ("sigint_is_ctrl_c_to_every_node", scenarios_console::sigint),
     ("graceful_sigint_ladder_no_kill", scenarios_console::graceful_int_ladder),
