@@ -44,5 +44,5 @@ pub fn terminate_foreign_tree(cx: &mut Ctx) -> Verdict {
     expect(missed.is_empty(), || format!("terminated lists {found:?}, missing {missed:?}: {answer}"))?;
     sc.shutdown()?;
     drop(root);
-    Ok(Outcome::Pass(format!("7-process foreign tree, every member found and ended ({}); {gone}", answer["graceful"])))
+    Ok(Outcome::Pass(format!("7-process foreign tree, every member found and ended, graceful step: {}; {gone}", answer["graceful"])))
 }
