@@ -169,6 +169,7 @@ const SCENARIOS: &[Scenario] = &[
     ("graceful_sigterm_is_ctrl_break", scenarios_console::graceful_term),
     ("sigint_is_ctrl_c_to_every_node", scenarios_console::sigint),
     ("graceful_sigint_ladder_no_kill", scenarios_console::graceful_int_ladder),
+    ("ctrl_c_status_names_sigint", scenarios_console::ctrl_c_status_names_sigint),
 ];
 
 pub fn run() -> i32 {

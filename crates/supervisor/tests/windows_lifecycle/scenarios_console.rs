@@ -1,14 +1,54 @@
 //! The graceful step and signal forwarding: console control events. Under
-//! Wine 8.0 `GenerateConsoleCtrlEvent` fails (see docs/design.md), so these
-//! end as "not run" there, with the sidecar's logged error as evidence; on
-//! Windows the same outcome is a failure. Either way the tree must be gone
+//! Wine 8.0 `GenerateConsoleCtrlEvent` fails for CTRL_BREAK (see
+//! docs/design.md). A Ctrl-Break scenario ends as "not run" there only when
+//! a control shows Wine itself cannot do it: the test, with no sidecar and no
+//! helper, asks for the same event for a group it started. When the control
+//! gets through and the sidecar's event does not, the scenario fails. On
+//! Windows a missed event is a failure. Either way the tree must be gone
 //! when `exit` arrives: the forceful step is checked, not skipped.
 
+use std::os::windows::process::CommandExt;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
+use windows_sys::Win32::System::Console::{GenerateConsoleCtrlEvent, CTRL_BREAK_EVENT};
 
 use super::{Ctx, Outcome, Verdict, T};
+
+/// The control for a Ctrl-Break "not run": a `trap` fixture started by the
+/// test in a new process group, and CTRL_BREAK_EVENT asked for that group by
+/// the test itself. `Ok(Ok(()))`: the fixture caught it, so this Wine can
+/// deliver it; `Ok(Err(why))`: it could not, and why.
+fn ctrl_break_control(cx: &mut Ctx) -> Result<Result<(), String>, String> {
+    const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+    let report = cx.report("control-break");
+    let argv = cx.argv(&report, &["trap", "--exit-on-signal"]);
+    let mut child = Command::new(&argv[0])
+        .args(&argv[1..])
+        .creation_flags(CREATE_NEW_PROCESS_GROUP)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("control: could not start the fixture: {e}"))?;
+    let result = report.wait_members(1, T).and_then(|_| {
+        // SAFETY: a plain call; the group id is the pid of the child just
+        // started with CREATE_NEW_PROCESS_GROUP, so no other group is named.
+        let asked = unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, child.id()) };
+        if asked == 0 {
+            let err = std::io::Error::last_os_error();
+            return Ok(Err(format!("control: GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT) from the test itself failed: {err}")));
+        }
+        let caught = report.wait("SIGBREAK in the control", Duration::from_secs(10), |r| {
+            r.signals().iter().any(|(_, s)| s == "SIGBREAK")
+        });
+        Ok(caught.map_err(|e| format!("control: the call succeeded but the fixture never caught it ({e})")))
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
 
 pub fn graceful_term(cx: &mut Ctx) -> Verdict {
     let mut sc = cx.sidecar()?;
@@ -33,7 +73,7 @@ pub fn graceful_term(cx: &mut Ctx) -> Verdict {
     let evidence = Ctx::console_evidence(&sc.log());
     sc.shutdown()?;
     let what = format!("Ctrl-Break not caught (report signals {:?}, exit {exit}); {evidence}", report.signals());
-    match &cx.wine {
+    match cx.wine.clone() {
         Some(v) => {
             // What Wine does let us check: once the helper has reported the
             // event undeliverable, the ladder must not sit out its 5 s grace.
@@ -43,9 +83,13 @@ pub fn graceful_term(cx: &mut Ctx) -> Verdict {
                     "the helper reported the event undeliverable, yet exit came {took} ms after the cancel (grace 5000 ms); {what}"
                 ));
             }
-            Ok(Outcome::NotRun(format!(
-                "Wine {v} cannot deliver console control events: {what}; forceful fallback ended the tree {took} ms after the cancel (grace 5000 ms): {gone}"
-            )))
+            // "Not run" only with proof that Wine itself cannot: else ours failed.
+            match ctrl_break_control(cx)? {
+                Ok(()) => Err(format!("the control delivered Ctrl-Break under Wine {v}, the sidecar did not: {what}")),
+                Err(proof) => Ok(Outcome::NotRun(format!(
+                    "Wine {v} cannot deliver CTRL_BREAK_EVENT ({proof}): {what}; forceful fallback ended the tree {took} ms after the cancel (grace 5000 ms): {gone}"
+                ))),
+            }
         }
         None => Err(what),
     }
@@ -77,11 +121,41 @@ pub fn sigint(cx: &mut Ctx) -> Verdict {
 }
 
 /// The graceful step itself, with the event Wine can deliver: a ladder
-/// with SIGINT ends a tree of default-handler processes by Ctrl-C alone,
-/// and the root's status names the signal (STATUS_CONTROL_C_EXIT).
+/// with SIGINT ends a tree of default-handler processes by Ctrl-C alone, no
+/// forceful step. What the root's status says is the next scenario's.
 pub fn graceful_int_ladder(cx: &mut Ctx) -> Verdict {
+    let (exit, gone, evidence) = ctrl_c_ladder(cx, "tree-int")?;
+    let graceful = exit["killed_pids"].as_array().is_some_and(|a| a.is_empty());
+    if exit["reason"] != "cancelled" || !graceful {
+        return Err(format!("expected a graceful end by SIGINT, got {exit}; {evidence}"));
+    }
+    Ok(Outcome::Pass(format!("3-process tree ended by Ctrl-C, no forceful step; {gone}")))
+}
+
+/// A root ended by Ctrl-C's default handler: Windows exits it with
+/// STATUS_CONTROL_C_EXIT, which the backend must report as SIGINT. Under
+/// Wine, "not run" only when the data shows why: the tree ended gracefully
+/// (nothing but the default handler can have ended it) with exit code 0,
+/// which is Wine's default handler, not STATUS_CONTROL_C_EXIT.
+pub fn ctrl_c_status_names_sigint(cx: &mut Ctx) -> Verdict {
+    let (exit, gone, evidence) = ctrl_c_ladder(cx, "tree-int-status")?;
+    if exit["signal"] == "SIGINT" {
+        return Ok(Outcome::Pass(format!("the root's Ctrl-C status is reported as SIGINT; {gone}")));
+    }
+    let graceful = exit["reason"] == "cancelled" && exit["killed_pids"].as_array().is_some_and(|a| a.is_empty());
+    match (&cx.wine, exit["code"].as_i64()) {
+        (Some(v), Some(0)) if graceful => Ok(Outcome::NotRun(format!(
+            "Wine {v}'s default Ctrl-C handler exits 0, not STATUS_CONTROL_C_EXIT (the tree ended by Ctrl-C alone, no forceful step, root code 0): {gone}"
+        ))),
+        _ => Err(format!("the root's status should name SIGINT: {exit}; {evidence}")),
+    }
+}
+
+/// A 3-process tree of default-handler processes, cancelled with SIGINT and
+/// a 10 s grace; returns the `exit`, the leak check and the helper's log.
+fn ctrl_c_ladder(cx: &mut Ctx, name: &str) -> Result<(serde_json::Value, String, String), String> {
     let mut sc = cx.sidecar()?;
-    let report = cx.report("tree-int");
+    let report = cx.report(name);
     sc.spawn("l", &cx.argv(&report, &["tree", "--depth", "1", "--width", "2"]), json!({}))?;
     let members = report.wait_members(3, T)?;
     sc.send(json!({"op": "cancel", "id": "l", "signal": "SIGINT", "grace_ms": 10000}), &[]);
@@ -89,20 +163,5 @@ pub fn graceful_int_ladder(cx: &mut Ctx) -> Verdict {
     let gone = cx.check_gone(&members, "at exit")?;
     let evidence = Ctx::console_evidence(&sc.log());
     sc.shutdown()?;
-    let graceful = exit["killed_pids"].as_array().is_some_and(|a| a.is_empty());
-    if exit["reason"] != "cancelled" || !graceful {
-        return Err(format!("expected a graceful end by SIGINT, got {exit}; {evidence}"));
-    }
-    if exit["signal"] == "SIGINT" {
-        return Ok(Outcome::Pass(format!("3-process tree ended by Ctrl-C, no forceful step, status SIGINT; {gone}")));
-    }
-    // Windows' default handler exits with STATUS_CONTROL_C_EXIT, which the
-    // backend reports as the signal; Wine 8.0's exits 0, so only the naming
-    // is left unverified there.
-    match (&cx.wine, exit["code"].as_i64()) {
-        (Some(v), Some(0)) => Ok(Outcome::Pass(format!(
-            "3-process tree ended by Ctrl-C, no forceful step; {gone} (status naming unverified: Wine {v}'s default Ctrl-C handler exits 0)"
-        ))),
-        _ => Err(format!("the root's status should name SIGINT: {exit}")),
-    }
+    Ok((exit, gone, evidence))
 }
