@@ -119,6 +119,7 @@ const md = [
   `# Soak of npm test's test steps`,
   "",
   `- date: ${started.toISOString()} (${((Date.now() - started.getTime()) / 60000).toFixed(1)} min)`,
+  `- commit: ${commit()}`,
   `- machine: ${os.platform()} ${os.release()}, ${cores} cores (nproc), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; ` +
     `1-min load average sampled every 5 s: min ${fmt(load.min)}, mean ${fmt(load.mean)}, max ${fmt(load.max)} (${loadSamples.length} samples)`,
   `- rounds (N): ${times}`,
@@ -152,3 +153,10 @@ console.log(
     `${total} test failure(s) in ${counts.size} distinct test(s); logs in ${logs}`,
 );
 process.exit(failedRounds === 0 ? 0 : 1);
+
+/** The commit the soaked tests came from, and whether the tree differed from it. */
+function commit() {
+  const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).stdout?.trim() || "unknown";
+  const dirty = spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: root, encoding: "utf8" }).stdout?.trim();
+  return dirty ? `${head} with uncommitted changes` : head;
+}
