@@ -1,5 +1,5 @@
 // The ChildProcessSpawner service on the supervisor (@pawwork/process/effect): the behaviours PawWork's
-// spawner suite checks (docs in /work/shared/pawwork-api.md), each against the real sidecar and fixture.
+// own spawner suite checks, each against the real sidecar and fixture.
 import assert from "node:assert/strict"
 import { chmodSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
