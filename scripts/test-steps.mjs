@@ -6,8 +6,8 @@
 // output it is ("cargo", "node --test", or null for anything else), or
 // { name, skip: reason } for a step this platform cannot run. `args` may be
 // a function, called when the step runs (after the builds).
-import { readdirSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { readdirSync, statSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -78,9 +78,16 @@ export const testSteps = [
       ]),
   // PawWork runs as an ordinary user, not root: the integration suite and a short supervisor matrix again as
   // one, inside a cgroup delegated to it and with none (scripts/as-user.sh creates both; it needs root).
-  linux && isRoot()
+  linux && isRoot() && othersCanReach(root)
     ? cmd("as an ordinary user: integration suite + short matrix, delegated cgroup and none", "bash", [join("scripts", "as-user.sh")], { runner: "cargo" })
-    : skip("as an ordinary user (scripts/as-user.sh)", linux ? "creating the user and the delegated cgroup needs root" : "Linux only (cgroup delegation)"),
+    : skip(
+        "as an ordinary user (scripts/as-user.sh)",
+        !linux
+          ? "Linux only (cgroup delegation)"
+          : !isRoot()
+            ? "creating the user and the delegated cgroup needs root"
+            : `an ordinary user cannot reach ${root} (a directory on its path is not searchable by others)`,
+      ),
   linux
     ? npmCmd("TypeScript tests: bench (quick run, structure only)", ["run", "test:only", "-w", "@pawwork/bench"], { runner: "node --test" })
     : skip("TypeScript tests: bench", "the benchmark reads /proc (Linux only)"),
@@ -95,6 +102,20 @@ export const testSteps = [
         skip("TypeScript tests: matrix e2e (Node, and Node + Bun), leaks, procfs", "short matrix runs held to Linux's expectations with /usr/bin/chromium; /proc parsing"),
       ]),
 ];
+
+/** Every directory from / down to `dir` is searchable by others, so the user as-user.sh creates can read the checkout. */
+function othersCanReach(dir) {
+  const parts = dir.split(sep).filter(Boolean);
+  for (let i = 0; i <= parts.length; i++) {
+    const at = sep + parts.slice(0, i).join(sep);
+    try {
+      if ((statSync(at).mode & 0o001) === 0) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
 
 function isRoot() {
   return typeof process.getuid === "function" && process.getuid() === 0;
