@@ -4,6 +4,7 @@ import { readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { before, test } from "node:test"
 import { runAndReport } from "../src/cli.js"
+import { e2eOptions, progressOut } from "./helpers/e2e.js"
 import { findFixture } from "../src/fixtures/index.js"
 import { repoRoot } from "../src/paths.js"
 import { analyze } from "../src/report/analysis.js"
@@ -26,31 +27,19 @@ const BACKENDS: BackendName[] = ["baseline", "baseline-detached", "supervisor", 
 const SHIPPED: BackendName[] = ["baseline", "baseline-detached", "supervisor"]
 let results: Results
 
-const progressOut = Object.assign(Object.create(process.stderr) as NodeJS.WriteStream, {
-  isTTY: false,
-  write: (s: string) => process.stderr.write(s),
-})
 
 before(async () => {
   rmSync(out, { recursive: true, force: true })
   await runAndReport(
-    {
+    e2eOptions({
       runs: RUNS,
       fixtures: FIXTURES,
       backends: BACKENDS,
       runtimes: ["node", "bun"],
       out,
-      graceMs: 400,
-      slackMs: 1000,
-      build: { seconds: null, cached: false, note: "not measured (test run)" },
       // No retries: a failure here is a failure.
       flakes: EMPTY_REGISTER,
-      publish: false,
-      render: null,
-      benchLabel: null,
-      list: false,
-      help: false,
-    },
+    }),
     progressOut,
   )
   results = readResults(join(out, "results.json"))

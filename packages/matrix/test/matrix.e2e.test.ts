@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url"
 import { before, test } from "node:test"
 import { chromium } from "playwright-core"
 import { runAndReport } from "../src/cli.js"
+import { e2eOptions, progressOut } from "./helpers/e2e.js"
 import { FIXTURES } from "../src/fixtures/index.js"
 import { repoRoot } from "../src/paths.js"
 import { detectPlatform } from "../src/platform.js"
@@ -33,32 +34,19 @@ const platform = detectPlatform()
 const flakes = readFlakes(join(root, "docs", "flakes.md"), { fixtures: FIXTURES.map((f) => f.name), backends: BACKENDS })
 let results: Results
 
-// Progress lines go to stderr, so a slow run shows where it is.
-const progressOut = Object.assign(Object.create(process.stderr) as NodeJS.WriteStream, {
-  isTTY: false,
-  write: (s: string) => process.stderr.write(s),
-})
 
 before(async () => {
   rmSync(out, { recursive: true, force: true })
   await runAndReport(
-    {
+    e2eOptions({
       runs: RUNS,
       fixtures: [...FIXTURES],
       backends: [...BACKENDS],
       // Node only here, as before runtimes were measured: matrix-runtime.e2e.test.ts runs both on a few fixtures.
       runtimes: ["node"],
       out,
-      graceMs: 400,
-      slackMs: 1000,
-      build: { seconds: null, cached: false, note: "not measured (test run)" },
       flakes,
-      publish: false,
-      render: null,
-      benchLabel: null,
-      list: false,
-      help: false,
-    },
+    }),
     progressOut,
   )
   results = readResults(join(out, "results.json"))

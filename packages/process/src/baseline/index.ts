@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process"
 import { makeRunner } from "../run.js"
-import type { Child, ProcessApi } from "../types.js"
+import type { Child, ProcessApi, TerminateTreeInput } from "../types.js"
 import { spawn, trackers } from "./spawn.js"
 import { TERMINATION_GRACE_MS } from "../defaults.js"
 import { treeQueries } from "../tree-queries.js"
@@ -41,6 +41,11 @@ export async function stop(child: Child): Promise<void> {
   await run
 }
 
+/** The baseline's terminateTree as the ProcessApi has it: what it signalled is the outcome's, not the caller's. */
+export async function terminateTreeApi(input: TerminateTreeInput): Promise<void> {
+  await terminateTree(input)
+}
+
 export function createBaseline(): ProcessApi {
   const runner = makeRunner(spawn)
   return {
@@ -49,7 +54,7 @@ export function createBaseline(): ProcessApi {
     ...runner,
     stop,
     ...treeQueries,
-    terminateTree: async (input) => void (await terminateTree(input)),
+    terminateTree: terminateTreeApi,
     shutdown: async () => {},
     sidecarPid: undefined,
   }

@@ -1,5 +1,5 @@
 import { execa } from "execa"
-import { terminateTree } from "../baseline/terminate-tree.js"
+import { terminateTreeApi } from "../baseline/index.js"
 import { makeRunner } from "../run.js"
 import { treeQueries } from "../tree-queries.js"
 import type { Child, Options, ProcessApi } from "../types.js"
@@ -30,7 +30,7 @@ export function createExeca(): ProcessApi {
     stop,
     ...treeQueries,
     // Execa has no tree function of its own: a caller holding only a pid would use what PawWork has.
-    terminateTree: async (input) => void (await terminateTree(input)),
+    terminateTree: terminateTreeApi,
     shutdown: async () => {},
     sidecarPid: undefined,
   }
