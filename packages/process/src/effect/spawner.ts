@@ -45,6 +45,18 @@ export interface SupervisorSpawnerOptions {
    * tree: the command is over. A layer option, since Effect's CommandOptions have no place for it.
    */
   readonly leftovers?: "kill" | "keep" | undefined
+  /**
+   * How long the pipes are drained after the root exits while a descendant still holds them, before they are
+   * cut and `exitCode` succeeds (default: the sidecar's, 2 s; docs/protocol.md, `drain_timeout_ms`). A layer
+   * option for the same reason as `leftovers`.
+   */
+  readonly drainTimeout?: Duration.Input | undefined
+}
+
+/** The layer's per-command policy, passed to every stage. */
+interface Policy {
+  readonly leftovers: SupervisorSpawnerOptions["leftovers"]
+  readonly drainTimeoutMs: number | undefined
 }
 
 type Service = ChildProcessSpawner["Service"]
@@ -61,7 +73,11 @@ export const make = (options: SupervisorSpawnerOptions = {}): Effect.Effect<Serv
     const host = new SidecarHost(options.supervisorPath)
     yield* Effect.addFinalizer(() => Effect.promise(() => host.close()))
     const graceMs = options.forceKillAfter === undefined ? DEFAULT_FORCE_KILL_AFTER_MS : Duration.toMillis(options.forceKillAfter)
-    return makeService((command) => spawnCommand(host, graceMs, command, options.leftovers))
+    const policy: Policy = {
+      leftovers: options.leftovers,
+      drainTimeoutMs: options.drainTimeout === undefined ? undefined : Duration.toMillis(options.drainTimeout),
+    }
+    return makeService((command) => spawnCommand(host, graceMs, command, policy))
   })
 
 /** A layer providing ChildProcessSpawner with one sidecar, the shape of PawWork's CrossSpawnSpawner.layer. */
@@ -84,10 +100,10 @@ function spawnCommand(
   host: SidecarHost,
   graceMs: number,
   command: ChildProcess.Command,
-  leftovers: SupervisorSpawnerOptions["leftovers"],
+  policy: Policy,
 ): Effect.Effect<Handle, PlatformError.PlatformError, Scope.Scope> {
-  if (command._tag === "StandardCommand") return spawnStandard(host, graceMs, command, undefined, leftovers)
-  return spawnPipeline(host, graceMs, command, leftovers)
+  if (command._tag === "StandardCommand") return spawnStandard(host, graceMs, command, undefined, policy)
+  return spawnPipeline(host, graceMs, command, policy)
 }
 
 /** Refusals decided before anything runs, with the reason in the error. */
@@ -178,7 +194,7 @@ function spawnStandard(
   graceMs: number,
   command: ChildProcess.StandardCommand,
   pipedInput: Stream.Stream<Uint8Array, PlatformError.PlatformError> | undefined,
-  leftovers: SupervisorSpawnerOptions["leftovers"],
+  policy: Policy,
 ): Effect.Effect<Handle, PlatformError.PlatformError, Scope.Scope> {
   return Effect.gen(function* () {
     const shown = display(command)
@@ -193,7 +209,10 @@ function spawnStandard(
 
     const argv = [command.command, ...command.args.map(unwrap)]
     // `detached` and `windowsHide` are accepted and ignored: the sidecar contains every tree anyway.
-    const opts: Options = { cwd, shell: options.shell, stdin: stdio(input.stream), stdout: stdio(stdout), stderr: stdio(stderr), leftovers }
+    const opts: Options = { cwd, shell: options.shell, stdin: stdio(input.stream), stdout: stdio(stdout), stderr: stdio(stderr),
+      leftovers: policy.leftovers,
+      drainTimeout: policy.drainTimeoutMs,
+    }
     const id = host.nextId()
     const request = spawnRequest(id, argv, opts)
     request.env = envSpec(options)
@@ -343,7 +362,7 @@ function spawnPipeline(
   host: SidecarHost,
   graceMs: number,
   command: ChildProcess.PipedCommand,
-  leftovers: SupervisorSpawnerOptions["leftovers"],
+  policy: Policy,
 ): Effect.Effect<Handle, PlatformError.PlatformError, Scope.Scope> {
   return Effect.gen(function* () {
     const { stages, joins } = flatten(command)
@@ -354,9 +373,9 @@ function spawnPipeline(
         )
       }
     }
-    const handles: Handle[] = [yield* spawnStandard(host, graceMs, stages[0]!, undefined, leftovers)]
+    const handles: Handle[] = [yield* spawnStandard(host, graceMs, stages[0]!, undefined, policy)]
     for (let i = 1; i < stages.length; i++) {
-      handles.push(yield* spawnStandard(host, graceMs, stages[i]!, source(handles[i - 1]!, joins[i - 1]!.from), leftovers))
+      handles.push(yield* spawnStandard(host, graceMs, stages[i]!, source(handles[i - 1]!, joins[i - 1]!.from), policy))
     }
     const last = handles[handles.length - 1]!
     const kill = (options?: ChildProcess.KillOptions) =>
