@@ -75,15 +75,41 @@ export interface ProcessApi {
   readonly sidecarPid?: number | undefined
 }
 
-export type CreateProcess = (opts: { backend: "baseline" | "supervisor" | "execa" | "tree-kill"; [key: string]: unknown }) => ProcessApi
+export interface CreateProcess {
+  (opts: { backend: "baseline" | "supervisor" | "execa" | "tree-kill" | "effect" | "supervisor-effect"; [key: string]: unknown }): ProcessApi
+  /** Why the Effect backends cannot be created here (their subpath failed to load), or null. */
+  readonly effectUnavailable: string | null
+}
 
-/** Loads `createProcess`, or says in one line why it cannot (a cell then becomes "not run"). */
+type CreateFn = (opts: { backend: string; [key: string]: unknown }) => ProcessApi
+
+/**
+ * Loads `createProcess` and the Effect backends' `createEffectProcess` (`@pawwork/process/effect/backends`), or
+ * says in one line why it cannot (a cell then becomes "not run"). The Effect subpath loads `effect` and
+ * `@effect/platform-node`: when that fails, only the two Effect backends are not run.
+ */
 export async function loadCreateProcess(): Promise<CreateProcess | string> {
+  let createProcess: CreateFn
   try {
-    const mod = (await import("@pawwork/process" as string)) as { createProcess?: CreateProcess }
+    const mod = (await import("@pawwork/process" as string)) as { createProcess?: CreateFn }
     if (typeof mod.createProcess !== "function") return "@pawwork/process does not export createProcess"
-    return mod.createProcess
+    createProcess = mod.createProcess
   } catch (err) {
     return `@pawwork/process cannot be loaded (not built?): ${(err as Error).message.split("\n")[0]}`
   }
+  let createEffectProcess: CreateFn | null = null
+  let effectUnavailable: string | null = null
+  try {
+    const mod = (await import("@pawwork/process/effect/backends" as string)) as { createEffectProcess?: CreateFn }
+    if (typeof mod.createEffectProcess === "function") createEffectProcess = mod.createEffectProcess
+    else effectUnavailable = "@pawwork/process/effect/backends does not export createEffectProcess"
+  } catch (err) {
+    effectUnavailable = `@pawwork/process/effect/backends cannot be loaded: ${(err as Error).message.split("\n")[0]}`
+  }
+  const create = (opts: Parameters<CreateFn>[0]): ProcessApi => {
+    if (opts.backend !== "effect" && opts.backend !== "supervisor-effect") return createProcess(opts)
+    if (!createEffectProcess) throw new Error(effectUnavailable ?? "the Effect backends are not available")
+    return createEffectProcess(opts)
+  }
+  return Object.assign(create, { effectUnavailable }) as CreateProcess
 }

@@ -6,7 +6,7 @@ import type { Paths } from "./paths.js"
 import type { Platform } from "./platform.js"
 import { safeKill } from "./leaks.js"
 import { startOf } from "./procfs.js"
-import type { BackendName } from "./types.js"
+import { EFFECT_BACKENDS, type BackendName } from "./types.js"
 
 /** A backend as the runner uses it: the Process API plus the spawn options that make the variant. */
 export interface Backend {
@@ -24,15 +24,18 @@ export function backendUnavailable(name: BackendName, paths: Paths, create: Crea
     if (why) return `under Wine, ${why}: the Windows cells of this backend come from real Windows runs only`
   }
   if (!existsSync(paths.fixtureBin)) return `fixture program not built (${paths.fixtureBin})`
-  if (name === "supervisor" && !existsSync(paths.supervisorBin)) return `supervisor binary not built (${paths.supervisorBin})`
+  if ((name === "supervisor" || name === "supervisor-effect") && !existsSync(paths.supervisorBin)) {
+    return `supervisor binary not built (${paths.supervisorBin})`
+  }
+  if (EFFECT_BACKENDS.includes(name) && create.effectUnavailable) return create.effectUnavailable
   if (name === "tree-kill" && process.platform !== "win32" && !onPath(process.platform === "darwin" ? "pgrep" : "ps")) {
     return "tree-kill needs `ps` (procps), which is not on PATH"
   }
   return null
 }
 
-/** Backends whose whole Windows tree kill is `taskkill /pid N /t /f` (the baseline's terminateTree, tree-kill). */
-const KILLS_WITH_TASKKILL_T: readonly BackendName[] = ["baseline", "baseline-detached", "tree-kill"]
+/** Backends whose whole Windows tree kill is `taskkill /pid N /t /f` (the baseline's terminateTree, tree-kill, Effect's Node spawner). */
+const KILLS_WITH_TASKKILL_T: readonly BackendName[] = ["baseline", "baseline-detached", "tree-kill", "effect"]
 
 let taskkillProbe: string | null | undefined
 /**
@@ -68,7 +71,10 @@ export function openBackend(name: BackendName, paths: Paths, create: CreateProce
       options: {},
     }
   }
-  if (name === "execa" || name === "tree-kill") {
+  if (name === "supervisor-effect") {
+    return { name, api: create({ backend: name, supervisorPath: paths.supervisorBin }), options: {} }
+  }
+  if (name === "execa" || name === "tree-kill" || name === "effect") {
     // Each peer is configured inside @pawwork/process the way its own docs recommend; nothing to add per spawn.
     return { name, api: create({ backend: name }), options: {} }
   }

@@ -4,6 +4,7 @@ import { loadavg } from "node:os"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { loadCreateProcess } from "./api.js"
+import { engineNotes } from "./engines.js"
 import { FIXTURES } from "./fixtures/index.js"
 import { paths as findPaths } from "./paths.js"
 import { detectPlatform } from "./platform.js"
@@ -233,6 +234,7 @@ export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = p
     root: p.root,
   })
   results.commit = gitCommit(p.root)
+  results.backend_notes = engineNotes(p.root, opts.backends, runtimes)
   results.bench = benchForResults(opts.out, results, opts.benchLabel)
   mkdirSync(opts.out, { recursive: true })
   writeJson(opts.out, results)

@@ -1,16 +1,25 @@
 import type { Child, ProcessApi, SpawnOptions } from "./api.js"
 import type { Platform } from "./platform.js"
 
-export type BackendName = "baseline" | "baseline-detached" | "supervisor" | "execa" | "tree-kill"
+export type BackendName = "baseline" | "baseline-detached" | "supervisor" | "supervisor-effect" | "execa" | "tree-kill" | "effect"
 
-/** Column order of every table and chart. */
-export const BACKENDS: readonly BackendName[] = ["baseline", "baseline-detached", "supervisor", "execa", "tree-kill"]
+/**
+ * Column order of every table and chart: the baselines, the supervisor through its two paths (the Process
+ * API, Effect's ChildProcessSpawner layer), then the comparison peers.
+ */
+export const BACKENDS: readonly BackendName[] = ["baseline", "baseline-detached", "supervisor", "supervisor-effect", "execa", "tree-kill", "effect"]
 
 /** What PawWork runs on today: the yardstick the supervisor's gains are counted against. */
 export const BASELINES: readonly BackendName[] = ["baseline", "baseline-detached"]
 
-/** Comparison backends ("why not just use execa, or tree-kill?"): neither baseline nor candidate. */
-export const PEERS: readonly BackendName[] = ["execa", "tree-kill"]
+/** The supervisor on PawWork's two paths: the candidate whose every failure counts against adoption. */
+export const CANDIDATES: readonly BackendName[] = ["supervisor", "supervisor-effect"]
+
+/** Comparison backends ("why not just use execa, tree-kill, or Effect's own spawner?"): neither baseline nor candidate. */
+export const PEERS: readonly BackendName[] = ["execa", "tree-kill", "effect"]
+
+/** The backends driven through Effect's ChildProcessSpawner service (packages/process/src/effect/backends.ts). */
+export const EFFECT_BACKENDS: readonly BackendName[] = ["supervisor-effect", "effect"]
 
 /** The JavaScript runtime the Process API (its child processes, its event loop) ran under. */
 export type RuntimeName = "node" | "bun"
@@ -19,10 +28,11 @@ export type RuntimeName = "node" | "bun"
 export const RUNTIMES: readonly RuntimeName[] = ["node", "bun"]
 
 /**
- * What runs under Bun: the engines PawWork can ship. The comparison peers (execa, tree-kill) run under
- * Node only: they answer "why not a library?", which the runtime does not change.
+ * What runs under Bun: the engines PawWork can ship, on both of its paths. The comparison peers (execa,
+ * tree-kill, Effect's Node spawner) run under Node only: they answer "why not a library?", which the runtime
+ * does not change.
  */
-export const BUN_BACKENDS: readonly BackendName[] = ["baseline", "baseline-detached", "supervisor"]
+export const BUN_BACKENDS: readonly BackendName[] = ["baseline", "baseline-detached", "supervisor", "supervisor-effect"]
 
 /** A runtime of this results file: its version and the backends measured under it. */
 export interface RuntimeInfo {
@@ -247,6 +257,11 @@ export interface Results {
   flakes: FlakesUsed
   /** `git rev-parse HEAD` of the checkout the matrix ran from (null when unknown; absent in older files). */
   commit?: string | null
+  /**
+   * Per backend, what the report must say beside its column about how it was measured (e.g. a Node older than
+   * its packages declare; engines.ts). Absent or empty: nothing to say.
+   */
+  backend_notes?: Partial<Record<BackendName, string>>
   /** The bench.json the report's appendix shows, embedded so a re-render needs nothing else (absent: none). */
   bench?: BenchUsed | null
 }

@@ -75,7 +75,7 @@ function playback(script: boolean[]): Fixture & { calls: () => number } {
 }
 
 // The runner needs a backend to open and close; the scripted fixture never uses it.
-const fakeCreate: CreateProcess = () =>
+const fakeCreate: CreateProcess = Object.assign(() =>
   ({
     backend: "fake",
     spawn: () => assert.fail("the scripted fixture spawns nothing"),
@@ -85,7 +85,7 @@ const fakeCreate: CreateProcess = () =>
     TERMINATION_GRACE_MS: 500,
     shutdown: async () => {},
     sidecarPid: undefined,
-  }) as ProcessApi
+  }) as ProcessApi, { effectUnavailable: null })
 
 async function matrix(fixture: Fixture, backend: "baseline" | "execa", register: string, runs: number) {
   const { cells } = await runMatrix({

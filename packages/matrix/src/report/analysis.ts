@@ -1,6 +1,6 @@
 import { runtimeLabel } from "../runtime.js"
 import { allPassed, passText } from "../stats.js"
-import { BASELINES, PEERS, type BackendName, type Cell, type FixtureInfo, type Results, type RuntimeName } from "../types.js"
+import { BASELINES, CANDIDATES, PEERS, type BackendName, type Cell, type FixtureInfo, type Results, type RuntimeName } from "../types.js"
 import { cellAt, cellLabel, columns, multiRuntime, type RuntimeDiff, runtimeComparison, runtimeDiffText, runtimesOf } from "./columns.js"
 
 /*
@@ -161,21 +161,27 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
   const rts = runtimesOf(results)
   const multi = multiRuntime(results)
   // "tree-deep" with one runtime, "tree-deep under Bun" with two.
-  const where = (c: Cell) => (multi ? `${c.fixture} under ${runtimeLabel(c.runtime)}` : c.fixture)
+  // The supervisor through Effect's layer is named in each cell it concerns; the Process path needs no name.
+  const where = (c: Cell) =>
+    `${c.fixture}${c.backend === "supervisor" ? "" : ` (${c.backend})`}${multi ? ` under ${runtimeLabel(c.runtime)}` : ""}`
   const scenarios = fixtures.filter((f) => !f.info.control)
   const control = fixtures.filter((f) => f.info.control)
-  const supCells = scenarios.flatMap((f) => f.cells.filter((c) => c.backend === "supervisor")).filter(ran)
+  // Both of PawWork's paths flip together (docs/adoption.md): a failure of either is the supervisor's.
+  const isCandidate = (c: Cell) => CANDIDATES.includes(c.backend)
+  const supCells = scenarios.flatMap((f) => f.cells.filter(isCandidate)).filter(ran)
   const supFailing = supCells.filter((c) => c.failed > 0)
-  const supNotRun = scenarios.flatMap((f) => f.cells.filter((c) => c.backend === "supervisor" && !ran(c)))
+  const supNotRun = scenarios.flatMap((f) => f.cells.filter((c) => isCandidate(c) && !ran(c)))
   const brokenControl = control.flatMap((f) => f.failing)
   const supFlaky = supCells.filter((c) => c.flaky > 0)
+  const twoPaths = supCells.some((c) => c.backend !== "supervisor")
+  const unit = `${twoPaths ? "fixture × backend" : "fixture"}${multi ? " × runtime" : ""} cells`.replace(/^fixture cells$/, "fixtures")
   const supUnexercised = supCells.filter((c) => (c.not_exercised ?? 0) > 0)
   // Comparison backends that ran at least one scenario here (under Wine, tree-kill cannot).
   const peers = PEERS.filter((b) => results.backends.includes(b) && scenarios.some((f) => f.cells.some((c) => c.backend === b && ran(c))))
 
   if (supFailing.length > 0) {
     lines.push(
-      `**The supervisor fails ${supFailing.length} of ${supCells.length} ${multi ? "fixture × runtime cells" : "fixtures"} it ran:** ` +
+      `**The supervisor fails ${supFailing.length} of ${supCells.length} ${unit} it ran:** ` +
         supFailing.map((c) => `${where(c)} (${passText(c)}: ${reasonsText(c)})`).join("; ") + ".",
     )
   }
@@ -217,6 +223,7 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
     }
   }
 
+  const viaEffect = (rt: RuntimeName) => supCells.some((c) => c.backend === "supervisor-effect" && c.runtime === rt)
   const covered = fixtures.filter((f) => f.newlyCovered)
   const regressions = fixtures.filter((f) => f.regression)
   for (const rt of rts) {
@@ -224,6 +231,7 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
     const rtPeers = peers.filter((b) => scenarios.some((f) => ran(f.cells.find((c) => c.backend === b && c.runtime === rt))))
     lines.push(
       `${multi ? `Under ${runtimeLabel(rt)}: the` : "The"} supervisor passes ${countAllPass(scenarios, "supervisor", rt)} fixtures in every run` +
+        (viaEffect(rt) ? `, ${countAllPass(scenarios, "supervisor-effect", rt)} through Effect's ChildProcessSpawner layer (supervisor-effect)` : "") +
         (baselinesRan
           ? `; the baseline passes ${countAllPass(scenarios, "baseline", rt)}, the detached (bash-tool) baseline ` +
             `${countAllPass(scenarios, "baseline-detached", rt)}.`
@@ -260,7 +268,8 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
   const leaks = (b: BackendName) => perRt((rt) => String(sumLeaks(results, b, rt)))
   const leakPeers = peers.map((b) => `${b} ${sumLeaks(results, b, "node")}${multi ? " under Node" : ""}`)
   lines.push(`Leaked pids over all scenario runs: ${baselinesRan ? `baselines ${perRt((rt) => String(sumLeaks(results, "baseline", rt) + sumLeaks(results, "baseline-detached", rt)))}, ` : ""}` +
-    `supervisor ${leaks("supervisor")}` + (peers.length ? `; for comparison ${leakPeers.join(", ")}.` : "."))
+    `supervisor ${leaks("supervisor")}` +
+    (supCells.some((c) => c.backend === "supervisor-effect") ? `, supervisor-effect ${leaks("supervisor-effect")}` : "") + (peers.length ? `; for comparison ${leakPeers.join(", ")}.` : "."))
   const q = (b: BackendName, rt: RuntimeName) =>
     median(results.cells.filter((c) => c.backend === b && c.runtime === rt && !c.control && c.quiescence_ms).map((c) => c.quiescence_ms!.p50))
   for (const rt of rts) {

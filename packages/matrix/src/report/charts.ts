@@ -9,6 +9,8 @@ export const COLORS: Record<BackendName, string> = {
   supervisor: "#2b7bd9",
   execa: "#8e5bd1",
   "tree-kill": "#2f9e8f",
+  "supervisor-effect": "#1b4f8f",
+  effect: "#c2417a",
 }
 
 export const xml = (s: string) =>

@@ -6,7 +6,7 @@ import { speedAndLoadSection } from "./appendix.js"
 import { analyze, cellSummary, explanation, flakyText, formatBytes, ladderText, mechanismFor, notExercisedText, peerNote, reasonsText } from "./analysis.js"
 import { cellAt, cellLabel, columns, multiRuntime, runtimeDiffText } from "./columns.js"
 import { runtimeLabel } from "../runtime.js"
-import { BUN_BACKENDS } from "../types.js"
+import { BUN_BACKENDS, PEERS } from "../types.js"
 
 const esc = (s: string) => s.replace(/\|/g, "\\|")
 
@@ -88,7 +88,7 @@ export function runtimesNote(r: Results): string {
   if (!multiRuntime(r)) return ""
   const versions = (r.runtimes ?? []).map((x) => `${runtimeLabel(x.name)} ${x.version} (${x.backends.join(", ")})`).join("; ")
   const nodeOnly = r.backends.filter((b) => !BUN_BACKENDS.includes(b))
-  return `Each backend PawWork ships (${BUN_BACKENDS.join(", ")}) has a column per runtime: the same fixtures, once with the ` +
+  return `Each backend PawWork ships (${BUN_BACKENDS.filter((b) => r.backends.includes(b)).join(", ")}) has a column per runtime: the same fixtures, once with the ` +
     `Process API running under Node, once under Bun (its own process: the Process API, its child processes and its ` +
     `event loop are Bun's). Runtimes: ${versions}.` +
     (nodeOnly.length ? ` The comparison backends (${nodeOnly.join(", ")}) ran under Node only, by design: they are not engines PawWork ships under Bun.` : "")
@@ -137,10 +137,42 @@ export function flakesLine(r: Results): string {
     "Other cells are never retried."
 }
 
+/** What the report says beside a backend's column about how it was measured (Results.backend_notes). */
+export function backendNotesText(r: Results): string {
+  const notes = Object.entries(r.backend_notes ?? {})
+  if (notes.length === 0) return ""
+  return `\n${notes.map(([b, note]) => `Beside the \`${b}\` column: ${note}`).join("\n\n")}\n`
+}
+
+/** "execa and tree-kill", with Effect's spawner when it was measured (older results: the first two only). */
+function peersTitle(r: Results): string {
+  const names = PEERS.filter((b) => r.backends.includes(b)).map((b) => (b === "effect" ? "Effect's spawner" : b))
+  return names.length <= 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`
+}
+
+/** The Method section's description of the two Effect backends, when they were measured. */
+function effectMethod(r: Results): string {
+  const lines: string[] = []
+  if (r.backends.includes("supervisor-effect")) {
+    lines.push("- `supervisor-effect`: the same sidecar through `@pawwork/process/effect`'s `SupervisorSpawner` layer, Effect's\n" +
+      "  ChildProcessSpawner service, which PawWork's bash tool, MCP servers and git calls use.")
+  }
+  if (r.backends.includes("effect")) {
+    lines.push("- `effect` (comparison): Effect's own `NodeChildProcessSpawner` (@effect/platform-node) with its defaults: the\n" +
+      "  child leads its own process group, and a kill signals the group, polls it, then SIGKILLs it after `forceKillAfter`.")
+  }
+  if (lines.length === 0) return ""
+  return lines.join("\n") + "\n- Both Effect backends are driven through the Process API's shape (packages/process/src/effect/backends.ts):\n" +
+    "  one scope per command, output read to its end, an abort is `handle.kill({ killSignal, forceKillAfter })` with the\n" +
+    "  fixture's signal and grace, stop() is `handle.kill` with the 500 ms stop grace, `child.kill(sig)` is\n" +
+    "  `handle.kill({ killSignal: sig })`, and `terminateTree` is PawWork's `Process.terminateTree` (the baseline's for\n" +
+    "  `effect`, the supervisor's for `supervisor-effect`).\n"
+}
+
 export function renderMarkdown(r: Results): string {
   const { recommendation } = analyze(r)
   const s = r.settings
-  return `# Fixture matrix: PawWork baseline vs pawwork-supervisor (execa and tree-kill for comparison)
+  return `# Fixture matrix: PawWork baseline vs pawwork-supervisor (${peersTitle(r)} for comparison)
 
 Measured on **${r.platform.label}**${r.platform.under_wine ? "" : ` (kernel ${r.platform.kernel})`},
 started ${r.started_at}, ${r.runs_per_cell} runs per cell, ${Math.round(r.duration_ms / 1000)} s in all.
@@ -157,7 +189,7 @@ on a retry of a registered known flake ("flaky", with the register id; they are 
 The negative control passes when the leak check flags its planted leak, so its leaks are expected.
 ${multiRuntime(r) ? `\n${runtimesNote(r)}\n` : ""}
 ${resultsTable(r)}
-
+${backendNotesText(r)}
 ## Time to quiescence (ms, p50 / p95 / max)
 
 From the cancel (or stop) until every process of the tree is gone. "never" means some process was still alive at
@@ -180,7 +212,7 @@ ${costSection(r)}
   candidate: \`execa\` (execa 9.6.1 as its docs recommend for ending a tree; every signal reaches the root pid alone)
   and \`tree-kill\` (cross-spawn plus tree-kill 1.2.2: a \`ps --ppid\` walk at each step, SIGTERM then SIGKILL after
   the grace). Their settings: packages/process/README.md.
-- Runtimes: ${(r.runtimes ?? []).map((x) => `${runtimeLabel(x.name)} ${x.version} for ${x.backends.join(", ")}`).join("; ")}
+${effectMethod(r)}- Runtimes: ${(r.runtimes ?? []).map((x) => `${runtimeLabel(x.name)} ${x.version} for ${x.backends.join(", ")}`).join("; ")}
   (\`--runtime\`). Bun cells run in a Bun process of their own (the pinned \`node_modules/.bin/bun\`) with the same
   runner, fixtures and leak check, after the Node cells, never beside them.
 ${flakesLine(r)}
