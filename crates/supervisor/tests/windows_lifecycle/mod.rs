@@ -132,9 +132,9 @@ fn to_wine_path(p: &str) -> PathBuf {
 
 fn setup() -> Result<Ctx, String> {
     let sidecar_exe = to_wine_path(
-        &std::env::var("PAWWORK_SUPERVISOR_EXE").unwrap_or_else(|_| env!("CARGO_BIN_EXE_pawwork-supervisor").to_owned()),
+        &std::env::var("PAWWORK_SUPERVISOR_PATH").unwrap_or_else(|_| env!("CARGO_BIN_EXE_pawwork-supervisor").to_owned()),
     );
-    let built_fixture = match std::env::var("PAWWORK_FIXTURE_EXE") {
+    let built_fixture = match std::env::var("PAWWORK_FIXTURE_PATH") {
         Ok(p) => to_wine_path(&p),
         Err(_) => sidecar_exe.with_file_name("pawwork-fixture.exe"),
     };
