@@ -9,12 +9,14 @@ use std::pin::Pin;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 #[cfg(unix)]
-#[path = "unix/mod.rs"]
-mod imp;
+mod unix;
+#[cfg(unix)]
+use unix as imp;
 
 #[cfg(windows)]
-#[path = "windows/mod.rs"]
-mod imp;
+mod windows;
+#[cfg(windows)]
+use windows as imp;
 
 pub use imp::{ForeignTarget, Platform, ProcessTree};
 
