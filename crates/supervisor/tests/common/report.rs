@@ -61,6 +61,15 @@ impl Report {
         procs_in(&self.lines())
     }
 
+    /// Every (pid, signal name) a process reported receiving, in order.
+    pub fn signals(&self) -> Vec<(i32, String)> {
+        self.lines()
+            .iter()
+            .filter(|l| l["kind"] == "signal")
+            .map(|l| (l["pid"].as_i64().unwrap_or(0) as i32, l["signal"].as_str().unwrap_or("?").to_string()))
+            .collect()
+    }
+
     /// Signal names `pid` reported receiving, in order.
     pub fn signals_of(&self, pid: i32) -> Vec<String> {
         signals_in(&self.lines(), pid)

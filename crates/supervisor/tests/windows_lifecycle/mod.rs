@@ -3,7 +3,6 @@
 
 mod client;
 mod procs;
-mod report;
 mod scenarios_console;
 mod scenarios_foreign;
 mod scenarios_io;
@@ -14,7 +13,7 @@ use std::time::Instant;
 
 pub use client::Sidecar;
 pub use procs::Host;
-pub use report::{Member, Report};
+pub use crate::common::report::{Proc, Report};
 
 pub enum Outcome {
     Pass(String),
@@ -69,7 +68,7 @@ impl Ctx {
 
     /// Every reported member gone in the Windows view right now, and (under
     /// Wine) no process of the fixture copy left in the host's list.
-    pub fn check_gone(&mut self, members: &[Member], when: &str) -> Result<String, String> {
+    pub fn check_gone(&mut self, members: &[Proc], when: &str) -> Result<String, String> {
         let left = procs::wait_all_gone(members, std::time::Duration::ZERO);
         if !left.is_empty() {
             return Err(format!("{when}: pids {left:?} still alive (Windows view) of {members:?}"));
