@@ -187,9 +187,10 @@ pub fn run() -> i32 {
     println!("windows_lifecycle: {} scenarios, results labelled \"{label}\"", SCENARIOS.len());
     println!("  sidecar {}  fixture {}", cx.sidecar_exe.display(), cx.fixture.display());
     // For chasing a flaky scenario: PAWWORK_WL_ONLY=name[,name] narrows the
-    // run, PAWWORK_WL_REPEAT=N runs each selected scenario N times.
+    // run (empty: all of them, as when unset), PAWWORK_WL_REPEAT=N runs each
+    // selected scenario N times.
     let only: Option<Vec<String>> =
-        std::env::var("PAWWORK_WL_ONLY").ok().map(|v| v.split(',').map(str::to_owned).collect());
+        std::env::var("PAWWORK_WL_ONLY").ok().filter(|v| !v.is_empty()).map(|v| v.split(',').map(str::to_owned).collect());
     let repeat: usize = std::env::var("PAWWORK_WL_REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
     if let Some(unknown) = only.as_ref().and_then(|o| o.iter().find(|n| !SCENARIOS.iter().any(|(s, _)| s == n))) {
         println!("windows_lifecycle: PAWWORK_WL_ONLY names no scenario {unknown:?}");
