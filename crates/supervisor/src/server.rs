@@ -20,7 +20,7 @@ use crate::output::Credit;
 use crate::platform::{self, ForeignOutcome, ForeignRefusal, Platform, SpawnSpec};
 use crate::protocol::{
     self, ByteTotals, Defaults, DrainState, EnvSpec, ErrorCode, ErrorEvent, Event, ExitEvent, ExitReason, Limits,
-    PlatformInfo, Request, SpawnRequest,
+    PlatformInfo, Request, SpawnRequest, StdioMode,
 };
 use crate::signals::Signal;
 use crate::sink::Sink;
@@ -371,10 +371,10 @@ impl Server {
         let spawn_spec = SpawnSpec {
             argv: &spec.argv,
             cwd,
-            env: &spec.env,
-            stdin: spec.stdin,
-            stdout: spec.stdout,
-            stderr: spec.stderr,
+            env: platform_env(&spec.env),
+            stdin: platform_stdio(spec.stdin),
+            stdout: platform_stdio(spec.stdout),
+            stderr: platform_stdio(spec.stderr),
         };
         let spawned = match self.platform.spawn(&spawn_spec) {
             Ok(s) => s,
@@ -499,5 +499,22 @@ fn spawn_failed_exit(id: &str) -> ExitEvent {
         leftover_pids: Vec::new(),
         kept: false,
         duration_ms: 0,
+    }
+}
+
+/// The one translation of the wire's stream mode into the platform's.
+fn platform_stdio(mode: StdioMode) -> platform::Stdio {
+    match mode {
+        StdioMode::Pipe => platform::Stdio::Pipe,
+        StdioMode::Ignore => platform::Stdio::Null,
+    }
+}
+
+/// The one translation of the wire's environment into the platform's.
+fn platform_env(env: &EnvSpec) -> platform::Env<'_> {
+    match env {
+        EnvSpec::Inherit => platform::Env::Inherit,
+        EnvSpec::Merge { vars } => platform::Env::Merge(vars),
+        EnvSpec::Replace { vars } => platform::Env::Replace(vars),
     }
 }

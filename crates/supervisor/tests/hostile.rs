@@ -5,10 +5,12 @@
 //! (docs/load-and-hostile-input.md). Linux only: the checks read `/proc`.
 #![cfg(target_os = "linux")]
 
-// The black-box client of the integration suite, used as it is.
+// The shared client, report reader and /proc reader; the integration
+// suite's harness on top, used as it is.
+mod common;
+#[allow(unused_imports)]
 #[path = "it/harness/mod.rs"]
 mod harness;
-mod support_proc;
 
 // Thousands of random bad frames, each answered with one error; bystanders intact.
 #[path = "hostile/garbage.rs"]

@@ -7,7 +7,9 @@
 //! Linux only: the leak checks read `/proc`.
 #![cfg(target_os = "linux")]
 
-// Test client, fixture lookup, report files, leak checks.
+// The shared client, report reader and /proc reader (tests/common).
+mod common;
+// The suite's view of a sidecar, fixture lookup, leak checks.
 #[path = "it/harness/mod.rs"]
 mod harness;
 

@@ -8,16 +8,17 @@
 //! `--release`). Linux only: the checks read `/proc`.
 #![cfg(target_os = "linux")]
 
-// The suite's client; this binary uses only part of what it re-exports.
+mod common;
+// The suite's harness; this binary uses only part of what it re-exports.
 #[allow(unused_imports)]
 #[path = "it/harness/mod.rs"]
 mod harness;
-mod support_proc;
 
 use std::time::{Duration, Instant};
 
 use harness::*;
-use support_proc::{fd_count, rss_kib, size, worker_children_of, zombies_of};
+use common::procfs::{fd_count, rss_kib, worker_children_of, zombies_of};
+use common::sizes::size;
 
 /// What the sidecar holds at one moment.
 #[derive(Debug, Clone, Copy)]

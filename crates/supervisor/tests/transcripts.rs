@@ -2,14 +2,17 @@
 //! binary. The TypeScript client replays the same files, so the protocol
 //! has one executable definition (see docs/transcripts/README.md).
 
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+mod common;
+
+use common::client::{Connection, FromReader};
+use common::report::Report;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -29,66 +32,38 @@ fn fixture() -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// One replay's connection: events in arrival order, output recorded (the
+/// shared client acks it on arrival), so steps match only the rest.
 struct Session {
-    child: Child,
-    stdin: ChildStdin,
-    events: Receiver<(Value, Vec<u8>)>,
+    conn: Connection,
     /// Output seen so far, per (id, stream).
-    output: std::collections::HashMap<(String, String), Vec<u8>>,
+    output: HashMap<(String, String), Vec<u8>>,
 }
 
 impl Session {
     fn start() -> Session {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pawwork-supervisor"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the sidecar");
-        let stdin = child.stdin.take().unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let (tx, events) = mpsc::channel();
-        std::thread::spawn(move || loop {
-            let mut prefix = [0u8; 8];
-            if stdout.read_exact(&mut prefix).is_err() {
-                return;
-            }
-            let hl = u32::from_be_bytes(prefix[..4].try_into().unwrap()) as usize;
-            let pl = u32::from_be_bytes(prefix[4..].try_into().unwrap()) as usize;
-            let mut header = vec![0; hl];
-            let mut payload = vec![0; pl];
-            if stdout.read_exact(&mut header).is_err() || stdout.read_exact(&mut payload).is_err() {
-                return;
-            }
-            let header: Value = serde_json::from_slice(&header).expect("event header is JSON");
-            if tx.send((header, payload)).is_err() {
-                return;
-            }
-        });
-        Session { child, stdin, events, output: Default::default() }
+        let conn = Connection::start(&mut Command::new(env!("CARGO_BIN_EXE_pawwork-supervisor"))).expect("start the sidecar");
+        Session { conn, output: HashMap::new() }
     }
 
     fn send(&mut self, header: &Value, payload: &[u8]) {
-        let h = serde_json::to_vec(header).unwrap();
-        let mut frame = Vec::new();
-        frame.extend_from_slice(&(h.len() as u32).to_be_bytes());
-        frame.extend_from_slice(&(payload.len() as u32).to_be_bytes());
-        frame.extend_from_slice(&h);
-        frame.extend_from_slice(payload);
-        self.stdin.write_all(&frame).expect("write a request");
+        self.conn.send(header, payload);
     }
 
-    /// The next event that is not `output`; outputs are recorded and acked.
+    /// The next event that is not `output`; outputs are recorded.
     fn next_event(&mut self) -> Value {
         loop {
-            let (ev, payload) = self.events.recv_timeout(WAIT).expect("an event within the hang guard");
-            if ev["event"] == "output" {
-                let id = ev["id"].as_str().unwrap().to_owned();
-                let stream = ev["stream"].as_str().unwrap().to_owned();
-                self.send(&json!({"op": "ack", "id": id, "bytes": payload.len()}), &[]);
-                self.output.entry((id, stream)).or_default().extend_from_slice(&payload);
+            let ev = match self.conn.recv(WAIT) {
+                Ok(FromReader::Event(ev)) => ev,
+                Ok(FromReader::Violation(v)) => panic!("protocol violation: {v}"),
+                Ok(FromReader::Closed) | Err(_) => panic!("no event within the hang guard (or the sidecar closed its stdout)"),
+            };
+            if ev.name() == "output" {
+                let key = (ev.id().unwrap().to_owned(), ev.header["stream"].as_str().unwrap().to_owned());
+                self.output.entry(key).or_default().extend_from_slice(&ev.payload);
                 continue;
             }
-            return ev;
+            return ev.header;
         }
     }
 }
@@ -161,13 +136,7 @@ fn kill_survivor(_pid: u32) {}
 
 /// (pid, start) of every `pid` line in a fixture report.
 fn reported(report: &Path) -> Vec<(u32, String)> {
-    std::fs::read_to_string(report)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|l| l["kind"] == "pid")
-        .filter_map(|l| Some((l["pid"].as_u64()? as u32, l["start"].as_str()?.to_owned())))
-        .collect()
+    Report::new(report).procs().into_iter().map(|p| (p.pid as u32, p.start)).collect()
 }
 
 /// Which of `procs` still run as the same process (same start time), asked
@@ -252,8 +221,8 @@ fn replay(name: &str) {
             panic!("{name} step {i}: unknown step {step}");
         }
     }
-    drop(s.stdin);
-    let status = s.child.wait().unwrap();
+    s.conn.close_stdin();
+    let status = s.conn.child.wait().unwrap();
     assert!(status.success(), "{name}: sidecar exit {status}");
     finish_started(name, &fixture, started);
 }

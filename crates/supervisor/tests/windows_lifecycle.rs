@@ -8,6 +8,9 @@
 //! with its start time, and the job's own accounting through `exit`), and
 //! cross-checked in the host's process list when running under Wine.
 
+// The shared client and report reader (tests/common).
+#[cfg(windows)]
+mod common;
 #[cfg(windows)]
 #[path = "windows_lifecycle/mod.rs"]
 mod lifecycle;

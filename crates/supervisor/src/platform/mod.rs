@@ -2,20 +2,21 @@
 //! only what this module re-exports; everything that names a syscall lives in
 //! one platform folder, chosen here and nowhere else.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::pin::Pin;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::protocol::{EnvSpec, StdioMode};
-
 #[cfg(unix)]
-#[path = "unix/mod.rs"]
-mod imp;
+mod unix;
+#[cfg(unix)]
+use unix as imp;
 
 #[cfg(windows)]
-#[path = "windows/mod.rs"]
-mod imp;
+mod windows;
+#[cfg(windows)]
+use windows as imp;
 
 pub use imp::{ForeignTarget, Platform, ProcessTree};
 
@@ -23,13 +24,35 @@ pub type ChildReader = Pin<Box<dyn AsyncRead + Send>>;
 pub type ChildWriter = Pin<Box<dyn AsyncWrite + Send>>;
 
 /// What to start. Validated by the caller (cwd exists, env well-formed).
+/// The platform's own vocabulary: the server translates the wire types into
+/// it once, so a protocol change stops at the server.
 pub struct SpawnSpec<'a> {
     pub argv: &'a [String],
     pub cwd: Option<PathBuf>,
-    pub env: &'a EnvSpec,
-    pub stdin: StdioMode,
-    pub stdout: StdioMode,
-    pub stderr: StdioMode,
+    pub env: Env<'a>,
+    pub stdin: Stdio,
+    pub stdout: Stdio,
+    pub stderr: Stdio,
+}
+
+/// One of a child's standard streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stdio {
+    /// A pipe whose other end the sidecar holds.
+    Pipe,
+    /// The null device.
+    Null,
+}
+
+/// The child's environment.
+#[derive(Debug, Clone, Copy)]
+pub enum Env<'a> {
+    /// The sidecar's own, unchanged.
+    Inherit,
+    /// The sidecar's, with these set (`Some`) or removed (`None`).
+    Merge(&'a BTreeMap<String, Option<String>>),
+    /// Exactly these variables and no others.
+    Replace(&'a BTreeMap<String, String>),
 }
 
 pub struct Spawned {

@@ -3,9 +3,10 @@
 //! expected code (an `ack` for an unknown id by none, as documented), the
 //! stream stays in sync, and the other children's bytes arrive intact.
 
-use crate::harness::frame::encode_raw;
+use crate::common::client::encode_raw;
 use crate::harness::*;
-use crate::support_proc::{size, Rng};
+use crate::common::rng::Rng;
+use crate::common::sizes::size;
 
 /// One bad frame and the error codes that may answer it (empty: no answer).
 struct Bad {

@@ -3,9 +3,10 @@
 //! stream stays in sync. Frames cut short by EOF are answered with
 //! `bad_frame`, then the sidecar ends every child and exits 0.
 
-use crate::harness::frame::encode_raw;
+use crate::common::client::encode_raw;
 use crate::harness::*;
-use crate::support_proc::{full, status_kib};
+use crate::common::procfs::status_kib;
+use crate::common::sizes::full;
 
 fn prefix(header_len: u32, payload_len: u32) -> Vec<u8> {
     let mut p = header_len.to_be_bytes().to_vec();

@@ -5,7 +5,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::harness::frame::encode_raw;
+use crate::common::client::encode_raw;
 use crate::harness::*;
 
 #[test]

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use crate::harness::report::procs_in;
 use crate::harness::*;
-use crate::support_proc::{fd_links, socket_inodes, socket_tables, worker_children_of};
+use crate::common::procfs::{children_of, fd_links, socket_inodes, socket_tables, worker_children_of};
 
 #[test]
 fn a_child_holds_only_its_own_stdio_while_many_others_are_live() {
@@ -95,7 +95,7 @@ fn neither_the_sidecar_nor_its_watchdog_opens_a_network_socket() {
     assert_eq!(sc.wait_reply(req)["event"], "signalled");
     sc.wait_exit("t");
     let n = assert_no_network_socket("the sidecar", sc.pid());
-    let helpers = crate::support_proc::children_of(sc.pid());
+    let helpers = children_of(sc.pid());
     let workers = worker_children_of(sc.pid());
     let mut watchdogs = 0;
     for (pid, _) in helpers.iter().filter(|h| !workers.contains(h)) {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::harness::frame::encode_raw;
+use crate::common::client::encode_raw;
 use crate::harness::*;
 
 /// Waits for the next `error` event (after index `from`) whose code is in

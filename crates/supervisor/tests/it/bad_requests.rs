@@ -1,6 +1,7 @@
 //! Requests that cannot be served get their stable error code (echoing
 //! `req`), and a child running alongside is never affected.
 
+use crate::common::client::encode;
 use crate::harness::*;
 
 #[test]
@@ -21,7 +22,7 @@ fn requests_for_an_unknown_child_get_unknown_child() {
         assert_eq!(answer["id"], "ghost", "req {req}: {answer}");
     }
     // Acks for unknown ids are ignored silently, by design.
-    sc.send_raw(frame::encode(&json!({"op": "ack", "id": "ghost", "bytes": 10}), &[]));
+    sc.send_raw(encode(&json!({"op": "ack", "id": "ghost", "bytes": 10}), &[]));
     assert_in_sync(&mut sc, &dir, "after");
     assert!(
         sc.events().iter().all(|e| !(e.name() == "error" && e.req().is_none())),

@@ -3,6 +3,7 @@
 
 use std::os::unix::process::CommandExt;
 
+use crate::common::procfs::stat;
 use crate::harness::*;
 
 /// Runs `fds` with the given stdin mode and returns its parsed report.
@@ -74,9 +75,8 @@ fn child_leads_its_own_process_group() {
     let spawned = sc.spawn("sleep", &fixture_argv(report.path(), &["sleep"]), json!({}));
     let pid = spawned["pid"].as_i64().unwrap();
     assert_eq!(spawned["pgid"], pid, "spawned: {spawned}");
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let pgrp: i64 = stat[stat.rfind(')').unwrap() + 1..].split_whitespace().nth(2).unwrap().parse().unwrap();
-    assert_eq!(pgrp, pid, "the child is not in its own process group");
+    let pgrp = stat(pid as i32).expect("the child's /proc stat").pgrp;
+    assert_eq!(i64::from(pgrp), pid, "the child is not in its own process group");
     let root = report.wait_role("root");
     assert_eq!(root.pid as i64, pid, "spawned.pid is not the process that ran");
     sc.cancel("sleep");

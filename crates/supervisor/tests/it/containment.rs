@@ -3,7 +3,12 @@
 
 use std::time::{Duration, Instant};
 
+use crate::common::procfs::children_of;
 use crate::harness::*;
+
+fn zombie_children_of(pid: i32) -> Vec<i32> {
+    children_of(pid).into_iter().filter(|(_, state)| *state == 'Z').map(|(p, _)| p).collect()
+}
 
 /// The product's promise (README, "Guarantees": "sidecar SIGKILLed: nothing
 /// survives 1 s"), so it is not loosened for a busy machine: within one
@@ -41,20 +46,6 @@ fn sidecar_sigkill_leaves_no_process_of_any_tree_after_one_second() {
         let left = ONE_SECOND.saturating_sub(killed_at.elapsed());
         assert_all_gone(report, left);
     }
-}
-
-fn zombie_children_of(pid: i32) -> Vec<i32> {
-    let mut zombies = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(p) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else { continue };
-        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else { continue };
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        if f.first() == Some(&"Z") && f.get(1).and_then(|pp| pp.parse::<i32>().ok()) == Some(pid) {
-            zombies.push(p);
-        }
-    }
-    zombies
 }
 
 /// Each `orphan` tree leaves a grandchild that re-parents to the sidecar

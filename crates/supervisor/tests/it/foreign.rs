@@ -7,6 +7,7 @@
 use std::process::{Child, Command};
 use std::time::Duration;
 
+use crate::common::procfs::stat;
 use crate::harness::*;
 
 /// A fixture tree started outside the sidecar. Dropping it reaps the root
@@ -153,7 +154,7 @@ fn terminate_ends_a_stopped_member() {
     let child = f.report.wait_role("child");
     // Hang guard: the child stops itself right after its pid line.
     let deadline = std::time::Instant::now() + HANG;
-    while leaks::stat_of(child.pid).map(|s| s.0) != Some('T') {
+    while stat(child.pid).map(|s| s.state) != Some('T') {
         assert!(std::time::Instant::now() < deadline, "the member never stopped");
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -178,16 +179,12 @@ fn terminate_of_a_pid_that_does_not_exist_ends_nothing() {
 /// The watchdog: the sidecar's child started with `--watchdog`.
 fn watchdog_of(sidecar: i32) -> Option<i32> {
     leaks::processes_naming("--watchdog").into_iter().find(|&pid| {
-        std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .ok()
-            .and_then(|t| t[t.rfind(')')? + 1..].split_whitespace().nth(1)?.parse::<i32>().ok())
-            == Some(sidecar)
+        stat(pid).is_some_and(|s| s.ppid == sidecar)
     })
 }
 
 fn pgid_of(pid: i32) -> i32 {
-    let t = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    t[t.rfind(')').unwrap() + 1..].split_whitespace().nth(2).unwrap().parse().unwrap()
+    stat(pid).unwrap_or_else(|| panic!("no /proc/{pid}/stat")).pgrp
 }
 
 #[test]

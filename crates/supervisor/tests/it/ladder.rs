@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::common::procfs::stat;
 use crate::harness::*;
 
 #[test]
@@ -36,7 +37,7 @@ fn stopped_member_does_not_stall_the_cancel() {
     // Wait until it really is stopped: a stopped process does not act on
     // SIGTERM, which is what this test is about.
     let deadline = Instant::now() + HANG;
-    while leaks::stat_of(child.pid).map(|s| s.0) != Some('T') {
+    while stat(child.pid).map(|s| s.state) != Some('T') {
         assert!(Instant::now() < deadline, "child {} never stopped", child.pid);
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -5,7 +5,8 @@ use std::process::{Command, Stdio};
 
 use crate::harness::leaks::{kill_safely, survivors_now, wait_gone};
 use crate::harness::*;
-use crate::harness::{self, events::Event};
+use crate::common::client::Event;
+use crate::harness;
 
 #[test]
 fn leak_check_finds_a_daemon_started_outside_the_sidecar() {

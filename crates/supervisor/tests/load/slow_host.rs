@@ -10,9 +10,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::harness::fixture::{fixture_path, SIDECAR};
-use crate::harness::frame::{decode, encode, Decoded};
+use crate::common::client::{decode, encode, Decoded};
 use crate::harness::{json, pattern};
-use crate::support_proc::{rss_kib, size, worker_children_of};
+use crate::common::procfs::{rss_kib, worker_children_of};
+use crate::common::sizes::size;
 
 /// Documented bound on the sidecar's growth while nobody reads: the stdout
 /// queue (64 frames of at most 64 KiB), the 256 KiB output buffer, one

@@ -3,7 +3,6 @@
 
 mod client;
 mod procs;
-mod report;
 mod scenarios_console;
 mod scenarios_foreign;
 mod scenarios_io;
@@ -14,7 +13,7 @@ use std::time::Instant;
 
 pub use client::Sidecar;
 pub use procs::Host;
-pub use report::{Member, Report};
+pub use crate::common::report::{Proc, Report};
 
 pub enum Outcome {
     Pass(String),
@@ -69,7 +68,7 @@ impl Ctx {
 
     /// Every reported member gone in the Windows view right now, and (under
     /// Wine) no process of the fixture copy left in the host's list.
-    pub fn check_gone(&mut self, members: &[Member], when: &str) -> Result<String, String> {
+    pub fn check_gone(&mut self, members: &[Proc], when: &str) -> Result<String, String> {
         let left = procs::wait_all_gone(members, std::time::Duration::ZERO);
         if !left.is_empty() {
             return Err(format!("{when}: pids {left:?} still alive (Windows view) of {members:?}"));
@@ -132,9 +131,9 @@ fn to_wine_path(p: &str) -> PathBuf {
 
 fn setup() -> Result<Ctx, String> {
     let sidecar_exe = to_wine_path(
-        &std::env::var("PAWWORK_SUPERVISOR_EXE").unwrap_or_else(|_| env!("CARGO_BIN_EXE_pawwork-supervisor").to_owned()),
+        &std::env::var("PAWWORK_SUPERVISOR_PATH").unwrap_or_else(|_| env!("CARGO_BIN_EXE_pawwork-supervisor").to_owned()),
     );
-    let built_fixture = match std::env::var("PAWWORK_FIXTURE_EXE") {
+    let built_fixture = match std::env::var("PAWWORK_FIXTURE_PATH") {
         Ok(p) => to_wine_path(&p),
         Err(_) => sidecar_exe.with_file_name("pawwork-fixture.exe"),
     };
@@ -188,9 +187,10 @@ pub fn run() -> i32 {
     println!("windows_lifecycle: {} scenarios, results labelled \"{label}\"", SCENARIOS.len());
     println!("  sidecar {}  fixture {}", cx.sidecar_exe.display(), cx.fixture.display());
     // For chasing a flaky scenario: PAWWORK_WL_ONLY=name[,name] narrows the
-    // run, PAWWORK_WL_REPEAT=N runs each selected scenario N times.
+    // run (empty: all of them, as when unset), PAWWORK_WL_REPEAT=N runs each
+    // selected scenario N times.
     let only: Option<Vec<String>> =
-        std::env::var("PAWWORK_WL_ONLY").ok().map(|v| v.split(',').map(str::to_owned).collect());
+        std::env::var("PAWWORK_WL_ONLY").ok().filter(|v| !v.is_empty()).map(|v| v.split(',').map(str::to_owned).collect());
     let repeat: usize = std::env::var("PAWWORK_WL_REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
     if let Some(unknown) = only.as_ref().and_then(|o| o.iter().find(|n| !SCENARIOS.iter().any(|(s, _)| s == n))) {
         println!("windows_lifecycle: PAWWORK_WL_ONLY names no scenario {unknown:?}");

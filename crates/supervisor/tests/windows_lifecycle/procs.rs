@@ -15,7 +15,7 @@ use windows_sys::Win32::System::Threading::{
     GetExitCodeProcess, GetProcessTimes, OpenProcess, PROCESS_QUERY_LIMITED_INFORMATION,
 };
 
-use super::report::Member;
+use super::Proc;
 
 /// The Wine version, if this runs under Wine.
 pub fn wine_version() -> Option<String> {
@@ -34,10 +34,10 @@ pub fn wine_version() -> Option<String> {
 
 /// Alive in the Windows view: the pid opens, has not exited, and was created
 /// at the reported time.
-pub fn alive(m: &Member) -> bool {
+pub fn alive(m: &Proc) -> bool {
     // SAFETY: plain queries; the handle is closed on every path.
     unsafe {
-        let h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, m.pid);
+        let h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, m.pid as u32);
         if h.is_null() {
             return false;
         }
@@ -48,15 +48,15 @@ pub fn alive(m: &Member) -> bool {
         let timed = GetProcessTimes(h, &mut c, &mut e, &mut k, &mut u) != 0;
         CloseHandle(h);
         let created = (u64::from(c.dwHighDateTime) << 32 | u64::from(c.dwLowDateTime)).to_string();
-        running && timed && m.start.as_deref().is_none_or(|s| s == created)
+        running && timed && m.start == created
     }
 }
 
 /// Waits (bounded) until none of `members` is alive; returns the survivors.
-pub fn wait_all_gone(members: &[Member], limit: Duration) -> Vec<u32> {
+pub fn wait_all_gone(members: &[Proc], limit: Duration) -> Vec<i32> {
     let deadline = Instant::now() + limit;
     loop {
-        let left: Vec<u32> = members.iter().filter(|m| alive(m)).map(|m| m.pid).collect();
+        let left: Vec<i32> = members.iter().filter(|m| alive(m)).map(|m| m.pid).collect();
         if left.is_empty() || Instant::now() >= deadline {
             return left;
         }

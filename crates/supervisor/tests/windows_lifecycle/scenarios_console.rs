@@ -32,7 +32,7 @@ fn ctrl_break_control(cx: &mut Ctx) -> Result<Result<(), String>, String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("control: could not start the fixture: {e}"))?;
-    let result = report.wait_members(1, T).and_then(|_| {
+    let result = report.try_wait_procs(1, T).and_then(|_| {
         // SAFETY: a plain call; the group id is the pid of the child just
         // started with CREATE_NEW_PROCESS_GROUP, so no other group is named.
         let asked = unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, child.id()) };
@@ -40,10 +40,10 @@ fn ctrl_break_control(cx: &mut Ctx) -> Result<Result<(), String>, String> {
             let err = std::io::Error::last_os_error();
             return Ok(Err(format!("control: GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT) from the test itself failed: {err}")));
         }
-        let caught = report.wait("SIGBREAK in the control", Duration::from_secs(10), |r| {
-            r.signals().iter().any(|(_, s)| s == "SIGBREAK")
+        let caught = report.try_wait_until("SIGBREAK in the control", Duration::from_secs(10), |_| {
+            report.signals().iter().any(|(_, s)| s == "SIGBREAK")
         });
-        Ok(caught.map_err(|e| format!("control: the call succeeded but the fixture never caught it ({e})")))
+        Ok(caught.map(drop).map_err(|e| format!("control: the call succeeded but the fixture never caught it ({e})")))
     });
     let _ = child.kill();
     let _ = child.wait();
@@ -54,7 +54,7 @@ pub fn graceful_term(cx: &mut Ctx) -> Verdict {
     let mut sc = cx.sidecar()?;
     let report = cx.report("trap");
     sc.spawn("g", &cx.argv(&report, &["trap", "--exit-on-signal"]), json!({}))?;
-    let members = report.wait_members(1, T)?;
+    let members = report.try_wait_procs(1, T)?;
     let cancelled = std::time::Instant::now();
     sc.send(json!({"op": "cancel", "id": "g", "signal": "SIGTERM", "grace_ms": 5000}), &[]);
     let exit = sc.wait_exit("g", T)?;
@@ -99,7 +99,7 @@ pub fn sigint(cx: &mut Ctx) -> Verdict {
     let mut sc = cx.sidecar()?;
     let report = cx.report("trap-int");
     sc.spawn("i", &cx.argv(&report, &["trap", "--depth", "1", "--width", "2"]), json!({}))?;
-    let members = report.wait_members(3, T)?;
+    let members = report.try_wait_procs(3, T)?;
     let root = members.iter().find(|m| m.role == "root").map(|m| m.pid).ok_or("no root line")?;
     let n = sc.send(json!({"op": "signal", "id": "i", "signal": "SIGINT"}), &[]);
     let ev = sc.wait_for(T, |e| e.header["req"] == n)?;
@@ -107,8 +107,8 @@ pub fn sigint(cx: &mut Ctx) -> Verdict {
         return Err(format!("signal answered {ev}"));
     }
     // Every node of the tree shares its console, so each must catch it.
-    let all = |r: &super::Report| members.iter().all(|m| r.signals().iter().any(|(p, s)| *p == m.pid && s == "SIGINT"));
-    let caught = report.wait("a SIGINT line from every node", Duration::from_secs(10), all);
+    let all = |_: &[serde_json::Value]| members.iter().all(|m| report.signals().iter().any(|(p, s)| *p == m.pid && s == "SIGINT"));
+    let caught = report.try_wait_until("a SIGINT line from every node", Duration::from_secs(10), all);
     sc.send(json!({"op": "cancel", "id": "i", "signal": "SIGKILL"}), &[]);
     sc.wait_exit("i", T)?;
     let gone = cx.check_gone(&members, "at exit")?;
@@ -157,7 +157,7 @@ fn ctrl_c_ladder(cx: &mut Ctx, name: &str) -> Result<(serde_json::Value, String,
     let mut sc = cx.sidecar()?;
     let report = cx.report(name);
     sc.spawn("l", &cx.argv(&report, &["tree", "--depth", "1", "--width", "2"]), json!({}))?;
-    let members = report.wait_members(3, T)?;
+    let members = report.try_wait_procs(3, T)?;
     sc.send(json!({"op": "cancel", "id": "l", "signal": "SIGINT", "grace_ms": 10000}), &[]);
     let exit = sc.wait_exit("l", T)?;
     let gone = cx.check_gone(&members, "at exit")?;

@@ -33,14 +33,14 @@ pub fn terminate_foreign_tree(cx: &mut Ctx) -> Verdict {
         .spawn()
         .map_err(|e| format!("could not start the foreign tree: {e}"))?;
     let root = Foreign(child);
-    let members = report.wait_members(7, T)?;
+    let members = report.try_wait_procs(7, T)?;
     cx.check_host_sees(7)?;
     let req = sc.send(json!({"op": "terminate", "pid": root.0.id()}), &[]);
     let answer = sc.wait_for(T, |e| e.header["req"] == req)?;
     let gone = cx.check_gone(&members, "at terminated")?;
     expect(answer["event"] == "terminated", || format!("terminate answered {answer}"))?;
     let found: Vec<u64> = answer["pids"].as_array().map(|a| a.iter().filter_map(|p| p.as_u64()).collect()).unwrap_or_default();
-    let missed: Vec<u32> = members.iter().map(|m| m.pid).filter(|p| !found.contains(&u64::from(*p))).collect();
+    let missed: Vec<i32> = members.iter().map(|m| m.pid).filter(|p| !found.contains(&(*p as u64))).collect();
     expect(missed.is_empty(), || format!("terminated lists {found:?}, missing {missed:?}: {answer}"))?;
     sc.shutdown()?;
     drop(root);

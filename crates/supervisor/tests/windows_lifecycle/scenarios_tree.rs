@@ -7,14 +7,14 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::procs;
-use super::{expect, Ctx, Member, Outcome, Verdict, T};
+use super::{expect, Ctx, Proc, Outcome, Verdict, T};
 
-fn pids(v: &Value) -> Vec<u32> {
-    v.as_array().map(|a| a.iter().filter_map(|p| p.as_u64()).map(|p| p as u32).collect()).unwrap_or_default()
+fn pids(v: &Value) -> Vec<i32> {
+    v.as_array().map(|a| a.iter().filter_map(|p| p.as_u64()).map(|p| p as i32).collect()).unwrap_or_default()
 }
 
-fn all_alive(members: &[Member]) -> Result<(), String> {
-    let dead: Vec<u32> = members.iter().filter(|m| !procs::alive(m)).map(|m| m.pid).collect();
+fn all_alive(members: &[Proc]) -> Result<(), String> {
+    let dead: Vec<i32> = members.iter().filter(|m| !procs::alive(m)).map(|m| m.pid).collect();
     expect(dead.is_empty(), || format!("before the cancel, pids {dead:?} were already gone: the check could not fail"))
 }
 
@@ -26,7 +26,7 @@ pub fn cancel_tree(cx: &mut Ctx) -> Verdict {
     let mut sc = cx.sidecar()?;
     let report = cx.report("tree");
     let spawned = sc.spawn("t", &cx.argv(&report, &["tree", "--depth", "2", "--width", "2"]), json!({"stdout": "pipe"}))?;
-    let members = report.wait_members(7, Duration::from_secs(30))?;
+    let members = report.try_wait_procs(7, Duration::from_secs(30))?;
     expect(members.iter().any(|m| m.role == "root" && spawned["pid"] == m.pid), || format!("spawned {spawned} vs {members:?}"))?;
     all_alive(&members)?;
     cx.check_host_sees(7)?;
@@ -37,7 +37,7 @@ pub fn cancel_tree(cx: &mut Ctx) -> Verdict {
     expect(matches!(exit["signal"].as_str(), Some("SIGTERM" | "SIGKILL")), || format!("exit signal: {exit}"))?;
     let killed = pids(&exit["killed_pids"]);
     if exit["signal"] == "SIGKILL" {
-        let missed: Vec<u32> = members.iter().map(|m| m.pid).filter(|p| !killed.contains(p)).collect();
+        let missed: Vec<i32> = members.iter().map(|m| m.pid).filter(|p| !killed.contains(p)).collect();
         expect(missed.is_empty(), || format!("forceful step ran but killed_pids lacks {missed:?}: {exit}"))?;
     }
     sc.shutdown()?;
@@ -48,9 +48,9 @@ pub fn orphan(cx: &mut Ctx) -> Verdict {
     let mut sc = cx.sidecar()?;
     let report = cx.report("orphan");
     sc.spawn("o", &cx.argv(&report, &["orphan"]), json!({}))?;
-    report.wait("event middle-exited", T, |r| r.has_event("middle-exited"))?;
-    let members = report.members();
-    let orphaned: Vec<Member> = members.iter().filter(|m| m.role == "grandchild").cloned().collect();
+    report.try_wait_until("event middle-exited", T, |_| report.has_event("middle-exited"))?;
+    let members = report.procs();
+    let orphaned: Vec<Proc> = members.iter().filter(|m| m.role == "grandchild").cloned().collect();
     expect(orphaned.len() == 1, || format!("report: {members:?}"))?;
     // The middle is gone: the grandchild has no living parent in the tree,
     // which is what walking parent links (taskkill /t) misses.
@@ -69,9 +69,9 @@ pub fn leftover(cx: &mut Ctx) -> Verdict {
     let report = cx.report("leftover");
     sc.spawn("l", &cx.argv(&report, &["leftover"]), json!({"stdout": "pipe", "drain_timeout_ms": 1000}))?;
     let exit = sc.wait_exit("l", T)?;
-    let members = report.members();
+    let members = report.procs();
     let gone = cx.check_gone(&members, "at exit")?;
-    let left: Vec<u32> = members.iter().filter(|m| m.role == "leftover").map(|m| m.pid).collect();
+    let left: Vec<i32> = members.iter().filter(|m| m.role == "leftover").map(|m| m.pid).collect();
     expect(left.len() == 1, || format!("report: {members:?}"))?;
     expect(exit["reason"] == "exited" && exit["code"] == 0, || format!("exit: {exit}"))?;
     expect(pids(&exit["leftover_pids"]).contains(&left[0]), || format!("leftover {left:?} not reported: {exit}"))?;
@@ -85,13 +85,13 @@ pub fn hold_pipe(cx: &mut Ctx) -> Verdict {
     let extra = json!({"stdout": "pipe", "stderr": "pipe", "drain_timeout_ms": 1000});
     sc.spawn("h", &cx.argv(&report, &["hold-pipe"]), extra)?;
     let exit = sc.wait_exit("h", Duration::from_secs(20))?;
-    let members = report.members();
+    let members = report.procs();
     let gone = cx.check_gone(&members, "at exit")?;
     expect(exit["reason"] == "exited" && exit["code"] == 0, || format!("exit: {exit}"))?;
     expect(exit["drain"] == "cut", || format!("a holder kept the pipe open, drain must be cut: {exit}"))?;
     let out = sc.output("h", "stdout");
     expect(out == b"root done\n" && exit["bytes"]["stdout"] == out.len(), || format!("stdout {out:?}, exit {exit}"))?;
-    let holder: Vec<u32> = members.iter().filter(|m| m.role == "holder").map(|m| m.pid).collect();
+    let holder: Vec<i32> = members.iter().filter(|m| m.role == "holder").map(|m| m.pid).collect();
     expect(holder.len() == 1 && pids(&exit["leftover_pids"]).contains(&holder[0]), || format!("holder: {members:?} {exit}"))?;
     sc.shutdown()?;
     Ok(Outcome::Pass(format!("drain cut after the bound, root's bytes delivered, holder killed; {gone}")))
@@ -102,7 +102,7 @@ pub fn timeout(cx: &mut Ctx) -> Verdict {
     let report = cx.report("timeout");
     sc.spawn("s", &cx.argv(&report, &["sleep"]), json!({"timeout_ms": 1000}))?;
     let exit = sc.wait_exit("s", T)?;
-    let gone = cx.check_gone(&report.members(), "at exit")?;
+    let gone = cx.check_gone(&report.procs(), "at exit")?;
     expect(exit["reason"] == "timed_out" && exit["code"].is_null(), || format!("exit: {exit}"))?;
     sc.shutdown()?;
     Ok(Outcome::Pass(format!("timed_out, ended by {}; {gone}", exit["signal"])))
@@ -112,7 +112,7 @@ pub fn host_gone(cx: &mut Ctx) -> Verdict {
     let mut sc = cx.sidecar()?;
     let report = cx.report("eof");
     sc.spawn("t", &cx.argv(&report, &["tree", "--depth", "1", "--width", "2"]), json!({}))?;
-    let members = report.wait_members(3, T)?;
+    let members = report.try_wait_procs(3, T)?;
     all_alive(&members)?;
     sc.close_input();
     let exit = sc.wait_exit("t", T)?;
@@ -128,9 +128,9 @@ pub fn sidecar_killed(cx: &mut Ctx) -> Verdict {
     sc.spawn("t", &cx.argv(&tree, &["tree", "--depth", "1", "--width", "2"]), json!({"stdout": "pipe"}))?;
     let orphan = cx.report("killed-orphan");
     sc.spawn("o", &cx.argv(&orphan, &["orphan"]), json!({}))?;
-    let mut members = tree.wait_members(3, T)?;
-    orphan.wait("event middle-exited", T, |r| r.has_event("middle-exited"))?;
-    members.extend(orphan.members().into_iter().filter(|m| m.role != "middle"));
+    let mut members = tree.try_wait_procs(3, T)?;
+    orphan.try_wait_until("event middle-exited", T, |_| orphan.has_event("middle-exited"))?;
+    members.extend(orphan.procs().into_iter().filter(|m| m.role != "middle"));
     all_alive(&members)?;
     cx.check_host_sees(members.len())?;
     // TerminateProcess: no cleanup code of the sidecar runs. Only the

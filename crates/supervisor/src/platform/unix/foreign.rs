@@ -178,8 +178,7 @@ fn pin(pid: u32, parent: Option<u32>) -> Pin {
 
 /// Field 3 of `/proc/<pid>/stat` (R, S, D, T, t, Z, X ...); None if gone.
 fn state(pid: u32) -> Option<char> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    text[text.rfind(')')? + 1..].split_whitespace().next()?.chars().next()
+    procfs::read(pid).map(|p| p.state)
 }
 
 impl ForeignTarget {

@@ -2,22 +2,31 @@
 //! tree, plus on Linux a cgroup v2 per tree, a child subreaper and a
 //! parent-death signal (see docs/design.md for what holds where).
 
+// Linux-only pieces have a `*_other.rs` stand-in for macOS and other
+// Unixes, chosen here under one name, so the code using them has no cfg.
 #[cfg(target_os = "linux")]
 mod cgroup;
+#[cfg(not(target_os = "linux"))]
+mod cgroup_other;
+#[cfg(not(target_os = "linux"))]
+use cgroup_other as cgroup;
 mod exit_watch;
 #[cfg(target_os = "linux")]
 mod foreign;
 #[cfg(not(target_os = "linux"))]
-#[path = "foreign_other.rs"]
-mod foreign;
+mod foreign_other;
+#[cfg(not(target_os = "linux"))]
+use foreign_other as foreign;
 mod kill;
 mod os_common;
 #[cfg(target_os = "linux")]
-#[path = "os_linux.rs"]
-mod os;
+mod os_linux;
+#[cfg(target_os = "linux")]
+use os_linux as os;
 #[cfg(not(target_os = "linux"))]
-#[path = "os_other.rs"]
-mod os;
+mod os_other;
+#[cfg(not(target_os = "linux"))]
+use os_other as os;
 mod procfs;
 mod reaper;
 mod spawn;
@@ -35,46 +44,6 @@ pub use tree::ProcessTree;
 use crate::platform::{ForeignRefusal, SpawnError, SpawnSpec, Spawned};
 use crate::protocol::Capabilities;
 use crate::signals::Signal;
-
-#[cfg(not(target_os = "linux"))]
-mod cgroup {
-    //! No cgroups outside Linux: a type that is never constructed keeps the
-    //! portable code free of cfg.
-    pub enum CgroupRoot {}
-    pub enum CgroupChild {}
-    impl CgroupRoot {
-        pub fn detect() -> Option<CgroupRoot> {
-            None
-        }
-        pub fn path(&self) -> &std::path::Path {
-            match *self {}
-        }
-        pub fn create_child(&self, _: &str) -> std::io::Result<CgroupChild> {
-            match *self {}
-        }
-    }
-    impl CgroupChild {
-        pub fn procs_fd(&self) -> i32 {
-            match *self {}
-        }
-        pub fn pids(&self) -> Vec<u32> {
-            match *self {}
-        }
-        pub fn populated(&self) -> bool {
-            match *self {}
-        }
-        pub fn kill(&self) -> std::io::Result<()> {
-            match *self {}
-        }
-        pub fn contains(&self, _: u32) -> bool {
-            match *self {}
-        }
-    }
-    /// Never called: without a cgroup the spawn passes no fd to join.
-    pub fn join_from_pre_exec(_fd: i32) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 pub struct Platform {
     cgroup: Option<cgroup::CgroupRoot>,
@@ -100,7 +69,7 @@ impl Platform {
         }
         let cgroup = if use_cgroup { cgroup::CgroupRoot::detect() } else { None };
         let pidfd = matches!(kill::pidfd::open(std::process::id() as i32), kill::pidfd::Pinned::Fd(_));
-        let (watchdog, watchdog_pid) = start_watchdog(cgroup.as_ref().map(|c| c.path())).unzip();
+        let (watchdog, watchdog_pid) = os::start_watchdog(cgroup.as_ref().map(|c| c.path())).unzip();
         Platform { cgroup, _watchdog: watchdog, watchdog_pid, subreaper, pidfd, roots, seq: AtomicU64::new(0) }
     }
 
@@ -160,26 +129,7 @@ impl Platform {
     }
 }
 
-#[cfg(target_os = "linux")]
-fn start_watchdog(cgroup: Option<&std::path::Path>) -> Option<(std::os::fd::OwnedFd, u32)> {
-    watchdog::start(cgroup).map_err(|e| tracing::warn!("no watchdog for sidecar death: {e}")).ok()
-}
-
-#[cfg(not(target_os = "linux"))]
-fn start_watchdog(_cgroup: Option<&std::path::Path>) -> Option<(std::os::fd::OwnedFd, u32)> {
-    None
-}
-
-/// Entry point of `--watchdog PID [CGROUP_DIR]` (see watchdog.rs); Linux only.
-pub fn watchdog_main(args: Vec<String>) -> i32 {
-    #[cfg(target_os = "linux")]
-    return watchdog::run(args);
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = args;
-        2
-    }
-}
+pub use os::watchdog_main;
 
 /// The protocol's own stdin/stdout, driven by the reactor when they are
 /// pipes or sockets (Node gives a child socketpairs for "pipe" stdio);

@@ -55,3 +55,13 @@ pub fn reset_disposition(sig: i32) {
         libc::syscall(libc::SYS_rt_sigaction, sig, act.as_ptr(), std::ptr::null_mut::<u64>(), 8usize);
     }
 }
+
+/// The helper that kills every tree if the sidecar dies (watchdog.rs).
+pub fn start_watchdog(cgroup: Option<&std::path::Path>) -> Option<(std::os::fd::OwnedFd, u32)> {
+    super::watchdog::start(cgroup).map_err(|e| tracing::warn!("no watchdog for sidecar death: {e}")).ok()
+}
+
+/// Entry point of `--watchdog PID [CGROUP_DIR]` (see watchdog.rs).
+pub fn watchdog_main(args: Vec<String>) -> i32 {
+    super::watchdog::run(args)
+}

@@ -24,3 +24,14 @@ pub fn reset_disposition(sig: i32) {
         libc::signal(sig, libc::SIG_DFL);
     }
 }
+
+/// No watchdog outside Linux: it relies on the parent-death signal and on
+/// cgroups, neither of which exists here.
+pub fn start_watchdog(_cgroup: Option<&std::path::Path>) -> Option<(std::os::fd::OwnedFd, u32)> {
+    None
+}
+
+/// `--watchdog` is a Linux helper; asked for here, it is a usage error.
+pub fn watchdog_main(_args: Vec<String>) -> i32 {
+    2
+}

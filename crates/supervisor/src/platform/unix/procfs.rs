@@ -8,6 +8,8 @@ pub struct ProcInfo {
     pub pid: u32,
     pub ppid: u32,
     pub pgid: u32,
+    /// Field 3 (R, S, D, T, t, Z, X ...).
+    pub state: char,
     pub zombie: bool,
     /// Clock ticks after boot (`/proc/<pid>/stat` field 22).
     pub start: u64,
@@ -22,6 +24,7 @@ pub fn parse_stat(pid: u32, text: &str) -> Option<ProcInfo> {
     // fields[0] is field 3 (state); field N is fields[N - 3].
     Some(ProcInfo {
         pid,
+        state: fields.first()?.chars().next()?,
         zombie: matches!(*fields.first()?, "Z" | "X"),
         ppid: fields.get(1)?.parse().ok()?,
         pgid: fields.get(2)?.parse().ok()?,
@@ -59,6 +62,7 @@ pub fn all() -> Vec<ProcInfo> {
                 pid: f.first()?.parse().ok()?,
                 ppid: f.get(1)?.parse().ok()?,
                 pgid: f.get(2)?.parse().ok()?,
+                state: f.get(3)?.chars().next()?,
                 zombie: f.get(3)?.starts_with('Z'),
                 start: 0,
             })

@@ -8,8 +8,7 @@ use std::process::{Command, Stdio};
 use nix::errno::Errno;
 
 use super::cgroup::{self, CgroupChild};
-use crate::platform::{SpawnError, SpawnSpec};
-use crate::protocol::{EnvSpec, StdioMode};
+use crate::platform::{self, Env, SpawnError, SpawnSpec};
 
 pub struct Started {
     pub pid: u32,
@@ -26,8 +25,8 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
         cmd.current_dir(cwd);
     }
     match spec.env {
-        EnvSpec::Inherit => {}
-        EnvSpec::Merge { vars } => {
+        Env::Inherit => {}
+        Env::Merge(vars) => {
             for (k, v) in vars {
                 match v {
                     Some(v) => cmd.env(k, v),
@@ -35,7 +34,7 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
                 };
             }
         }
-        EnvSpec::Replace { vars } => {
+        Env::Replace(vars) => {
             cmd.env_clear().envs(vars);
         }
     }
@@ -66,10 +65,10 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
     })
 }
 
-fn stdio(mode: StdioMode) -> Stdio {
+fn stdio(mode: platform::Stdio) -> Stdio {
     match mode {
-        StdioMode::Pipe => Stdio::piped(),
-        StdioMode::Ignore => Stdio::null(),
+        platform::Stdio::Pipe => Stdio::piped(),
+        platform::Stdio::Null => Stdio::null(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::os::windows::ffi::OsStrExt;
 
-use crate::protocol::EnvSpec;
+use crate::platform::Env;
 
 pub struct ChildEnv {
     /// `None`: inherit the sidecar's environment unchanged.
@@ -15,14 +15,14 @@ pub struct ChildEnv {
     pub path: Option<OsString>,
 }
 
-pub fn build(spec: &EnvSpec) -> ChildEnv {
+pub fn build(spec: Env<'_>) -> ChildEnv {
     let mut vars: BTreeMap<String, (OsString, OsString)> = BTreeMap::new();
     let set = |vars: &mut BTreeMap<_, _>, k: &OsStr, v: &OsStr| {
         vars.insert(k.to_string_lossy().to_uppercase(), (k.to_owned(), v.to_owned()));
     };
     match spec {
-        EnvSpec::Inherit => return ChildEnv { block: None, path: std::env::var_os("PATH") },
-        EnvSpec::Merge { vars: changes } => {
+        Env::Inherit => return ChildEnv { block: None, path: std::env::var_os("PATH") },
+        Env::Merge(changes) => {
             for (k, v) in std::env::vars_os() {
                 set(&mut vars, &k, &v);
             }
@@ -35,7 +35,7 @@ pub fn build(spec: &EnvSpec) -> ChildEnv {
                 }
             }
         }
-        EnvSpec::Replace { vars: all } => {
+        Env::Replace(all) => {
             for (k, v) in all {
                 set(&mut vars, k.as_ref(), v.as_ref());
             }

@@ -15,8 +15,7 @@ use std::time::Duration;
 
 use super::job::{self, Job, OuterJob};
 use super::spawn::{self, Assign, Options};
-use crate::platform::SpawnSpec;
-use crate::protocol::{EnvSpec, StdioMode};
+use crate::platform::{Env, SpawnSpec, Stdio};
 
 #[derive(Debug, Clone, Copy)]
 pub struct JobMode {
@@ -63,10 +62,10 @@ fn try_mode(assign: Assign, breakaway: bool) -> Result<(), String> {
     let spec = SpawnSpec {
         argv: &argv,
         cwd: None,
-        env: &EnvSpec::Inherit,
-        stdin: StdioMode::Ignore,
-        stdout: StdioMode::Ignore,
-        stderr: StdioMode::Ignore,
+        env: Env::Inherit,
+        stdin: Stdio::Null,
+        stdout: Stdio::Null,
+        stderr: Stdio::Null,
     };
     let job = Job::new().map_err(|e| format!("cannot create a job: {e}"))?;
     let started = spawn::start(&spec, &job, Options { assign, breakaway, keep_suspended: true }).map_err(|e| e.message)?;

@@ -30,7 +30,7 @@ use super::errors::spawn_error;
 use super::job::Job;
 use super::{cmdline, env, pipes, resolve};
 use crate::platform::{SpawnError, SpawnSpec};
-use crate::protocol::StdioMode;
+use crate::platform::Stdio;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Assign {
@@ -166,10 +166,10 @@ impl Slot {
     }
 }
 
-fn stream(mode: StdioMode, make: fn() -> io::Result<pipes::Pipe>, child_writes: bool) -> Result<Slot, SpawnError> {
+fn stream(mode: Stdio, make: fn() -> io::Result<pipes::Pipe>, child_writes: bool) -> Result<Slot, SpawnError> {
     match mode {
-        StdioMode::Pipe => make().map(Slot::Pipe).map_err(|e| spawn_error("cannot create a pipe for the child", e)),
-        StdioMode::Ignore => {
+        Stdio::Pipe => make().map(Slot::Pipe).map_err(|e| spawn_error("cannot create a pipe for the child", e)),
+        Stdio::Null => {
             pipes::null(child_writes).map(Slot::Null).map_err(|e| spawn_error("cannot open the null device", e))
         }
     }

@@ -5,34 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-#[derive(Clone, Debug)]
-pub struct Event {
-    pub header: Value,
-    pub payload: Vec<u8>,
-}
-
-impl Event {
-    pub fn name(&self) -> &str {
-        self.header["event"].as_str().unwrap_or("")
-    }
-    pub fn id(&self) -> Option<&str> {
-        self.header["id"].as_str()
-    }
-    pub fn req(&self) -> Option<u64> {
-        self.header["req"].as_u64()
-    }
-    pub fn is(&self, name: &str, id: &str) -> bool {
-        self.name() == name && self.id() == Some(id)
-    }
-    /// The header alone, for failure messages (payloads can be megabytes).
-    pub fn brief(&self) -> String {
-        if self.payload.is_empty() {
-            self.header.to_string()
-        } else {
-            format!("{} + {} payload bytes", self.header, self.payload.len())
-        }
-    }
-}
+use crate::common::client::Event;
 
 const REASONS: [&str; 4] = ["exited", "cancelled", "timed_out", "spawn_failed"];
 const DRAINS: [&str; 3] = ["complete", "cut", "none"];

@@ -10,24 +10,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::report::{Proc, Report};
-
-/// (state, start time) from `/proc/<pid>/stat`, or None if there is no such
-/// process. The fields after the last ')' start at field 3, so field 22 is
-/// index 19 there; the name in parentheses may itself contain ") ".
-pub fn stat_of(pid: i32) -> Option<(char, String)> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest = &text[text.rfind(')')? + 1..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let state = fields.first()?.chars().next()?;
-    let start = fields.get(19)?.to_string();
-    Some((state, start))
-}
+use crate::common::procfs::stat;
 
 pub fn alive(pid: i32, start: &str) -> bool {
-    match stat_of(pid) {
-        Some((state, now)) => now == start && state != 'Z' && state != 'X',
-        None => false,
-    }
+    stat(pid).is_some_and(|s| s.start == start && s.state != 'Z' && s.state != 'X')
 }
 
 pub fn survivors_now(report: &Report) -> Vec<Proc> {
@@ -85,7 +71,7 @@ pub fn assert_all_gone(report: &Report, grace: Duration) {
         let described: Vec<String> = left
             .iter()
             .map(|p| {
-                let state = stat_of(p.pid).map(|s| s.0).unwrap_or('?');
+                let state = stat(p.pid).map_or('?', |s| s.state);
                 format!("pid {} ({}, state {state})", p.pid, p.role)
             })
             .collect();
@@ -122,7 +108,7 @@ pub fn processes_naming(needle: &str) -> Vec<i32> {
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
         .filter(|pid| {
             let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let live = stat_of(*pid).is_some_and(|(state, _)| state != 'Z' && state != 'X');
+            let live = stat(*pid).is_some_and(|s| s.state != 'Z' && s.state != 'X');
             live && cmdline.split(|b| *b == 0).any(|arg| arg == needle.as_bytes())
         })
         .collect()

@@ -1,16 +1,13 @@
-//! The test client and its helpers. Written from `docs/protocol.md` and
-//! `docs/fixture-program.md` alone, independently of the sidecar's code, so a
-//! misreading on either side shows up as a failing test.
+//! The Linux suites' view of a sidecar, on top of the shared client
+//! (`tests/common`): every event kept and checked against the stream
+//! invariants, fixture lookup, leak checks by start time, bystanders.
 #![allow(dead_code)]
 
 pub mod fixture;
 pub mod bystander;
 pub mod events;
-pub mod frame;
-pub mod io;
 pub mod leaks;
 pub mod pattern;
-pub mod report;
 pub mod sidecar;
 pub mod testdir;
 pub mod waits;
@@ -20,7 +17,7 @@ use std::time::Duration;
 pub use fixture::fixture_argv;
 pub use leaks::assert_all_gone;
 pub use pattern::{assert_pattern, assert_pattern_prefix, pattern};
-pub use report::Report;
+pub use crate::common::report::{self, Report};
 pub use serde_json::{json, Value};
 pub use bystander::{assert_in_sync, Bystander};
 pub use sidecar::Sidecar;

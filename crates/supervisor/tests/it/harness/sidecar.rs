@@ -3,25 +3,19 @@
 //! "the exit of c1" whenever it likes and check what came before it.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::events::{Event, Invariants};
+use super::events::Invariants;
 use super::fixture::SIDECAR;
-use super::frame;
-use super::io::{self, Acks, FromReader, ToWriter};
+use crate::common::client::{Connection, Event};
 use super::testdir::TestDir;
 use super::HANG;
 
 pub struct Sidecar {
-    pub(super) child: Child,
-    pub(super) to_writer: Sender<ToWriter>,
-    pub(super) from_reader: Receiver<FromReader>,
-    pub(super) acks: Arc<Mutex<Acks>>,
+    pub(super) conn: Connection,
     pub(super) events: Vec<Event>,
     pub(super) invariants: Invariants,
     pub(super) closed: bool,
@@ -55,23 +49,11 @@ impl Sidecar {
         cmd.env("PAWWORK_SUPERVISOR_LOG", "info");
         configure(&mut cmd);
         let log = std::fs::File::create(&stderr_log).expect("create sidecar log");
-        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(log);
-        let mut child = cmd.spawn().expect("start pawwork-supervisor");
-
-        let (to_writer, writer_rx) = mpsc::channel();
-        let (events_tx, from_reader) = mpsc::channel();
-        let acks = Arc::new(Mutex::new(Acks::default()));
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || io::writer(stdin, writer_rx));
-        let (tw, ak) = (to_writer.clone(), acks.clone());
-        std::thread::spawn(move || io::reader(stdout, events_tx, tw, ak));
+        cmd.stderr(log);
+        let conn = Connection::start(&mut cmd).expect("start pawwork-supervisor");
 
         let mut sc = Sidecar {
-            child,
-            to_writer,
-            from_reader,
-            acks,
+            conn,
             events: Vec::new(),
             invariants: Invariants::default(),
             closed: false,
@@ -90,7 +72,7 @@ impl Sidecar {
     }
 
     pub fn pid(&self) -> i32 {
-        self.child.id() as i32
+        self.conn.pid() as i32
     }
 
     pub fn hello(&self) -> &Value {
@@ -108,7 +90,7 @@ impl Sidecar {
     // ---- sending ---------------------------------------------------------
 
     pub fn send_raw(&self, bytes: Vec<u8>) {
-        let _ = self.to_writer.send(ToWriter::Bytes(bytes));
+        self.conn.send_raw(bytes);
     }
 
     /// Sends `header` (an object with `op`) with a fresh `req`; returns it.
@@ -116,7 +98,7 @@ impl Sidecar {
         let req = self.next_req;
         self.next_req += 1;
         header["req"] = json!(req);
-        self.send_raw(frame::encode(&header, payload));
+        self.conn.send(&header, payload);
         req
     }
 
@@ -161,31 +143,31 @@ impl Sidecar {
 
     /// Closes the sidecar's stdin: to the sidecar, the host is gone.
     pub fn close_stdin(&self) {
-        let _ = self.to_writer.send(ToWriter::Close);
+        self.conn.close_stdin();
     }
 
     pub fn hold_acks(&self, id: &str) {
-        self.acks.lock().unwrap().hold(id);
+        self.conn.hold_acks(id);
     }
 
     /// Acks everything held back for `id` and acks on arrival again.
     pub fn release_acks(&self, id: &str) -> u64 {
-        self.acks.lock().unwrap().release(id, &self.to_writer)
+        self.conn.release_acks(id)
     }
 
     /// SIGKILLs the sidecar itself (our direct child, by its own pid), as a
     /// crash or an OOM kill would, and reaps it.
     pub fn kill_sidecar(&mut self) {
         self.killed = true;
-        self.child.kill().expect("kill the sidecar");
-        self.status = Some(self.child.wait().expect("reap the sidecar"));
+        self.conn.child.kill().expect("kill the sidecar");
+        self.status = Some(self.conn.child.wait().expect("reap the sidecar"));
     }
 
     /// Waits for the sidecar process to exit (stdin is not closed here).
     pub fn wait_status(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + timeout;
         while self.status.is_none() {
-            self.status = self.child.try_wait().expect("try_wait sidecar");
+            self.status = self.conn.child.try_wait().expect("try_wait sidecar");
             if self.status.is_some() || Instant::now() > deadline {
                 break;
             }
@@ -229,8 +211,8 @@ impl Drop for Sidecar {
         let status = self.wait_status(HANG);
         if status.is_none() {
             // Our own direct child, by its pid: safe.
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+            let _ = self.conn.child.kill();
+            let _ = self.conn.child.wait();
         }
         // Whatever the outcome, nothing of this sidecar may outlive it.
         let grace = if self.killed { HANG } else { super::GONE };

@@ -6,8 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::events::Event;
-use super::io::FromReader;
+use crate::common::client::{Event, FromReader};
 use super::sidecar::{Output, Sidecar};
 use super::HANG;
 
@@ -22,7 +21,7 @@ impl Sidecar {
         let mut wait = timeout;
         // Bounded so a busy stream cannot keep a caller from its deadline.
         for _ in 0..10_000 {
-            match self.from_reader.recv_timeout(wait) {
+            match self.conn.recv(wait) {
                 Ok(FromReader::Event(ev)) => {
                     if let Err(broken) = self.invariants.check(&ev) {
                         self.fail(&format!("protocol invariant broken: {broken}"));
@@ -118,6 +117,6 @@ impl Sidecar {
     }
 
     pub fn unacked(&self, id: &str) -> u64 {
-        self.acks.lock().unwrap().unacked(id)
+        self.conn.unacked(id)
     }
 }

@@ -1,23 +1,44 @@
-//! What the hostile-input and load tests read about a running sidecar from
-//! `/proc` (open fds, memory, children and their states), a small seeded
-//! generator for reproducible garbage, and the switch to the full sizes.
-#![allow(dead_code)]
+//! The one reader of `/proc` in the tests: a process's stat fields (read
+//! after the last ')', since the command name in parentheses may itself
+//! contain ") "), its fds, memory, children and sockets.
 
 use std::path::Path;
 
-/// `PAWWORK_FULL_LOAD=1` runs the full sizes of docs/load-and-hostile-input.md;
-/// by default every test runs a reduced size that fits CI.
-pub fn full() -> bool {
-    std::env::var("PAWWORK_FULL_LOAD").is_ok_and(|v| v == "1")
+/// The fields of `/proc/<pid>/stat` the tests look at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stat {
+    pub state: char,
+    pub ppid: i32,
+    pub pgrp: i32,
+    /// Start time in clock ticks since boot (field 22), as the fixture
+    /// reports it: with the pid, it names one process.
+    pub start: String,
 }
 
-/// `reduced` by default, `full` under `PAWWORK_FULL_LOAD=1`.
-pub fn size(reduced: usize, full_size: usize) -> usize {
-    if full() {
-        full_size
-    } else {
-        reduced
-    }
+/// `/proc/<pid>/stat` parsed, or None if there is no such process.
+pub fn stat(pid: i32) -> Option<Stat> {
+    parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// The fields after the last ')' start at field 3 (state), so field 22
+/// (start time) is index 19 there.
+pub fn parse_stat(text: &str) -> Option<Stat> {
+    let rest = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    Some(Stat {
+        state: fields.first()?.chars().next()?,
+        ppid: fields.get(1)?.parse().ok()?,
+        pgrp: fields.get(2)?.parse().ok()?,
+        start: fields.get(19)?.to_string(),
+    })
+}
+
+#[test]
+fn stat_is_read_after_the_last_parenthesis() {
+    let line = "42 (a) b) (c) S 7 42 42 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 123456 0 0";
+    let s = parse_stat(line).expect("a stat line parses");
+    assert_eq!(s, Stat { state: 'S', ppid: 7, pgrp: 42, start: "123456".into() });
+    assert_eq!(parse_stat("42 (cut"), None, "no ')' is no stat");
 }
 
 /// The targets of a process's open fds (`pipe:[123]`, `/dev/null`, ...).
@@ -59,15 +80,7 @@ pub fn children_of(parent: i32) -> Vec<(i32, char)> {
     let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
     entries
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter_map(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            // Fields after the command name in parentheses: state, ppid, ...
-            let rest = &stat[stat.rfind(')')? + 2..];
-            let mut fields = rest.split_whitespace();
-            let state = fields.next()?.chars().next()?;
-            let ppid: i32 = fields.next()?.parse().ok()?;
-            (ppid == parent).then_some((pid, state))
-        })
+        .filter_map(|pid| stat(pid).filter(|s| s.ppid == parent).map(|s| (pid, s.state)))
         .collect()
 }
 
@@ -111,35 +124,4 @@ pub fn socket_tables(pid: i32, inode: &str) -> Vec<String> {
         })
         .map(|t| t.to_string())
         .collect()
-}
-
-/// xorshift64*: tiny, seedable, good enough to pick garbage. The seed comes
-/// from `PAWWORK_HOSTILE_SEED` or the clock, and is printed so a failure can
-/// be replayed exactly.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn from_env(what: &str) -> Rng {
-        let seed = std::env::var("PAWWORK_HOSTILE_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
-        });
-        eprintln!("{what}: PAWWORK_HOSTILE_SEED={seed}");
-        Rng(seed | 1)
-    }
-
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// Uniform in `0..n` (n > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
-        (0..len).map(|_| self.next() as u8).collect()
-    }
 }
