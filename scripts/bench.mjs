@@ -5,49 +5,20 @@
 // builds it uses, and the release builds of the sidecar and the fixture
 // program (a benchmark of a debug build would measure the wrong thing).
 // `--no-setup` skips straight to the run; `--quick` / `--full` pick the sizes.
-import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { root, setup } from "./setup.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const skipSetup = args.includes("--no-setup");
 const passOn = args.filter((a) => a !== "--no-setup");
-
-function fail(message) {
-  console.error(`bench setup: ${message}`);
-  process.exit(1);
-}
-
-function step(name, cmd, cmdArgs) {
-  console.log(`bench setup: ${name}`);
-  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: "inherit" });
-  if (r.error) fail(`${name}: ${r.error.message}`);
-  if (r.status !== 0) fail(`${name} failed (exit ${r.status})`);
-}
-
-// rustup's cargo may be installed without being on PATH in non-login shells.
-function cargo() {
-  if (spawnSync("cargo", ["--version"], { stdio: "ignore" }).status === 0) return "cargo";
-  const fallback = join(homedir(), ".cargo", "bin", "cargo");
-  if (existsSync(fallback)) return fallback;
-  fail("cargo not found (install Rust with rustup, or put cargo on PATH)");
-}
-
-function needsInstall() {
-  const marker = join(root, "node_modules", ".package-lock.json");
-  if (!existsSync(marker)) return true;
-  if (!existsSync(join(root, "node_modules", "@pawwork", "bench"))) return true;
-  return statSync(join(root, "package-lock.json")).mtimeMs > statSync(marker).mtimeMs;
-}
+const { fail, step, cargo, needsInstall } = setup("bench");
 
 if (!skipSetup) {
-  if (needsInstall()) step("npm install", "npm", ["install", "--no-audit", "--no-fund"]);
-  // Only the two packages the benchmark runs, in dependency order.
-  step("build @pawwork/process", "npm", ["run", "build", "-w", "@pawwork/process"]);
-  step("build @pawwork/bench", "npm", ["run", "build", "-w", "@pawwork/bench"]);
+  if (needsInstall("@pawwork/bench")) step("npm install", "npm", ["install", "--no-audit", "--no-fund"]);
+  // Only the packages the benchmark runs, in dependency order.
+  for (const pkg of ["@pawwork/harness", "@pawwork/process", "@pawwork/bench"]) step(`build ${pkg}`, "npm", ["run", "build", "-w", pkg]);
   step("cargo build --release (pawwork-supervisor, pawwork-fixture)", cargo(), [
     "build",
     "--release",

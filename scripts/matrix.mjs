@@ -3,53 +3,21 @@
 // install, TypeScript builds, the release build of the sidecar and the
 // fixture program, timed for the report's cost section), then the fixture
 // matrix itself (packages/matrix). `--no-setup` skips straight to the run.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { cpus, homedir, loadavg } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { root, setup } from "./setup.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const skipSetup = args.includes("--no-setup");
 const measureBuild = args.includes("--measure-build");
 const passOn = args.filter((a) => a !== "--no-setup" && a !== "--measure-build");
-
-function fail(message) {
-  console.error(`matrix setup: ${message}`);
-  process.exit(1);
-}
-
-function step(name, cmd, cmdArgs, opts = {}) {
-  console.log(`matrix setup: ${name}`);
-  const started = process.hrtime.bigint();
-  const r = spawnSync(cmd, cmdArgs, { cwd: root, encoding: "utf8", stdio: opts.capture ? ["ignore", "inherit", "pipe"] : "inherit" });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (opts.capture && r.stderr) process.stderr.write(r.stderr);
-  if (r.error) fail(`${name}: ${r.error.message}`);
-  if (r.status !== 0) fail(`${name} failed (exit ${r.status})`);
-  return { seconds, stderr: r.stderr ?? "" };
-}
-
-// rustup's cargo may be installed without being on PATH in non-login shells.
-function cargo() {
-  const probe = spawnSync("cargo", ["--version"], { stdio: "ignore" });
-  if (probe.status === 0) return "cargo";
-  const fallback = join(homedir(), ".cargo", "bin", "cargo");
-  if (existsSync(fallback)) return fallback;
-  fail("cargo not found (install Rust with rustup, or put cargo on PATH)");
-}
-
-function needsInstall() {
-  const marker = join(root, "node_modules", ".package-lock.json");
-  if (!existsSync(marker)) return true;
-  if (!existsSync(join(root, "node_modules", "playwright-core"))) return true;
-  return statSync(join(root, "package-lock.json")).mtimeMs > statSync(marker).mtimeMs;
-}
+const { fail, step, cargo, needsInstall } = setup("matrix");
 
 let buildInfoPath;
 if (!skipSetup) {
-  if (needsInstall()) step("npm install", "npm", ["install", "--no-audit", "--no-fund"]);
+  if (needsInstall("playwright-core")) step("npm install", "npm", ["install", "--no-audit", "--no-fund"]);
   step("build TypeScript packages", "npm", ["run", "build"]);
   const build = step(
     "cargo build --release (pawwork-supervisor, pawwork-fixture)",

@@ -88,6 +88,13 @@ export const testSteps = [
             ? "creating the user and the delegated cgroup needs root"
             : `an ordinary user cannot reach ${root} (a directory on its path is not searchable by others)`,
       ),
+  // What the process tests, the matrix and the bench share to see processes: /proc on Linux, the fixture
+  // program's proc-start elsewhere (its lookups are compared with /proc on Linux).
+  linux
+    ? npmCmd("TypeScript tests: harness", ["run", "test:only", "-w", "@pawwork/harness"], { runner: "node --test" })
+    : cmd("TypeScript tests: harness (all but /proc parsing)", process.execPath, () => ["--test", "--test-concurrency=1", ...harnessFilesOffLinux()], {
+        runner: "node --test",
+      }),
   linux
     ? npmCmd("TypeScript tests: bench (quick run, structure only)", ["run", "test:only", "-w", "@pawwork/bench"], { runner: "node --test" })
     : skip("TypeScript tests: bench", "the benchmark reads /proc (Linux only)"),
@@ -99,7 +106,7 @@ export const testSteps = [
         cmd("TypeScript tests: matrix (all but Linux-only)", process.execPath, () => ["--test", "--test-concurrency=1", ...matrixFilesOffLinux()], {
           runner: "node --test",
         }),
-        skip("TypeScript tests: matrix e2e (Node, and Node + Bun), leaks, procfs", "short matrix runs held to Linux's expectations with /usr/bin/chromium; /proc parsing"),
+        skip("TypeScript tests: matrix e2e (Node, and Node + Bun), leaks", "short matrix runs held to Linux's expectations with /usr/bin/chromium; /proc-based leak tests"),
       ]),
 ];
 
@@ -121,8 +128,15 @@ function isRoot() {
   return typeof process.getuid === "function" && process.getuid() === 0;
 }
 
+function harnessFilesOffLinux() {
+  const dist = join(root, "packages", "harness", "dist", "test");
+  return readdirSync(dist)
+    .filter((f) => f.endsWith(".test.js") && f !== "procfs.test.js")
+    .map((f) => relative(root, join(dist, f)));
+}
+
 function matrixFilesOffLinux() {
-  const linuxOnly = ["matrix.e2e.test.js", "matrix-runtime.e2e.test.js", "leaks.test.js", "procfs.test.js"];
+  const linuxOnly = ["matrix.e2e.test.js", "matrix-runtime.e2e.test.js", "leaks.test.js"];
   const dist = join(root, "packages", "matrix", "dist", "test");
   return readdirSync(dist, { recursive: true })
     .map(String)

@@ -75,7 +75,7 @@ LOG=$OUT/matrix.log
 : >"$LOG"
 RELEASE=$TARGET_DIR/$TARGET/release
 status=0
-PAWWORK_FIXTURE_BIN=$(winpath "$RELEASE/pawwork-fixture.exe") \
+PAWWORK_FIXTURE_PATH=$(winpath "$RELEASE/pawwork-fixture.exe") \
 PAWWORK_SUPERVISOR_PATH=$(winpath "$RELEASE/pawwork-supervisor.exe") \
 PAWWORK_WINE_VERSION=$(wine --version) \
 NODE_SKIP_PLATFORM_CHECK=1 \

@@ -15,7 +15,7 @@ const MiB = 1024 * 1024
 
 /*
  * The default keeps the whole run near two minutes on a 2-core machine while still meeting the issue's
- * minimums (1,000 round trips per variant, 100 and 1,000 live children, 1..1,000 concurrent).
+ * minimums (1,000 round trips per backend, 100 and 1,000 live children, 1..1,000 concurrent).
  * `quick` is a smoke run for the test: same code paths, tiny sizes.
  */
 export const SIZES: Record<Mode, Sizes> = {

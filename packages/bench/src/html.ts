@@ -1,8 +1,8 @@
 import { lineChart, type Series } from "./charts.js"
-import { allTables, machineLine, VARIANT_LABEL, type Table } from "./tables.js"
-import type { BenchResults, Variant } from "./types.js"
+import { allTables, machineLine, BACKEND_LABEL, type Table } from "./tables.js"
+import type { BenchResults, Backend } from "./types.js"
 
-const COLOR: Record<Variant, string> = {
+const COLOR: Record<Backend, string> = {
   bare: "#7f7f7f",
   baseline: "#1f77b4",
   supervisor: "#d62728",
@@ -19,16 +19,16 @@ function htmlTable(t: Table): string {
   return `<h2>${inline(t.title)}</h2>\n<p>${inline(t.caption)}</p>\n<table>\n${head}\n${rows}\n</table>`
 }
 
-function variantsOf(r: BenchResults): Variant[] {
-  return [...new Set(r.scale.flatMap((l) => Object.keys(l.variants) as Variant[]))]
+function backendsOf(r: BenchResults): Backend[] {
+  return [...new Set(r.scale.flatMap((l) => Object.keys(l.backends) as Backend[]))]
 }
 
 /** The scale curve as charts: round trip (p50 and p99) and CPU per child against concurrent children. */
 export function scaleCharts(r: BenchResults): string {
-  const variants = variantsOf(r)
-  const series = (pick: (v: Variant, l: BenchResults["scale"][number]) => number | null | undefined, suffix: string, dashed = false) =>
-    variants.map<Series>((v) => ({
-      name: `${VARIANT_LABEL[v]}${suffix}`,
+  const backends = backendsOf(r)
+  const series = (pick: (v: Backend, l: BenchResults["scale"][number]) => number | null | undefined, suffix: string, dashed = false) =>
+    backends.map<Series>((v) => ({
+      name: `${BACKEND_LABEL[v]}${suffix}`,
       color: COLOR[v],
       dashed,
       points: r.scale.map((l) => ({ x: l.concurrent, y: pick(v, l) ?? Number.NaN })),
@@ -38,15 +38,15 @@ export function scaleCharts(r: BenchResults): string {
     xLabel: "children started at once (log)",
     yLabel: "ms (log)",
     logY: true,
-    series: [...series((v, l) => l.variants[v]?.rt.p50, " p50"), ...series((v, l) => l.variants[v]?.rt.p99, " p99", true)],
+    series: [...series((v, l) => l.backends[v]?.rt.p50, " p50"), ...series((v, l) => l.backends[v]?.rt.p99, " p99", true)],
   })
   const cpu = lineChart({
     title: "CPU per child vs concurrent children",
     xLabel: "children started at once (log)",
     yLabel: "CPU ms per child",
     series: [
-      ...series((v, l) => l.variants[v]?.nodeCpuMsPerChild, " (Node)"),
-      ...series((v, l) => l.variants[v]?.sidecarCpuMsPerChild, " (sidecar)", true).filter((s) => s.points.some((p) => Number.isFinite(p.y))),
+      ...series((v, l) => l.backends[v]?.nodeCpuMsPerChild, " (Node)"),
+      ...series((v, l) => l.backends[v]?.sidecarCpuMsPerChild, " (sidecar)", true).filter((s) => s.points.some((p) => Number.isFinite(p.y))),
     ],
   })
   return `<div class="charts">${rt}\n${cpu}</div>`

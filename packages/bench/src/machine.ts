@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import os from "node:os"
 import { join } from "node:path"
-import { clockTicks } from "./procfs.js"
+import { clockTicks } from "@pawwork/harness"
 import type { Machine } from "./types.js"
 
 /** rustup's rustc may be installed without being on PATH in non-login shells. */
@@ -22,7 +22,7 @@ export function describeMachine(): Machine {
   return {
     cpuModel: cpus[0]?.model.trim() ?? "unknown",
     cores: cpus.length,
-    memoryMiB: Math.round(os.totalmem() / (1024 * 1024)),
+    memoryMib: Math.round(os.totalmem() / (1024 * 1024)),
     kernel: `${os.type()} ${os.release()}`,
     os: `${os.platform()} ${os.version()}`,
     arch: os.arch(),

@@ -1,7 +1,7 @@
-import { loadCreateProcess, type ApiChild, type ProcessApi } from "./api.js"
+import { cpuMs, readRssKib } from "@pawwork/harness"
+import { createProcess, type Child, type ProcessApi } from "@pawwork/process"
 import { atMost, now, sleep } from "./clock.js"
 import type { Context } from "./context.js"
-import { cpuMs, rssKib } from "./procfs.js"
 import { sidecarPid, watchdogPid } from "./sidecar.js"
 import { round } from "./stats.js"
 import type { LiveChildren, Memory } from "./types.js"
@@ -13,14 +13,14 @@ const ENDLESS_FLOOD = String(64 * 1024 ** 3)
 
 /** Each measurement gets a sidecar of its own, so one's heap growth does not show up in the next. */
 async function freshSupervisor(ctx: Context): Promise<{ api: ProcessApi; pid: number }> {
-  const api = (await loadCreateProcess())({ backend: "supervisor", supervisorPath: ctx.bins.supervisor })
+  const api = createProcess({ backend: "supervisor", supervisorPath: ctx.bins.supervisor })
   const code = await api.spawn(ctx.trivial).exited
   if (code !== 0) throw new Error(`warm-up spawn ended with ${code}`)
   return { api, pid: sidecarPid(api) }
 }
 
 function mustRss(pid: number): number {
-  const kib = rssKib(pid)
+  const kib = readRssKib(pid)
   if (kib === null) throw new Error(`sidecar ${pid} is gone`)
   return kib
 }
@@ -30,7 +30,7 @@ async function idle(ctx: Context): Promise<{ rss: number; watchdog: number | nul
   try {
     await sleep(ctx.sizes.memory.settleMs)
     const dog = watchdogPid(pid)
-    return { rss: mustRss(pid), watchdog: dog === null ? null : rssKib(dog) }
+    return { rss: mustRss(pid), watchdog: dog === null ? null : readRssKib(dog) }
   } finally {
     await api.shutdown()
   }
@@ -39,7 +39,7 @@ async function idle(ctx: Context): Promise<{ rss: number; watchdog: number | nul
 /** N sleeping children with piped stdout and stderr: RSS, idle CPU, and how long spawning and shutdown take. */
 async function live(ctx: Context, n: number, idleKib: number): Promise<LiveChildren> {
   const { api, pid } = await freshSupervisor(ctx)
-  const children: ApiChild[] = []
+  const children: Child[] = []
   try {
     const t = now()
     for (let i = 0; i < n; i++) children.push(api.spawn([ctx.bins.fixture, "sleep"], { stdout: "pipe", stderr: "pipe" }))
@@ -82,7 +82,7 @@ async function slowConsumer(ctx: Context): Promise<Memory["slowConsumer"]> {
     let peak = idleRssKib
     const t = now()
     while (now() - t < ctx.sizes.memory.slowMs) {
-      peak = Math.max(peak, rssKib(pid) ?? 0)
+      peak = Math.max(peak, readRssKib(pid) ?? 0)
       await sleep(20)
     }
     const durationMs = now() - t
@@ -95,7 +95,7 @@ async function slowConsumer(ctx: Context): Promise<Memory["slowConsumer"]> {
     return {
       durationMs: round(durationMs, 1),
       consumedBytes,
-      consumerMBps: round(consumedBytes / 1e6 / (durationMs / 1000), 2),
+      consumerMbps: round(consumedBytes / 1e6 / (durationMs / 1000), 2),
       peakRssKib: peak,
       idleRssKib,
     }

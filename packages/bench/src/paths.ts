@@ -1,31 +1,18 @@
-import { existsSync, readFileSync } from "node:fs"
-import { dirname, join, resolve } from "node:path"
-import { fileURLToPath } from "node:url"
+import { binaryPath } from "@pawwork/harness"
+import { existsSync } from "node:fs"
 
-/** The repository root: the nearest folder above this module whose Cargo.toml declares a workspace. */
-export function repoRoot(from = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = resolve(from)
-  for (;;) {
-    const manifest = join(dir, "Cargo.toml")
-    if (existsSync(manifest) && existsSync(join(dir, "package.json")) && readFileSync(manifest, "utf8").includes("[workspace]")) {
-      return dir
-    }
-    const up = dirname(dir)
-    if (up === dir) throw new Error(`no repository root above ${from}`)
-    dir = up
-  }
-}
+export { repoRoot } from "@pawwork/harness"
 
 export interface Binaries {
   fixture: string
   supervisor: string
 }
 
-/** Release builds (what users ship); PAWWORK_FIXTURE_BIN / PAWWORK_SUPERVISOR_PATH override them. */
-export function binaries(root = repoRoot()): Binaries {
+/** Release builds (what users ship); PAWWORK_FIXTURE_PATH / PAWWORK_SUPERVISOR_PATH override them. */
+export function binaries(root?: string): Binaries {
   const found = {
-    fixture: process.env.PAWWORK_FIXTURE_BIN ?? join(root, "target", "release", "pawwork-fixture"),
-    supervisor: process.env.PAWWORK_SUPERVISOR_PATH ?? join(root, "target", "release", "pawwork-supervisor"),
+    fixture: binaryPath("pawwork-fixture", ["release"], root),
+    supervisor: binaryPath("pawwork-supervisor", ["release"], root),
   }
   const missing = Object.values(found).filter((p) => !existsSync(p))
   if (missing.length) {

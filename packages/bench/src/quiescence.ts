@@ -1,9 +1,8 @@
-import type { ProcessApi } from "./api.js"
+import { isStillRunning, killIfSameProcess, type Member } from "@pawwork/harness"
+import type { ProcessApi } from "@pawwork/process"
 import { atMost, now, sleep } from "./clock.js"
 import type { Context } from "./context.js"
-import { FixtureReport, type ReportedPid } from "./fixture-report.js"
-import { isAlive } from "./procfs.js"
-import { killLeftover } from "./safety.js"
+import { BenchReport } from "./fixture-report.js"
 import { round, summarize } from "./stats.js"
 import type { Quiescence, QuiescenceCase, QuiescenceRun } from "./types.js"
 
@@ -11,10 +10,10 @@ import type { Quiescence, QuiescenceCase, QuiescenceRun } from "./types.js"
 const GIVE_UP_AFTER_GRACE_MS = 5_000
 
 /** Polls every reported pid (pid + start time, zombies count as gone) until none is left or the limit passes. */
-async function untilGone(pids: ReportedPid[], t0: number, limitMs: number): Promise<{ ms: number; alive: ReportedPid[] }> {
+async function untilGone(pids: Member[], t0: number, limitMs: number): Promise<{ ms: number; alive: Member[] }> {
   let alive = pids
   for (;;) {
-    alive = alive.filter((p) => isAlive(p.pid, p.start))
+    alive = alive.filter((p) => isStillRunning(p.pid, p.start))
     const ms = now() - t0
     if (alive.length === 0 || ms > limitMs) return { ms, alive }
     await sleep(1)
@@ -26,7 +25,7 @@ async function untilGone(pids: ReportedPid[], t0: number, limitMs: number): Prom
  * abort (the Process API's own cancel path, with `timeout` as the grace), and time until the tree is gone.
  */
 async function once(ctx: Context, api: ProcessApi, sub: string[], processes: number, graceMs: number): Promise<QuiescenceRun> {
-  const report = new FixtureReport()
+  const report = new BenchReport()
   const ac = new AbortController()
   try {
     const child = api.spawn([ctx.bins.fixture, "--report", report.path, ...sub], { abort: ac.signal, timeout: graceMs })
@@ -39,7 +38,7 @@ async function once(ctx: Context, api: ProcessApi, sub: string[], processes: num
     )
     ac.abort()
     const gone = await untilGone(pids, t0, graceMs + GIVE_UP_AFTER_GRACE_MS)
-    for (const p of gone.alive) killLeftover(p.pid, p.start)
+    for (const p of gone.alive) killIfSameProcess(p.pid, p.start)
     await atMost(settled, 10_000)
     await atMost(child.outcome.catch(() => undefined), 10_000)
     return {

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { renderBenchHtml } from "./html.js"
+import { toCamelKeys, toSnakeKeys } from "./json-case.js"
 import { renderBenchMarkdown } from "./markdown.js"
 import type { BenchResults } from "./types.js"
 
@@ -14,7 +15,7 @@ export interface WrittenReport {
 export function writeReport(results: BenchResults, dir: string): WrittenReport {
   mkdirSync(dir, { recursive: true })
   const written = { json: join(dir, "bench.json"), markdown: join(dir, "BENCH.md"), html: join(dir, "bench.html") }
-  writeFileSync(written.json, JSON.stringify(results, null, 2) + "\n")
+  writeFileSync(written.json, JSON.stringify(toSnakeKeys(results), null, 2) + "\n")
   writeFileSync(written.markdown, renderBenchMarkdown(results))
   writeFileSync(written.html, renderBenchHtml(results))
   return written
@@ -22,7 +23,12 @@ export function writeReport(results: BenchResults, dir: string): WrittenReport {
 
 /** Reads a bench.json back (e.g. for the matrix report to embed); checks only the schema tag. */
 export function readBench(path: string): BenchResults {
-  const parsed = JSON.parse(readFileSync(path, "utf8")) as BenchResults
+  return fromBenchJson(JSON.parse(readFileSync(path, "utf8")), path)
+}
+
+/** A bench.json's parsed (snake_case) content as the code's BenchResults; checks only the schema tag. */
+export function fromBenchJson(data: unknown, path = "bench.json"): BenchResults {
+  const parsed = toCamelKeys(data) as unknown as BenchResults
   if (parsed.schema !== "pawwork-bench/1") throw new Error(`${path} is not a pawwork-bench/1 file (schema ${String(parsed.schema)})`)
   return parsed
 }

@@ -12,11 +12,11 @@ import { measureRoundTrip } from "./spawn-roundtrip.js"
 import { round } from "./stats.js"
 import { evaluateTargets } from "./targets.js"
 import { measureThroughput } from "./throughput.js"
-import type { BenchResults, Variant } from "./types.js"
+import type { BenchResults, Backend } from "./types.js"
 
-function pick(runners: Runner[], variant: Variant): Runner {
-  const found = runners.find((r) => r.variant === variant)
-  if (!found?.api) throw new Error(`no ${variant} runner`)
+function pick(runners: Runner[], backend: Backend): Runner {
+  const found = runners.find((r) => r.backend === backend)
+  if (!found?.api) throw new Error(`no ${backend} runner`)
   return found
 }
 
@@ -30,19 +30,19 @@ export async function runBench(sizes: Sizes, bins: Binaries, log: (m: string) =>
   const ctx: Context = { sizes, bins, trivial: trivialCommand(bins), log, notes: [] }
   const machine = describeMachine()
   const sidecar = await sidecarInfo(bins.supervisor)
-  const variants: Variant[] = ["bare", "baseline", "supervisor"]
-  if (sidecar.cgroup) variants.push("supervisor-nocgroup")
+  const backends: Backend[] = ["bare", "baseline", "supervisor"]
+  if (sidecar.cgroup) backends.push("supervisor-nocgroup")
   else ctx.notes.push("the sidecar found no writable cgroup v2 hierarchy: the supervisor ran on process groups only")
 
   const runners: Runner[] = []
   try {
-    for (const v of variants) runners.push(await runnerFor(v, ctx.trivial, bins.supervisor))
-    const sidecars = new Map(runners.map((r) => [r.variant, r.sidecar()]))
+    for (const v of backends) runners.push(await runnerFor(v, ctx.trivial, bins.supervisor))
+    const sidecars = new Map(runners.map((r) => [r.backend, r.sidecar()]))
 
-    log(`round trip: ${variants.join(", ")}`)
+    log(`round trip: ${backends.join(", ")}`)
     const spawnRoundTrip = await measureRoundTrip(ctx, runners)
     log("sidecar start")
-    const sidecarStart = await measureSidecarStart(ctx, spawnRoundTrip.variants.supervisor!.p50)
+    const sidecarStart = await measureSidecarStart(ctx, spawnRoundTrip.backends.supervisor!.p50)
     const baseline = pick(runners, "baseline").api!
     const supervisor = pick(runners, "supervisor").api!
     log("throughput")
@@ -50,9 +50,9 @@ export async function runBench(sizes: Sizes, bins: Binaries, log: (m: string) =>
     log("quiescence")
     const quiescence = await measureQuiescence(ctx, { baseline, supervisor })
     log("scale")
-    const scale = await measureScale(ctx, runners.filter((r) => r.variant !== "supervisor-nocgroup"))
+    const scale = await measureScale(ctx, runners.filter((r) => r.backend !== "supervisor-nocgroup"))
     for (const r of runners) {
-      if (r.sidecar() !== sidecars.get(r.variant)) ctx.notes.push(`the ${r.variant} sidecar restarted during the run (pid ${sidecars.get(r.variant)} -> ${r.sidecar()})`)
+      if (r.sidecar() !== sidecars.get(r.backend)) ctx.notes.push(`the ${r.backend} sidecar restarted during the run (pid ${sidecars.get(r.backend)} -> ${r.sidecar()})`)
     }
     log("memory")
     const memory = await measureMemory(ctx)

@@ -1,16 +1,16 @@
 import { spawn } from "node:child_process"
-import { loadCreateProcess, type ProcessApi } from "./api.js"
+import { createProcess, type ProcessApi } from "@pawwork/process"
 import { sidecarPid } from "./sidecar.js"
-import type { Variant } from "./types.js"
+import type { Backend } from "./types.js"
 
 /** One way of running a command to completion, so every measurement compares the same operation. */
 export interface Runner {
-  readonly variant: Variant
+  readonly backend: Backend
   /** Runs argv with stdio ignored; resolves once it has exited (code 0), rejects otherwise. */
   roundTrip(argv: string[]): Promise<void>
   /** The Process API behind it (null for bare child_process). */
   readonly api: ProcessApi | null
-  /** The sidecar's pid (supervisor variants, once started), else null. */
+  /** The sidecar's pid (supervisor backends, once started), else null. */
   sidecar(): number | null
   close(): Promise<void>
 }
@@ -26,16 +26,16 @@ function bareRoundTrip(argv: string[]): Promise<void> {
 }
 
 export function bareRunner(): Runner {
-  return { variant: "bare", roundTrip: bareRoundTrip, api: null, sidecar: () => null, close: async () => {} }
+  return { backend: "bare", roundTrip: bareRoundTrip, api: null, sidecar: () => null, close: async () => {} }
 }
 
-function apiRunner(variant: Variant, api: ProcessApi): Runner {
+function apiRunner(backend: Backend, api: ProcessApi): Runner {
   return {
-    variant,
+    backend,
     api,
     async roundTrip(argv) {
       const code = await api.spawn(argv).exited
-      if (code !== 0) throw new Error(`${argv.join(" ")} ended with ${code} (${variant})`)
+      if (code !== 0) throw new Error(`${argv.join(" ")} ended with ${code} (${backend})`)
     },
     sidecar: () => (api.backend === "supervisor" && api.sidecarPid !== undefined ? sidecarPid(api) : null),
     close: () => api.shutdown(),
@@ -48,14 +48,13 @@ function apiRunner(variant: Variant, api: ProcessApi): Runner {
  * variable is set only while the first spawn starts the sidecar, so nothing else inherits it.
  */
 export async function apiRunnerFor(
-  variant: Exclude<Variant, "bare">,
+  backend: Exclude<Backend, "bare">,
   warmCommand: string[],
   supervisorPath: string,
 ): Promise<Runner> {
-  const createProcess = await loadCreateProcess()
-  const api = createProcess({ backend: variant === "baseline" ? "baseline" : "supervisor", supervisorPath })
-  const runner = apiRunner(variant, api)
-  if (variant === "supervisor-nocgroup") {
+  const api = createProcess({ backend: backend === "baseline" ? "baseline" : "supervisor", supervisorPath })
+  const runner = apiRunner(backend, api)
+  if (backend === "supervisor-nocgroup") {
     const before = process.env.PAWWORK_SUPERVISOR_NO_CGROUP
     process.env.PAWWORK_SUPERVISOR_NO_CGROUP = "1"
     let first: Promise<void>
@@ -72,6 +71,6 @@ export async function apiRunnerFor(
   return runner
 }
 
-export async function runnerFor(variant: Variant, warmCommand: string[], supervisorPath: string): Promise<Runner> {
-  return variant === "bare" ? bareRunner() : apiRunnerFor(variant, warmCommand, supervisorPath)
+export async function runnerFor(backend: Backend, warmCommand: string[], supervisorPath: string): Promise<Runner> {
+  return backend === "bare" ? bareRunner() : apiRunnerFor(backend, warmCommand, supervisorPath)
 }

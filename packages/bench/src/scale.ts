@@ -1,6 +1,6 @@
 import { nodeCpuMs, now } from "./clock.js"
 import type { Context } from "./context.js"
-import { cpuMs } from "./procfs.js"
+import { cpuMs } from "@pawwork/harness"
 import type { Runner } from "./runners.js"
 import { round, summarize } from "./stats.js"
 import type { ScaleCell, ScaleLevel } from "./types.js"
@@ -30,7 +30,7 @@ async function burst(ctx: Context, runner: Runner, n: number, tally: Tally): Pro
   tally.children += n
   if (sidecar !== null && sidecarBefore !== null) {
     const after = cpuMs(sidecar)
-    if (after === null || runner.sidecar() !== sidecar) throw new Error(`the ${runner.variant} sidecar went away mid-burst`)
+    if (after === null || runner.sidecar() !== sidecar) throw new Error(`the ${runner.backend} sidecar went away mid-burst`)
     tally.sidecarMs += after - sidecarBefore
   }
 }
@@ -44,25 +44,25 @@ export async function measureScale(ctx: Context, runners: Runner[]): Promise<Sca
   const out: ScaleLevel[] = []
   for (const n of levels) {
     const reps = Math.max(minReps, Math.ceil(minChildren / n))
-    const tallies = new Map(runners.map((r) => [r.variant, { times: [], walls: [], nodeMs: 0, sidecarMs: 0, children: 0 } as Tally]))
+    const tallies = new Map(runners.map((r) => [r.backend, { times: [], walls: [], nodeMs: 0, sidecarMs: 0, children: 0 } as Tally]))
     for (let rep = 0; rep < reps; rep++) {
       for (let k = 0; k < runners.length; k++) {
         const runner = runners[(rep + k) % runners.length]!
-        await burst(ctx, runner, n, tallies.get(runner.variant)!)
+        await burst(ctx, runner, n, tallies.get(runner.backend)!)
       }
     }
-    const variants: ScaleLevel["variants"] = {}
+    const backends: ScaleLevel["backends"] = {}
     for (const runner of runners) {
-      const t = tallies.get(runner.variant)!
+      const t = tallies.get(runner.backend)!
       const cell: ScaleCell = {
         rt: summarize(t.times),
         wallMs: round(summarize(t.walls).p50),
         nodeCpuMsPerChild: round(t.nodeMs / t.children, 4),
         sidecarCpuMsPerChild: runner.sidecar() === null ? null : round(t.sidecarMs / t.children, 4),
       }
-      variants[runner.variant] = cell
+      backends[runner.backend] = cell
     }
-    out.push({ concurrent: n, reps, variants })
+    out.push({ concurrent: n, reps, backends })
     ctx.log(`scale: ${n} concurrent done (${reps} reps)`)
   }
   return out

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process"
-import { loadCreateProcess } from "./api.js"
+import { createProcess } from "@pawwork/process"
 import { now } from "./clock.js"
 import type { Context } from "./context.js"
 import { round, summarize } from "./stats.js"
@@ -57,7 +57,6 @@ export async function sidecarInfo(binary: string): Promise<SidecarInfo> {
 
 export async function measureSidecarStart(ctx: Context, steadyP50: number): Promise<SidecarStart> {
   const { samples } = ctx.sizes.sidecarStart
-  const createProcess = await loadCreateProcess()
   const hello: number[] = []
   const first: number[] = []
   const down: number[] = []

@@ -1,5 +1,5 @@
-import { childrenOf, cmdline, readStat } from "./procfs.js"
-import type { ProcessApi } from "./api.js"
+import { childrenOf, cmdline, procStat } from "@pawwork/harness"
+import type { ProcessApi } from "@pawwork/process"
 
 const isWatchdog = (pid: number) => cmdline(pid).includes("--watchdog")
 // comm is cut to 15 characters: "pawwork-supervi".
@@ -13,7 +13,7 @@ const looksLikeSidecar = (comm: string) => "pawwork-supervisor".startsWith(comm)
 export function sidecarPid(api: ProcessApi): number {
   const told = api.sidecarPid
   if (told !== undefined) {
-    const stat = readStat(told)
+    const stat = procStat(told)
     if (stat && looksLikeSidecar(stat.comm) && stat.state !== "Z") return told
   }
   const candidates = childrenOf(process.pid).filter((s) => looksLikeSidecar(s.comm) && !isWatchdog(s.pid))

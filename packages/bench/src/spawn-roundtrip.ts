@@ -1,9 +1,9 @@
 import { now, nodeCpuMs } from "./clock.js"
 import type { Context } from "./context.js"
-import { cpuMs } from "./procfs.js"
+import { cpuMs } from "@pawwork/harness"
 import type { Runner } from "./runners.js"
 import { ratio, round, summarize } from "./stats.js"
-import type { SpawnRoundTrip, Variant } from "./types.js"
+import type { SpawnRoundTrip, Backend } from "./types.js"
 
 interface Tally {
   times: number[]
@@ -26,18 +26,18 @@ async function block(ctx: Context, runner: Runner, count: number, tally: Tally):
   tally.spawns += count
   if (sidecar !== null && sidecarBefore !== null) {
     const after = cpuMs(sidecar)
-    if (after === null || runner.sidecar() !== sidecar) throw new Error(`the ${runner.variant} sidecar (pid ${sidecar}) went away mid-block`)
+    if (after === null || runner.sidecar() !== sidecar) throw new Error(`the ${runner.backend} sidecar (pid ${sidecar}) went away mid-block`)
     tally.sidecarMs += after - sidecarBefore
   }
 }
 
 /**
- * Sequential spawn -> exited round trips of a trivial command. The variants take turns in blocks (the
+ * Sequential spawn -> exited round trips of a trivial command. The backends take turns in blocks (the
  * first one rotating) so that a noisy neighbour on a shared machine hits all of them alike.
  */
 export async function measureRoundTrip(ctx: Context, runners: Runner[]): Promise<SpawnRoundTrip> {
   const { warmup, iterations, block: size } = ctx.sizes.roundTrip
-  const tallies = new Map<Variant, Tally>(runners.map((r) => [r.variant, { times: [], nodeMs: 0, sidecarMs: 0, spawns: 0 }]))
+  const tallies = new Map<Backend, Tally>(runners.map((r) => [r.backend, { times: [], nodeMs: 0, sidecarMs: 0, spawns: 0 }]))
   for (const runner of runners) for (let i = 0; i < warmup; i++) await runner.roundTrip(ctx.trivial)
 
   const rounds = Math.ceil(iterations / size)
@@ -45,16 +45,16 @@ export async function measureRoundTrip(ctx: Context, runners: Runner[]): Promise
     const count = Math.min(size, iterations - round * size)
     for (let k = 0; k < runners.length; k++) {
       const runner = runners[(round + k) % runners.length]!
-      await block(ctx, runner, count, tallies.get(runner.variant)!)
+      await block(ctx, runner, count, tallies.get(runner.backend)!)
     }
     if ((round + 1) % Math.max(1, Math.floor(rounds / 4)) === 0) ctx.log(`round trip: ${(round + 1) * size}/${iterations}`)
   }
 
-  const variants: SpawnRoundTrip["variants"] = {}
+  const backends: SpawnRoundTrip["backends"] = {}
   for (const runner of runners) {
-    const t = tallies.get(runner.variant)!
+    const t = tallies.get(runner.backend)!
     const hasSidecar = runner.sidecar() !== null
-    variants[runner.variant] = {
+    backends[runner.backend] = {
       ...summarize(t.times),
       cpu: {
         nodeMs: round(t.nodeMs / t.spawns, 4),
@@ -64,9 +64,9 @@ export async function measureRoundTrip(ctx: Context, runners: Runner[]): Promise
     }
   }
   const ratios: SpawnRoundTrip["ratios"] = {}
-  const compare = (a: Variant, b: Variant) => {
-    const x = variants[a]
-    const y = variants[b]
+  const compare = (a: Backend, b: Backend) => {
+    const x = backends[a]
+    const y = backends[b]
     if (x && y) ratios[`${a}/${b}`] = { p50: ratio(x.p50, y.p50), p99: ratio(x.p99, y.p99), cpu: ratio(x.cpu.totalMs, y.cpu.totalMs) }
   }
   compare("supervisor", "baseline")
@@ -74,5 +74,5 @@ export async function measureRoundTrip(ctx: Context, runners: Runner[]): Promise
   compare("baseline", "bare")
   compare("supervisor-nocgroup", "baseline")
   compare("supervisor", "supervisor-nocgroup")
-  return { command: ctx.trivial, warmup, iterations, variants, ratios }
+  return { command: ctx.trivial, warmup, iterations, backends, ratios }
 }

@@ -1,5 +1,5 @@
 import { round } from "./stats.js"
-import type { BenchResults, Variant } from "./types.js"
+import type { BenchResults, Backend } from "./types.js"
 
 /** A table both the Markdown and the HTML page render, so the two never disagree. */
 export interface Table {
@@ -13,7 +13,7 @@ const f = (x: number | null | undefined, digits = 2) => (x === null || x === und
 const mib = (kib: number) => `${f(kib / 1024)} MiB`
 const x = (r: number) => `${f(r)}x`
 
-export const VARIANT_LABEL: Record<Variant, string> = {
+export const BACKEND_LABEL: Record<Backend, string> = {
   bare: "bare child_process.spawn",
   baseline: "baseline backend",
   supervisor: "supervisor backend",
@@ -24,7 +24,7 @@ export function machineLine(r: BenchResults): string {
   const m = r.machine
   const cg = r.sidecar.cgroup ? `cgroup v2 per child (${r.sidecar.cgroup})` : "no cgroup v2 (process groups only)"
   return (
-    `${m.cpuModel}, ${m.cores} cores, ${f(m.memoryMiB / 1024, 1)} GiB RAM, ${m.kernel}, Node ${m.node}, ` +
+    `${m.cpuModel}, ${m.cores} cores, ${f(m.memoryMib / 1024, 1)} GiB RAM, ${m.kernel}, Node ${m.node}, ` +
     `${m.rustc ?? "rustc unknown"}; sidecar ${r.sidecar.version ?? "?"} with ${cg}; load average ${m.loadAverage.join(" / ")} at start, ${m.loadAverageEnd.join(" / ")} at end`
   )
 }
@@ -40,15 +40,15 @@ export function targetsTable(r: BenchResults): Table {
 
 export function roundTripTable(r: BenchResults): Table {
   const rt = r.spawnRoundTrip
-  const base = rt.variants.baseline!
-  const rows = (Object.keys(rt.variants) as Variant[]).map((v) => {
-    const s = rt.variants[v]!
-    return [VARIANT_LABEL[v], f(s.p50, 3), f(s.p99, 3), f(s.mean, 3), x(s.p50 / base.p50), x(s.p99 / base.p99), f(s.cpu.nodeMs, 3), f(s.cpu.sidecarMs, 3), `${f(s.cpu.totalMs, 3)} (${x(s.cpu.totalMs / base.cpu.totalMs)})`]
+  const base = rt.backends.baseline!
+  const rows = (Object.keys(rt.backends) as Backend[]).map((v) => {
+    const s = rt.backends[v]!
+    return [BACKEND_LABEL[v], f(s.p50, 3), f(s.p99, 3), f(s.mean, 3), x(s.p50 / base.p50), x(s.p99 / base.p99), f(s.cpu.nodeMs, 3), f(s.cpu.sidecarMs, 3), `${f(s.cpu.totalMs, 3)} (${x(s.cpu.totalMs / base.cpu.totalMs)})`]
   })
   return {
     title: "Spawn round trip",
-    caption: `\`pawwork-fixture exit --code 0\` spawned and awaited until exited, one at a time, ${rt.iterations} times per variant after ${rt.warmup} warm-up runs (variants take turns in blocks). Times in ms.`,
-    head: ["variant", "p50", "p99", "mean", "p50 vs baseline", "p99 vs baseline", "Node CPU / spawn", "sidecar CPU / spawn", "total CPU / spawn (vs baseline)"],
+    caption: `\`pawwork-fixture exit --code 0\` spawned and awaited until exited, one at a time, ${rt.iterations} times per backend after ${rt.warmup} warm-up runs (backends take turns in blocks). Times in ms.`,
+    head: ["backend", "p50", "p99", "mean", "p50 vs baseline", "p99 vs baseline", "Node CPU / spawn", "sidecar CPU / spawn", "total CPU / spawn (vs baseline)"],
     rows,
   }
 }
@@ -82,9 +82,9 @@ export function throughputTable(r: BenchResults): Table {
     caption: `\`pawwork-fixture flood --bytes ${t.bytes}\` (${f(t.bytes / 1024 ** 2, 0)} MiB) read to the end, median of ${t.reps}. MB = 10^6 bytes. Sidecar peak RSS during the floods: ${mib(t.supervisor.sidecarPeakRssKib)}.`,
     head: ["path", "MB/s", "vs direct", "samples", "CPU ms per GB"],
     rows: [
-      row("direct pipe read (Node child)", t.direct, `Node ${f(t.directNodeCpuMsPerGB, 0)}`),
+      row("direct pipe read (Node child)", t.direct, `Node ${f(t.directNodeCpuMsPerGb, 0)}`),
       row("baseline backend", t.baseline, "-"),
-      row("supervisor backend", t.supervisor, `Node ${f(t.supervisor.nodeCpuMsPerGB, 0)} + sidecar ${f(t.supervisor.sidecarCpuMsPerGB, 0)}`),
+      row("supervisor backend", t.supervisor, `Node ${f(t.supervisor.nodeCpuMsPerGb, 0)} + sidecar ${f(t.supervisor.sidecarCpuMsPerGb, 0)}`),
     ],
   }
 }
@@ -121,7 +121,7 @@ export function memoryTable(r: BenchResults): Table {
   const s = m.slowConsumer
   return {
     title: "Sidecar memory",
-    caption: `VmRSS of the sidecar process (a fresh one per row). Live children sleep with stdout and stderr piped. The slow consumer pauses 10 ms after every chunk (${f(s.consumerMBps)} MB/s) for ${f(s.durationMs / 1000, 1)} s while the child floods.`,
+    caption: `VmRSS of the sidecar process (a fresh one per row). Live children sleep with stdout and stderr piped. The slow consumer pauses 10 ms after every chunk (${f(s.consumerMbps)} MB/s) for ${f(s.durationMs / 1000, 1)} s while the child floods.`,
     head: ["state", "sidecar RSS", "per live child", "sidecar CPU while idle", "spawn all (ms)", "shutdown (ms)"],
     rows: [
       ["idle, after one spawn", mib(m.idleRssKib), "-", "-", "-", "-"],
@@ -135,15 +135,15 @@ export function memoryTable(r: BenchResults): Table {
 export function scaleTable(r: BenchResults): Table {
   const rows: string[][] = []
   for (const level of r.scale) {
-    for (const v of Object.keys(level.variants) as Variant[]) {
-      const c = level.variants[v]!
-      rows.push([String(level.concurrent), VARIANT_LABEL[v], f(c.rt.p50), f(c.rt.p99), f(c.wallMs, 1), f(c.nodeCpuMsPerChild, 3), f(c.sidecarCpuMsPerChild, 3)])
+    for (const v of Object.keys(level.backends) as Backend[]) {
+      const c = level.backends[v]!
+      rows.push([String(level.concurrent), BACKEND_LABEL[v], f(c.rt.p50), f(c.rt.p99), f(c.wallMs, 1), f(c.nodeCpuMsPerChild, 3), f(c.sidecarCpuMsPerChild, 3)])
     }
   }
   return {
     title: "Scale curve",
     caption: "N trivial children started at once; round trip from each spawn call to its exit. CPU per child spawned. Times in ms.",
-    head: ["concurrent", "variant", "round trip p50", "round trip p99", "batch wall (p50)", "Node CPU / child", "sidecar CPU / child"],
+    head: ["concurrent", "backend", "round trip p50", "round trip p99", "batch wall (p50)", "Node CPU / child", "sidecar CPU / child"],
     rows,
   }
 }

@@ -8,8 +8,8 @@ const mib = (kib: number) => `${round(kib / 1024, 2)} MiB`
 const pct = (x: number) => `${Math.round(x * 100)}%`
 
 function roundTrip(r: Measured): Target {
-  const sup = r.spawnRoundTrip.variants.supervisor!
-  const base = r.spawnRoundTrip.variants.baseline!
+  const sup = r.spawnRoundTrip.backends.supervisor!
+  const base = r.spawnRoundTrip.backends.baseline!
   const ratio = r.spawnRoundTrip.ratios["supervisor/baseline"]!
   const met = ratio.p50 <= 1.5
   const parts = [
@@ -17,7 +17,7 @@ function roundTrip(r: Measured): Target {
       `the baseline ${ms(base.cpu.nodeMs)} of Node CPU (plus the fork/exec both pay); the CPU ratio (${ratio.cpu}x) is what it costs ` +
       `whatever the load, while the wall-time ratio was measured only at the load recorded with this run`,
   ]
-  const noCg = r.spawnRoundTrip.variants["supervisor-nocgroup"]
+  const noCg = r.spawnRoundTrip.backends["supervisor-nocgroup"]
   const noCgRatio = r.spawnRoundTrip.ratios["supervisor-nocgroup/baseline"]
   if (noCg && noCgRatio) {
     const without = `without per-child cgroups (PAWWORK_SUPERVISOR_NO_CGROUP=1) the p50 is ${ms(noCg.p50)}, ${noCgRatio.p50}x the baseline`
@@ -50,8 +50,8 @@ function throughput(r: Measured): Target {
     missedBy: met ? "" : `${round(0.5 - t.ratio, 3)}x short (${pct(1 - t.ratio / 0.5)} below the target)`,
     why:
       `every byte crosses two pipes (child -> sidecar -> Node) inside a frame, and the client acks what it consumed; ` +
-      `per GB the sidecar spends ${t.supervisor.sidecarCpuMsPerGB} ms CPU and Node ${t.supervisor.nodeCpuMsPerGB} ms ` +
-      `(direct read: Node ${t.directNodeCpuMsPerGB} ms); the sidecar's stdout is a ${t.supervisor.sidecarStdout}` +
+      `per GB the sidecar spends ${t.supervisor.sidecarCpuMsPerGb} ms CPU and Node ${t.supervisor.nodeCpuMsPerGb} ms ` +
+      `(direct read: Node ${t.directNodeCpuMsPerGb} ms); the sidecar's stdout is a ${t.supervisor.sidecarStdout}` +
       `${t.supervisor.sidecarStdout === "socket" ? " (Node creates stdio pipes as socketpairs)" : ""} and it ran up to ` +
       `${t.supervisor.sidecarPeakThreads} thread(s) during the floods`,
   }

@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process"
 import type { Readable } from "node:stream"
-import type { ProcessApi } from "./api.js"
+import { cpuMs, fdKind, readRssKib, threads } from "@pawwork/harness"
+import type { ProcessApi } from "@pawwork/process"
 import { nodeCpuMs, now } from "./clock.js"
 import type { Context } from "./context.js"
-import { cpuMs, fdKind, rssKib, threads } from "./procfs.js"
 import { sidecarPid } from "./sidecar.js"
 import { median, ratio, round } from "./stats.js"
 import type { Throughput } from "./types.js"
@@ -64,7 +64,7 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
   let supCpu = 0
   let supNode = 0
   let directNode = 0
-  let peak = rssKib(sidecar) ?? 0
+  let peak = readRssKib(sidecar) ?? 0
   let peakThreads = threads(sidecar) ?? 0
 
   for (let rep = 0; rep < reps; rep++) {
@@ -80,7 +80,7 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
       } else {
         const before = cpuMs(sidecar) ?? 0
         const sampler = setInterval(() => {
-          peak = Math.max(peak, rssKib(sidecar) ?? 0)
+          peak = Math.max(peak, readRssKib(sidecar) ?? 0)
           peakThreads = Math.max(peakThreads, threads(sidecar) ?? 0)
         }, 20)
         try {
@@ -101,8 +101,8 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
     mbPerSec: median(samples.supervisor),
     samples: samples.supervisor,
     sidecarPeakRssKib: peak,
-    sidecarCpuMsPerGB: round(supCpu / gb, 1),
-    nodeCpuMsPerGB: round(supNode / gb, 1),
+    sidecarCpuMsPerGb: round(supCpu / gb, 1),
+    nodeCpuMsPerGb: round(supNode / gb, 1),
     sidecarPeakThreads: peakThreads,
     sidecarStdout: fdKind(sidecar, 1),
   }
@@ -112,7 +112,7 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
     direct: direct_,
     baseline: { mbPerSec: median(samples.baseline), samples: samples.baseline },
     supervisor: supervisor_,
-    directNodeCpuMsPerGB: round(directNode / gb, 1),
+    directNodeCpuMsPerGb: round(directNode / gb, 1),
     ratio: ratio(supervisor_.mbPerSec, direct_.mbPerSec),
   }
 }

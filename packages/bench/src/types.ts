@@ -7,7 +7,7 @@
 export type Mode = "quick" | "default" | "full"
 
 /** Who spawns: Node's child_process directly, or one of the two Process API backends. */
-export type Variant = "bare" | "baseline" | "supervisor" | "supervisor-nocgroup"
+export type Backend = "bare" | "baseline" | "supervisor" | "supervisor-nocgroup"
 
 export interface Summary {
   n: number
@@ -21,7 +21,7 @@ export interface Summary {
 export interface Machine {
   cpuModel: string
   cores: number
-  memoryMiB: number
+  memoryMib: number
   kernel: string
   os: string
   arch: string
@@ -43,9 +43,9 @@ export interface SidecarInfo {
 }
 
 export interface CpuPerSpawn {
-  /** Node's own CPU per spawn (process.cpuUsage), the client side of every variant. */
+  /** Node's own CPU per spawn (process.cpuUsage), the client side of every backend. */
   nodeMs: number
-  /** The sidecar's CPU per spawn; null for variants without one. */
+  /** The sidecar's CPU per spawn; null for backends without one. */
   sidecarMs: number | null
   /** Both together: what one spawn costs the machine beyond the child's own fork/exec. Less load-sensitive than wall time. */
   totalMs: number
@@ -55,7 +55,7 @@ export interface SpawnRoundTrip {
   command: string[]
   warmup: number
   iterations: number
-  variants: Partial<Record<Variant, Summary & { cpu: CpuPerSpawn }>>
+  backends: Partial<Record<Backend, Summary & { cpu: CpuPerSpawn }>>
   /** a/b of p50, p99 and total CPU per spawn. */
   ratios: Record<string, { p50: number; p99: number; cpu: number }>
 }
@@ -72,7 +72,7 @@ export interface SidecarStart {
   startCostMs: number
 }
 
-export interface ThroughputVariant {
+export interface ThroughputBackend {
   mbPerSec: number
   samples: number[]
 }
@@ -80,19 +80,19 @@ export interface ThroughputVariant {
 export interface Throughput {
   bytes: number
   reps: number
-  direct: ThroughputVariant
-  baseline: ThroughputVariant
-  supervisor: ThroughputVariant & {
+  direct: ThroughputBackend
+  baseline: ThroughputBackend
+  supervisor: ThroughputBackend & {
     sidecarPeakRssKib: number
-    sidecarCpuMsPerGB: number
-    nodeCpuMsPerGB: number
+    sidecarCpuMsPerGb: number
+    nodeCpuMsPerGb: number
     /** Most threads the sidecar ran during the floods. */
     sidecarPeakThreads: number
     /** What the sidecar's stdout is ("socket" when Node made it, "pipe", ...). */
     sidecarStdout: string
   }
   /** Direct pipe read's Node CPU per GB, to set the supervisor's client cost against. */
-  directNodeCpuMsPerGB: number
+  directNodeCpuMsPerGb: number
   ratio: number
 }
 
@@ -135,7 +135,7 @@ export interface Memory {
   slowConsumer: {
     durationMs: number
     consumedBytes: number
-    consumerMBps: number
+    consumerMbps: number
     peakRssKib: number
     idleRssKib: number
   }
@@ -153,7 +153,7 @@ export interface ScaleCell {
 export interface ScaleLevel {
   concurrent: number
   reps: number
-  variants: Partial<Record<Variant, ScaleCell>>
+  backends: Partial<Record<Backend, ScaleCell>>
 }
 
 export interface Target {

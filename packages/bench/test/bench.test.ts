@@ -5,7 +5,9 @@ import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { test } from "node:test"
 import { fileURLToPath } from "node:url"
-import type { BenchResults, Summary } from "../src/types.js"
+import { readBench } from "../src/report.js"
+import { toCamelKeys, toSnakeKeys } from "../src/json-case.js"
+import type { Summary } from "../src/types.js"
 
 /*
  * Runs `--quick` end to end and checks the shape of what it wrote: every measurement present, numeric and
@@ -14,8 +16,8 @@ import type { BenchResults, Summary } from "../src/types.js"
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli.js")
 
-/** Keys whose value may be null: things a variant or a platform does not have. */
-const MAY_BE_NULL = new Set(["sidecarMs", "sidecarCpuMsPerChild", "watchdogRssKib", "rustc", "cgroup", "pidfd", "subreaper", "outputWindow", "version", "exitedMs"])
+/** Keys (as bench.json spells them) whose value may be null: things a backend or a platform does not have. */
+const MAY_BE_NULL = new Set(["sidecar_ms", "sidecar_cpu_ms_per_child", "watchdog_rss_kib", "rustc", "cgroup", "pidfd", "subreaper", "output_window", "version", "exited_ms"])
 
 function walk(value: unknown, path: string, visit: (path: string, key: string, v: unknown) => void): void {
   if (value !== null && typeof value === "object") {
@@ -40,17 +42,21 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
     const r = spawnSync(process.execPath, [cli, "--quick", "--out", out], { encoding: "utf8", timeout: 170_000 })
     assert.equal(r.status, 0, `bench --quick failed:\n${r.stdout}\n${r.stderr}`)
     for (const f of ["bench.json", "BENCH.md", "bench.html"]) assert.ok(existsSync(join(out, f)), `${f} was not written`)
-    const b = JSON.parse(readFileSync(join(out, "bench.json"), "utf8")) as BenchResults
+    const raw = JSON.parse(readFileSync(join(out, "bench.json"), "utf8")) as unknown
+    const b = readBench(join(out, "bench.json"))
 
     assert.equal(b.schema, "pawwork-bench/1")
     assert.equal(b.mode, "quick")
-    walk(b, "bench", (path, key, v) => {
+    // One casing for every JSON file the project writes: snake_case keys, as results.json has. Data keys
+    // (backend names, "supervisor/baseline" ratios) are lower case with - or /.
+    walk(raw, "bench", (path, key) => assert.match(key, /^[a-z0-9_/-]+$/, `${path} is not snake_case`))
+    walk(raw, "bench", (path, key, v) => {
       if (v === null) assert.ok(MAY_BE_NULL.has(key), `${path} is null`)
       if (typeof v === "number") assert.ok(Number.isFinite(v), `${path} = ${v}`)
     })
 
-    assert.ok(b.machine.cores > 0 && b.machine.memoryMiB > 0 && b.machine.cpuModel && b.machine.kernel && b.machine.node)
-    for (const v of ["bare", "baseline", "supervisor"] as const) positiveSummary(b.spawnRoundTrip.variants[v], `round trip ${v}`)
+    assert.ok(b.machine.cores > 0 && b.machine.memoryMib > 0 && b.machine.cpuModel && b.machine.kernel && b.machine.node)
+    for (const v of ["bare", "baseline", "supervisor"] as const) positiveSummary(b.spawnRoundTrip.backends[v], `round trip ${v}`)
     assert.ok(b.spawnRoundTrip.ratios["supervisor/baseline"]!.p50 > 0)
     positiveSummary(b.sidecarStart.hello, "sidecar hello")
     positiveSummary(b.sidecarStart.firstSpawn, "first spawn")
@@ -76,10 +82,10 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
     assert.deepEqual(b.scale.map((l) => l.concurrent), [1, 5])
     for (const level of b.scale) {
       for (const v of ["bare", "baseline", "supervisor"] as const) {
-        positiveSummary(level.variants[v]?.rt, `scale ${level.concurrent} ${v}`)
-        assert.ok(level.variants[v]!.wallMs > 0)
+        positiveSummary(level.backends[v]?.rt, `scale ${level.concurrent} ${v}`)
+        assert.ok(level.backends[v]!.wallMs > 0)
       }
-      assert.ok(level.variants.supervisor!.sidecarCpuMsPerChild !== null)
+      assert.ok(level.backends.supervisor!.sidecarCpuMsPerChild !== null)
     }
 
     assert.deepEqual(b.targets.map((t) => t.id), ["spawn-round-trip", "throughput", "quiescence-ignore-term", "idle-rss"])
@@ -93,4 +99,11 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
   } finally {
     rmSync(out, { recursive: true, force: true })
   }
+})
+
+test("bench.json keys convert to snake_case and back without loss", () => {
+  const sample = { memoryMib: 1, spawnRoundTrip: { backends: { "supervisor-nocgroup": { p50: 2 } }, ratios: { "supervisor/baseline": { p50: 1 } } }, list: [{ rssKib: 3 }] }
+  const snake = toSnakeKeys(sample)
+  assert.deepEqual(snake, { memory_mib: 1, spawn_round_trip: { backends: { "supervisor-nocgroup": { p50: 2 } }, ratios: { "supervisor/baseline": { p50: 1 } } }, list: [{ rss_kib: 3 }] })
+  assert.deepEqual(toCamelKeys(snake), sample)
 })

@@ -4,8 +4,7 @@ import { delimiter, join } from "node:path"
 import type { CreateProcess, ProcessApi, SpawnOptions } from "./api.js"
 import type { Paths } from "./paths.js"
 import type { Platform } from "./platform.js"
-import { safeKill } from "./leaks.js"
-import { startOf } from "./procfs.js"
+import { killIfSameProcess, startOf } from "@pawwork/harness"
 import { EFFECT_BACKENDS, type BackendName } from "./types.js"
 
 /** A backend as the runner uses it: the Process API plus the spawn options that make the variant. */
@@ -108,7 +107,7 @@ export async function closeBackend(backend: Backend, boundMs = 5000): Promise<st
   } finally {
     clearTimeout(timer)
   }
-  const killed = pid && start ? safeKill(pid, start) : false
+  const killed = pid && start ? killIfSameProcess(pid, start) : false
   return `shutdown() did not finish within ${boundMs} ms${killed ? `; the sidecar (pid ${pid}) was killed by the harness` : ""}` +
     (unread ? `; its start time could not be read (${unread}), so it was not killed` : "")
 }

@@ -1,29 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises"
-import type { FixtureReport, Member } from "./fixture-report.js"
-import { envScanAvailable, findByEnv, startOf, startsOf } from "./procfs.js"
+import type { FixtureReport, Member } from "@pawwork/harness"
+import { envScanAvailable, findByEnv, killIfSameProcess, startsOf } from "@pawwork/harness"
 
 export const REPORT_ENV = "PAWWORK_FIXTURE_REPORT"
 
 /** How long a tree must stay gone where there is no environment scan (ms). */
 const SETTLE_MS = 150
-
-/**
- * Sends `signal` to one process by number, only when it is safe: a positive
- * pid above 1 that is neither this process nor its parent, and whose start
- * time still matches the one it reported (so a recycled pid is never hit).
- * Never a group: a negative or zero pid is refused outright.
- */
-export function safeKill(pid: number, start: string, signal: NodeJS.Signals = "SIGKILL"): boolean {
-  if (!Number.isInteger(pid) || pid <= 1) return false
-  if (pid === process.pid || pid === process.ppid) return false
-  if (startOf(pid) !== start) return false
-  try {
-    process.kill(pid, signal)
-    return true
-  } catch {
-    return false
-  }
-}
 
 export interface Quiet {
   /** ms since `since` at which the whole tree was first seen gone; null when the deadline came first. */
@@ -111,7 +93,7 @@ export class TreeWatch {
     for (let round = 0; round < 20; round++) {
       const alive = this.aliveAll()
       if (alive.length === 0) break
-      for (const m of alive) if (safeKill(m.pid, m.start)) killed.add(m.pid)
+      for (const m of alive) if (killIfSameProcess(m.pid, m.start)) killed.add(m.pid)
       await sleep(round < 5 ? 20 : 100)
     }
     return [...killed]

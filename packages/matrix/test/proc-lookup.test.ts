@@ -5,19 +5,15 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { after, test } from "node:test"
 import { setTimeout as sleep } from "node:timers/promises"
-import { FixtureReport, type Member } from "../src/fixture-report.js"
-import { REPORT_ENV, safeKill, TreeWatch } from "../src/leaks.js"
+import { FixtureReport, type Member } from "@pawwork/harness"
+import { TreeWatch } from "../src/leaks.js"
 import { paths } from "../src/paths.js"
-import { envScanAvailable, findByEnv, isAlive, leakCheckUnavailable, parseProcStart, readStat, startOf, startsOf } from "../src/procfs.js"
 
 /*
- * The leak checker's process lookups on every platform: `/proc` on Linux,
- * `pawwork-fixture proc-start` elsewhere (and on Linux too, compared with
- * /proc). Against real fixture processes, whose report lines carry the start
- * token the lookups must reproduce.
+ * TreeWatch over a real fixture process on every platform. The lookups it
+ * rests on are tested in packages/harness (test/proc-lookup.test.ts).
  */
 
-const linux = process.platform === "linux"
 const dir = mkdtempSync(join(tmpdir(), "matrix-proc-lookup-"))
 const started: ChildProcess[] = []
 after(() => {
@@ -25,23 +21,12 @@ after(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-test("proc-start output: tokens, gone, CRLF; anything else throws", () => {
-  const got = parseProcStart("10 12345\n11 gone\r\n12 1712.000042\n", [10, 11, 12])
-  assert.deepEqual([...got], [[10, "12345"], [11, null], [12, "1712.000042"]])
-  assert.throws(() => parseProcStart("10 12345\n", [10, 11]), /no answer for pid 11/)
-  assert.throws(() => parseProcStart("10 1\n10 2\n", [10]), /answered twice/)
-  assert.throws(() => parseProcStart("10 1\n99 2\n", [10]), /not asked/)
-  assert.throws(() => parseProcStart("10\n", [10]), /unexpected line/)
-  assert.throws(() => parseProcStart("10 a b\n", [10]), /unexpected line/)
-  assert.throws(() => parseProcStart("pawwork-fixture: oops\n", [10]), /unexpected line/)
-})
-
 /** A fixture `sleep` writing to its own report; resolves once its pid line is there. */
-async function fixtureSleeper(name: string, env: Record<string, string> = {}): Promise<{ member: Member; child: ChildProcess; report: string }> {
+async function fixtureSleeper(name: string): Promise<{ member: Member; child: ChildProcess; report: string }> {
   const bin = paths().fixtureBin
   assert.ok(existsSync(bin), `the fixture program is built at ${bin} (npm test builds it)`)
   const report = join(dir, `${name}.jsonl`)
-  const child = spawn(bin, ["--report", report, "sleep"], { stdio: "ignore", env: { ...process.env, ...env }, windowsHide: true })
+  const child = spawn(bin, ["--report", report, "sleep"], { stdio: "ignore", windowsHide: true })
   started.push(child)
   const r = new FixtureReport(report)
   const deadline = performance.now() + 10_000
@@ -53,35 +38,6 @@ async function fixtureSleeper(name: string, env: Record<string, string> = {}): P
 }
 
 const exited = (c: ChildProcess) => new Promise((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve(null) : c.once("exit", resolve)))
-
-test("the leak check is available here", () => {
-  assert.equal(leakCheckUnavailable(), null)
-})
-
-test("a live fixture process reads as alive with the token it reported, then as gone once killed", async () => {
-  const { member, child } = await fixtureSleeper("live")
-  assert.equal(startOf(member.pid), member.start)
-  assert.ok(isAlive(member.pid, member.start))
-  assert.equal(isAlive(member.pid, `${member.start}0`), false, "another token is another process")
-  assert.equal(safeKill(member.pid, `${member.start}0`), false, "never kills a recycled pid")
-  assert.equal(safeKill(member.pid, member.start), true)
-  await exited(child)
-  assert.equal(startOf(member.pid) === member.start, false)
-})
-
-test("one batched lookup answers every pid, dead and invalid ones as null", async () => {
-  const a = await fixtureSleeper("batch-a")
-  const b = await fixtureSleeper("batch-b")
-  b.child.kill("SIGKILL")
-  await exited(b.child)
-  const got = startsOf([a.member.pid, b.member.pid, 0, -3])
-  assert.equal(got.get(a.member.pid), a.member.start)
-  assert.notEqual(got.get(b.member.pid), b.member.start)
-  assert.equal(got.get(0), null)
-  assert.equal(got.get(-3), null)
-  a.child.kill("SIGKILL")
-  await exited(a.child)
-})
 
 test("TreeWatch sees a reported fixture member, reports it as a survivor and kills it", async () => {
   const { member, child, report } = await fixtureSleeper("watch")
@@ -96,44 +52,3 @@ test("TreeWatch sees a reported fixture member, reports it as a survivor and kil
   assert.notEqual(after.quiescenceMs, null)
 })
 
-test("the environment scan finds a tree member by its marker where one exists, and says so elsewhere", async () => {
-  const marker = join(dir, "marker.jsonl")
-  const { member, child } = await fixtureSleeper("env", { [REPORT_ENV]: marker })
-  const found = findByEnv(REPORT_ENV, marker)
-  if (envScanAvailable()) {
-    assert.deepEqual(found.map((s) => [s.pid, s.start]), [[member.pid, member.start]])
-  } else {
-    assert.equal(process.platform, "win32", "only Windows lacks the scan")
-    assert.deepEqual(found, [])
-  }
-  child.kill("SIGKILL")
-  await exited(child)
-})
-
-test("Linux: /proc and proc-start agree on live, dead and zombie processes", { skip: !linux && "compares /proc with proc-start (Linux only)" }, async () => {
-  const { member, child } = await fixtureSleeper("agree")
-  // A zombie that must exist: perl forks a child that exits at once, and the parent never waits (SIGCHLD
-  // keeps its default disposition, so nothing reaps it while perl sleeps). A shell cannot be trusted with
-  // this: it may reap its background job before it execs, so the zombie a `true & exec sleep` relies on
-  // may never exist. perl is part of every Debian and Ubuntu system (perl-base is essential).
-  const parent = spawn("perl", ["-e", "my $c = fork() // die; exit 0 if $c == 0; print \"$c\\n\"; sleep 30"], {
-    stdio: ["ignore", "pipe", "ignore"],
-  })
-  started.push(parent)
-  const zombie = Number(await new Promise<string>((resolve) => parent.stdout!.once("data", (d: Buffer) => resolve(d.toString()))))
-  // The child exits right after the fork; the bound only turns a hang into a failure.
-  const deadline = performance.now() + 20_000
-  while (readStat(zombie)?.state !== "Z") {
-    assert.ok(performance.now() < deadline, "perl's child became a zombie")
-    await sleep(10)
-  }
-  const pids = [member.pid, process.pid, zombie, 0x7ffffff0]
-  const fromProc = startsOf(pids, "procfs")
-  assert.deepEqual([...startsOf(pids, "fixture")], [...fromProc])
-  assert.equal(fromProc.get(member.pid), member.start)
-  assert.equal(fromProc.get(process.pid), readStat(process.pid)!.start)
-  assert.equal(fromProc.get(zombie), null, "a zombie is gone")
-  assert.equal(fromProc.get(0x7ffffff0), null)
-  for (const c of [child, parent]) c.kill("SIGKILL")
-  await Promise.all([exited(child), exited(parent)])
-})

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict"
 import { buffer } from "node:stream/consumers"
 import { describe, test } from "node:test"
+import { spawnSettings } from "../src/defaults.js"
 import { SupervisorDiedError, SupervisorProtocolError } from "../src/errors.js"
 import { Connection } from "../src/protocol/connection.js"
 import { SupervisorChild } from "../src/supervisor/child.js"
@@ -16,7 +17,7 @@ async function childOver(opts: Options = { stdout: "pipe", stderr: "pipe" }) {
   const conn = await opening
   let released = 0
   const child = new SupervisorChild("c1", ["prog"], opts, Promise.resolve(conn), () => released++)
-  child.start(conn, spawnRequest("c1", ["prog"], opts))
+  child.start(conn, spawnRequest("c1", spawnSettings(["prog"], opts), opts))
   await fake.settle()
   const req = fake.ops("spawn")[0]!.req
   return { fake, child, req, released: () => released }

@@ -1,9 +1,8 @@
 import type { ChildProcess } from "node:child_process"
-import { makeRunner } from "../run.js"
+import { processApi } from "../api.js"
 import type { Child, ProcessApi, TerminateTreeInput } from "../types.js"
 import { spawn, trackers } from "./spawn.js"
 import { TERMINATION_GRACE_MS } from "../defaults.js"
-import { treeQueries } from "../tree-queries.js"
 import { terminateTree } from "./terminate-tree.js"
 
 export { terminateTree, TERMINATION_GRACE_MS } from "./terminate-tree.js"
@@ -47,15 +46,5 @@ export async function terminateTreeApi(input: TerminateTreeInput): Promise<void>
 }
 
 export function createBaseline(): ProcessApi {
-  const runner = makeRunner(spawn)
-  return {
-    backend: "baseline",
-    spawn,
-    ...runner,
-    stop,
-    ...treeQueries,
-    terminateTree: terminateTreeApi,
-    shutdown: async () => {},
-    sidecarPid: undefined,
-  }
+  return processApi({ backend: "baseline", spawn, stop, terminateTree: terminateTreeApi })
 }

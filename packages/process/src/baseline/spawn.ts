@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process"
 import launch from "cross-spawn"
+import { spawnSettings, type SpawnSettings } from "../defaults.js"
 import type { Child, Options } from "../types.js"
 import { trackOutcome, type OutcomeTracker } from "./outcome.js"
 import { terminateTree } from "./terminate-tree.js"
@@ -20,17 +21,18 @@ export function baselineEnv(env: Options["env"]): NodeJS.ProcessEnv | undefined 
  * variant, Unix only). Shared with the tree-kill peer, which must start exactly like the baseline so that
  * only its cancel differs.
  */
-export function launchLikeBaseline(cmd: string[], opts: Options): ChildProcess {
-  if (cmd.length === 0) throw new Error("Command is required")
-  opts.abort?.throwIfAborted()
-  return launch(cmd[0]!, cmd.slice(1), {
+export function launchLikeBaseline(cmd: string[], opts: Options): { proc: ChildProcess; settings: SpawnSettings } {
+  const settings = spawnSettings(cmd, opts)
+  const [file, ...args] = settings.cmd
+  const proc = launch(file, args, {
     cwd: opts.cwd,
     shell: opts.shell,
     env: baselineEnv(opts.env),
-    stdio: [opts.stdin ?? "ignore", opts.stdout ?? "ignore", opts.stderr ?? "ignore"],
+    stdio: settings.stdio,
     windowsHide: process.platform === "win32",
     detached: opts.detached === true && process.platform !== "win32",
   })
+  return { proc, settings }
 }
 
 /**
@@ -58,7 +60,7 @@ export function exitedOnExit(proc: ChildProcess, settled: () => void): Promise<n
  * bash tool's variant (Unix only), where the root leads its own process group.
  */
 export function spawn(cmd: string[], opts: Options = {}): BaselineChild {
-  const proc = launchLikeBaseline(cmd, opts)
+  const { proc, settings } = launchLikeBaseline(cmd, opts)
 
   let closed = false
   let exited: Promise<number> | undefined
@@ -71,9 +73,9 @@ export function spawn(cmd: string[], opts: Options = {}): BaselineChild {
     closed = true
     tracker.cancelled = true
 
-    const ms = opts.timeout ?? 5_000
+    const ms = settings.abortGraceMs
     if (ms <= 0 || !proc.pid) {
-      proc.kill(opts.kill ?? "SIGTERM")
+      proc.kill(settings.killSignal)
       return
     }
     tracker.terminating(

@@ -16,10 +16,9 @@ import * as Stream from "effect/Stream"
 import * as ChildProcess from "effect/process/ChildProcess"
 import { ChildProcessSpawner, type ChildProcessHandle } from "effect/process/ChildProcessSpawner"
 import { terminateTreeApi } from "../baseline/index.js"
-import { TERMINATION_GRACE_MS } from "../defaults.js"
-import { makeRunner } from "../run.js"
+import { processApi } from "../api.js"
+import { spawnFailedOutcome, spawnSettings, TERMINATION_GRACE_MS, type SpawnSettings } from "../defaults.js"
 import { createSupervisor } from "../supervisor/index.js"
-import { treeQueries } from "../tree-queries.js"
 import type { Child, Drain, Options, Outcome, ProcessApi } from "../types.js"
 import { systemError } from "./errors.js"
 import { layer as supervisorLayer } from "./spawner.js"
@@ -40,9 +39,6 @@ export interface EffectProcessOptions {
   /** supervisor-effect: the pawwork-supervisor binary (default: the usual lookup). */
   supervisorPath?: string
 }
-
-/** The abort grace of the Process API (baseline.md: `timeout`, default 5 s), as `forceKillAfter`. */
-const ABORT_GRACE_MS = 5_000
 
 type Runtime = ManagedRuntime.ManagedRuntime<ChildProcessSpawner, never>
 
@@ -83,9 +79,8 @@ export function createEffectProcess(opts: EffectProcessOptions): ProcessApi {
   const treeApi = backend === "supervisor-effect" ? createSupervisor({ supervisorPath: opts.supervisorPath }) : null
 
   function spawn(cmd: string[], options: Options = {}): Child {
-    if (cmd.length === 0) throw new Error("Command is required")
-    options.abort?.throwIfAborted()
-    const child = new EffectChild(runtimeFor(options), cmd, options)
+    const settings = spawnSettings(cmd, options)
+    const child = new EffectChild(runtimeFor(options), settings, options)
     live.add(child)
     void child.finished.then(() => live.delete(child))
     return child
@@ -96,12 +91,10 @@ export function createEffectProcess(opts: EffectProcessOptions): ProcessApi {
     await child.stop()
   }
 
-  return {
+  return processApi({
     backend,
     spawn,
-    ...makeRunner(spawn),
     stop,
-    ...treeQueries,
     terminateTree: treeApi ? (input) => treeApi.terminateTree(input) : terminateTreeApi,
     shutdown: async () => {
       // Interrupting a command's fiber closes its scope: Effect's Node spawner then kills the group (and
@@ -111,12 +104,9 @@ export function createEffectProcess(opts: EffectProcessOptions): ProcessApi {
       runtimes.clear()
       await treeApi?.shutdown()
     },
-    // The layer's sidecar is private to it; closeBackend's fallback kill by pid has nothing to aim at.
-    sidecarPid: undefined,
-  }
+    // No sidecarPid: the layer's sidecar is private to it, so the matrix's fallback kill by pid has nothing to aim at.
+  })
 }
-
-type Stdio = NonNullable<Options["stdin"]>
 
 /**
  * One command of an Effect backend as a Process `Child`. Its streams are Node PassThroughs fed from (and
@@ -144,7 +134,7 @@ class EffectChild extends EventEmitter implements Child {
 
   constructor(
     private readonly runtime: Runtime,
-    cmd: string[],
+    settings: SpawnSettings,
     private readonly opts: Options,
   ) {
     super()
@@ -162,9 +152,9 @@ class EffectChild extends EventEmitter implements Child {
     this.exited = new Promise((resolve, reject) => ((onExited = resolve), (onSpawnError = reject)))
     void this.exited.catch(() => undefined)
 
-    const signal = typeof opts.kill === "number" ? signalName(opts.kill) : (opts.kill ?? "SIGTERM")
-    const graceMs = Math.max(0, opts.timeout ?? ABORT_GRACE_MS)
-    const command = ChildProcess.make(...commandLine(cmd, opts), {
+    const signal = typeof settings.killSignal === "number" ? signalName(settings.killSignal) : settings.killSignal
+    const graceMs = settings.abortGraceMs
+    const command = ChildProcess.make(...commandLine(settings.cmd, opts), {
       // The Process API's kill signal and grace (`kill`, `timeout`) are Effect's command-level KillOptions: they
       // also rule the kill that closing the command's scope runs.
       killSignal: signal as ChildProcess.Signal,
@@ -174,9 +164,9 @@ class EffectChild extends EventEmitter implements Child {
       extendEnv: opts.env !== null,
       shell: opts.shell ? opts.shell : undefined,
       detached: opts.detached,
-      stdin: stdin ? Stream.fromAsyncIterable(stdin.chunks(), (err) => systemError("stdin", undefined, errorText(err))) : effectStdio(opts.stdin),
-      stdout: effectStdio(opts.stdout),
-      stderr: effectStdio(opts.stderr),
+      stdin: stdin ? Stream.fromAsyncIterable(stdin.chunks(), (err) => systemError("stdin", undefined, errorText(err))) : settings.stdio[0],
+      stdout: settings.stdio[1],
+      stderr: settings.stdio[2],
     })
     const self = this
     const program = Effect.scoped(
@@ -305,7 +295,7 @@ class EffectChild extends EventEmitter implements Child {
 
   private describe(): Outcome {
     if (this.handle === null) {
-      return { reason: "spawn_failed", code: null, signal: null, bytes: { stdout: 0, stderr: 0 }, drain: "none", killedPids: [], leftoverPids: [] }
+      return spawnFailedOutcome()
     }
     const piped: Array<"stdout" | "stderr"> = (["stdout", "stderr"] as const).filter((s) => this.opts[s] === "pipe")
     const drain: Drain = piped.length === 0 ? "none" : piped.every((s) => this.eof[s]) ? "complete" : "cut"
@@ -365,13 +355,9 @@ class StdinFeed extends Writable {
 }
 
 /** The Process API's command array as Effect's (command, args); with a shell, one script line (as Node joins it). */
-function commandLine(cmd: string[], opts: Options): [string, string[]] {
+function commandLine(cmd: readonly string[], opts: Options): [string, string[]] {
   if (opts.shell) return [cmd.join(" "), []]
   return [cmd[0]!, cmd.slice(1)]
-}
-
-function effectStdio(mode: Stdio | undefined): "pipe" | "inherit" | "ignore" {
-  return mode ?? "ignore"
 }
 
 function signalName(num: number): NodeJS.Signals {

@@ -20,6 +20,7 @@ import {
 } from "effect/process/ChildProcessSpawner"
 import * as CommandLine from "effect/process/CommandLine"
 import type { EnvSpec } from "../protocol/messages.js"
+import { ABORT_GRACE_MS, spawnSettings } from "../defaults.js"
 import { SupervisorChild } from "../supervisor/child.js"
 import { spawnRequest } from "../supervisor/request.js"
 import { registerRoot } from "../supervisor/roots.js"
@@ -62,7 +63,6 @@ interface Policy {
 type Service = ChildProcessSpawner["Service"]
 type Handle = ChildProcessHandle
 
-const DEFAULT_FORCE_KILL_AFTER_MS = 5_000
 
 /**
  * The ChildProcessSpawner service on a pawwork-supervisor sidecar, bound to the current scope: the sidecar
@@ -72,7 +72,7 @@ export const make = (options: SupervisorSpawnerOptions = {}): Effect.Effect<Serv
   Effect.gen(function* () {
     const host = new SidecarHost(options.supervisorPath)
     yield* Effect.addFinalizer(() => Effect.promise(() => host.close()))
-    const graceMs = options.forceKillAfter === undefined ? DEFAULT_FORCE_KILL_AFTER_MS : Duration.toMillis(options.forceKillAfter)
+    const graceMs = options.forceKillAfter === undefined ? ABORT_GRACE_MS : Duration.toMillis(options.forceKillAfter)
     const policy: Policy = {
       leftovers: options.leftovers,
       drainTimeoutMs: options.drainTimeout === undefined ? undefined : Duration.toMillis(options.drainTimeout),
@@ -209,15 +209,22 @@ function spawnStandard(
 
     const argv = [command.command, ...command.args.map(unwrap)]
     // `detached` and `windowsHide` are accepted and ignored: the sidecar contains every tree anyway.
-    const opts: Options = { cwd, shell: options.shell, stdin: stdio(input.stream), stdout: stdio(stdout), stderr: stdio(stderr),
+    const forceKillAfter = options.forceKillAfter === undefined ? graceMs : Duration.toMillis(options.forceKillAfter)
+    const opts: Options = {
+      cwd,
+      shell: options.shell,
+      stdin: stdio(input.stream),
+      stdout: stdio(stdout),
+      stderr: stdio(stderr),
       leftovers: policy.leftovers,
       drainTimeout: policy.drainTimeoutMs,
+      // Effect's names for the abort ladder, in the API's: spawnRequest translates them to the protocol's.
+      kill: options.killSignal,
+      timeout: forceKillAfter,
     }
     const id = host.nextId()
-    const request = spawnRequest(id, argv, opts)
+    const request = spawnRequest(id, spawnSettings(argv, opts), opts)
     request.env = envSpec(options)
-    const forceKillAfter = options.forceKillAfter === undefined ? graceMs : Duration.toMillis(options.forceKillAfter)
-    request.ladder = { signal: options.killSignal ?? "SIGTERM", grace_ms: Math.max(0, forceKillAfter) }
 
     const onError = (method: string) => (err: unknown) => toPlatformError(method, err, shown)
     const state = { settled: false, held: false, referenced: true }

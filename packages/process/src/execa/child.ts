@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process"
+import { spawnFailedOutcome } from "../defaults.js"
 import { ProcView } from "../proc-view.js"
 import { bytesRead, countArrivals, drainOf } from "../stream-state.js"
 import type { Child, Options, Outcome } from "../types.js"
@@ -17,15 +18,6 @@ export interface ExecaResult {
 export interface ExecaSubprocess extends PromiseLike<ExecaResult> {
   kill(signal?: NodeJS.Signals | number): boolean
   readonly nodeChildProcess?: ChildProcess
-}
-
-const SPAWN_FAILED: Omit<Outcome, "reason"> = {
-  code: null,
-  signal: null,
-  bytes: { stdout: 0, stderr: 0 },
-  drain: "none",
-  killedPids: [],
-  leftoverPids: [],
 }
 
 /**
@@ -61,7 +53,7 @@ export class ExecaChild extends ProcView implements Child {
     })
     void this.exited.catch(() => undefined)
     this.outcome = settled.then((result) => {
-      if (proc.pid === undefined) return { reason: "spawn_failed", ...SPAWN_FAILED }
+      if (proc.pid === undefined) return spawnFailedOutcome()
       const piped = [opts.stdout === "pipe" ? proc.stdout : null, opts.stderr === "pipe" ? proc.stderr : null]
       return {
         reason: result.isCanceled || this.stopped ? "cancelled" : "exited",

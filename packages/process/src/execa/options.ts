@@ -1,4 +1,5 @@
 import type { Options as ExecaOptions } from "execa"
+import type { SpawnSettings } from "../defaults.js"
 import type { Options } from "../types.js"
 
 /** `killDescendants` is execa 10's tree option; execa 9 does not know it (see tree). */
@@ -19,18 +20,18 @@ export type TreeOptions = ExecaOptions & { killDescendants?: boolean }
  * - `env`: `null` is an empty environment (`extendEnv: false`), an object is merged over `process.env` by
  *   execa's `extendEnv`; `shell`, `cwd`, `detached` and the three stdio settings pass through unchanged.
  */
-export function execaOptions(opts: Options): TreeOptions {
+export function execaOptions(opts: Options, settings: SpawnSettings): TreeOptions {
   return {
     cwd: opts.cwd,
     env: opts.env === null ? {} : opts.env,
     extendEnv: opts.env !== null,
     shell: opts.shell ?? false,
-    stdin: opts.stdin ?? "ignore",
-    stdout: opts.stdout ?? "ignore",
-    stderr: opts.stderr ?? "ignore",
+    stdin: settings.stdio[0],
+    stdout: settings.stdio[1],
+    stderr: settings.stdio[2],
     cancelSignal: opts.abort,
-    killSignal: opts.kill ?? "SIGTERM",
-    forceKillAfterDelay: Math.max(0, opts.timeout ?? 5_000),
+    killSignal: settings.killSignal,
+    forceKillAfterDelay: settings.abortGraceMs,
     cleanup: true,
     detached: opts.detached === true,
     killDescendants: true,

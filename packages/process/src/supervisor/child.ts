@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events"
 import { Writable } from "node:stream"
+import { abortGraceMs, killSignal, spawnFailedOutcome } from "../defaults.js"
 import { SpawnFailedError, SupervisorRequestError } from "../errors.js"
 import type { Connection } from "../protocol/connection.js"
 import type { ExitEvent, SignalledEvent, SpawnRequest, SpawnedEvent } from "../protocol/messages.js"
@@ -14,16 +15,6 @@ function settleable<T>() {
   const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)))
   void promise.catch(() => undefined)
   return { promise, resolve, reject }
-}
-
-const SPAWN_FAILED_OUTCOME: Outcome = {
-  reason: "spawn_failed",
-  code: null,
-  signal: null,
-  bytes: { stdout: 0, stderr: 0 },
-  drain: "none",
-  killedPids: [],
-  leftoverPids: [],
 }
 
 export function toOutcome(event: ExitEvent): Outcome {
@@ -134,7 +125,7 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
         // The protocol follows a failed spawn with an `exit`; settle now anyway so no error code can hang us.
         this.spawnFailure = spawnError(this.cmd, err)
         this.spawnedP.resolve(undefined)
-        if (!this.settled) this.settle(SPAWN_FAILED_OUTCOME)
+        if (!this.settled) this.settle(spawnFailedOutcome())
       },
     )
   }
@@ -145,7 +136,7 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
     const name = signalName(signal)
     // The root is gone, its kept tree is not: kill means "end it", with the ladder from this signal.
     if (this.settled) {
-      const graceMs = name === "SIGKILL" ? 0 : Math.max(0, this.opts.timeout ?? 5_000)
+      const graceMs = name === "SIGKILL" ? 0 : abortGraceMs(this.opts)
       void this.cancel({ signal: name, graceMs }).catch(() => undefined)
       return true
     }
@@ -192,8 +183,7 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
   /** Aborts map to the cancel ladder with the spawn's `kill` and `timeout` options. */
   abort(): void {
     if (this.settled) return
-    const graceMs = Math.max(0, this.opts.timeout ?? 5_000)
-    void this.cancel({ signal: signalName(this.opts.kill), graceMs }).catch(() => undefined)
+    void this.cancel({ signal: signalName(killSignal(this.opts)), graceMs: abortGraceMs(this.opts) }).catch(() => undefined)
   }
 
   fail(err: Error): void {

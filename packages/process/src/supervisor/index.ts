@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises"
 import { terminateTree as baselineTerminateTree } from "../baseline/terminate-tree.js"
-import { TERMINATION_GRACE_MS } from "../defaults.js"
+import { processApi } from "../api.js"
+import { spawnSettings, TERMINATION_GRACE_MS } from "../defaults.js"
 import { SupervisorRequestError } from "../errors.js"
 import type { TerminatedEvent } from "../protocol/messages.js"
-import { makeRunner } from "../run.js"
 import { assertTerminateTarget } from "../safety.js"
-import { treeQueries } from "../tree-queries.js"
 import type { Child, Options, ProcessApi, SupervisedChild, TerminateTreeInput } from "../types.js"
 import { SupervisorChild } from "./child.js"
 import { locateSupervisor } from "./locate.js"
@@ -41,10 +40,9 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
   }
 
   function spawn(cmd: string[], opts: Options = {}): SupervisedChild {
-    if (cmd.length === 0) throw new Error("Command is required")
-    opts.abort?.throwIfAborted()
+    const settings = spawnSettings(cmd, opts)
     const id = `${prefix}-${++counter}`
-    const request = spawnRequest(id, cmd, opts)
+    const request = spawnRequest(id, settings, opts)
     const host = current()
     host.hold()
 
@@ -123,16 +121,12 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
     if (running) await running.shutdown()
   }
 
-  return {
+  return processApi({
     backend: "supervisor",
     spawn,
-    ...makeRunner(spawn),
     stop,
-    ...treeQueries,
     terminateTree,
     shutdown,
-    get sidecarPid() {
-      return sidecar?.alive ? sidecar.pid : undefined
-    },
-  }
+    sidecarPid: () => (sidecar?.alive ? sidecar.pid : undefined),
+  })
 }

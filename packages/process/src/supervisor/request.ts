@@ -1,6 +1,7 @@
 import os from "node:os"
 import path from "node:path"
 import type { EnvSpec, SpawnRequest, StdioMode } from "../protocol/messages.js"
+import type { SpawnSettings } from "../defaults.js"
 import type { Options, Stdio } from "../types.js"
 
 /** Signal name for the protocol from Node's name-or-number form. */
@@ -40,18 +41,19 @@ function wireStdio(mode: Stdio | undefined): StdioMode {
   return mode === "pipe" || mode === "inherit" ? "pipe" : "ignore"
 }
 
-export function spawnRequest(id: string, cmd: string[], opts: Options): SpawnRequest {
+/** The API's options in the protocol's names: the one place they are translated for the sidecar. */
+export function spawnRequest(id: string, settings: SpawnSettings, opts: Options): SpawnRequest {
   const request: SpawnRequest = {
     op: "spawn",
     id,
-    argv: shellArgv(cmd, opts.shell),
+    argv: shellArgv(settings.cmd, opts.shell),
     cwd: path.resolve(opts.cwd ?? process.cwd()),
     env: envSpec(opts.env),
-    stdin: wireStdio(opts.stdin),
-    stdout: wireStdio(opts.stdout),
-    stderr: wireStdio(opts.stderr),
+    stdin: wireStdio(settings.stdio[0]),
+    stdout: wireStdio(settings.stdio[1]),
+    stderr: wireStdio(settings.stdio[2]),
     timeout_ms: opts.runTimeout ?? null,
-    ladder: { signal: signalName(opts.kill), grace_ms: Math.max(0, opts.timeout ?? 5_000) },
+    ladder: { signal: signalName(settings.killSignal), grace_ms: settings.abortGraceMs },
   }
   if (opts.drainTimeout !== undefined) request.drain_timeout_ms = Math.max(0, opts.drainTimeout)
   if (opts.leftovers !== undefined) request.leftovers = opts.leftovers

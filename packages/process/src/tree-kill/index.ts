@@ -1,8 +1,7 @@
-import { makeRunner } from "../run.js"
+import { processApi } from "../api.js"
 import type { Child, ProcessApi } from "../types.js"
 import { TreeKillChild } from "./child.js"
 import { TERMINATION_GRACE_MS } from "../defaults.js"
-import { treeQueries } from "../tree-queries.js"
 import { terminateTreeByPid } from "./ladder.js"
 import { spawn } from "./spawn.js"
 
@@ -14,14 +13,5 @@ export async function stop(child: Child): Promise<void> {
 
 /** Peer backend for the comparison: cross-spawn to start, the `tree-kill` package to cancel. */
 export function createTreeKill(): ProcessApi {
-  return {
-    backend: "tree-kill",
-    spawn,
-    ...makeRunner(spawn),
-    stop,
-    ...treeQueries,
-    terminateTree: terminateTreeByPid,
-    shutdown: async () => {},
-    sidecarPid: undefined,
-  }
+  return processApi({ backend: "tree-kill", spawn, stop, terminateTree: terminateTreeByPid })
 }

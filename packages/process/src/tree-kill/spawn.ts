@@ -8,8 +8,8 @@ import { TreeKillChild } from "./child.js"
  * difference the matrix sees is how a cancel finds and signals the tree.
  */
 export function spawn(cmd: string[], opts: Options = {}): TreeKillChild {
-  const proc = launchLikeBaseline(cmd, opts)
-  const abort = () => void child.terminate(opts.kill ?? "SIGTERM", opts.timeout ?? 5_000)
+  const { proc, settings } = launchLikeBaseline(cmd, opts)
+  const abort = () => void child.terminate(settings.killSignal, settings.abortGraceMs)
   const exited = exitedOnExit(proc, () => opts.abort?.removeEventListener("abort", abort))
   const child = new TreeKillChild(proc, trackOutcome(proc, opts), exited)
   if (opts.abort) {

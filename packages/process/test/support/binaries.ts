@@ -1,20 +1,12 @@
+import { binaryPath, repoRoot as findRoot } from "@pawwork/harness"
 import { existsSync } from "node:fs"
-import path from "node:path"
-import { fileURLToPath } from "node:url"
 
-const EXE = process.platform === "win32" ? ".exe" : ""
+export const repoRoot = findRoot()
 
-/** The repository root: four levels above dist-test/test/support/. */
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../..")
-
-/** pawwork-fixture: PAWWORK_FIXTURE_PATH, else the workspace's debug then release build. */
+/** pawwork-fixture: PAWWORK_FIXTURE_PATH, else the workspace's debug then release build (npm test builds debug first). */
 export function fixturePath(): string {
-  const given = process.env.PAWWORK_FIXTURE_PATH
-  if (given) return given
-  for (const profile of ["debug", "release"]) {
-    const candidate = path.join(repoRoot, "target", profile, `pawwork-fixture${EXE}`)
-    if (existsSync(candidate)) return candidate
-  }
+  const found = binaryPath("pawwork-fixture", ["debug", "release"], repoRoot)
+  if (existsSync(found)) return found
   throw new Error("pawwork-fixture not built: run `cargo build -p pawwork-fixture` (or set PAWWORK_FIXTURE_PATH)")
 }
 

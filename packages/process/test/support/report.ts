@@ -1,23 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { readReport, type ReportLine } from "@pawwork/harness"
+import { mkdtempSync, rmSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
 
-export interface PidLine {
-  kind: "pid"
-  pid: number
-  ppid: number
-  start: string
-  role: string
-  depth?: number
-}
-
-export type ReportLine =
-  | PidLine
-  | { kind: "signal"; pid: number; signal: string }
-  | { kind: "wrote"; pid: number; stream: string; total: number }
-  | { kind: "read"; pid: number; total: number; eof: boolean }
-  | { kind: "event"; pid: number; what: string }
+// The reader is the harness's, shared with the matrix and the bench.
+export { readReport, reportedPids, type PidLine, type ReportLine } from "@pawwork/harness"
 
 const dirs: string[] = []
 
@@ -30,23 +18,6 @@ export function newReport(): string {
 
 export function removeReports(): void {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-}
-
-export function readReport(file: string): ReportLine[] {
-  let text: string
-  try {
-    text = readFileSync(file, "utf8")
-  } catch {
-    return []
-  }
-  return text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as ReportLine)
-}
-
-export function reportedPids(file: string): PidLine[] {
-  return readReport(file).filter((l): l is PidLine => l.kind === "pid")
 }
 
 /** Polls the report until `ready` holds; a generous hang guard, not a timing assertion. */

@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process"
-import { existsSync, readdirSync, readFileSync } from "node:fs"
-import { paths } from "./paths.js"
+import { execFileSync, spawnSync } from "node:child_process"
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs"
+import { binaryPath } from "./paths.js"
 
 /*
- * How the leak checker sees other processes. Linux: /proc, read directly.
+ * How the harness sees other processes. Linux: /proc, read directly.
  * Elsewhere Node has no way to read a process's start time, so the fixture
  * program answers (`pawwork-fixture proc-start PID...`, one spawn per poll for
  * all pids at once): the same start token its report lines carry, or `gone`.
@@ -12,7 +12,7 @@ import { paths } from "./paths.js"
  * must never read as "gone", which would hide a leak.
  */
 
-/** What the leak checker needs from `/proc/<pid>/stat`. */
+/** What every platform can tell of a process (Linux from `/proc/<pid>/stat`, macOS from `ps`). */
 export interface ProcStat {
   pid: number
   state: string
@@ -27,8 +27,19 @@ export interface ProcStat {
 const onLinux = process.platform === "linux"
 const onMac = process.platform === "darwin"
 
-/** Parses one `/proc/<pid>/stat` line; the command name may hold spaces and parentheses. */
-export function parseStat(line: string): ProcStat | null {
+/** The whole of what the harness reads from a `/proc/<pid>/stat` line (Linux only). */
+export interface LinuxStat extends ProcStat {
+  comm: string
+  /** Fields 14 and 15, in clock ticks (see clockTicks). */
+  utime: number
+  stime: number
+}
+
+/**
+ * Parses one `/proc/<pid>/stat` line, the only place that does. The command name may hold spaces and
+ * parentheses, so the fields are split after the last ")".
+ */
+export function parseStat(line: string): LinuxStat | null {
   const open = line.indexOf("(")
   const close = line.lastIndexOf(")")
   if (open < 0 || close < open) return null
@@ -38,10 +49,13 @@ export function parseStat(line: string): ProcStat | null {
   if (rest.length < 20 || !Number.isInteger(pid)) return null
   return {
     pid,
+    comm: line.slice(open + 1, close),
     state: rest[0]!,
     ppid: Number(rest[1]),
     pgrp: Number(rest[2]),
     session: Number(rest[3]),
+    utime: Number(rest[11]),
+    stime: Number(rest[12]),
     start: rest[19]!,
   }
 }
@@ -67,10 +81,10 @@ export function parseProcStart(text: string, asked: readonly number[]): Map<numb
 
 let binFor: { env: string | undefined; bin: string } | null = null
 
-/** The fixture program (PAWWORK_FIXTURE_BIN, else the release build); looked up once per value of the variable. */
+/** The fixture program (PAWWORK_FIXTURE_PATH, else the release build); looked up once per value of the variable. */
 function fixtureBin(): string {
-  const env = process.env.PAWWORK_FIXTURE_BIN
-  if (binFor === null || binFor.env !== env) binFor = { env, bin: paths().fixtureBin }
+  const env = process.env.PAWWORK_FIXTURE_PATH
+  if (binFor === null || binFor.env !== env) binFor = { env, bin: binaryPath("pawwork-fixture") }
   return binFor.bin
 }
 
@@ -96,7 +110,8 @@ function procStart(pids: readonly number[]): Map<number, string | null> {
   return parseProcStart(r.stdout, pids)
 }
 
-function procStat(pid: number): ProcStat | null {
+/** `/proc/<pid>/stat` parsed, zombies included; null when the pid is gone or there is no /proc. */
+export function procStat(pid: number): LinuxStat | null {
   try {
     return parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"))
   } catch {
@@ -161,8 +176,11 @@ export function readStat(pid: number): ProcStat | null {
   return start === null ? null : { pid, state: row.state, ppid: row.ppid, pgrp: row.pgrp, session: -1, start }
 }
 
-/** Alive = the pid exists, is still the process that started at `start`, and is not a zombie. */
-export function isAlive(pid: number, start: string): boolean {
+/**
+ * The one liveness check: the pid is still the process that started at `start` (not a recycled pid) and
+ * has not finished (a zombie only waits to be reaped). /proc on Linux, proc-start elsewhere.
+ */
+export function isStillRunning(pid: number, start: string): boolean {
   return startOf(pid) === start
 }
 
@@ -220,14 +238,72 @@ function findByEnvPs(pair: string): ProcStat[] {
   })
 }
 
-/** Resident set size in KiB (`VmRSS`), or null when the process is gone or not on Linux (not sampled elsewhere). */
-export function readRssKib(pid: number): number | null {
+/** A numeric field of `/proc/<pid>/status` (`VmRSS`, `Threads`), or null when the process is gone or not on Linux. */
+function statusField(pid: number, field: string): number | null {
   try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8")
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)
+    const m = new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))
     return m ? Number(m[1]) : null
   } catch {
     return null
+  }
+}
+
+/** Resident set size in KiB (`VmRSS`), or null when the process is gone or not on Linux (not sampled elsewhere). */
+export function readRssKib(pid: number): number | null {
+  return statusField(pid, "VmRSS")
+}
+
+/** Thread count (`Threads:`), or null when the process is gone. */
+export function threads(pid: number): number | null {
+  return statusField(pid, "Threads")
+}
+
+/** Live processes (zombies left out) whose parent is `ppid` (Linux). */
+export function childrenOf(ppid: number): LinuxStat[] {
+  const found: LinuxStat[] = []
+  for (const pid of listPids()) {
+    const stat = procStat(pid)
+    if (stat && stat.ppid === ppid && !gone(stat)) found.push(stat)
+  }
+  return found
+}
+
+export function cmdline(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean)
+  } catch {
+    return []
+  }
+}
+
+let ticks: number | undefined
+
+/** USER_HZ, the unit of utime/stime (100 on nearly every Linux, asked once to be sure). */
+export function clockTicks(): number {
+  if (ticks !== undefined) return ticks
+  try {
+    ticks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100
+  } catch {
+    ticks = 100
+  }
+  return ticks
+}
+
+/** utime + stime of a process (all its threads) in ms, or null when it is gone. */
+export function cpuMs(pid: number): number | null {
+  const stat = procStat(pid)
+  return stat ? ((stat.utime + stat.stime) * 1000) / clockTicks() : null
+}
+
+/** What an fd of a process is: "socket", "pipe", "file" or "gone". */
+export function fdKind(pid: number, fd: number): string {
+  try {
+    const target = readlinkSync(`/proc/${pid}/fd/${fd}`)
+    if (target.startsWith("socket:")) return "socket"
+    if (target.startsWith("pipe:")) return "pipe"
+    return "file"
+  } catch {
+    return "gone"
   }
 }
 
