@@ -21,7 +21,9 @@ if (underWine && !results.platform?.under_wine) {
   console.error(`matrix check: ${file} was not measured under Wine (platform: ${results.platform?.label})`);
   process.exit(1);
 }
-const ran = results.cells.filter((c) => c.backend === "supervisor" && c.runs > 0);
+// The supervisor on both of PawWork's paths: the Process API and Effect's ChildProcessSpawner layer.
+const CANDIDATES = ["supervisor", "supervisor-effect"];
+const ran = results.cells.filter((c) => CANDIDATES.includes(c.backend) && c.runs > 0);
 const runtimes = [...new Set(ran.map((c) => c.runtime ?? "node"))];
 const bad = [];
 for (const c of ran) {
@@ -31,13 +33,13 @@ for (const c of ran) {
   if (c.flaky > 0) problems.push(`${c.flaky} of ${c.runs} runs passed only on a retry`);
   if (!c.control && c.leaked_pids > 0) problems.push(`${c.leaked_pids} leaked pids`);
   if (c.bytes_lost > 0) problems.push(`${c.bytes_lost} bytes lost`);
-  if (problems.length) bad.push(`${c.fixture}${c.runtime ? ` (${c.runtime})` : ""}: ${problems.join(", ")}`);
+  if (problems.length) bad.push(`${c.fixture} [${c.backend}]${c.runtime ? ` (${c.runtime})` : ""}: ${problems.join(", ")}`);
 }
-const notRun = results.cells.filter((c) => c.backend === "supervisor" && c.runs === 0).map((c) => c.fixture);
+const notRun = results.cells.filter((c) => CANDIDATES.includes(c.backend) && c.runs === 0).map((c) => `${c.fixture} [${c.backend}]`);
 // Runs that did not exercise their scenario are no failure, but no pass either: say which, never "passed".
-const unexercised = ran.filter((c) => (c.not_exercised ?? 0) > 0).map((c) => `${c.fixture} (${c.not_exercised} of ${c.runs} runs)`);
+const unexercised = ran.filter((c) => (c.not_exercised ?? 0) > 0).map((c) => `${c.fixture} [${c.backend}] (${c.not_exercised} of ${c.runs} runs)`);
 console.log(
-  `matrix check: supervisor ran ${ran.length} cells x ${results.runs_per_cell} runs under ${results.platform.label} ` +
+  `matrix check: ${CANDIDATES.filter((b) => ran.some((c) => c.backend === b)).join(" and ") || "supervisor"} ran ${ran.length} cells x ${results.runs_per_cell} runs under ${results.platform.label} ` +
     `(runtimes: ${runtimes.join(", ") || "none"}); ` +
     `not run here: ${notRun.join(", ") || "none"}`,
 );
@@ -46,7 +48,7 @@ if (ran.length === 0) {
   process.exit(1);
 }
 // Without the negative control flagging its planted leak, "no leaked pid" would prove nothing.
-if (!ran.some((c) => c.control && c.passed === c.runs)) {
+if (!ran.some((c) => c.backend === "supervisor" && c.control && c.passed === c.runs)) {
   console.error("matrix check: the negative control did not run and pass in the supervisor column");
   process.exit(1);
 }

@@ -163,10 +163,11 @@ function effectMethod(r: Results): string {
   }
   if (lines.length === 0) return ""
   return lines.join("\n") + "\n- Both Effect backends are driven through the Process API's shape (packages/process/src/effect/backends.ts):\n" +
-    "  one scope per command, output read to its end, an abort is `handle.kill({ killSignal, forceKillAfter })` with the\n" +
-    "  fixture's signal and grace, stop() is `handle.kill` with the 500 ms stop grace, `child.kill(sig)` is\n" +
-    "  `handle.kill({ killSignal: sig })`, and `terminateTree` is PawWork's `Process.terminateTree` (the baseline's for\n" +
-    "  `effect`, the supervisor's for `supervisor-effect`).\n"
+    "  one scope per command, output read to its end; `exited` settles when both `exitCode` and the output have ended;\n" +
+    "  an abort is `handle.kill({ killSignal, forceKillAfter })` with the fixture's signal and grace, stop() is\n" +
+    "  `handle.kill` with the 500 ms stop grace, `child.kill(sig)` is `handle.kill({ killSignal: sig })`, and\n" +
+    "  `terminateTree` is PawWork's `Process.terminateTree` (the baseline's for `effect`, the supervisor's for\n" +
+    "  `supervisor-effect`).\n"
 }
 
 export function renderMarkdown(r: Results): string {

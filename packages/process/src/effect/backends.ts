@@ -28,7 +28,8 @@ import { layer as supervisorLayer } from "./spawner.js"
  * fixtures run on them unchanged: `effect` is Effect's own `NodeChildProcessSpawner` (@effect/platform-node)
  * with its defaults, `supervisor-effect` is this package's `SupervisorSpawner` layer. Both go through the
  * ChildProcessSpawner service only, as PawWork's bash tool does: one scope per command, output read to its
- * end, `handle.kill({ killSignal, forceKillAfter })` for an abort. A subpath of its own
+ * end, `handle.kill({ killSignal, forceKillAfter })` for an abort. `exited` is the command's result as such
+ * a caller gets it: the exit status and the end of the output. A subpath of its own
  * (`@pawwork/process/effect/backends`): it loads @effect/platform-node, which nothing shipped needs.
  */
 
@@ -110,8 +111,9 @@ export function createEffectProcess(opts: EffectProcessOptions): ProcessApi {
 
 /**
  * One command of an Effect backend as a Process `Child`. Its streams are Node PassThroughs fed from (and
- * into) the handle's Effect streams with back-pressure; `exited` follows `handle.exitCode`, with a signal
- * death folded to 1 as the Process API folds it; `outcome` settles when the command's scope has closed.
+ * into) the handle's Effect streams with back-pressure. The `exit` event, `exitCode` and `signalCode` follow
+ * `handle.exitCode`; `exited` settles once that and both output streams have ended (a signal death folded
+ * to 1, as the Process API folds it); `outcome` settles when the command's scope has closed.
  */
 class EffectChild extends EventEmitter implements Child {
   readonly stdin: Writable | null
@@ -182,9 +184,12 @@ class EffectChild extends EventEmitter implements Child {
           }),
         )
         const status = yield* Effect.exit(handle.exitCode)
-        self.settleExit(status, onExited)
-        // PawWork's callers read a command's output to its end before they leave its scope.
-        yield* Fiber.join(pumps)
+        const code = self.settleExit(status)
+        // `exited` is the command's result as a caller that reads its output gets it: the exit status and the
+        // end of both streams. exitCode alone can succeed while the last bytes still sit in the stream,
+        // unread (seen under Wine), and such a caller is not done before it has them.
+        yield* Effect.exit(Fiber.join(pumps))
+        onExited(code)
       }),
     )
     this.fiber = runtime.runFork(program)
@@ -198,6 +203,10 @@ class EffectChild extends EventEmitter implements Child {
         // Node's ChildProcess emits `error` for a failed start; with nobody listening that would throw, and
         // the Process API promises no unhandled error event (the rejection of `exited` says it).
         if (this.listenerCount("error") > 0) this.emit("error", err)
+      } else {
+        // Interrupted (the backend's shutdown) before the status or the streams' end was seen: settle anyway,
+        // folded as the Process API folds a death it cannot name.
+        onExited(this.exitCode ?? 1)
       }
       stdout?.end()
       stderr?.end()
@@ -278,19 +287,19 @@ class EffectChild extends EventEmitter implements Child {
     ).pipe(Effect.tap(() => Effect.sync(() => (this.eof[which] = true))))
   }
 
-  private settleExit(status: Exit.Exit<number, PlatformError.PlatformError>, resolve: (code: number) => void): void {
+  /** Records the exit status and emits Node's `exit` event; returns the number `exited` resolves with. */
+  private settleExit(status: Exit.Exit<number, PlatformError.PlatformError>): number {
     if (Exit.isSuccess(status)) {
       this.exitCode = Number(status.value)
-      resolve(this.exitCode)
       this.emit("exit", this.exitCode, null)
-      return
+      return this.exitCode
     }
     // Effect's exitCode fails for a signal death; the signal's name is only in the message.
     const text = errorChain(Exit.isFailure(status) ? firstError(status) : undefined)
     const sig = /signal: '?(SIG[A-Z0-9]+)/.exec(text)?.[1] as NodeJS.Signals | undefined
     this.signalCode = sig ?? null
-    resolve(1)
     this.emit("exit", null, this.signalCode)
+    return 1
   }
 
   private describe(): Outcome {
