@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process"
+import { repoRoot } from "@pawwork/harness"
 import { now } from "./clock.js"
 import type { Sizes } from "./config.js"
 import { trivialCommand, type Context } from "./context.js"
@@ -58,6 +60,11 @@ export async function measureClient(sizes: Sizes, bins: Binaries, withNoCgroup: 
   }
 }
 
+function headCommit(): string | null {
+  const r = spawnSync("git", ["rev-parse", "HEAD"], { cwd: repoRoot(), encoding: "utf8" })
+  return r.status === 0 ? r.stdout.trim() || null : null
+}
+
 /**
  * The whole benchmark: the client measurements under each runtime asked for (Node in this process, Bun in a
  * Bun process of its own running the same code), then the sidecar's memory, which does not depend on the
@@ -96,6 +103,7 @@ export async function runBench(sizes: Sizes, bins: Binaries, log: (m: string) =>
   const results = {
     schema: "pawwork-bench/2" as const,
     generatedAt: new Date().toISOString(),
+    commit: headCommit(),
     mode: sizes.mode,
     durationSeconds: round((now() - started) / 1000, 1),
     machine,

@@ -223,6 +223,8 @@ export interface ClientRun {
 export interface BenchResults {
   schema: "pawwork-bench/2"
   generatedAt: string
+  /** `git rev-parse HEAD` of the checkout measured (null outside a git checkout): the matrix report embeds only its own commit's. */
+  commit: string | null
   mode: Mode
   durationSeconds: number
   machine: Machine

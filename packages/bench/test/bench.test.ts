@@ -5,6 +5,7 @@ import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { test } from "node:test"
 import { fileURLToPath } from "node:url"
+import { renderBenchSection } from "../src/index.js"
 import { readBench } from "../src/report.js"
 import { toCamelKeys, toSnakeKeys } from "../src/json-case.js"
 import type { Summary } from "../src/types.js"
@@ -17,7 +18,7 @@ import type { Summary } from "../src/types.js"
 const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli.js")
 
 /** Keys (as bench.json spells them) whose value may be null: things a backend or a platform does not have. */
-const MAY_BE_NULL = new Set(["runtime", "sidecar_ms", "sidecar_cpu_ms_per_child", "watchdog_rss_kib", "rustc", "cgroup", "pidfd", "subreaper", "output_window", "version", "exited_ms"])
+const MAY_BE_NULL = new Set(["commit", "runtime", "sidecar_ms", "sidecar_cpu_ms_per_child", "watchdog_rss_kib", "rustc", "cgroup", "pidfd", "subreaper", "output_window", "version", "exited_ms"])
 
 function walk(value: unknown, path: string, visit: (path: string, key: string, v: unknown) => void): void {
   if (value !== null && typeof value === "object") {
@@ -47,6 +48,8 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
 
     assert.equal(b.schema, "pawwork-bench/2")
     assert.equal(b.mode, "quick")
+    // The matrix report embeds a bench.json only when it names this checkout's commit.
+    assert.match(b.commit ?? "", /^[0-9a-f]{40}$/)
     // One casing for every JSON file the project writes: snake_case keys, as results.json has. Data keys
     // (backend names, "supervisor/baseline" ratios) are lower case with - or /.
     walk(raw, "bench", (path, key) => assert.match(key, /^[a-z0-9_/-]+$/, `${path} is not snake_case`))
@@ -109,6 +112,9 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
     for (const h of ["## What the supervisor costs", "### Targets", "### Output throughput (Node)", "### Output throughput (Bun)", "### Spawn round trip (Node)", "### Spawn round trip (Bun)", "### Scale curve (Bun)", "### Sidecar memory"]) {
       assert.ok(md.includes(h), `BENCH.md lacks ${h}`)
     }
+    // What the matrix report's appendix embeds: the section rendered from bench.json's own (snake_case) content.
+    const embedded = renderBenchSection(raw, 3)
+    for (const h of ["### What the supervisor costs", "#### Targets", "#### Output throughput (Bun)", "#### Sidecar memory"]) assert.ok(embedded.includes(h), `embedded section lacks ${h}`)
     const html = readFileSync(join(out, "bench.html"), "utf8")
     assert.ok((html.match(/<svg /g) ?? []).length >= 4, "bench.html lacks a runtime's scale charts")
     assert.ok(!/<script|https?:\/\/(?!www\.w3\.org)/.test(html), "bench.html must be self-contained")

@@ -60,6 +60,7 @@ function results(runs: ClientRun[], memory: { idle: number; watchdog: number | n
   return {
     schema: "pawwork-bench/2",
     generatedAt: "2026-01-01T00:00:00.000Z",
+    commit: null,
     mode: "default",
     durationSeconds: 1,
     machine: { cpuModel: "cpu", cores: 2, memoryMib: 1024, kernel: "Linux 6", os: "linux", arch: "x64", node: "v20", rustc: null, clockTicksPerSecond: 100, loadAverage: [1, 1, 1], loadAverageEnd: [1, 1, 1] },
