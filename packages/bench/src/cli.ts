@@ -4,12 +4,13 @@ import { SIZES } from "./config.js"
 import { binaries, repoRoot } from "./paths.js"
 import { writeReport } from "./report.js"
 import { runBench } from "./run.js"
-import type { Mode } from "./types.js"
+import type { Mode, RuntimeName } from "./types.js"
 
 const USAGE = `usage: npm run bench -- [options]
 
   --quick        smoke run with tiny sizes (seconds; what the test runs)
   --full         bigger sizes (5,000 round trips, 1 GiB floods, up to 2,000 children)
+  --runtime R    the client side's runtime: node, bun or both (default both; Bun runs in a process of its own)
   --out DIR      where bench.json, BENCH.md and bench.html go (default: report/)
   --no-setup     (scripts/bench.mjs) skip npm install and the builds
   -h, --help     this text
@@ -17,6 +18,7 @@ const USAGE = `usage: npm run bench -- [options]
 
 export interface CliOptions {
   mode: Mode
+  runtimes: RuntimeName[]
   out: string
   help: boolean
 }
@@ -28,14 +30,18 @@ export function parseCli(argv: string[], root: string): CliOptions {
       quick: { type: "boolean" },
       full: { type: "boolean" },
       out: { type: "string" },
+      runtime: { type: "string" },
       help: { type: "boolean", short: "h" },
       "no-setup": { type: "boolean" },
     },
     strict: true,
   })
   if (values.quick && values.full) throw new Error("--quick and --full exclude each other")
+  const runtime = values.runtime ?? "both"
+  if (!["node", "bun", "both"].includes(runtime)) throw new Error(`--runtime must be node, bun or both (got ${runtime})`)
   return {
     mode: values.quick ? "quick" : values.full ? "full" : "default",
+    runtimes: runtime === "both" ? ["node", "bun"] : [runtime as RuntimeName],
     out: resolve(values.out ?? join(root, "report")),
     help: values.help === true,
   }
@@ -62,8 +68,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const bins = binaries(root)
     const log = (m: string) => process.stdout.write(`bench: ${m}\n`)
-    log(`mode ${opts.mode}`)
-    const results = await runBench(SIZES[opts.mode], bins, log)
+    log(`mode ${opts.mode}, client runtime(s) ${opts.runtimes.join(", ")}`)
+    const results = await runBench(SIZES[opts.mode], bins, log, opts.runtimes)
     const written = writeReport(results, opts.out)
     log(`took ${results.durationSeconds} s; wrote ${written.json}, ${written.markdown}, ${written.html}`)
     for (const t of results.targets) log(`${t.met ? "met   " : "MISSED"} ${t.label}: ${t.measured}${t.met ? "" : ` (by ${t.missedBy})`}`)

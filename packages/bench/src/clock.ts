@@ -4,8 +4,8 @@ import { setTimeout as sleep } from "node:timers/promises"
 export const now = (): number => performance.now()
 export { sleep }
 
-/** Node's own CPU time (user + system) in ms since `from` (a previous process.cpuUsage()). */
-export function nodeCpuMs(from: NodeJS.CpuUsage): number {
+/** The client runtime's own CPU time (user + system) in ms since `from` (a previous process.cpuUsage()). */
+export function clientCpuMs(from: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(from)
   return (d.user + d.system) / 1000
 }

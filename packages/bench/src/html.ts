@@ -1,6 +1,7 @@
 import { lineChart, type Series } from "./charts.js"
 import { allTables, machineLine, BACKEND_LABEL, type Table } from "./tables.js"
-import type { BenchResults, Backend } from "./types.js"
+import { runtimeLabel } from "./runtime.js"
+import type { BenchResults, Backend, ClientRun } from "./types.js"
 
 const COLOR: Record<Backend, string> = {
   bare: "#7f7f7f",
@@ -19,14 +20,14 @@ function htmlTable(t: Table): string {
   return `<h2>${inline(t.title)}</h2>\n<p>${inline(t.caption)}</p>\n<table>\n${head}\n${rows}\n</table>`
 }
 
-function backendsOf(r: BenchResults): Backend[] {
+function backendsOf(r: ClientRun): Backend[] {
   return [...new Set(r.scale.flatMap((l) => Object.keys(l.backends) as Backend[]))]
 }
 
-/** The scale curve as charts: round trip (p50 and p99) and CPU per child against concurrent children. */
-export function scaleCharts(r: BenchResults): string {
+/** One runtime's scale curve as charts: round trip (p50 and p99) and CPU per child against concurrent children. */
+export function scaleCharts(r: ClientRun): string {
   const backends = backendsOf(r)
-  const series = (pick: (v: Backend, l: BenchResults["scale"][number]) => number | null | undefined, suffix: string, dashed = false) =>
+  const series = (pick: (v: Backend, l: ClientRun["scale"][number]) => number | null | undefined, suffix: string, dashed = false) =>
     backends.map<Series>((v) => ({
       name: `${BACKEND_LABEL[v]}${suffix}`,
       color: COLOR[v],
@@ -34,18 +35,18 @@ export function scaleCharts(r: BenchResults): string {
       points: r.scale.map((l) => ({ x: l.concurrent, y: pick(v, l) ?? Number.NaN })),
     }))
   const rt = lineChart({
-    title: "Spawn round trip vs concurrent children",
+    title: `Spawn round trip vs concurrent children (${runtimeLabel(r.runtime)})`,
     xLabel: "children started at once (log)",
     yLabel: "ms (log)",
     logY: true,
     series: [...series((v, l) => l.backends[v]?.rt.p50, " p50"), ...series((v, l) => l.backends[v]?.rt.p99, " p99", true)],
   })
   const cpu = lineChart({
-    title: "CPU per child vs concurrent children",
+    title: `CPU per child vs concurrent children (${runtimeLabel(r.runtime)})`,
     xLabel: "children started at once (log)",
     yLabel: "CPU ms per child",
     series: [
-      ...series((v, l) => l.backends[v]?.nodeCpuMsPerChild, " (Node)"),
+      ...series((v, l) => l.backends[v]?.clientCpuMsPerChild, ` (${runtimeLabel(r.runtime)})`),
       ...series((v, l) => l.backends[v]?.sidecarCpuMsPerChild, " (sidecar)", true).filter((s) => s.points.some((p) => Number.isFinite(p.y))),
     ],
   })
@@ -56,12 +57,13 @@ export function renderBenchHtml(r: BenchResults): string {
   const body = allTables(r)
     .map((t) => {
       let html = htmlTable(t)
-      if (t.title === "Targets") html += `\n<ul>${r.targets.map((x) => `<li><strong>${esc(x.label)}</strong> (${x.met ? "met" : "missed"}): ${inline(x.why)}.</li>`).join("")}</ul>`
-      if (t.title === "Scale curve") html += `\n${scaleCharts(r)}`
+      if (t.title === "Targets") html += `\n<ul>${r.targets.map((x) => `<li><strong>${esc(x.label)}</strong> (${x.met ? "met" : `missed: ${inline(x.missedBy)}`}): ${inline(x.why)}.</li>`).join("")}</ul>`
+      if (t.title.startsWith("Scale curve") && t.runtime) html += `\n${scaleCharts(t.runtime)}`
       return html
     })
     .join("\n")
-  const notes = r.notes.length ? `<h2>Notes on this run</h2><ul>${r.notes.map((n) => `<li>${inline(n)}</li>`).join("")}</ul>` : ""
+  const all = [...r.notRun.map((n) => `${n.runtime} was not measured: ${n.reason}`), ...r.notes, ...r.runtimes.flatMap((c) => c.notes.map((n) => `(${c.runtime}) ${n}`))]
+  const notes = all.length ? `<h2>Notes on this run</h2><ul>${all.map((n) => `<li>${inline(n)}</li>`).join("")}</ul>` : ""
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>pawwork-supervisor benchmark</title>
 <style>

@@ -27,12 +27,17 @@ export function renderBenchSection(r: BenchResults, level = 2): string {
     out.push("", `${h}# ${t.title}`, "", t.caption, "", markdownTable(t))
     if (t.title === "Targets") {
       out.push("")
-      for (const target of r.targets) out.push(`- **${target.label}** (${target.met ? "met" : "missed"}): ${target.why}.`)
+      for (const target of r.targets) out.push(`- **${target.label}** (${target.met ? "met" : `missed: ${target.missedBy}`}): ${target.why}.`)
     }
   }
-  if (r.notes.length) {
+  const notes = [
+    ...r.notRun.map((n) => `${n.runtime} was not measured: ${n.reason}`),
+    ...r.notes,
+    ...r.runtimes.flatMap((c) => c.notes.map((n) => `(${c.runtime}) ${n}`)),
+  ]
+  if (notes.length) {
     out.push("", `${h}# Notes on this run`, "")
-    for (const n of r.notes) out.push(`- ${n}`)
+    for (const n of notes) out.push(`- ${n}`)
   }
   return out.join("\n") + "\n"
 }

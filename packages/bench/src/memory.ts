@@ -2,6 +2,7 @@ import { cpuMs, readRssKib } from "@pawwork/harness"
 import { createProcess, type Child, type ProcessApi } from "@pawwork/process"
 import { atMost, now, sleep } from "./clock.js"
 import type { Context } from "./context.js"
+import { LoadTracker } from "./load.js"
 import { sidecarPid, watchdogPid } from "./sidecar.js"
 import { round } from "./stats.js"
 import type { LiveChildren, Memory } from "./types.js"
@@ -105,6 +106,7 @@ async function slowConsumer(ctx: Context): Promise<Memory["slowConsumer"]> {
 }
 
 export async function measureMemory(ctx: Context): Promise<Memory> {
+  const load = new LoadTracker()
   const quiet = await idle(ctx)
   ctx.log(`memory: idle sidecar ${quiet.rss} KiB`)
   const levels: LiveChildren[] = []
@@ -114,5 +116,5 @@ export async function measureMemory(ctx: Context): Promise<Memory> {
   }
   const slow = await slowConsumer(ctx)
   ctx.log("memory: slow consumer done")
-  return { idleRssKib: quiet.rss, watchdogRssKib: quiet.watchdog, live: levels, slowConsumer: slow }
+  return { idleRssKib: quiet.rss, watchdogRssKib: quiet.watchdog, load: load.span(), live: levels, slowConsumer: slow }
 }

@@ -2,6 +2,7 @@ import { isStillRunning, killIfSameProcess, type Member } from "@pawwork/harness
 import type { ProcessApi } from "@pawwork/process"
 import { atMost, now, sleep } from "./clock.js"
 import type { Context } from "./context.js"
+import { LoadTracker } from "./load.js"
 import { BenchReport } from "./fixture-report.js"
 import { round, summarize } from "./stats.js"
 import type { Quiescence, QuiescenceCase, QuiescenceRun } from "./types.js"
@@ -88,6 +89,7 @@ export async function measureQuiescence(
   apis: Record<"baseline" | "supervisor", ProcessApi>,
 ): Promise<Quiescence> {
   const q = ctx.sizes.quiescence
+  const load = new LoadTracker()
   const tree = await measureCase(
     ctx,
     apis,
@@ -99,5 +101,5 @@ export async function measureQuiescence(
   ctx.log("quiescence: cooperative tree done")
   const ignoreTerm = await measureCase(ctx, apis, ["ignore-term"], 1, q.graceMs, q.ignoreReps)
   ctx.log("quiescence: SIGTERM-ignoring child done")
-  return { tree, ignoreTerm }
+  return { tree, ignoreTerm, load: load.span() }
 }

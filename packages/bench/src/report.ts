@@ -5,6 +5,9 @@ import { toCamelKeys, toSnakeKeys } from "./json-case.js"
 import { renderBenchMarkdown } from "./markdown.js"
 import type { BenchResults } from "./types.js"
 
+/** bench.json's schema tag: /2 holds one set of client figures per runtime (`runtimes`) and the producer's own rate. */
+export const BENCH_SCHEMA = "pawwork-bench/2"
+
 export interface WrittenReport {
   json: string
   markdown: string
@@ -29,6 +32,6 @@ export function readBench(path: string): BenchResults {
 /** A bench.json's parsed (snake_case) content as the code's BenchResults; checks only the schema tag. */
 export function fromBenchJson(data: unknown, path = "bench.json"): BenchResults {
   const parsed = toCamelKeys(data) as unknown as BenchResults
-  if (parsed.schema !== "pawwork-bench/1") throw new Error(`${path} is not a pawwork-bench/1 file (schema ${String(parsed.schema)})`)
+  if (parsed.schema !== BENCH_SCHEMA) throw new Error(`${path} is not a ${BENCH_SCHEMA} file (schema ${String(parsed.schema)})`)
   return parsed
 }

@@ -1,18 +1,22 @@
+import { spawnSync } from "node:child_process"
+import { repoRoot } from "@pawwork/harness"
 import { now } from "./clock.js"
 import type { Sizes } from "./config.js"
 import { trivialCommand, type Context } from "./context.js"
+import { LoadTracker } from "./load.js"
 import { describeMachine, loadAverage } from "./machine.js"
 import { measureMemory } from "./memory.js"
 import type { Binaries } from "./paths.js"
 import { measureQuiescence } from "./quiescence.js"
 import { runnerFor, type Runner } from "./runners.js"
+import { currentRuntime, runtimeVersion, runUnderBun } from "./runtime.js"
 import { measureScale } from "./scale.js"
 import { measureSidecarStart, sidecarInfo } from "./sidecar-start.js"
 import { measureRoundTrip } from "./spawn-roundtrip.js"
 import { round } from "./stats.js"
 import { evaluateTargets } from "./targets.js"
 import { measureThroughput } from "./throughput.js"
-import type { BenchResults, Backend } from "./types.js"
+import type { BenchResults, Backend, ClientRun, RuntimeName } from "./types.js"
 
 function pick(runners: Runner[], backend: Backend): Runner {
   const found = runners.find((r) => r.backend === backend)
@@ -21,19 +25,14 @@ function pick(runners: Runner[], backend: Backend): Runner {
 }
 
 /**
- * Every measurement, one after the other in one process, so the ratios compare runs on the same machine
- * under the same load. The long-lived runners (one sidecar each) serve the round trip, throughput,
- * quiescence and scale; memory starts sidecars of its own.
+ * Every client-side measurement under the runtime running this code, one after the other in one process, so
+ * the ratios compare runs on the same machine under the same load. The long-lived runners (one sidecar
+ * each) serve the round trip, throughput, quiescence and scale.
  */
-export async function runBench(sizes: Sizes, bins: Binaries, log: (m: string) => void): Promise<BenchResults> {
-  const started = now()
+export async function measureClient(sizes: Sizes, bins: Binaries, withNoCgroup: boolean, log: (m: string) => void): Promise<ClientRun> {
   const ctx: Context = { sizes, bins, trivial: trivialCommand(bins), log, notes: [] }
-  const machine = describeMachine()
-  const sidecar = await sidecarInfo(bins.supervisor)
   const backends: Backend[] = ["bare", "baseline", "supervisor"]
-  if (sidecar.cgroup) backends.push("supervisor-nocgroup")
-  else ctx.notes.push("the sidecar found no writable cgroup v2 hierarchy: the supervisor ran on process groups only")
-
+  if (withNoCgroup) backends.push("supervisor-nocgroup")
   const runners: Runner[] = []
   try {
     for (const v of backends) runners.push(await runnerFor(v, ctx.trivial, bins.supervisor))
@@ -50,31 +49,69 @@ export async function runBench(sizes: Sizes, bins: Binaries, log: (m: string) =>
     log("quiescence")
     const quiescence = await measureQuiescence(ctx, { baseline, supervisor })
     log("scale")
+    const scaleLoad = new LoadTracker()
     const scale = await measureScale(ctx, runners.filter((r) => r.backend !== "supervisor-nocgroup"))
     for (const r of runners) {
       if (r.sidecar() !== sidecars.get(r.backend)) ctx.notes.push(`the ${r.backend} sidecar restarted during the run (pid ${sidecars.get(r.backend)} -> ${r.sidecar()})`)
     }
-    log("memory")
-    const memory = await measureMemory(ctx)
-
-    machine.loadAverageEnd = loadAverage()
-    const measured = {
-      schema: "pawwork-bench/1" as const,
-      generatedAt: new Date().toISOString(),
-      mode: sizes.mode,
-      durationSeconds: round((now() - started) / 1000, 1),
-      machine,
-      sidecar,
-      spawnRoundTrip,
-      sidecarStart,
-      throughput,
-      quiescence,
-      memory,
-      scale,
-      notes: ctx.notes,
-    }
-    return { ...measured, targets: evaluateTargets(measured) }
+    return { runtime: currentRuntime(), version: runtimeVersion(), spawnRoundTrip, sidecarStart, throughput, quiescence, scale, scaleLoad: scaleLoad.span(), notes: ctx.notes }
   } finally {
     for (const r of runners) await r.close().catch(() => undefined)
   }
+}
+
+function headCommit(): string | null {
+  const r = spawnSync("git", ["rev-parse", "HEAD"], { cwd: repoRoot(), encoding: "utf8" })
+  return r.status === 0 ? r.stdout.trim() || null : null
+}
+
+/**
+ * The whole benchmark: the client measurements under each runtime asked for (Node in this process, Bun in a
+ * Bun process of its own running the same code), then the sidecar's memory, which does not depend on the
+ * client's runtime. The runtimes run one after the other, not interleaved: their ratios are each taken
+ * within one runtime's run, and the load recorded with each figure says how alike the machine was.
+ */
+export async function runBench(sizes: Sizes, bins: Binaries, log: (m: string) => void, runtimes: RuntimeName[] = ["node", "bun"]): Promise<BenchResults> {
+  const started = now()
+  const machine = describeMachine()
+  const sidecar = await sidecarInfo(bins.supervisor)
+  const notes: string[] = []
+  if (!sidecar.cgroup) notes.push("the sidecar found no writable cgroup v2 hierarchy: the supervisor ran on process groups only")
+
+  const measured: ClientRun[] = []
+  const notRun: BenchResults["notRun"] = []
+  for (const runtime of runtimes) {
+    if (runtime === currentRuntime()) {
+      log(`client under ${runtime} ${runtimeVersion()}`)
+      measured.push(await measureClient(sizes, bins, sidecar.cgroup !== null, (m) => log(`${runtime}: ${m}`)))
+    } else if (runtime === "bun") {
+      log("client under bun (a bun process of its own)")
+      const got = await runUnderBun({ mode: sizes.mode, bins, withNoCgroup: sidecar.cgroup !== null }, (m) => log(`bun: ${m}`))
+      if ("reason" in got) notRun.push({ runtime, reason: got.reason })
+      else measured.push(got)
+    } else {
+      notRun.push({ runtime, reason: `this benchmark runs other runtimes only from Node (it is running under ${currentRuntime()})` })
+    }
+  }
+  if (measured.length === 0) throw new Error(`no runtime was measured: ${notRun.map((n) => `${n.runtime}: ${n.reason}`).join("; ")}`)
+  for (const n of notRun) log(`${n.runtime} not measured: ${n.reason}`)
+
+  log("memory")
+  const memory = await measureMemory({ sizes, bins, trivial: trivialCommand(bins), log, notes })
+
+  machine.loadAverageEnd = loadAverage()
+  const results = {
+    schema: "pawwork-bench/2" as const,
+    generatedAt: new Date().toISOString(),
+    commit: headCommit(),
+    mode: sizes.mode,
+    durationSeconds: round((now() - started) / 1000, 1),
+    machine,
+    sidecar,
+    runtimes: measured,
+    notRun,
+    memory,
+    notes,
+  }
+  return { ...results, targets: evaluateTargets(results) }
 }

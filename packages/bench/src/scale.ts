@@ -1,4 +1,4 @@
-import { nodeCpuMs, now } from "./clock.js"
+import { clientCpuMs, now } from "./clock.js"
 import type { Context } from "./context.js"
 import { cpuMs } from "@pawwork/harness"
 import type { Runner } from "./runners.js"
@@ -8,7 +8,7 @@ import type { ScaleCell, ScaleLevel } from "./types.js"
 interface Tally {
   times: number[]
   walls: number[]
-  nodeMs: number
+  clientMs: number
   sidecarMs: number
   children: number
 }
@@ -26,7 +26,7 @@ async function burst(ctx: Context, runner: Runner, n: number, tally: Tally): Pro
   }
   await Promise.all(all)
   tally.walls.push(now() - t0)
-  tally.nodeMs += nodeCpuMs(cpu)
+  tally.clientMs += clientCpuMs(cpu)
   tally.children += n
   if (sidecar !== null && sidecarBefore !== null) {
     const after = cpuMs(sidecar)
@@ -44,7 +44,7 @@ export async function measureScale(ctx: Context, runners: Runner[]): Promise<Sca
   const out: ScaleLevel[] = []
   for (const n of levels) {
     const reps = Math.max(minReps, Math.ceil(minChildren / n))
-    const tallies = new Map(runners.map((r) => [r.backend, { times: [], walls: [], nodeMs: 0, sidecarMs: 0, children: 0 } as Tally]))
+    const tallies = new Map(runners.map((r) => [r.backend, { times: [], walls: [], clientMs: 0, sidecarMs: 0, children: 0 } as Tally]))
     for (let rep = 0; rep < reps; rep++) {
       for (let k = 0; k < runners.length; k++) {
         const runner = runners[(rep + k) % runners.length]!
@@ -57,7 +57,7 @@ export async function measureScale(ctx: Context, runners: Runner[]): Promise<Sca
       const cell: ScaleCell = {
         rt: summarize(t.times),
         wallMs: round(summarize(t.walls).p50),
-        nodeCpuMsPerChild: round(t.nodeMs / t.children, 4),
+        clientCpuMsPerChild: round(t.clientMs / t.children, 4),
         sidecarCpuMsPerChild: runner.sidecar() === null ? null : round(t.sidecarMs / t.children, 4),
       }
       backends[runner.backend] = cell

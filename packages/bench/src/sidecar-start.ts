@@ -2,6 +2,7 @@ import { spawn } from "node:child_process"
 import { createProcess } from "@pawwork/process"
 import { now } from "./clock.js"
 import type { Context } from "./context.js"
+import { LoadTracker } from "./load.js"
 import { round, summarize } from "./stats.js"
 import type { SidecarInfo, SidecarStart } from "./types.js"
 
@@ -60,6 +61,7 @@ export async function measureSidecarStart(ctx: Context, steadyP50: number): Prom
   const hello: number[] = []
   const first: number[] = []
   const down: number[] = []
+  const load = new LoadTracker()
   for (let i = 0; i < samples; i++) {
     const h = await readHello(ctx.bins.supervisor)
     hello.push(h.ms)
@@ -72,6 +74,7 @@ export async function measureSidecarStart(ctx: Context, steadyP50: number): Prom
     const s = now()
     await api.shutdown()
     down.push(now() - s)
+    load.sample()
   }
   const firstSpawn = summarize(first)
   return {
@@ -80,5 +83,6 @@ export async function measureSidecarStart(ctx: Context, steadyP50: number): Prom
     firstSpawn,
     shutdown: summarize(down),
     startCostMs: round(firstSpawn.p50 - steadyP50),
+    load: load.span(),
   }
 }

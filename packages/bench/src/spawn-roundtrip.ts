@@ -1,4 +1,5 @@
-import { now, nodeCpuMs } from "./clock.js"
+import { clientCpuMs, now } from "./clock.js"
+import { LoadTracker } from "./load.js"
 import type { Context } from "./context.js"
 import { cpuMs } from "@pawwork/harness"
 import type { Runner } from "./runners.js"
@@ -7,7 +8,7 @@ import type { SpawnRoundTrip, Backend } from "./types.js"
 
 interface Tally {
   times: number[]
-  nodeMs: number
+  clientMs: number
   sidecarMs: number
   spawns: number
 }
@@ -22,7 +23,7 @@ async function block(ctx: Context, runner: Runner, count: number, tally: Tally):
     await runner.roundTrip(ctx.trivial)
     tally.times.push(now() - t)
   }
-  tally.nodeMs += nodeCpuMs(cpu)
+  tally.clientMs += clientCpuMs(cpu)
   tally.spawns += count
   if (sidecar !== null && sidecarBefore !== null) {
     const after = cpuMs(sidecar)
@@ -37,8 +38,9 @@ async function block(ctx: Context, runner: Runner, count: number, tally: Tally):
  */
 export async function measureRoundTrip(ctx: Context, runners: Runner[]): Promise<SpawnRoundTrip> {
   const { warmup, iterations, block: size } = ctx.sizes.roundTrip
-  const tallies = new Map<Backend, Tally>(runners.map((r) => [r.backend, { times: [], nodeMs: 0, sidecarMs: 0, spawns: 0 }]))
+  const tallies = new Map<Backend, Tally>(runners.map((r) => [r.backend, { times: [], clientMs: 0, sidecarMs: 0, spawns: 0 }]))
   for (const runner of runners) for (let i = 0; i < warmup; i++) await runner.roundTrip(ctx.trivial)
+  const load = new LoadTracker()
 
   const rounds = Math.ceil(iterations / size)
   for (let round = 0; round < rounds; round++) {
@@ -47,6 +49,7 @@ export async function measureRoundTrip(ctx: Context, runners: Runner[]): Promise
       const runner = runners[(round + k) % runners.length]!
       await block(ctx, runner, count, tallies.get(runner.backend)!)
     }
+    load.sample()
     if ((round + 1) % Math.max(1, Math.floor(rounds / 4)) === 0) ctx.log(`round trip: ${(round + 1) * size}/${iterations}`)
   }
 
@@ -57,9 +60,9 @@ export async function measureRoundTrip(ctx: Context, runners: Runner[]): Promise
     backends[runner.backend] = {
       ...summarize(t.times),
       cpu: {
-        nodeMs: round(t.nodeMs / t.spawns, 4),
+        clientMs: round(t.clientMs / t.spawns, 4),
         sidecarMs: hasSidecar ? round(t.sidecarMs / t.spawns, 4) : null,
-        totalMs: round((t.nodeMs + (hasSidecar ? t.sidecarMs : 0)) / t.spawns, 4),
+        totalMs: round((t.clientMs + (hasSidecar ? t.sidecarMs : 0)) / t.spawns, 4),
       },
     }
   }
@@ -74,5 +77,5 @@ export async function measureRoundTrip(ctx: Context, runners: Runner[]): Promise
   compare("baseline", "bare")
   compare("supervisor-nocgroup", "baseline")
   compare("supervisor", "supervisor-nocgroup")
-  return { command: ctx.trivial, warmup, iterations, backends, ratios }
+  return { command: ctx.trivial, warmup, iterations, backends, ratios, load: load.span() }
 }

@@ -31,3 +31,9 @@ export function summarize(values: readonly number[]): Summary {
 
 /** a / b, rounded; the report states every comparison as such a ratio. */
 export const ratio = (a: number, b: number): number => round(a / b, 3)
+
+/** The median of samples with their spread: what every throughput figure reports. */
+export function spread(values: readonly number[]): { median: number; min: number; max: number } {
+  if (values.length === 0) throw new Error("spread of no values")
+  return { median: round(median(values), 1), min: round(Math.min(...values), 1), max: round(Math.max(...values), 1) }
+}

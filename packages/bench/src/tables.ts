@@ -1,8 +1,13 @@
+import { describeLoad, overCores } from "./load.js"
+import { producerCaps } from "./targets.js"
+import { runtimeLabel } from "./runtime.js"
 import { round } from "./stats.js"
-import type { BenchResults, Backend } from "./types.js"
+import type { BenchResults, Backend, ClientRun, LoadSpan, ThroughputPath } from "./types.js"
 
 /** A table both the Markdown and the HTML page render, so the two never disagree. */
 export interface Table {
+  /** The client run the table shows (null for the run-wide ones), e.g. for the scale charts. */
+  runtime: ClientRun | null
   title: string
   caption: string
   head: string[]
@@ -25,39 +30,50 @@ export function machineLine(r: BenchResults): string {
   const cg = r.sidecar.cgroup ? `cgroup v2 per child (${r.sidecar.cgroup})` : "no cgroup v2 (process groups only)"
   return (
     `${m.cpuModel}, ${m.cores} cores, ${f(m.memoryMib / 1024, 1)} GiB RAM, ${m.kernel}, Node ${m.node}, ` +
-    `${m.rustc ?? "rustc unknown"}; sidecar ${r.sidecar.version ?? "?"} with ${cg}; load average ${m.loadAverage.join(" / ")} at start, ${m.loadAverageEnd.join(" / ")} at end`
+    `${m.rustc ?? "rustc unknown"}; clients ${r.runtimes.map((c) => `${runtimeLabel(c.runtime)} ${c.version}`).join(", ")}; ` +
+    `sidecar ${r.sidecar.version ?? "?"} with ${cg}; load average ${m.loadAverage.join(" / ")} at start, ${m.loadAverageEnd.join(" / ")} at end`
   )
 }
 
 export function targetsTable(r: BenchResults): Table {
   return {
+    runtime: null,
     title: "Targets",
-    caption: "Each target with what this run measured; a missed target says by how much, and why below.",
+    caption:
+      "Each target of issue 18's acceptance (and the earlier quiescence target) with what this run measured, as ratios within one run; " +
+      "a missed target says by how much, and why below, as does one measured at a load over the core count.",
     head: ["target", "goal", "measured", "met", "missed by"],
     rows: r.targets.map((t) => [t.label, t.goal, t.measured, t.met ? "yes" : "**no**", t.missedBy || "-"]),
   }
 }
 
-export function roundTripTable(r: BenchResults): Table {
-  const rt = r.spawnRoundTrip
+/** "load 1.2 -> 3.4", with the warning beside it when the load exceeded the core count. */
+const loadCaption = (span: LoadSpan, cores: number) =>
+  ` 1-minute load ${describeLoad(span, cores)}${overCores(span, cores) ? ": measured on a machine busier than it has cores, so wall times include waiting for a CPU" : ""}.`
+
+export function roundTripTable(c: ClientRun, cores: number): Table {
+  const rt = c.spawnRoundTrip
+  const who = runtimeLabel(c.runtime)
   const base = rt.backends.baseline!
   const rows = (Object.keys(rt.backends) as Backend[]).map((v) => {
     const s = rt.backends[v]!
-    return [BACKEND_LABEL[v], f(s.p50, 3), f(s.p99, 3), f(s.mean, 3), x(s.p50 / base.p50), x(s.p99 / base.p99), f(s.cpu.nodeMs, 3), f(s.cpu.sidecarMs, 3), `${f(s.cpu.totalMs, 3)} (${x(s.cpu.totalMs / base.cpu.totalMs)})`]
+    return [BACKEND_LABEL[v], f(s.p50, 3), f(s.p99, 3), f(s.mean, 3), x(s.p50 / base.p50), x(s.p99 / base.p99), f(s.cpu.clientMs, 3), f(s.cpu.sidecarMs, 3), `${f(s.cpu.totalMs, 3)} (${x(s.cpu.totalMs / base.cpu.totalMs)})`]
   })
   return {
-    title: "Spawn round trip",
-    caption: `\`pawwork-fixture exit --code 0\` spawned and awaited until exited, one at a time, ${rt.iterations} times per backend after ${rt.warmup} warm-up runs (backends take turns in blocks). Times in ms.`,
-    head: ["backend", "p50", "p99", "mean", "p50 vs baseline", "p99 vs baseline", "Node CPU / spawn", "sidecar CPU / spawn", "total CPU / spawn (vs baseline)"],
+    runtime: c,
+    title: `Spawn round trip (${who})`,
+    caption: `\`pawwork-fixture exit --code 0\` spawned and awaited until exited, one at a time, ${rt.iterations} times per backend after ${rt.warmup} warm-up runs (backends take turns in blocks). Times in ms.${loadCaption(rt.load, cores)}`,
+    head: ["backend", "p50", "p99", "mean", "p50 vs baseline", "p99 vs baseline", `${who} CPU / spawn`, "sidecar CPU / spawn", "total CPU / spawn (vs baseline)"],
     rows,
   }
 }
 
-export function sidecarStartTable(r: BenchResults): Table {
-  const s = r.sidecarStart
+export function sidecarStartTable(c: ClientRun, cores: number): Table {
+  const s = c.sidecarStart
   return {
-    title: "Sidecar start (one-off)",
-    caption: `${s.samples} fresh sidecars. Start cost = first round trip of a fresh backend minus the steady round trip (p50). Times in ms.`,
+    runtime: c,
+    title: `Sidecar start, one-off (${runtimeLabel(c.runtime)})`,
+    caption: `${s.samples} fresh sidecars. Start cost = first round trip of a fresh backend minus the steady round trip (p50). Times in ms.${loadCaption(s.load, cores)}`,
     head: ["step", "p50", "p99", "max"],
     rows: [
       ["binary started until `hello` received", f(s.hello.p50), f(s.hello.p99), f(s.hello.max)],
@@ -68,30 +84,46 @@ export function sidecarStartTable(r: BenchResults): Table {
   }
 }
 
-export function throughputTable(r: BenchResults): Table {
-  const t = r.throughput
-  const row = (label: string, v: { mbPerSec: number; samples: number[] }, cpu: string) => [
-    label,
-    f(v.mbPerSec, 1),
-    x(v.mbPerSec / t.direct.mbPerSec),
-    v.samples.map((s) => f(s, 0)).join(", "),
-    cpu,
-  ]
+const PATH_LABEL: Record<ThroughputPath, string> = {
+  producer: "producer alone (stdout to /dev/null)",
+  direct: "direct pipe read (child_process, no framework)",
+  "baseline-spawn": "baseline `spawn` stream",
+  "supervisor-spawn": "supervisor `spawn` stream",
+  "baseline-run": "baseline `run()`",
+  "supervisor-run": "supervisor `run()`",
+}
+
+export function throughputTable(c: ClientRun, cores: number): Table {
+  const t = c.throughput
+  const who = runtimeLabel(c.runtime)
+  const cpu: Partial<Record<ThroughputPath, string>> = {
+    direct: `${who} ${f(t.directClientCpuMsPerGb, 0)}`,
+    "supervisor-spawn": `${who} ${f(t.supervisor.clientCpuMsPerGb, 0)} + sidecar ${f(t.supervisor.sidecarCpuMsPerGb, 0)}`,
+  }
+  const direct = t.paths.direct.mbPerSec
+  const rows = (Object.keys(PATH_LABEL) as ThroughputPath[]).map((p) => {
+    const v = t.paths[p]
+    return [PATH_LABEL[p], f(v.mbPerSec, 1), x(v.mbPerSec / direct), `${f(v.min, 0)} .. ${f(v.max, 0)}`, v.samples.map((s) => f(s, 0)).join(", "), describeLoad(v.load, cores), cpu[p] ?? "-"]
+  })
+  const capped = producerCaps(t.producerVsDirect)
   return {
-    title: "Output throughput",
-    caption: `\`pawwork-fixture flood --bytes ${t.bytes}\` (${f(t.bytes / 1024 ** 2, 0)} MiB) read to the end, median of ${t.reps}. MB = 10^6 bytes. Sidecar peak RSS during the floods: ${mib(t.supervisor.sidecarPeakRssKib)}.`,
-    head: ["path", "MB/s", "vs direct", "samples", "CPU ms per GB"],
-    rows: [
-      row("direct pipe read (Node child)", t.direct, `Node ${f(t.directNodeCpuMsPerGb, 0)}`),
-      row("baseline backend", t.baseline, "-"),
-      row("supervisor backend", t.supervisor, `Node ${f(t.supervisor.nodeCpuMsPerGb, 0)} + sidecar ${f(t.supervisor.sidecarCpuMsPerGb, 0)}`),
-    ],
+    runtime: c,
+    title: `Output throughput (${who})`,
+    caption:
+      `\`${t.producer.join(" ")}\` (${f(t.bytes / 1024 ** 2, 0)} MiB) read to the end through each path, the paths taking turns; median of ${t.reps} samples with their spread (min .. max). ` +
+      `MB = 10^6 bytes. The producer alone did ${f(t.producerVsDirect)}x the direct read` +
+      (capped
+        ? ` — **less than ${2}x: the producer caps these figures**, which then measure the producer more than the readers.`
+        : ` (at least 2x: the figures measure the readers, not the producer).`) +
+      ` Sidecar peak RSS during the floods: ${mib(t.supervisor.sidecarPeakRssKib)}. A load over ${cores} (the core count) is marked beside its figure.`,
+    head: ["path", "MB/s (median)", "vs direct", "spread", "samples", "1-min load", "CPU ms per GB"],
+    rows,
   }
 }
 
-export function quiescenceTable(r: BenchResults): Table {
+export function quiescenceTable(run: ClientRun, cores: number): Table {
   const rows: string[][] = []
-  for (const [label, c] of [["cooperative tree", r.quiescence.tree], ["SIGTERM-ignoring child", r.quiescence.ignoreTerm]] as const) {
+  for (const [label, c] of [["cooperative tree", run.quiescence.tree], ["SIGTERM-ignoring child", run.quiescence.ignoreTerm]] as const) {
     for (const name of ["baseline", "supervisor"] as const) {
       const b = c.backends[name]
       const exited = b.runs.map((run) => run.exitedMs).filter((v): v is number => v !== null)
@@ -107,10 +139,11 @@ export function quiescenceTable(r: BenchResults): Table {
     }
   }
   return {
-    title: "Time to quiescence after cancel",
+    runtime: run,
+    title: `Time to quiescence after cancel (${runtimeLabel(run.runtime)})`,
     caption:
       "From the abort until every pid the fixture reported is gone (pid + start time from /proc, zombies count as gone), polled every ~1 ms. " +
-      "\"API done\" is when `exited` resolved. Times in ms.",
+      `"API done" is when \`exited\` resolved. Times in ms.${loadCaption(run.quiescence.load, cores)}`,
     head: ["case", "backend", "p50", "max", "p50 minus grace", "API done (p50)", "quiescent runs"],
     rows,
   }
@@ -119,35 +152,49 @@ export function quiescenceTable(r: BenchResults): Table {
 export function memoryTable(r: BenchResults): Table {
   const m = r.memory
   const s = m.slowConsumer
+  const together = m.watchdogRssKib === null ? [] : [["idle: sidecar and `--watchdog` together", mib(m.idleRssKib + m.watchdogRssKib), "-", "-", "-", "-"]]
   return {
+    runtime: null,
     title: "Sidecar memory",
-    caption: `VmRSS of the sidecar process (a fresh one per row). Live children sleep with stdout and stderr piped. The slow consumer pauses 10 ms after every chunk (${f(s.consumerMbps)} MB/s) for ${f(s.durationMs / 1000, 1)} s while the child floods.`,
+    caption: `VmRSS of the sidecar process (a fresh one per row), measured with a Node client (the sidecar is the same binary under every client). Live children sleep with stdout and stderr piped. The slow consumer pauses 10 ms after every chunk (${f(s.consumerMbps)} MB/s) for ${f(s.durationMs / 1000, 1)} s while the child floods.${loadCaption(m.load, r.machine.cores)}`,
     head: ["state", "sidecar RSS", "per live child", "sidecar CPU while idle", "spawn all (ms)", "shutdown (ms)"],
     rows: [
       ["idle, after one spawn", mib(m.idleRssKib), "-", "-", "-", "-"],
       ...m.live.map((l) => [`${l.children} live children`, mib(l.rssKib), `${f(l.rssPerChildKib, 1)} KiB`, `${f(l.idleCpuPercent)}%`, f(l.spawnAllMs, 0), f(l.shutdownMs, 0)]),
       ["flood, slow consumer (peak)", `${mib(s.peakRssKib)} (idle ${mib(s.idleRssKib)})`, "-", "-", "-", "-"],
-      ...(m.watchdogRssKib === null ? [] : [["`--watchdog` helper (separate process)", mib(m.watchdogRssKib), "-", "-", "-", "-"]]),
+      ...(m.watchdogRssKib === null ? [] : [["`--watchdog` helper (separate process), idle", mib(m.watchdogRssKib), "-", "-", "-", "-"]]),
+      ...together,
     ],
   }
 }
 
-export function scaleTable(r: BenchResults): Table {
+export function scaleTable(run: ClientRun, cores: number): Table {
+  const who = runtimeLabel(run.runtime)
   const rows: string[][] = []
-  for (const level of r.scale) {
+  for (const level of run.scale) {
     for (const v of Object.keys(level.backends) as Backend[]) {
       const c = level.backends[v]!
-      rows.push([String(level.concurrent), BACKEND_LABEL[v], f(c.rt.p50), f(c.rt.p99), f(c.wallMs, 1), f(c.nodeCpuMsPerChild, 3), f(c.sidecarCpuMsPerChild, 3)])
+      rows.push([String(level.concurrent), BACKEND_LABEL[v], f(c.rt.p50), f(c.rt.p99), f(c.wallMs, 1), f(c.clientCpuMsPerChild, 3), f(c.sidecarCpuMsPerChild, 3)])
     }
   }
   return {
-    title: "Scale curve",
-    caption: "N trivial children started at once; round trip from each spawn call to its exit. CPU per child spawned. Times in ms.",
-    head: ["concurrent", "backend", "round trip p50", "round trip p99", "batch wall (p50)", "Node CPU / child", "sidecar CPU / child"],
+    runtime: run,
+    title: `Scale curve (${who})`,
+    caption: `N trivial children started at once; round trip from each spawn call to its exit. CPU per child spawned. Times in ms.${loadCaption(run.scaleLoad, cores)}`,
+    head: ["concurrent", "backend", "round trip p50", "round trip p99", "batch wall (p50)", `${who} CPU / child`, "sidecar CPU / child"],
     rows,
   }
 }
 
+/** Every table in report order: the targets, then each runtime's client figures, then the sidecar's memory. */
 export function allTables(r: BenchResults): Table[] {
-  return [targetsTable(r), roundTripTable(r), sidecarStartTable(r), throughputTable(r), quiescenceTable(r), memoryTable(r), scaleTable(r)]
+  const cores = r.machine.cores
+  const perRuntime = r.runtimes.flatMap((c) => [
+    throughputTable(c, cores),
+    roundTripTable(c, cores),
+    sidecarStartTable(c, cores),
+    quiescenceTable(c, cores),
+    scaleTable(c, cores),
+  ])
+  return [targetsTable(r), ...perRuntime, memoryTable(r)]
 }

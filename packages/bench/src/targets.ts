@@ -1,95 +1,191 @@
+import { overCores } from "./load.js"
+import { runtimeLabel } from "./runtime.js"
 import { round } from "./stats.js"
-import type { BenchResults, Target } from "./types.js"
+import type { BenchResults, ClientRun, LoadSpan, Target } from "./types.js"
 
 type Measured = Omit<BenchResults, "targets">
+
+/*
+ * The acceptance of issue 18, as ratios within one run. Every verdict is computed from the measured figures
+ * here; nothing in the report states a target's outcome any other way.
+ */
+export const GOALS = {
+  roundTripP50: 1.0,
+  roundTripP99: 1.5,
+  spawnVsDirect: 0.85,
+  /** The producer alone must be this much faster than the direct read, or the figures measure the producer. */
+  producerVsDirect: 2,
+  runVsBaseline: 1.0,
+  idleRssKib: 6 * 1024,
+  quiescenceOverGraceMs: 50,
+} as const
 
 const ms = (x: number) => `${round(x, 2)} ms`
 const mib = (kib: number) => `${round(kib / 1024, 2)} MiB`
 const pct = (x: number) => `${Math.round(x * 100)}%`
 
-function roundTrip(r: Measured): Target {
-  const sup = r.spawnRoundTrip.backends.supervisor!
-  const base = r.spawnRoundTrip.backends.baseline!
-  const ratio = r.spawnRoundTrip.ratios["supervisor/baseline"]!
-  const met = ratio.p50 <= 1.5
+/** A ratio that must stay at or under `goal`: met, or by how much it is over. */
+export function atMost(ratio: number, goal: number): { met: boolean; missedBy: string } {
+  const met = ratio <= goal
+  return { met, missedBy: met ? "" : `${round(ratio - goal, 3)}x over (${pct(ratio / goal - 1)} above the target)` }
+}
+
+/** A ratio that must reach `goal`: met, or by how much it is short. */
+export function atLeast(ratio: number, goal: number): { met: boolean; missedBy: string } {
+  const met = ratio >= goal
+  return { met, missedBy: met ? "" : `${round(goal - ratio, 3)}x short (${pct(1 - ratio / goal)} below the target)` }
+}
+
+/**
+ * Whether the producer was fast enough for a throughput figure to measure the reader: its rate alone must be
+ * at least GOALS.producerVsDirect times the direct read's. When it is not, every path's figure may be the
+ * producer's, and a ratio between them says little.
+ */
+export function producerCaps(producerVsDirect: number): boolean {
+  return producerVsDirect < GOALS.producerVsDirect
+}
+
+/** The load note a target carries when its figures were measured on a machine busier than its cores. */
+function loadNote(spans: LoadSpan[], cores: number): string {
+  const over = spans.filter((s) => overCores(s, cores))
+  if (over.length === 0) return ""
+  const peak = Math.max(...over.map((s) => Math.max(s.start, s.end, s.max)))
+  return `; measured at a 1-minute load of up to ${peak} on ${cores} cores (over the core count: a wall-time ratio under load is not the quiet machine's)`
+}
+
+function roundTrip(c: ClientRun, cores: number): Target[] {
+  const rt = c.spawnRoundTrip
+  const sup = rt.backends.supervisor!
+  const base = rt.backends.baseline!
+  const ratio = rt.ratios["supervisor/baseline"]!
+  const who = runtimeLabel(c.runtime)
   const parts = [
-    `per spawn the supervisor path costs ${ms(sup.cpu.nodeMs)} of Node CPU and ${ms(sup.cpu.sidecarMs ?? 0)} of sidecar CPU, ` +
-      `the baseline ${ms(base.cpu.nodeMs)} of Node CPU (plus the fork/exec both pay); the CPU ratio (${ratio.cpu}x) is what it costs ` +
-      `whatever the load, while the wall-time ratio was measured only at the load recorded with this run`,
+    `per spawn the supervisor path costs ${ms(sup.cpu.clientMs)} of ${who} CPU and ${ms(sup.cpu.sidecarMs ?? 0)} of sidecar CPU, ` +
+      `the baseline ${ms(base.cpu.clientMs)} of ${who} CPU (plus the fork/exec both pay); the CPU ratio (${ratio.cpu}x) is what it costs ` +
+      `whatever the load, while the wall-time ratios were measured only at the load recorded with them`,
   ]
-  const noCg = r.spawnRoundTrip.backends["supervisor-nocgroup"]
-  const noCgRatio = r.spawnRoundTrip.ratios["supervisor-nocgroup/baseline"]
+  const noCg = rt.backends["supervisor-nocgroup"]
+  const noCgRatio = rt.ratios["supervisor-nocgroup/baseline"]
   if (noCg && noCgRatio) {
-    const without = `without per-child cgroups (PAWWORK_SUPERVISOR_NO_CGROUP=1) the p50 is ${ms(noCg.p50)}, ${noCgRatio.p50}x the baseline`
     parts.push(
-      noCg.p50 < sup.p50
-        ? `${without}: the cgroup (create, move the child in, wait for it to empty, remove) accounts for ${ms(sup.p50 - noCg.p50)} of the ${ms(sup.p50 - base.p50)} difference`
-        : `${without}, so the cgroup is not the cost: the process-group fallback is slower still (sidecar CPU ${ms(noCg.cpu.sidecarMs ?? 0)} per spawn)`,
+      `without per-child cgroups (PAWWORK_SUPERVISOR_NO_CGROUP=1) p50 is ${noCgRatio.p50}x and p99 ${noCgRatio.p99}x the baseline's ` +
+        `(${ms(noCg.p50)} / ${ms(noCg.p99)}), which separates what the cgroup costs from the rest of the path`,
     )
   }
-  return {
-    id: "spawn-round-trip",
-    label: "Spawn round trip, supervisor vs baseline (p50)",
-    goal: "<= 1.5x",
-    measured: `${ratio.p50}x (p50 ${ms(sup.p50)} vs ${ms(base.p50)}; p99 ${ratio.p99}x; CPU per spawn ${ratio.cpu}x)`,
-    met,
-    missedBy: met ? "" : `${round(ratio.p50 - 1.5, 2)}x over (${pct(ratio.p50 / 1.5 - 1)} above the target)`,
-    why: parts.join("; "),
-  }
+  const why = parts.join("; ") + loadNote([rt.load], cores)
+  const p50 = atMost(ratio.p50, GOALS.roundTripP50)
+  const p99 = atMost(ratio.p99, GOALS.roundTripP99)
+  return [
+    {
+      id: "spawn-round-trip-p50",
+      runtime: c.runtime,
+      label: `Spawn round trip p50, supervisor vs baseline (${who})`,
+      goal: `<= ${GOALS.roundTripP50}x`,
+      measured: `${round(ratio.p50, 3)}x (p50 ${ms(sup.p50)} vs ${ms(base.p50)})`,
+      ...p50,
+      why,
+    },
+    {
+      id: "spawn-round-trip-p99",
+      runtime: c.runtime,
+      label: `Spawn round trip p99, supervisor vs baseline (${who})`,
+      goal: `<= ${GOALS.roundTripP99}x`,
+      measured: `${round(ratio.p99, 3)}x (p99 ${ms(sup.p99)} vs ${ms(base.p99)})`,
+      ...p99,
+      why,
+    },
+  ]
 }
 
-function throughput(r: Measured): Target {
-  const t = r.throughput
-  const met = t.ratio >= 0.5
+function spawnThroughput(c: ClientRun, cores: number): Target {
+  const t = c.throughput
+  const sup = t.paths["supervisor-spawn"]
+  const dir = t.paths.direct
+  const ratio = t.ratios["supervisor-spawn/direct"]!
+  const verdict = atLeast(ratio, GOALS.spawnVsDirect)
+  const capped = producerCaps(t.producerVsDirect)
+  const who = runtimeLabel(c.runtime)
+  const cap = `the producer alone (${t.producer.join(" ")} > /dev/null) did ${t.paths.producer.mbPerSec} MB/s, ${round(t.producerVsDirect, 2)}x the direct read`
   return {
-    id: "throughput",
-    label: "Stdout throughput, supervisor vs direct pipe read",
-    goal: ">= 0.5x",
-    measured: `${t.ratio}x (${t.supervisor.mbPerSec} vs ${t.direct.mbPerSec} MB/s)`,
-    met,
-    missedBy: met ? "" : `${round(0.5 - t.ratio, 3)}x short (${pct(1 - t.ratio / 0.5)} below the target)`,
+    id: "throughput-spawn",
+    runtime: c.runtime,
+    label: `Stdout throughput, supervisor spawn stream vs direct pipe read (${who})`,
+    goal: `>= ${GOALS.spawnVsDirect}x, producer >= ${GOALS.producerVsDirect}x the direct read`,
+    measured: `${round(ratio, 3)}x (${sup.mbPerSec} vs ${dir.mbPerSec} MB/s, medians of ${t.reps}); producer ${round(t.producerVsDirect, 2)}x`,
+    // A figure capped by its producer measured the producer: it cannot meet the target, whatever the ratio.
+    met: verdict.met && !capped,
+    missedBy: [verdict.missedBy, capped ? `producer only ${round(t.producerVsDirect, 2)}x the direct read (needs ${GOALS.producerVsDirect}x): the figures are capped by the producer` : ""]
+      .filter(Boolean)
+      .join("; "),
     why:
-      `every byte crosses two pipes (child -> sidecar -> Node) inside a frame, and the client acks what it consumed; ` +
-      `per GB the sidecar spends ${t.supervisor.sidecarCpuMsPerGb} ms CPU and Node ${t.supervisor.nodeCpuMsPerGb} ms ` +
-      `(direct read: Node ${t.directNodeCpuMsPerGb} ms); the sidecar's stdout is a ${t.supervisor.sidecarStdout}` +
-      `${t.supervisor.sidecarStdout === "socket" ? " (Node creates stdio pipes as socketpairs)" : ""} and it ran up to ` +
-      `${t.supervisor.sidecarPeakThreads} thread(s) during the floods`,
+      `${cap}${capped ? " (too slow: these figures may be the producer's rate, not the readers')" : ""}; every byte crosses two pipes (child -> sidecar -> ${who}) inside a frame, ` +
+      `and the client acks what it consumed; per GB the sidecar spends ${t.supervisor.sidecarCpuMsPerGb} ms CPU and ${who} ${t.supervisor.clientCpuMsPerGb} ms ` +
+      `(direct read: ${who} ${t.directClientCpuMsPerGb} ms); the sidecar's stdout is a ${t.supervisor.sidecarStdout} and it ran up to ` +
+      `${t.supervisor.sidecarPeakThreads} thread(s)` +
+      loadNote([sup.load, dir.load], cores),
   }
 }
 
-function quiescence(r: Measured): Target {
-  const c = r.quiescence.ignoreTerm
-  const over = c.backends.supervisor.overGrace
-  const met = over.p50 <= 50
-  const base = c.backends.baseline.overGrace
+function runThroughput(c: ClientRun, cores: number): Target {
+  const t = c.throughput
+  const sup = t.paths["supervisor-run"]
+  const base = t.paths["baseline-run"]
+  const ratio = t.ratios["supervisor-run/baseline-run"]!
+  const who = runtimeLabel(c.runtime)
+  return {
+    id: "throughput-run",
+    runtime: c.runtime,
+    label: `Stdout throughput through run(), supervisor vs baseline (${who})`,
+    goal: `>= ${GOALS.runVsBaseline}x`,
+    measured: `${round(ratio, 3)}x (${sup.mbPerSec} vs ${base.mbPerSec} MB/s, medians of ${t.reps})`,
+    ...atLeast(ratio, GOALS.runVsBaseline),
+    why:
+      "run() waits for the exit and for the end of both pipes and buffers the whole output; both backends share that code, so the " +
+      `difference is the stream beneath it (spawn stream: supervisor ${t.paths["supervisor-spawn"].mbPerSec}, baseline ${t.paths["baseline-spawn"].mbPerSec} MB/s)` +
+      loadNote([sup.load, base.load], cores),
+  }
+}
+
+function quiescence(c: ClientRun, cores: number): Target {
+  const q = c.quiescence.ignoreTerm
+  const over = q.backends.supervisor.overGrace
+  const met = over.p50 <= GOALS.quiescenceOverGraceMs
   return {
     id: "quiescence-ignore-term",
-    label: "Quiescence, SIGTERM-ignoring child, supervisor (p50)",
-    goal: `<= grace + 50 ms (grace ${c.graceMs} ms)`,
-    measured: `grace + ${ms(over.p50)} (max grace + ${ms(over.max)}; baseline grace + ${ms(base.p50)})`,
+    runtime: c.runtime,
+    label: `Quiescence, SIGTERM-ignoring child, supervisor p50 (${runtimeLabel(c.runtime)})`,
+    goal: `<= grace + ${GOALS.quiescenceOverGraceMs} ms (grace ${q.graceMs} ms)`,
+    measured: `grace + ${ms(over.p50)} (max grace + ${ms(over.max)}; baseline grace + ${ms(q.backends.baseline.overGrace.p50)})`,
     met,
-    missedBy: met ? "" : `${ms(over.p50 - 50)} over`,
+    missedBy: met ? "" : `${ms(over.p50 - GOALS.quiescenceOverGraceMs)} over`,
     why:
-      "after the grace the ladder sends SIGKILL to the tree and the child is gone once the kernel has torn it down; " +
-      "the remainder is timer slack, the kill and this benchmark's 1 ms /proc polling",
+      "an earlier issue's target, kept: after the grace the ladder sends SIGKILL to the tree; the remainder is timer slack, the kill " +
+      "and this benchmark's 1 ms /proc polling" +
+      loadNote([c.quiescence.load], cores),
   }
 }
 
 function idleRss(r: Measured): Target {
   const m = r.memory
-  const met = m.idleRssKib < 10 * 1024
-  const dog = m.watchdogRssKib === null ? "no watchdog process" : `its --watchdog helper adds ${mib(m.watchdogRssKib)}`
+  const total = m.idleRssKib + (m.watchdogRssKib ?? 0)
+  const met = total <= GOALS.idleRssKib
+  const dog = m.watchdogRssKib === null ? "the sidecar started no --watchdog process, so this is the sidecar alone" : `sidecar ${mib(m.idleRssKib)} + --watchdog ${mib(m.watchdogRssKib)}`
   return {
     id: "idle-rss",
-    label: "Sidecar RSS when idle",
-    goal: "< 10 MiB",
-    measured: mib(m.idleRssKib),
+    runtime: null,
+    label: "Idle RSS, sidecar and its watchdog together",
+    goal: `<= ${mib(GOALS.idleRssKib)}`,
+    measured: `${mib(total)} (${dog})`,
     met,
-    missedBy: met ? "" : `${mib(m.idleRssKib - 10 * 1024)} over`,
-    why: `VmRSS of the sidecar process after one spawn; ${dog}`,
+    missedBy: met ? "" : `${mib(total - GOALS.idleRssKib)} over`,
+    why: "VmRSS of the sidecar after one spawn, plus that of its --watchdog child (found among the sidecar's /proc children) at the same moment",
   }
 }
 
 export function evaluateTargets(r: Measured): Target[] {
-  return [roundTrip(r), throughput(r), quiescence(r), idleRss(r)]
+  const cores = r.machine.cores
+  const out: Target[] = []
+  for (const c of r.runtimes) out.push(...roundTrip(c, cores), spawnThroughput(c, cores), runThroughput(c, cores), quiescence(c, cores))
+  out.push(idleRss(r))
+  return out
 }

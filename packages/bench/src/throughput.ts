@@ -2,18 +2,31 @@ import { spawn } from "node:child_process"
 import type { Readable } from "node:stream"
 import { cpuMs, fdKind, readRssKib, threads } from "@pawwork/harness"
 import type { ProcessApi } from "@pawwork/process"
-import { nodeCpuMs, now } from "./clock.js"
+import { clientCpuMs, now } from "./clock.js"
 import type { Context } from "./context.js"
+import { LoadTracker } from "./load.js"
 import { sidecarPid } from "./sidecar.js"
-import { median, ratio, round } from "./stats.js"
-import type { Throughput } from "./types.js"
+import { ratio, round, spread } from "./stats.js"
+import type { Throughput, ThroughputFigure, ThroughputPath } from "./types.js"
 
 interface Flood {
   ms: number
-  nodeCpuMs: number
+  clientCpuMs: number
 }
 
-/** Counts a stream's bytes as fast as Node hands them over; resolves with the total at its end. */
+/**
+ * The flood's writer. `head -c N /dev/zero` rather than `pawwork-fixture flood`: measured by hand, the
+ * fixture's own write rate capped the direct read and the backends alike, so the comparison measured the
+ * fixture. Whatever the producer, its rate alone is measured and reported beside the others.
+ */
+export function producerCommand(bytes: number): string[] {
+  return ["head", "-c", String(bytes), "/dev/zero"]
+}
+
+/** The order the paths take turns in; every rep starts one further along, so drift hits all alike. */
+export const PATHS: readonly ThroughputPath[] = ["producer", "direct", "baseline-spawn", "supervisor-spawn", "baseline-run", "supervisor-run"]
+
+/** Counts a stream's bytes as fast as the runtime hands them over; resolves with the total at its end. */
 function consume(stream: Readable): Promise<number> {
   return new Promise((resolve, reject) => {
     let n = 0
@@ -28,91 +41,150 @@ function check(what: string, got: number, want: number, code: number | null): vo
   if (got !== want) throw new Error(`${what}: read ${got} bytes of ${want}`)
 }
 
-/** The reference: a Node child's stdout pipe, read directly. */
+function exitOf(child: ReturnType<typeof spawn>): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    child.once("error", reject)
+    child.once("close", (code) => resolve(code))
+  })
+}
+
+/**
+ * The producer with nobody reading: its stdout is /dev/null (through `sh -c 'exec ... >/dev/null'`, which
+ * works the same under every runtime), so this is the fastest any path could go with it.
+ */
+async function producerAlone(argv: string[]): Promise<Flood> {
+  const cpu = process.cpuUsage()
+  const t = now()
+  const child = spawn("sh", ["-c", 'exec "$@" >/dev/null', "sh", ...argv], { stdio: "ignore" })
+  const code = await exitOf(child)
+  const ms = now() - t
+  check("producer alone", 0, 0, code)
+  return { ms, clientCpuMs: clientCpuMs(cpu) }
+}
+
+/** The reference: a child's stdout pipe read directly with the runtime's child_process. */
 async function direct(argv: string[], bytes: number): Promise<Flood> {
   const cpu = process.cpuUsage()
   const t = now()
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "ignore"] })
-  const exit = new Promise<number | null>((resolve, reject) => {
-    child.once("error", reject)
-    child.once("close", (code) => resolve(code))
-  })
-  const got = await consume(child.stdout)
+  const exit = exitOf(child)
+  const got = await consume(child.stdout!)
   const code = await exit
   const ms = now() - t
   check("direct pipe", got, bytes, code)
-  return { ms, nodeCpuMs: nodeCpuMs(cpu) }
+  return { ms, clientCpuMs: clientCpuMs(cpu) }
 }
 
-async function viaApi(api: ProcessApi, argv: string[], bytes: number): Promise<Flood> {
+async function viaSpawn(api: ProcessApi, argv: string[], bytes: number): Promise<Flood> {
   const cpu = process.cpuUsage()
   const t = now()
   const child = api.spawn(argv, { stdout: "pipe" })
   const [got, code] = await Promise.all([consume(child.stdout!), child.exited])
   const ms = now() - t
-  check(api.backend, got, bytes, code)
-  return { ms, nodeCpuMs: nodeCpuMs(cpu) }
+  check(`${api.backend} spawn`, got, bytes, code)
+  return { ms, clientCpuMs: clientCpuMs(cpu) }
 }
 
-/** MB/s (10^6 bytes) of a large stdout flood, read through each path; the paths take turns per rep. */
+/** `run()` as its callers use it: the whole output buffered, resolved once the command has exited. */
+async function viaRun(api: ProcessApi, argv: string[], bytes: number): Promise<Flood> {
+  const cpu = process.cpuUsage()
+  const t = now()
+  const result = await api.run(argv)
+  const ms = now() - t
+  check(`${api.backend} run()`, result.stdout.length, bytes, result.code)
+  return { ms, clientCpuMs: clientCpuMs(cpu) }
+}
+
+/**
+ * MB/s (10^6 bytes) of a large stdout flood through every path; the paths take turns within each rep and the
+ * first path rotates per rep. Each figure is the median of `reps` samples, with min and max, and the load
+ * around its own samples.
+ */
 export async function measureThroughput(ctx: Context, baseline: ProcessApi, supervisor: ProcessApi): Promise<Throughput> {
   const { bytes, reps } = ctx.sizes.throughput
-  const argv = [ctx.bins.fixture, "flood", "--bytes", String(bytes)]
+  const argv = producerCommand(bytes)
   const sidecar = sidecarPid(supervisor)
   const mbps = (f: Flood) => round(bytes / 1e6 / (f.ms / 1000), 1)
-  const samples = { direct: [] as number[], baseline: [] as number[], supervisor: [] as number[] }
-  let supCpu = 0
-  let supNode = 0
-  let directNode = 0
+  const samples = Object.fromEntries(PATHS.map((p) => [p, [] as number[]])) as Record<ThroughputPath, number[]>
+  const loads = Object.fromEntries(PATHS.map((p) => [p, new LoadTracker()])) as Record<ThroughputPath, LoadTracker>
+  let supSidecarCpu = 0
+  let supClientCpu = 0
+  let directClientCpu = 0
   let peak = readRssKib(sidecar) ?? 0
   let peakThreads = threads(sidecar) ?? 0
 
-  for (let rep = 0; rep < reps; rep++) {
-    const order = ["direct", "baseline", "supervisor"] as const
-    for (let k = 0; k < order.length; k++) {
-      const which = order[(rep + k) % order.length]!
-      if (which === "direct") {
+  const once = async (path: ThroughputPath): Promise<Flood> => {
+    switch (path) {
+      case "producer":
+        return producerAlone(argv)
+      case "direct": {
         const f = await direct(argv, bytes)
-        samples.direct.push(mbps(f))
-        directNode += f.nodeCpuMs
-      } else if (which === "baseline") {
-        samples.baseline.push(mbps(await viaApi(baseline, argv, bytes)))
-      } else {
+        directClientCpu += f.clientCpuMs
+        return f
+      }
+      case "baseline-spawn":
+        return viaSpawn(baseline, argv, bytes)
+      case "baseline-run":
+        return viaRun(baseline, argv, bytes)
+      case "supervisor-spawn":
+      case "supervisor-run": {
         const before = cpuMs(sidecar) ?? 0
         const sampler = setInterval(() => {
           peak = Math.max(peak, readRssKib(sidecar) ?? 0)
           peakThreads = Math.max(peakThreads, threads(sidecar) ?? 0)
         }, 20)
         try {
-          const f = await viaApi(supervisor, argv, bytes)
-          samples.supervisor.push(mbps(f))
-          supNode += f.nodeCpuMs
+          if (path === "supervisor-run") return await viaRun(supervisor, argv, bytes)
+          const f = await viaSpawn(supervisor, argv, bytes)
+          // CPU per GB is the stream's: run()'s buffering would blur what the sidecar path itself costs.
+          supClientCpu += f.clientCpuMs
+          supSidecarCpu += (cpuMs(sidecar) ?? before) - before
+          return f
         } finally {
           clearInterval(sampler)
         }
-        supCpu += (cpuMs(sidecar) ?? before) - before
       }
+    }
+  }
+
+  for (let rep = 0; rep < reps; rep++) {
+    for (let k = 0; k < PATHS.length; k++) {
+      const path = PATHS[(rep + k) % PATHS.length]!
+      loads[path].sample()
+      samples[path].push(mbps(await once(path)))
+      loads[path].sample()
     }
     ctx.log(`throughput: rep ${rep + 1}/${reps}`)
   }
+
+  const paths = Object.fromEntries(
+    PATHS.map((p) => {
+      const s = spread(samples[p])
+      const figure: ThroughputFigure = { mbPerSec: s.median, samples: samples[p], min: s.min, max: s.max, load: loads[p].span() }
+      return [p, figure]
+    }),
+  ) as Record<ThroughputPath, ThroughputFigure>
+  const m = (p: ThroughputPath) => paths[p].mbPerSec
   const gb = (bytes * reps) / 1e9
-  const direct_ = { mbPerSec: median(samples.direct), samples: samples.direct }
-  const supervisor_ = {
-    mbPerSec: median(samples.supervisor),
-    samples: samples.supervisor,
-    sidecarPeakRssKib: peak,
-    sidecarCpuMsPerGb: round(supCpu / gb, 1),
-    nodeCpuMsPerGb: round(supNode / gb, 1),
-    sidecarPeakThreads: peakThreads,
-    sidecarStdout: fdKind(sidecar, 1),
-  }
   return {
+    producer: argv,
     bytes,
     reps,
-    direct: direct_,
-    baseline: { mbPerSec: median(samples.baseline), samples: samples.baseline },
-    supervisor: supervisor_,
-    directNodeCpuMsPerGb: round(directNode / gb, 1),
-    ratio: ratio(supervisor_.mbPerSec, direct_.mbPerSec),
+    paths,
+    producerVsDirect: ratio(m("producer"), m("direct")),
+    ratios: {
+      "supervisor-spawn/direct": ratio(m("supervisor-spawn"), m("direct")),
+      "baseline-spawn/direct": ratio(m("baseline-spawn"), m("direct")),
+      "supervisor-spawn/baseline-spawn": ratio(m("supervisor-spawn"), m("baseline-spawn")),
+      "supervisor-run/baseline-run": ratio(m("supervisor-run"), m("baseline-run")),
+    },
+    supervisor: {
+      sidecarPeakRssKib: peak,
+      sidecarCpuMsPerGb: round(supSidecarCpu / gb, 1),
+      clientCpuMsPerGb: round(supClientCpu / gb, 1),
+      sidecarPeakThreads: peakThreads,
+      sidecarStdout: fdKind(sidecar, 1),
+    },
+    directClientCpuMsPerGb: round(directClientCpu / gb, 1),
   }
 }

@@ -6,6 +6,20 @@
 
 export type Mode = "quick" | "default" | "full"
 
+/** The runtime of the client side (the process that calls the Process API); the sidecar is the same binary under both. */
+export type RuntimeName = "node" | "bun"
+
+/**
+ * The 1-minute load average around one figure: when its measurement started, when it ended, and the highest
+ * value seen in between (read between samples). A figure whose load exceeded the core count was measured on a
+ * machine busier than it has cores, and the report says so beside it.
+ */
+export interface LoadSpan {
+  start: number
+  end: number
+  max: number
+}
+
 /** Who spawns: Node's child_process directly, or one of the two Process API backends. */
 export type Backend = "bare" | "baseline" | "supervisor" | "supervisor-nocgroup"
 
@@ -43,8 +57,8 @@ export interface SidecarInfo {
 }
 
 export interface CpuPerSpawn {
-  /** Node's own CPU per spawn (process.cpuUsage), the client side of every backend. */
-  nodeMs: number
+  /** The client runtime's own CPU per spawn (process.cpuUsage), the client side of every backend. */
+  clientMs: number
   /** The sidecar's CPU per spawn; null for backends without one. */
   sidecarMs: number | null
   /** Both together: what one spawn costs the machine beyond the child's own fork/exec. Less load-sensitive than wall time. */
@@ -58,6 +72,7 @@ export interface SpawnRoundTrip {
   backends: Partial<Record<Backend, Summary & { cpu: CpuPerSpawn }>>
   /** a/b of p50, p99 and total CPU per spawn. */
   ratios: Record<string, { p50: number; p99: number; cpu: number }>
+  load: LoadSpan
 }
 
 export interface SidecarStart {
@@ -70,30 +85,48 @@ export interface SidecarStart {
   shutdown: Summary
   /** firstSpawn p50 minus the steady supervisor round trip p50: what starting the sidecar adds once. */
   startCostMs: number
+  load: LoadSpan
 }
 
-export interface ThroughputBackend {
+/**
+ * The paths a flood is read through: the producer alone (stdout to /dev/null, no reader: its own ceiling), a
+ * direct pipe read with the runtime's child_process (no framework), and each backend's `spawn` stream and
+ * `run()` (which buffers the whole output, as callers of run() get it).
+ */
+export type ThroughputPath = "producer" | "direct" | "baseline-spawn" | "supervisor-spawn" | "baseline-run" | "supervisor-run"
+
+export interface ThroughputFigure {
+  /** Median of the samples, MB/s. */
   mbPerSec: number
+  /** Every sample in the order taken, MB/s; min and max are their spread. */
   samples: number[]
+  min: number
+  max: number
+  load: LoadSpan
 }
 
 export interface Throughput {
+  /** The command that writes `bytes` to stdout. */
+  producer: string[]
   bytes: number
   reps: number
-  direct: ThroughputBackend
-  baseline: ThroughputBackend
-  supervisor: ThroughputBackend & {
+  paths: Record<ThroughputPath, ThroughputFigure>
+  /** producer / direct (medians): below 2 the direct read, and every path, may be capped by the producer. */
+  producerVsDirect: number
+  /** "supervisor-spawn/direct", "baseline-spawn/direct", "supervisor-run/baseline-run", ... (medians). */
+  ratios: Record<string, number>
+  supervisor: {
     sidecarPeakRssKib: number
+    /** Over the supervisor's spawn and run() floods together. */
     sidecarCpuMsPerGb: number
-    nodeCpuMsPerGb: number
+    clientCpuMsPerGb: number
     /** Most threads the sidecar ran during the floods. */
     sidecarPeakThreads: number
     /** What the sidecar's stdout is ("socket" when Node made it, "pipe", ...). */
     sidecarStdout: string
   }
-  /** Direct pipe read's Node CPU per GB, to set the supervisor's client cost against. */
-  directNodeCpuMsPerGb: number
-  ratio: number
+  /** Direct pipe read's client CPU per GB, to set the supervisor's client cost against. */
+  directClientCpuMsPerGb: number
 }
 
 export interface QuiescenceRun {
@@ -115,6 +148,7 @@ export interface QuiescenceCase {
 export interface Quiescence {
   tree: QuiescenceCase
   ignoreTerm: QuiescenceCase
+  load: LoadSpan
 }
 
 export interface LiveChildren {
@@ -129,8 +163,11 @@ export interface LiveChildren {
 }
 
 export interface Memory {
+  /** The sidecar's VmRSS when idle (after one spawn). */
   idleRssKib: number
+  /** Its `--watchdog` child's VmRSS at the same moment (null when it started none). */
   watchdogRssKib: number | null
+  load: LoadSpan
   live: LiveChildren[]
   slowConsumer: {
     durationMs: number
@@ -145,7 +182,7 @@ export interface ScaleCell {
   rt: Summary
   wallMs: number
   /** Node's CPU per child spawned. */
-  nodeCpuMsPerChild: number
+  clientCpuMsPerChild: number
   /** Sidecar CPU per child spawned (supervisor only). */
   sidecarCpuMsPerChild: number | null
 }
@@ -158,6 +195,8 @@ export interface ScaleLevel {
 
 export interface Target {
   id: string
+  /** The client runtime the figure was measured under; null for the sidecar's own (memory). */
+  runtime: RuntimeName | null
   label: string
   goal: string
   measured: string
@@ -167,19 +206,34 @@ export interface Target {
   why: string
 }
 
-export interface BenchResults {
-  schema: "pawwork-bench/1"
-  generatedAt: string
-  mode: Mode
-  durationSeconds: number
-  machine: Machine
-  sidecar: SidecarInfo
+/** Everything measured with the client under one runtime (each runtime in a process of its own). */
+export interface ClientRun {
+  runtime: RuntimeName
+  /** The runtime's version as the process that measured reported it. */
+  version: string
   spawnRoundTrip: SpawnRoundTrip
   sidecarStart: SidecarStart
   throughput: Throughput
   quiescence: Quiescence
-  memory: Memory
   scale: ScaleLevel[]
+  scaleLoad: LoadSpan
+  notes: string[]
+}
+
+export interface BenchResults {
+  schema: "pawwork-bench/2"
+  generatedAt: string
+  /** `git rev-parse HEAD` of the checkout measured (null outside a git checkout): the matrix report embeds only its own commit's. */
+  commit: string | null
+  mode: Mode
+  durationSeconds: number
+  machine: Machine
+  sidecar: SidecarInfo
+  /** One per runtime measured, Node first. */
+  runtimes: ClientRun[]
+  /** Runtimes asked for but not measured, with why (e.g. Bun missing). */
+  notRun: Array<{ runtime: RuntimeName; reason: string }>
+  memory: Memory
   targets: Target[]
   notes: string[]
 }

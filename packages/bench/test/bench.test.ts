@@ -5,6 +5,7 @@ import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { test } from "node:test"
 import { fileURLToPath } from "node:url"
+import { renderBenchSection } from "../src/index.js"
 import { readBench } from "../src/report.js"
 import { toCamelKeys, toSnakeKeys } from "../src/json-case.js"
 import type { Summary } from "../src/types.js"
@@ -17,7 +18,7 @@ import type { Summary } from "../src/types.js"
 const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli.js")
 
 /** Keys (as bench.json spells them) whose value may be null: things a backend or a platform does not have. */
-const MAY_BE_NULL = new Set(["sidecar_ms", "sidecar_cpu_ms_per_child", "watchdog_rss_kib", "rustc", "cgroup", "pidfd", "subreaper", "output_window", "version", "exited_ms"])
+const MAY_BE_NULL = new Set(["commit", "runtime", "sidecar_ms", "sidecar_cpu_ms_per_child", "watchdog_rss_kib", "rustc", "cgroup", "pidfd", "subreaper", "output_window", "version", "exited_ms"])
 
 function walk(value: unknown, path: string, visit: (path: string, key: string, v: unknown) => void): void {
   if (value !== null && typeof value === "object") {
@@ -45,8 +46,10 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
     const raw = JSON.parse(readFileSync(join(out, "bench.json"), "utf8")) as unknown
     const b = readBench(join(out, "bench.json"))
 
-    assert.equal(b.schema, "pawwork-bench/1")
+    assert.equal(b.schema, "pawwork-bench/2")
     assert.equal(b.mode, "quick")
+    // The matrix report embeds a bench.json only when it names this checkout's commit.
+    assert.match(b.commit ?? "", /^[0-9a-f]{40}$/)
     // One casing for every JSON file the project writes: snake_case keys, as results.json has. Data keys
     // (backend names, "supervisor/baseline" ratios) are lower case with - or /.
     walk(raw, "bench", (path, key) => assert.match(key, /^[a-z0-9_/-]+$/, `${path} is not snake_case`))
@@ -56,22 +59,41 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
     })
 
     assert.ok(b.machine.cores > 0 && b.machine.memoryMib > 0 && b.machine.cpuModel && b.machine.kernel && b.machine.node)
-    for (const v of ["bare", "baseline", "supervisor"] as const) positiveSummary(b.spawnRoundTrip.backends[v], `round trip ${v}`)
-    assert.ok(b.spawnRoundTrip.ratios["supervisor/baseline"]!.p50 > 0)
-    positiveSummary(b.sidecarStart.hello, "sidecar hello")
-    positiveSummary(b.sidecarStart.firstSpawn, "first spawn")
+    // --quick asks for both runtimes; Bun is a pinned devDependency, so both must have been measured.
+    assert.deepEqual(b.notRun, [])
+    assert.deepEqual(b.runtimes.map((c) => c.runtime), ["node", "bun"])
+    for (const c of b.runtimes) {
+      const who = c.runtime
+      assert.ok(c.version, `${who}: no version`)
+      for (const v of ["bare", "baseline", "supervisor"] as const) positiveSummary(c.spawnRoundTrip.backends[v], `${who} round trip ${v}`)
+      assert.ok(c.spawnRoundTrip.ratios["supervisor/baseline"]!.p50 > 0)
+      positiveSummary(c.sidecarStart.hello, `${who} sidecar hello`)
+      positiveSummary(c.sidecarStart.firstSpawn, `${who} first spawn`)
 
-    for (const v of [b.throughput.direct, b.throughput.baseline, b.throughput.supervisor]) {
-      assert.ok(v.mbPerSec > 0 && v.samples.length === b.throughput.reps)
-    }
-    assert.ok(b.throughput.ratio > 0 && b.throughput.supervisor.sidecarPeakRssKib > 0)
-
-    for (const c of [b.quiescence.tree, b.quiescence.ignoreTerm]) {
-      for (const name of ["baseline", "supervisor"] as const) {
-        positiveSummary(c.backends[name].summary, `quiescence ${c.command.join(" ")} ${name}`)
+      const t = c.throughput
+      assert.deepEqual(Object.keys(t.paths).sort(), ["baseline-run", "baseline-spawn", "direct", "producer", "supervisor-run", "supervisor-spawn"])
+      for (const [path, v] of Object.entries(t.paths)) {
+        assert.equal(v.samples.length, t.reps, `${who} ${path}: one sample per rep`)
+        assert.ok(v.min > 0 && v.min <= v.mbPerSec && v.mbPerSec <= v.max, `${who} ${path}: median outside its spread ${JSON.stringify(v)}`)
+        for (const l of [v.load.start, v.load.end, v.load.max]) assert.ok(l >= 0)
       }
-      // Not a timing claim: the supervisor must leave nothing behind, whatever it costs.
-      assert.ok(c.backends.supervisor.runs.every((run) => run.quiescent), `supervisor left processes after ${c.command.join(" ")}`)
+      assert.ok(t.producerVsDirect > 0 && t.ratios["supervisor-spawn/direct"]! > 0 && t.ratios["supervisor-run/baseline-run"]! > 0)
+      assert.ok(t.supervisor.sidecarPeakRssKib > 0)
+
+      for (const q of [c.quiescence.tree, c.quiescence.ignoreTerm]) {
+        for (const name of ["baseline", "supervisor"] as const) positiveSummary(q.backends[name].summary, `${who} quiescence ${q.command.join(" ")} ${name}`)
+        // Not a timing claim: the supervisor must leave nothing behind, whatever it costs.
+        assert.ok(q.backends.supervisor.runs.every((run) => run.quiescent), `${who}: supervisor left processes after ${q.command.join(" ")}`)
+      }
+
+      assert.deepEqual(c.scale.map((l) => l.concurrent), [1, 5])
+      for (const level of c.scale) {
+        for (const v of ["bare", "baseline", "supervisor"] as const) {
+          positiveSummary(level.backends[v]?.rt, `${who} scale ${level.concurrent} ${v}`)
+          assert.ok(level.backends[v]!.wallMs > 0)
+        }
+        assert.ok(level.backends.supervisor!.sidecarCpuMsPerChild !== null)
+      }
     }
 
     assert.ok(b.memory.idleRssKib > 0)
@@ -79,22 +101,22 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
     for (const l of b.memory.live) assert.ok(l.rssKib > 0 && l.spawnAllMs > 0 && l.idleCpuPercent >= 0)
     assert.ok(b.memory.slowConsumer.peakRssKib > 0 && b.memory.slowConsumer.consumedBytes > 0)
 
-    assert.deepEqual(b.scale.map((l) => l.concurrent), [1, 5])
-    for (const level of b.scale) {
-      for (const v of ["bare", "baseline", "supervisor"] as const) {
-        positiveSummary(level.backends[v]?.rt, `scale ${level.concurrent} ${v}`)
-        assert.ok(level.backends[v]!.wallMs > 0)
-      }
-      assert.ok(level.backends.supervisor!.sidecarCpuMsPerChild !== null)
-    }
-
-    assert.deepEqual(b.targets.map((t) => t.id), ["spawn-round-trip", "throughput", "quiescence-ignore-term", "idle-rss"])
+    const perRuntime = ["spawn-round-trip-p50", "spawn-round-trip-p99", "throughput-spawn", "throughput-run", "quiescence-ignore-term"]
+    assert.deepEqual(
+      b.targets.map((t) => `${t.runtime}:${t.id}`),
+      [...perRuntime.map((id) => `node:${id}`), ...perRuntime.map((id) => `bun:${id}`), "null:idle-rss"],
+    )
     for (const t of b.targets) assert.equal(t.met, t.missedBy === "", `${t.id}: met and missedBy disagree`)
 
     const md = readFileSync(join(out, "BENCH.md"), "utf8")
-    for (const h of ["## What the supervisor costs", "### Targets", "### Spawn round trip", "### Scale curve"]) assert.ok(md.includes(h), `BENCH.md lacks ${h}`)
+    for (const h of ["## What the supervisor costs", "### Targets", "### Output throughput (Node)", "### Output throughput (Bun)", "### Spawn round trip (Node)", "### Spawn round trip (Bun)", "### Scale curve (Bun)", "### Sidecar memory"]) {
+      assert.ok(md.includes(h), `BENCH.md lacks ${h}`)
+    }
+    // What the matrix report's appendix embeds: the section rendered from bench.json's own (snake_case) content.
+    const embedded = renderBenchSection(raw, 3)
+    for (const h of ["### What the supervisor costs", "#### Targets", "#### Output throughput (Bun)", "#### Sidecar memory"]) assert.ok(embedded.includes(h), `embedded section lacks ${h}`)
     const html = readFileSync(join(out, "bench.html"), "utf8")
-    assert.ok((html.match(/<svg /g) ?? []).length >= 2, "bench.html lacks its scale charts")
+    assert.ok((html.match(/<svg /g) ?? []).length >= 4, "bench.html lacks a runtime's scale charts")
     assert.ok(!/<script|https?:\/\/(?!www\.w3\.org)/.test(html), "bench.html must be self-contained")
   } finally {
     rmSync(out, { recursive: true, force: true })

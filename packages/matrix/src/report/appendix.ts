@@ -14,6 +14,9 @@ interface BenchOrigin {
   machine?: { cores?: number; kernel?: string; arch?: string }
 }
 
+/** The bench.json schema this report can show (the benchmark's BENCH_SCHEMA; not imported, see BenchModule). */
+const BENCH_SCHEMA = "pawwork-bench/2"
+
 const loadBench = async (): Promise<BenchModule> => (await import("@pawwork/bench" as string)) as BenchModule
 
 /**
@@ -49,8 +52,10 @@ export function benchForResults(dir: string, r: Pick<Results, "commit" | "platfo
     return { label, refused: `bench.json could not be read: ${(err as Error).message.split("\n")[0]}`, mismatch: [], data: null }
   }
   const schema = (data as { schema?: unknown } | null)?.schema
-  if (schema !== "pawwork-bench/1") {
-    return { label, refused: `bench.json is not a pawwork-bench/1 file (schema ${String(schema)})`, mismatch: [], data: null }
+  // /2 holds the client figures per runtime; the benchmark's renderer reads only that shape, so an older
+  // file is refused here with its reason rather than failing at render time.
+  if (schema !== BENCH_SCHEMA) {
+    return { label, refused: `bench.json is not a ${BENCH_SCHEMA} file (schema ${String(schema)})`, mismatch: [], data: null }
   }
   const mismatch = benchMismatch(data, r)
   if (mismatch.length > 0 && label === null) {

@@ -32,7 +32,7 @@ test("without bench.json the section says it was not measured and where the comm
 test("a bench.json from another commit, or one that recorded none, is refused without a label, and the report says why", async () => {
   const { r, machine } = thisRun()
   for (const commit of ["fedcba9876543210fedcba9876543210fedcba98", undefined]) {
-    await withBench({ schema: "pawwork-bench/1", commit, machine }, async (dir) => {
+    await withBench({ schema: "pawwork-bench/2", commit, machine }, async (dir) => {
       const used = benchForResults(dir, r, null)
       assert.equal(used?.data, null)
       assert.match(used!.refused!, /not from this run's commit and machine \(commit .*\), and no --bench-label/)
@@ -46,7 +46,7 @@ test("a bench.json from another machine is refused too; with a label it is kept 
   const other = { ...machine, cores: machine.cores + 6 }
   assert.match(benchMismatch({ commit: COMMIT, machine: other }, r).join(), /^machine /)
   assert.deepEqual(benchMismatch({ commit: COMMIT, machine }, r), [])
-  await withBench({ schema: "pawwork-bench/1", commit: COMMIT, machine: other }, (dir) => {
+  await withBench({ schema: "pawwork-bench/2", commit: COMMIT, machine: other }, (dir) => {
     assert.match(benchForResults(dir, r, null)!.refused!, /machine \d+ CPUs/)
     const labelled = benchForResults(dir, r, "the 8-core CI runner, same commit")!
     assert.equal(labelled.refused, null)
@@ -60,9 +60,18 @@ test("the section is rendered from the results alone: no file beside the report 
   await withBench({ schema: "something-else", commit: COMMIT, machine }, async (dir) => {
     const used = benchForResults(dir, r, null)
     const md = await speedAndLoadSection({ bench: used })
-    assert.match(md, /Not included: bench\.json is not a pawwork-bench\/1 file \(schema something-else\)/)
+    assert.match(md, /Not included: bench\.json is not a pawwork-bench\/2 file \(schema something-else\)/)
     rmSync(join(dir, "bench.json"))
     assert.equal(await speedAndLoadSection({ bench: used }), md, "the same text once the file is gone")
   })
   t.diagnostic("rendered from results.bench")
+})
+
+test("a bench.json of the older pawwork-bench/1 shape is refused with its schema, not rendered half", async () => {
+  const { r, machine } = thisRun()
+  await withBench({ schema: "pawwork-bench/1", commit: COMMIT, machine }, async (dir) => {
+    const used = benchForResults(dir, r, null)
+    assert.equal(used?.data, null)
+    assert.match(await speedAndLoadSection({ bench: used }), /Not included: bench\.json is not a pawwork-bench\/2 file \(schema pawwork-bench\/1\)/)
+  })
 })

@@ -1,0 +1,174 @@
+import assert from "node:assert/strict"
+import { test } from "node:test"
+import { parseCli } from "../src/cli.js"
+import { describeLoad, LoadTracker, overCores } from "../src/load.js"
+import { renderBenchMarkdown } from "../src/markdown.js"
+import { median, spread } from "../src/stats.js"
+import { atLeast, atMost, evaluateTargets, producerCaps } from "../src/targets.js"
+import { PATHS } from "../src/throughput.js"
+import type { BenchResults, ClientRun, LoadSpan, Summary, Target, ThroughputPath } from "../src/types.js"
+
+/*
+ * The pieces of the benchmark that need no timing: statistics, the load flag, the producer-cap flag and the
+ * target verdicts, on made-up figures chosen so that each verdict can go either way.
+ */
+
+const quiet: LoadSpan = { start: 0.5, end: 0.6, max: 0.7 }
+const summary = (p50: number, p99: number): Summary => ({ n: 100, p50, p99, mean: p50, min: p50 / 2, max: p99 })
+
+function client(over: { rt?: [number, number, number, number]; mbps?: Partial<Record<ThroughputPath, number>>; load?: LoadSpan } = {}): ClientRun {
+  const [supP50, supP99, baseP50, baseP99] = over.rt ?? [2, 4, 2.5, 4]
+  const mbps: Record<ThroughputPath, number> = { producer: 5000, direct: 1500, "baseline-spawn": 1400, "supervisor-spawn": 1300, "baseline-run": 400, "supervisor-run": 420, ...over.mbps }
+  const load = over.load ?? quiet
+  const cpu = { clientMs: 1, sidecarMs: 0.5, totalMs: 1.5 }
+  const paths = Object.fromEntries(PATHS.map((p) => [p, { mbPerSec: mbps[p], samples: [mbps[p]], min: mbps[p], max: mbps[p], load }])) as ClientRun["throughput"]["paths"]
+  const q = { runs: [], summary: summary(502, 503), overGrace: summary(2, 3) }
+  const qcase = { command: ["x"], processes: 1, graceMs: 500, backends: { baseline: q, supervisor: q } }
+  return {
+    runtime: "node",
+    version: "20.0.0",
+    spawnRoundTrip: {
+      command: ["x"],
+      warmup: 1,
+      iterations: 100,
+      backends: { baseline: { ...summary(baseP50, baseP99), cpu }, supervisor: { ...summary(supP50, supP99), cpu } },
+      ratios: { "supervisor/baseline": { p50: supP50 / baseP50, p99: supP99 / baseP99, cpu: 1 } },
+      load,
+    },
+    sidecarStart: { samples: 1, hello: summary(4, 5), firstSpawn: summary(6, 7), shutdown: summary(1, 2), startCostMs: 2, load },
+    throughput: {
+      producer: ["head", "-c", "1", "/dev/zero"],
+      bytes: 1,
+      reps: 7,
+      paths,
+      producerVsDirect: mbps.producer / mbps.direct,
+      ratios: {
+        "supervisor-spawn/direct": mbps["supervisor-spawn"] / mbps.direct,
+        "supervisor-run/baseline-run": mbps["supervisor-run"] / mbps["baseline-run"],
+      },
+      supervisor: { sidecarPeakRssKib: 4000, sidecarCpuMsPerGb: 700, clientCpuMsPerGb: 800, sidecarPeakThreads: 1, sidecarStdout: "socket" },
+      directClientCpuMsPerGb: 700,
+    },
+    quiescence: { tree: qcase, ignoreTerm: qcase, load },
+    scale: [],
+    scaleLoad: load,
+    notes: [],
+  }
+}
+
+function results(runs: ClientRun[], memory: { idle: number; watchdog: number | null } = { idle: 3000, watchdog: 2400 }): Omit<BenchResults, "targets"> {
+  return {
+    schema: "pawwork-bench/2",
+    generatedAt: "2026-01-01T00:00:00.000Z",
+    commit: null,
+    mode: "default",
+    durationSeconds: 1,
+    machine: { cpuModel: "cpu", cores: 2, memoryMib: 1024, kernel: "Linux 6", os: "linux", arch: "x64", node: "v20", rustc: null, clockTicksPerSecond: 100, loadAverage: [1, 1, 1], loadAverageEnd: [1, 1, 1] },
+    sidecar: { binary: "s", version: "0.1.0", cgroup: null, pidfd: true, subreaper: true, outputWindow: 1 },
+    runtimes: runs,
+    notRun: [],
+    memory: { idleRssKib: memory.idle, watchdogRssKib: memory.watchdog, load: quiet, live: [], slowConsumer: { durationMs: 1, consumedBytes: 1, consumerMbps: 1, peakRssKib: 1, idleRssKib: 1 } },
+    notes: [],
+  }
+}
+
+const target = (ts: Target[], id: string, runtime: Target["runtime"] = "node") => {
+  const t = ts.find((x) => x.id === id && x.runtime === runtime)
+  assert.ok(t, `no target ${id} (${runtime})`)
+  return t
+}
+
+test("median and spread of samples: the middle value and min/max, whatever the order", () => {
+  assert.equal(median([9, 1, 5, 7, 3, 8, 2]), 5)
+  assert.deepEqual(spread([900, 1500.04, 1200, 1100, 1300, 1000, 1400]), { median: 1200, min: 900, max: 1500 })
+  assert.throws(() => spread([]))
+})
+
+test("the load flag fires when start, end or a reading in between exceeds the core count", () => {
+  assert.equal(overCores({ start: 1.9, end: 2, max: 2 }, 2), false, "equal to the core count is not over it")
+  assert.equal(overCores({ start: 2.1, end: 1, max: 2.1 }, 2), true)
+  assert.equal(overCores({ start: 1, end: 1, max: 3 }, 2), true, "a peak between the ends counts")
+  assert.match(describeLoad({ start: 1, end: 3.5, max: 3.5 }, 2), /1 -> 3.5 \*\*over 2 cores\*\*/)
+  assert.doesNotMatch(describeLoad(quiet, 2), /over/)
+  const readings = [1, 4, 2]
+  const tracker = new LoadTracker(() => readings.shift()!)
+  tracker.sample()
+  assert.deepEqual(tracker.span(), { start: 1, end: 2, max: 4 })
+})
+
+test("ratio verdicts: at the goal is met, beyond it is missed by the difference", () => {
+  assert.deepEqual(atMost(1.5, 1.5), { met: true, missedBy: "" })
+  assert.equal(atMost(1.8, 1.5).met, false)
+  assert.match(atMost(1.8, 1.5).missedBy, /^0\.3x over \(20% above/)
+  assert.equal(atLeast(0.85, 0.85).met, true)
+  assert.match(atLeast(0.425, 0.85).missedBy, /^0\.425x short \(50% below/)
+})
+
+test("the producer caps the figures below 2x the direct read", () => {
+  assert.equal(producerCaps(1.99), true)
+  assert.equal(producerCaps(2), false)
+})
+
+test("round-trip targets: p50 against 1.0x and p99 against 1.5x, each on its own", () => {
+  const ts = evaluateTargets(results([client({ rt: [2.4, 7, 2.5, 4] })]))
+  assert.equal(target(ts, "spawn-round-trip-p50").met, true)
+  const p99 = target(ts, "spawn-round-trip-p99")
+  assert.equal(p99.met, false)
+  assert.match(p99.measured, /^1\.75x/)
+  const worse = evaluateTargets(results([client({ rt: [2.6, 5, 2.5, 4] })]))
+  assert.equal(target(worse, "spawn-round-trip-p50").met, false)
+  assert.equal(target(worse, "spawn-round-trip-p99").met, true)
+})
+
+test("spawn throughput: met only at >= 0.85x AND with a producer at least 2x the direct read", () => {
+  assert.equal(target(evaluateTargets(results([client()])), "throughput-spawn").met, true)
+  const slowReader = target(evaluateTargets(results([client({ mbps: { "supervisor-spawn": 600 } })])), "throughput-spawn")
+  assert.equal(slowReader.met, false)
+  assert.match(slowReader.missedBy, /short/)
+  // The ratio looks fine, but the producer is the bottleneck: the verdict must not be "met".
+  const capped = target(evaluateTargets(results([client({ mbps: { producer: 2000 } })])), "throughput-spawn")
+  assert.equal(capped.met, false)
+  assert.match(capped.missedBy, /capped by the producer/)
+  assert.doesNotMatch(capped.missedBy, /short/)
+})
+
+test("run() throughput: supervisor at least the baseline's", () => {
+  assert.equal(target(evaluateTargets(results([client()])), "throughput-run").met, true)
+  const t = target(evaluateTargets(results([client({ mbps: { "supervisor-run": 319, "baseline-run": 388 } })])), "throughput-run")
+  assert.equal(t.met, false)
+  assert.match(t.measured, /^0\.822x/)
+})
+
+test("idle RSS counts the sidecar and its watchdog together against 6 MiB", () => {
+  assert.equal(target(evaluateTargets(results([client()], { idle: 3000, watchdog: 3000 })), "idle-rss", null).met, true)
+  // Each alone is under 6 MiB; together they are not.
+  const t = target(evaluateTargets(results([client()], { idle: 3300, watchdog: 3000 })), "idle-rss", null)
+  assert.equal(t.met, false)
+  assert.match(t.measured, /^6\.15 MiB/)
+  assert.equal(target(evaluateTargets(results([client()], { idle: 3300, watchdog: null })), "idle-rss", null).met, true)
+})
+
+test("targets come per runtime measured, and a figure under load says so", () => {
+  const bun = { ...client({ load: { start: 3, end: 4.2, max: 4.5 } }), runtime: "bun" as const }
+  const r = results([client(), bun])
+  const ts = evaluateTargets(r)
+  assert.deepEqual(ts.filter((t) => t.runtime === "bun").map((t) => t.id), ["spawn-round-trip-p50", "spawn-round-trip-p99", "throughput-spawn", "throughput-run", "quiescence-ignore-term"])
+  assert.match(target(ts, "throughput-spawn", "bun").why, /load of up to 4.5 on 2 cores/)
+  assert.doesNotMatch(target(ts, "throughput-spawn", "node").why, /load of up to/)
+  const md = renderBenchMarkdown({ ...r, targets: ts })
+  assert.match(md, /### Output throughput \(Bun\)/)
+  assert.match(md, /3 -> 4.2 \(max 4.5\) \*\*over 2 cores\*\*/)
+})
+
+test("the producer-cap flag shows in the throughput table's caption", () => {
+  const r = results([client({ mbps: { producer: 2000 } })])
+  const md = renderBenchMarkdown({ ...r, targets: evaluateTargets(r) })
+  assert.match(md, /\*\*less than 2x: the producer caps these figures\*\*/)
+})
+
+test("--runtime takes node, bun or both (the default) and nothing else", () => {
+  assert.deepEqual(parseCli([], "/r").runtimes, ["node", "bun"])
+  assert.deepEqual(parseCli(["--runtime", "bun"], "/r").runtimes, ["bun"])
+  assert.deepEqual(parseCli(["--runtime", "both"], "/r").runtimes, ["node", "bun"])
+  assert.throws(() => parseCli(["--runtime", "deno"], "/r"), /--runtime must be/)
+})
