@@ -1,7 +1,7 @@
 //! Bytes written to a child's stdin arrive in order, `close_stdin` gives the
 //! child EOF, and the stdin queue is bounded.
 
-use crate::harness::*;
+use crate::common::harness::*;
 
 #[test]
 fn stdin_bytes_round_trip_through_echo_in_order() {
