@@ -6,6 +6,7 @@
 // output it is ("cargo", "node --test", or null for anything else), or
 // { name, skip: reason } for a step this platform cannot run. `args` may be
 // a function, called when the step runs (after the builds).
+import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,6 +49,11 @@ const cargoTest = ["test", "--no-fail-fast"];
 /** The checks, in order: each runs whatever failed before it. */
 export const testSteps = [
   cmd("lint workflows (actionlint)", process.execPath, [join("scripts", "lint-workflows.mjs")]),
+  // Every target of every crate, tests included, warnings as errors: seconds on a warm cache. A
+  // toolchain without clippy (Debian's cargo, a minimal rustup profile) gets a named skip, never a pass.
+  hasClippy()
+    ? cmd("cargo clippy", "cargo", ["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])
+    : skip("cargo clippy", "this toolchain has no clippy (rustup component add clippy)"),
   // Everywhere; the suites that read /proc compile to nothing off Linux, and on
   // Windows this includes the Windows backend's lifecycle tests, natively.
   cmd("cargo test", "cargo", [...cargoTest, "--workspace", "--locked"], { runner: "cargo" }),
@@ -122,6 +128,10 @@ function othersCanReach(dir) {
     }
   }
   return true;
+}
+
+function hasClippy() {
+  return spawnSync("cargo", ["clippy", "--version"], { cwd: root, stdio: "ignore" }).status === 0;
 }
 
 function isRoot() {

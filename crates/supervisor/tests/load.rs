@@ -8,15 +8,13 @@
 //! `--release`). Linux only: the checks read `/proc`.
 #![cfg(target_os = "linux")]
 
+// The shared client, /proc reader, sizes and the integration suite's
+// harness on top (tests/common).
 mod common;
-// The suite's harness; this binary uses only part of what it re-exports.
-#[allow(unused_imports)]
-#[path = "it/harness/mod.rs"]
-mod harness;
 
 use std::time::{Duration, Instant};
 
-use harness::*;
+use common::harness::*;
 use common::procfs::{fd_count, rss_kib, worker_children_of, zombies_of};
 use common::sizes::size;
 
@@ -195,6 +193,8 @@ fn many_sequential_spawns_leave_no_fd_zombie_or_memory_behind() {
     assert_all_gone(&report, GONE);
 }
 
-// A host that stops reading the sidecar's stdout: bounded memory, no loss.
-#[path = "load/slow_host.rs"]
-mod slow_host;
+// This target's own modules, in tests/load/.
+mod load {
+    // A host that stops reading the sidecar's stdout: bounded memory, no loss.
+    mod slow_host;
+}

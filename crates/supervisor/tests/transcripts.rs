@@ -20,16 +20,10 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The fixture's path as the transcripts' `$FIXTURE`: the one lookup every
+/// test target uses (`PAWWORK_FIXTURE_PATH`, else next to the sidecar).
 fn fixture() -> String {
-    if let Some(p) = std::env::var_os("PAWWORK_FIXTURE_PATH") {
-        return p.to_string_lossy().into_owned();
-    }
-    let path = workspace().join("target/debug/pawwork-fixture");
-    if !path.exists() {
-        let ok = Command::new(env!("CARGO")).args(["build", "-p", "pawwork-fixture"]).current_dir(workspace()).status();
-        assert!(ok.is_ok_and(|s| s.success()), "cannot build pawwork-fixture");
-    }
-    path.to_string_lossy().into_owned()
+    common::fixture::fixture_path().to_string_lossy().into_owned()
 }
 
 /// One replay's connection: events in arrival order, output recorded (the
@@ -42,7 +36,7 @@ struct Session {
 
 impl Session {
     fn start() -> Session {
-        let conn = Connection::start(&mut Command::new(env!("CARGO_BIN_EXE_pawwork-supervisor"))).expect("start the sidecar");
+        let conn = Connection::start(&mut Command::new(common::fixture::SIDECAR)).expect("start the sidecar");
         Session { conn, output: HashMap::new() }
     }
 

@@ -11,13 +11,30 @@
 // The shared client and report reader (tests/common).
 #[cfg(windows)]
 mod common;
+
+// The runner and its scenarios, in tests/windows_lifecycle/.
 #[cfg(windows)]
-#[path = "windows_lifecycle/mod.rs"]
-mod lifecycle;
+mod windows_lifecycle {
+    // Our view of a sidecar, on the shared client: waits that return errors.
+    mod client;
+    // Process checks in the Windows view, and the host's view under Wine.
+    mod procs;
+    // The context shared by the scenarios, and the verdicts.
+    mod runner;
+    mod scenarios_console;
+    mod scenarios_foreign;
+    mod scenarios_io;
+    mod scenarios_tree;
+
+    pub use crate::common::report::{Proc, Report};
+    pub use client::Sidecar;
+    pub use procs::Host;
+    pub use runner::{expect, run, Ctx, Outcome, Verdict, T};
+}
 
 fn main() {
     #[cfg(windows)]
-    std::process::exit(lifecycle::run());
+    std::process::exit(windows_lifecycle::run());
     #[cfg(not(windows))]
     println!("windows_lifecycle: not run (Windows binaries only; see scripts/windows-cross.sh)");
 }

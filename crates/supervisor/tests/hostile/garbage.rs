@@ -4,7 +4,7 @@
 //! stream stays in sync, and the other children's bytes arrive intact.
 
 use crate::common::client::encode_raw;
-use crate::harness::*;
+use crate::common::harness::*;
 use crate::common::rng::Rng;
 use crate::common::sizes::size;
 

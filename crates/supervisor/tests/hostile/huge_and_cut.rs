@@ -4,7 +4,7 @@
 //! `bad_frame`, then the sidecar ends every child and exits 0.
 
 use crate::common::client::encode_raw;
-use crate::harness::*;
+use crate::common::harness::*;
 use crate::common::procfs::status_kib;
 use crate::common::sizes::full;
 

@@ -6,7 +6,7 @@
 use std::process::{Command, Stdio};
 
 use crate::common::client::encode_raw;
-use crate::harness::*;
+use crate::common::harness::*;
 
 #[test]
 fn hello_announces_the_documented_limits() {
@@ -103,7 +103,7 @@ fn the_child_after_max_children_is_refused_until_a_slot_frees() {
 #[test]
 fn a_bad_max_children_flag_is_a_usage_error() {
     for args in [&["--max-children"][..], &["--max-children", "many"], &["--max-children", "-1"]] {
-        let out = Command::new(crate::harness::fixture::SIDECAR).args(args).stdin(Stdio::null()).output().expect("run the sidecar");
+        let out = Command::new(crate::common::fixture::SIDECAR).args(args).stdin(Stdio::null()).output().expect("run the sidecar");
         assert_eq!(out.status.code(), Some(2), "{args:?}: {:?}", out.status);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("--max-children"), "{args:?}: stderr {stderr:?}");

@@ -5,8 +5,8 @@
 
 use std::collections::HashSet;
 
-use crate::harness::report::procs_in;
-use crate::harness::*;
+use crate::common::harness::report::procs_in;
+use crate::common::harness::*;
 use crate::common::procfs::{children_of, fd_links, socket_inodes, socket_tables, worker_children_of};
 
 #[test]
@@ -32,7 +32,7 @@ fn a_child_holds_only_its_own_stdio_while_many_others_are_live() {
         assert!(!others.contains(target), "fd {fd} of the child belongs to another child: {target}");
     }
     // The child's own view agrees (and covers fds opened by the runtime).
-    let argv = vec![crate::harness::fixture::fixture_path().to_string_lossy().into_owned(), "fds".to_string()];
+    let argv = vec![crate::common::fixture::fixture_path().to_string_lossy().into_owned(), "fds".to_string()];
     sc.spawn("fds", &argv, piped(&["stdin", "stdout", "stderr"]));
     let out = sc.collect_output("fds");
     let seen: Value = serde_json::from_slice(&out.stdout).expect("fds prints JSON");

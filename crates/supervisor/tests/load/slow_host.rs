@@ -9,9 +9,9 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::fixture::{fixture_path, SIDECAR};
+use crate::common::fixture::{fixture_path, SIDECAR};
 use crate::common::client::{decode, encode, Decoded};
-use crate::harness::{json, pattern};
+use crate::common::harness::{json, pattern};
 use crate::common::procfs::{rss_kib, worker_children_of};
 use crate::common::sizes::size;
 

@@ -1,6 +1,6 @@
 //! `signal` delivers to every process of the tree and names them.
 
-use crate::harness::*;
+use crate::common::harness::*;
 
 /// Sends `signal` to `id`; checks `signalled` lists every reported pid and
 /// that every one of them reports receiving it (the `nth` signal it sees).

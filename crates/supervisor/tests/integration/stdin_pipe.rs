@@ -1,7 +1,7 @@
 //! Bytes written to a child's stdin arrive in order, `close_stdin` gives the
 //! child EOF, and the stdin queue is bounded.
 
-use crate::harness::*;
+use crate::common::harness::*;
 
 #[test]
 fn stdin_bytes_round_trip_through_echo_in_order() {
@@ -25,7 +25,7 @@ fn stdin_bytes_round_trip_through_echo_in_order() {
     let out = sc.collect_output("echo");
     assert_eq!(out.exit["code"], 0, "echo-stdin ends at EOF with 0: {}", out.exit);
     assert_pattern("echoed stdin", &out.stdout, data.len());
-    let read = report.lines().into_iter().filter(|l| l["kind"] == "read").last();
+    let read = report.lines().into_iter().rfind(|l| l["kind"] == "read");
     let read = read.expect("echo-stdin reported no read total");
     assert_eq!(read["total"], data.len(), "{read}");
     assert_eq!(read["eof"], true, "{read}");

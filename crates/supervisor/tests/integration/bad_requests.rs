@@ -2,7 +2,7 @@
 //! `req`), and a child running alongside is never affected.
 
 use crate::common::client::encode;
-use crate::harness::*;
+use crate::common::harness::*;
 
 #[test]
 fn requests_for_an_unknown_child_get_unknown_child() {

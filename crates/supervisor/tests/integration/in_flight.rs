@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::harness::*;
+use crate::common::harness::*;
 
 #[test]
 fn cancel_answers_every_pending_stdin_write() {

@@ -1,4 +1,5 @@
-//! Finding (or building once) the `pawwork-fixture` binary.
+//! The one lookup of the `pawwork-fixture` binary for every test target
+//! (the Windows lifecycle runner excepted, see its `setup`).
 //!
 //! Lookup order: `PAWWORK_FIXTURE_PATH`, then next to the sidecar binary cargo
 //! built for this test run (same target dir and profile), then a one-time
@@ -24,7 +25,7 @@ fn locate() -> PathBuf {
         return p;
     }
     let bin_dir = Path::new(SIDECAR).parent().expect("sidecar binary has a parent dir");
-    let sibling = bin_dir.join("pawwork-fixture");
+    let sibling = bin_dir.join(format!("pawwork-fixture{}", std::env::consts::EXE_SUFFIX));
     if !sibling.is_file() {
         build(bin_dir);
     }

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::common::procfs::stat;
-use crate::harness::*;
+use crate::common::harness::*;
 
 #[test]
 fn ignore_term_tree_is_sigkilled_after_the_grace() {

@@ -1,7 +1,7 @@
 //! Hundreds of children through one sidecar: per-child windows and pipes
 //! keep every byte of every child intact.
 
-use crate::harness::*;
+use crate::common::harness::*;
 
 #[test]
 fn two_hundred_concurrent_floods_arrive_intact() {

@@ -1,7 +1,7 @@
 //! Requests on a finished child must never reach another process: its pid
 //! may already belong to someone else.
 
-use crate::harness::*;
+use crate::common::harness::*;
 
 /// A finished child, plus a live sleeper that must survive whatever is
 /// asked of the finished one.

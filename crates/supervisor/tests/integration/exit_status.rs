@@ -1,7 +1,7 @@
 //! Exit codes and signal deaths come back as they happened, never folded
 //! into each other.
 
-use crate::harness::*;
+use crate::common::harness::*;
 
 #[test]
 fn every_exit_code_from_0_to_255_is_reported_as_code() {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::common::client::encode_raw;
-use crate::harness::*;
+use crate::common::harness::*;
 
 /// Waits for the next `error` event (after index `from`) whose code is in
 /// `codes`; returns its index and header.

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::harness::*;
+use crate::common::harness::*;
 
 #[test]
 fn flood_of_8_mb_on_both_streams_arrives_intact_before_exit() {

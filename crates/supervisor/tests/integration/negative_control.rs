@@ -3,10 +3,10 @@
 
 use std::process::{Command, Stdio};
 
-use crate::harness::leaks::{kill_safely, survivors_now, wait_gone};
-use crate::harness::*;
+use crate::common::harness::leaks::{kill_safely, survivors_now, wait_gone};
+use crate::common::harness::*;
 use crate::common::client::Event;
-use crate::harness;
+use crate::common::harness;
 
 #[test]
 fn leak_check_finds_a_daemon_started_outside_the_sidecar() {
@@ -68,7 +68,7 @@ fn pattern_check_catches_a_lost_or_swapped_byte() {
 
 #[test]
 fn stream_invariants_catch_wrong_exit_totals_and_late_output() {
-    use crate::harness::events::Invariants;
+    use crate::common::harness::events::Invariants;
     let ev = |header: Value, payload: &[u8]| Event { header, payload: payload.to_vec() };
     let exit = |stdout: u64| {
         json!({"event": "exit", "id": "c", "reason": "exited", "code": 0, "signal": null,

@@ -1,6 +1,6 @@
 //! `cwd`, `env` and stream options reach the child as asked.
 
-use crate::harness::*;
+use crate::common::harness::*;
 
 fn stdout_of(sc: &mut Sidecar, id: &str, argv: &[String], opts: Value) -> String {
     let mut opts = opts;
@@ -37,7 +37,7 @@ fn env_replace_passes_only_the_given_variables() {
     let dir = TestDir::new();
     let mut sc = Sidecar::start(&dir);
     // No report path in the environment either, so no --report here.
-    let argv = vec![crate::harness::fixture::fixture_path().to_string_lossy().into_owned(), "env".into()];
+    let argv = vec![crate::common::fixture::fixture_path().to_string_lossy().into_owned(), "env".into()];
     let env = json!({"mode": "replace", "vars": {"ONLY": "1"}});
     let contained = !sc.hello()["capabilities"]["cgroup"].is_null();
     let got = stdout_of(&mut sc, "env", &argv, json!({"env": env}));

@@ -1,19 +1,10 @@
 //! The runner: a context shared by the scenarios (binaries, a unique copy of
 //! the fixture, a report directory, the host view), and the verdicts.
 
-mod client;
-mod procs;
-mod scenarios_console;
-mod scenarios_foreign;
-mod scenarios_io;
-mod scenarios_tree;
-
 use std::path::PathBuf;
 use std::time::Instant;
 
-pub use client::Sidecar;
-pub use procs::Host;
-pub use crate::common::report::{Proc, Report};
+use super::{procs, scenarios_console, scenarios_foreign, scenarios_io, scenarios_tree, Host, Proc, Report, Sidecar};
 
 pub enum Outcome {
     Pass(String),
@@ -133,6 +124,10 @@ fn setup() -> Result<Ctx, String> {
     let sidecar_exe = to_wine_path(
         &std::env::var("PAWWORK_SUPERVISOR_PATH").unwrap_or_else(|_| env!("CARGO_BIN_EXE_pawwork-supervisor").to_owned()),
     );
+    // Not the shared lookup (common::fixture): under Wine the paths cargo
+    // and the environment give are host paths to translate, and a missing
+    // fixture cannot be built from inside Wine; scripts/windows-cross.sh
+    // builds it next to the sidecar first.
     let built_fixture = match std::env::var("PAWWORK_FIXTURE_PATH") {
         Ok(p) => to_wine_path(&p),
         Err(_) => sidecar_exe.with_file_name("pawwork-fixture.exe"),

@@ -8,7 +8,7 @@ use std::process::{Child, Command};
 use std::time::Duration;
 
 use crate::common::procfs::stat;
-use crate::harness::*;
+use crate::common::harness::*;
 
 /// A fixture tree started outside the sidecar. Dropping it reaps the root
 /// (the test is its parent); `TestDir` kills any survivor by pid + start.

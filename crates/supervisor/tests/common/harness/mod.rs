@@ -1,9 +1,7 @@
-//! The Linux suites' view of a sidecar, on top of the shared client
-//! (`tests/common`): every event kept and checked against the stream
-//! invariants, fixture lookup, leak checks by start time, bystanders.
-#![allow(dead_code)]
+//! The Linux suites' view of a sidecar, on top of the shared client, fixture
+//! lookup and report reader: every event kept and checked against the stream
+//! invariants, leak checks by start time, bystanders.
 
-pub mod fixture;
 pub mod bystander;
 pub mod events;
 pub mod leaks;
@@ -14,10 +12,10 @@ pub mod waits;
 
 use std::time::Duration;
 
-pub use fixture::fixture_argv;
+pub use super::fixture::{self, fixture_argv};
 pub use leaks::assert_all_gone;
 pub use pattern::{assert_pattern, assert_pattern_prefix, pattern};
-pub use crate::common::report::{self, Report};
+pub use super::report::{self, Report};
 pub use serde_json::{json, Value};
 pub use bystander::{assert_in_sync, Bystander};
 pub use sidecar::Sidecar;

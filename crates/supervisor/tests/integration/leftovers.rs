@@ -6,9 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::harness::leaks::{alive, survivors_now};
-use crate::harness::report::Proc;
-use crate::harness::*;
+use crate::common::harness::leaks::{alive, survivors_now};
+use crate::common::harness::report::Proc;
+use crate::common::harness::*;
 
 /// The drain deadline of these tests: long enough that a cut is plainly the
 /// deadline's doing, short enough to keep the tests quick.

@@ -1,7 +1,7 @@
 //! When the host goes away (stdin EOF) or asks to `shutdown`, every tree is
 //! ended before the sidecar exits 0: it never leaves a child behind.
 
-use crate::harness::*;
+use crate::common::harness::*;
 
 /// Starts four kinds of trees, each reporting into its own file, and waits
 /// until each is complete. Returns (id, report) pairs.

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::common::procfs::children_of;
-use crate::harness::*;
+use crate::common::harness::*;
 
 fn zombie_children_of(pid: i32) -> Vec<i32> {
     children_of(pid).into_iter().filter(|(_, state)| *state == 'Z').map(|(p, _)| p).collect()

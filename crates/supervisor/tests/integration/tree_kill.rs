@@ -3,7 +3,7 @@
 //! started while the cancel runs. Each test waits until the fixture reported
 //! every process it is about to kill, so the leak check covers all of them.
 
-use crate::harness::*;
+use crate::common::harness::*;
 
 /// Cancels `id`, checks the exit is a cancel by signal, then that every
 /// reported pid is gone.

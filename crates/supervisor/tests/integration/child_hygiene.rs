@@ -4,11 +4,11 @@
 use std::os::unix::process::CommandExt;
 
 use crate::common::procfs::stat;
-use crate::harness::*;
+use crate::common::harness::*;
 
 /// Runs `fds` with the given stdin mode and returns its parsed report.
 fn fds_report(sc: &mut Sidecar, id: &str, stdin: &str) -> Value {
-    let argv = vec![crate::harness::fixture::fixture_path().to_string_lossy().into_owned(), "fds".to_string()];
+    let argv = vec![crate::common::fixture::fixture_path().to_string_lossy().into_owned(), "fds".to_string()];
     sc.spawn(id, &argv, json!({"stdin": stdin, "stdout": "pipe"}));
     let out = sc.collect_output(id);
     assert_eq!(out.exit["code"], 0, "fds failed: {}; stderr {:?}", out.exit, String::from_utf8_lossy(&out.stderr));

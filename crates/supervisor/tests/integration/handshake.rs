@@ -1,6 +1,6 @@
 //! `hello` is the first frame and announces what a client must check.
 
-use crate::harness::*;
+use crate::common::harness::*;
 
 #[test]
 fn hello_comes_first_with_protocol_1_and_its_limits() {
