@@ -30,7 +30,7 @@ test("the guarantees section exists and cites tests", () => {
 })
 
 test("every integration test the guarantees cite exists (`module::name`, or `module::*` for a whole file)", () => {
-  const it = join(root, "crates", "supervisor", "tests", "it")
+  const it = join(root, "crates", "supervisor", "tests", "integration")
   const cited = [...section.matchAll(/`([a-z_]+)::([a-z_*]+)`/g)]
   assert.ok(cited.length >= 5, `only ${cited.length} citations found`)
   for (const [, module, name] of cited) {
