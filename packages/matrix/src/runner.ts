@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { CreateProcess, SpawnOptions } from "./api.js"
+import type { Options } from "@pawwork/process"
+import type { CreateProcess } from "./api.js"
 import { type Backend, backendUnavailable, closeBackend, openBackend } from "./backends.js"
 import { FixtureReport, type Member } from "@pawwork/harness"
 import { EMPTY_REGISTER, type FlakeEntry, type FlakeRegister, findFlake, flakePlatform } from "./flakes.js"
@@ -24,7 +25,7 @@ export interface MatrixOptions {
   hardTimeoutMs: number
   paths: Paths
   platform: Platform
-  create: CreateProcess | string
+  create: CreateProcess
   progress: Progress
   /** Known flakes: only the cells it names are retried (none when absent). */
   flakes?: FlakeRegister
@@ -84,8 +85,7 @@ async function runCell(
   interrupt: InterruptSweep,
   notes: string[],
 ): Promise<RunRecord[]> {
-  const create = opts.create as CreateProcess
-  let backend = openBackend(name, opts.paths, create)
+  let backend = openBackend(name, opts.paths, opts.create)
   const sampler = setInterval(() => {
     const pid = backend.api.sidecarPid
     const rss = pid ? readRssKib(pid) : null
@@ -100,7 +100,7 @@ async function runCell(
           // A hung backend may be wedged: start the next attempt on a fresh one.
           const note = await closeBackend(backend)
           if (note) notes.push(`after run ${run}${attempt > 0 ? ` (retry ${attempt})` : ""}: ${note}`)
-          backend = openBackend(name, opts.paths, create)
+          backend = openBackend(name, opts.paths, opts.create)
         }
         return r
       }, flake)
@@ -127,7 +127,7 @@ async function runOnce(
   const dir = mkdtempSync(join(base, `${fixture.name}-${backend.name}-${run}${attempt > 0 ? `-retry${attempt}` : ""}-`))
   const reportPath = join(dir, "report.jsonl")
   const hard = new AbortController()
-  const marker: SpawnOptions = { ...backend.options, env: { [REPORT_ENV]: reportPath } }
+  const marker: Options = { ...backend.options, env: { [REPORT_ENV]: reportPath } }
   const fixtureCmd = (args: string[]) => [opts.paths.fixtureBin, "--report", reportPath, ...args]
   const ctx: RunContext = {
     backend: backend.name,

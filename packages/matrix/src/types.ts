@@ -1,4 +1,4 @@
-import type { Child, ProcessApi, SpawnOptions } from "./api.js"
+import type { Child, Options, ProcessApi } from "@pawwork/process"
 import type { Platform } from "./platform.js"
 
 export type BackendName = "baseline" | "baseline-detached" | "supervisor" | "supervisor-effect" | "execa" | "tree-kill" | "effect"
@@ -106,11 +106,11 @@ export interface RunContext {
   /** Aborted when the runner's hard timeout fires: a fixture stops waiting and returns. */
   hardStop: AbortSignal
   /** Spawns the fixture program through the backend (adds `--report` and the backend's own options). */
-  spawnFixture(args: string[], opts?: SpawnOptions): Child
+  spawnFixture(args: string[], opts?: Options): Child
   /** The command line `spawnFixture` would use, for `run()`-style calls. */
   fixtureCmd(args: string[]): string[]
   /** The backend's own spawn options (e.g. `detached` for baseline-detached). */
-  backendOptions: SpawnOptions
+  backendOptions: Options
 }
 
 export interface Fixture {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict"
 import { test } from "node:test"
-import type { CreateProcess, ProcessApi } from "../src/api.js"
+import type { ProcessApi } from "@pawwork/process"
+import type { CreateProcess } from "../src/api.js"
 import { parseFlakes } from "../src/flakes.js"
 import { fail, pass } from "../src/fixtures/harness.js"
 import { repoRoot } from "../src/paths.js"
@@ -80,12 +81,16 @@ const fakeCreate: CreateProcess = Object.assign(() =>
     backend: "fake",
     spawn: () => assert.fail("the scripted fixture spawns nothing"),
     run: () => assert.fail("the scripted fixture runs nothing"),
+    text: () => assert.fail("the scripted fixture runs nothing"),
+    lines: () => assert.fail("the scripted fixture runs nothing"),
+    exists: () => assert.fail("the scripted fixture checks no pid"),
+    descendants: () => assert.fail("the scripted fixture walks no tree"),
     stop: async () => {},
     terminateTree: () => assert.fail("the scripted fixture terminates nothing"),
     TERMINATION_GRACE_MS: 500,
     shutdown: async () => {},
     sidecarPid: undefined,
-  }) as ProcessApi, { effectUnavailable: null })
+  }) satisfies ProcessApi, { effectUnavailable: null })
 
 async function matrix(fixture: Fixture, backend: "baseline" | "execa", register: string, runs: number) {
   const { cells } = await runMatrix({
