@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the supervisor's black-box integration suite and a short fixture
+# Runs the supervisor's black-box integration suite and a short scenario
 # matrix as an ordinary user, the way PawWork runs: once inside a cgroup v2
 # delegated to that user (as systemd delegates user@.service, so the sidecar
 # gets a cgroup per tree) and once with no cgroup of its own (the fallback:

@@ -33,11 +33,11 @@ for (const c of ran) {
   if (c.flaky > 0) problems.push(`${c.flaky} of ${c.runs} runs passed only on a retry`);
   if (!c.control && c.leaked_pids > 0) problems.push(`${c.leaked_pids} leaked pids`);
   if (c.bytes_lost > 0) problems.push(`${c.bytes_lost} bytes lost`);
-  if (problems.length) bad.push(`${c.fixture} [${c.backend}]${c.runtime ? ` (${c.runtime})` : ""}: ${problems.join(", ")}`);
+  if (problems.length) bad.push(`${c.scenario} [${c.backend}]${c.runtime ? ` (${c.runtime})` : ""}: ${problems.join(", ")}`);
 }
-const notRun = results.cells.filter((c) => CANDIDATES.includes(c.backend) && c.runs === 0).map((c) => `${c.fixture} [${c.backend}]`);
+const notRun = results.cells.filter((c) => CANDIDATES.includes(c.backend) && c.runs === 0).map((c) => `${c.scenario} [${c.backend}]`);
 // Runs that did not exercise their scenario are no failure, but no pass either: say which, never "passed".
-const unexercised = ran.filter((c) => (c.not_exercised ?? 0) > 0).map((c) => `${c.fixture} [${c.backend}] (${c.not_exercised} of ${c.runs} runs)`);
+const unexercised = ran.filter((c) => (c.not_exercised ?? 0) > 0).map((c) => `${c.scenario} [${c.backend}] (${c.not_exercised} of ${c.runs} runs)`);
 console.log(
   `matrix check: ${CANDIDATES.filter((b) => ran.some((c) => c.backend === b)).join(" and ") || "supervisor"} ran ${ran.length} cells x ${results.runs_per_cell} runs under ${results.platform.label} ` +
     `(runtimes: ${runtimes.join(", ") || "none"}); ` +

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run matrix [-- options]`: every set-up step a fresh machine needs (npm
 // install, TypeScript builds, the release build of the sidecar and the
-// fixture program, timed for the report's cost section), then the fixture
+// fixture program, timed for the report's cost section), then the scenario
 // matrix itself (packages/matrix). `--no-setup` skips straight to the run.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";

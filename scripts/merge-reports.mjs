@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Merges the fixture matrix's results.json of several platforms into one
+// Merges the scenario matrix's results.json of several platforms into one
 // cross-OS report (REPORT.md + results.json with a platform column), as the
 // CI workflow's last job does with the Linux, macOS and Windows artifacts.
 //

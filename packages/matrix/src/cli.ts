@@ -5,7 +5,7 @@ import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { loadCreateProcess } from "./api.js"
 import { engineNotes } from "./engines.js"
-import { FIXTURES } from "./fixtures/index.js"
+import { SCENARIOS } from "./scenarios/index.js"
 import { paths as findPaths } from "./paths.js"
 import { detectPlatform } from "./platform.js"
 import { createProgress } from "./progress.js"
@@ -19,7 +19,7 @@ import { resultsTable, writeMarkdown } from "./report/markdown.js"
 import { writeHtml } from "./report/html.js"
 import { screenshot } from "./report/screenshot.js"
 import { analyze } from "./report/analysis.js"
-import { DRAIN_MS } from "./fixtures/hold-pipe.js"
+import { DRAIN_MS } from "./scenarios/hold-pipe.js"
 import { currentRuntime, runtimeLabel, runtimeVersion, runUnderBun } from "./runtime.js"
 import {
   BACKENDS,
@@ -28,7 +28,7 @@ import {
   type BackendName,
   type BuildInfo,
   type Cell,
-  type Fixture,
+  type Scenario,
   type Results,
   type RuntimeInfo,
   type RuntimeName,
@@ -36,8 +36,8 @@ import {
 
 const USAGE = `usage: npm run matrix -- [options]
 
-  --runs N          runs per fixture x backend cell (default 20)
-  --fixture NAME    only this fixture (repeat, or comma-separate)
+  --runs N          runs per scenario x backend cell (default 20)
+  --scenario NAME   only this scenario (repeat, or comma-separate; --fixture is the same)
   --backend NAME    only this backend: ${BACKENDS.join(", ")} (repeat, or comma-separate)
   --runtime NAME    node, bun or both (default both): the runtime the Process API runs under. Under bun the
                     cells run in a Bun process (node_modules/.bin/bun); only ${BUN_BACKENDS.join(", ")}
@@ -53,14 +53,14 @@ const USAGE = `usage: npm run matrix -- [options]
   --bench-label TXT show a bench.json (beside the report) from another commit or machine, labelled TXT;
                     without it such a file is refused and the report says why
   --render FILE     only re-render REPORT.md and index.html (into --out) from an existing results.json
-  --list            list the fixtures and exit
+  --list            list the scenarios and exit
   --no-setup        (scripts/matrix.mjs) skip install and builds
   --measure-build   (scripts/matrix.mjs) time a from-scratch release build of the sidecar
 `
 
 export interface CliOptions {
   runs: number
-  fixtures: Fixture[]
+  scenarios: Scenario[]
   backends: BackendName[]
   /** The runtimes to measure under, in table order (`--runtime`, default both). */
   runtimes: RuntimeName[]
@@ -92,6 +92,8 @@ export function parseCli(argv: string[], root: string): CliOptions {
     args: argv,
     options: {
       runs: { type: "string" },
+      scenario: { type: "string", multiple: true },
+      // The flag's name before the matrix's cases were called scenarios: scripts and notes may still use it.
       fixture: { type: "string", multiple: true },
       backend: { type: "string", multiple: true },
       out: { type: "string" },
@@ -110,9 +112,9 @@ export function parseCli(argv: string[], root: string): CliOptions {
     },
     strict: true,
   })
-  const names = split(values.fixture)
-  const unknown = names.filter((n) => !FIXTURES.some((f) => f.name === n))
-  if (unknown.length) throw new Error(`unknown fixture(s): ${unknown.join(", ")} (see --list)`)
+  const names = split([...(values.scenario ?? []), ...(values.fixture ?? [])])
+  const unknown = names.filter((n) => !SCENARIOS.some((f) => f.name === n))
+  if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(", ")} (see --list)`)
   const backends = split(values.backend)
   const badBackends = backends.filter((b) => !BACKENDS.includes(b as BackendName))
   if (badBackends.length) throw new Error(`unknown backend(s): ${badBackends.join(", ")}; known: ${BACKENDS.join(", ")}`)
@@ -126,7 +128,7 @@ export function parseCli(argv: string[], root: string): CliOptions {
   }
   return {
     runs: positive("runs", values.runs, 20),
-    fixtures: names.length ? FIXTURES.filter((f) => names.includes(f.name)) : [...FIXTURES],
+    scenarios: names.length ? SCENARIOS.filter((f) => names.includes(f.name)) : [...SCENARIOS],
     backends: backends.length ? BACKENDS.filter((b) => backends.includes(b)) : [...BACKENDS],
     runtimes: runtime === "both" ? [...RUNTIMES] : [runtime as RuntimeName],
     out: resolve(values.out ?? join(root, "report")),
@@ -134,7 +136,7 @@ export function parseCli(argv: string[], root: string): CliOptions {
     slackMs: positive("slack", values.slack, 1000),
     build,
     flakes: readFlakes(resolve(values.flakes ?? join(root, "docs", "flakes.md")), {
-      fixtures: FIXTURES.map((f) => f.name),
+      scenarios: SCENARIOS.map((f) => f.name),
       backends: BACKENDS,
     }),
     publish: values.publish ?? false,
@@ -167,10 +169,10 @@ export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = p
     // The Node cells run here, in this process: it must be Node, or their label would be wrong.
     if (currentRuntime() !== "node") throw new Error(`the matrix's Node cells run in its own process, which is ${currentRuntime()}: start it with node`)
     if (opts.runtimes.length > 1) out.write(`${runtimeLabel("node")} ${runtimeVersion()}: ${opts.backends.join(", ")}\n`)
-    const progress = createProgress({ fixtures: opts.fixtures.map((f) => f.name), backends: opts.backends, runs: opts.runs, out })
+    const progress = createProgress({ scenarios: opts.scenarios.map((f) => f.name), backends: opts.backends, runs: opts.runs, out })
     const node = await runMatrix({
       runs: opts.runs,
-      fixtures: opts.fixtures,
+      scenarios: opts.scenarios,
       backends: opts.backends,
       graceMs: opts.graceMs,
       slackMs: opts.slackMs,
@@ -194,14 +196,14 @@ export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = p
     const bun = await runUnderBun(
       {
         runs: opts.runs,
-        fixtures: opts.fixtures.map((f) => f.name),
+        scenarios: opts.scenarios.map((f) => f.name),
         backends: bunBackends,
         graceMs: opts.graceMs,
         slackMs: opts.slackMs,
         hardTimeoutMs,
         flakes: opts.flakes,
       },
-      opts.fixtures,
+      opts.scenarios,
       p.root,
       out,
     )
@@ -227,7 +229,7 @@ export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = p
       drain_timeout_ms: DRAIN_MS,
       timeout_race: TIMEOUT_RACE,
     },
-    fixtures: opts.fixtures,
+    scenarios: opts.scenarios,
     cells,
     cost: measureCost({ root: p.root, supervisorBin: p.supervisorBin, build: opts.build, rssKib }),
     flakes: opts.flakes,
@@ -284,7 +286,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     return 0
   }
   if (opts.list) {
-    for (const f of FIXTURES) process.stdout.write(`${f.name.padEnd(22)} ${f.title}\n`)
+    for (const f of SCENARIOS) process.stdout.write(`${f.name.padEnd(22)} ${f.title}\n`)
     return 0
   }
   if (opts.render) {

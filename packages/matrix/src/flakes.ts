@@ -4,7 +4,7 @@ import type { BackendName } from "./types.js"
 
 /*
  * The known-flakes register (`docs/flakes.md`): one Markdown table whose rows
- * name a cell (fixture, backend, platform; `*` for any) and how many times a
+ * name a cell (scenario, backend, platform; `*` for any) and how many times a
  * failed run of it may be retried. A run rescued by a retry is counted as
  * flaky, never as passed. The register is read strictly: a row that does not
  * parse stops the matrix, since a silently ignored row would turn a known
@@ -16,7 +16,7 @@ export type FlakePlatform = (typeof FLAKE_PLATFORMS)[number]
 
 export interface FlakeEntry {
   id: string
-  fixture: string
+  scenario: string
   backend: BackendName | "*"
   platform: FlakePlatform | "*"
   symptom: string
@@ -37,14 +37,14 @@ export const EMPTY_REGISTER: FlakeRegister = { source: null, entries: [] }
 
 export class FlakeRegisterError extends Error {}
 
-const HEADER = ["id", "fixture", "backend", "platform", "symptom", "suspected cause", "treatment"]
+const HEADER = ["id", "scenario", "backend", "platform", "symptom", "suspected cause", "treatment"]
 const SLUG = /^[a-z0-9][a-z0-9-]{0,47}$/
 const TREATMENT = /^retry ([1-5])$/
 const SEPARATOR_CELL = /^:?-{3,}:?$/
 
-/** What a register row may name: the fixtures and backends that exist. */
+/** What a register row may name: the scenarios and backends that exist. */
 export interface Known {
-  fixtures: readonly string[]
+  scenarios: readonly string[]
   backends: readonly string[]
 }
 
@@ -96,14 +96,14 @@ export function parseFlakes(text: string, source: string, known: Known): FlakeRe
 
 function parseRow(row: string[], index: number, at: string, known: Known, before: FlakeEntry[]): FlakeEntry {
   if (row.length !== HEADER.length) throw new FlakeRegisterError(`${at}: ${row.length} cells, expected ${HEADER.length} (${HEADER.join(", ")})`)
-  const [id, fixture, backend, platform, symptom, cause, treatment] = row.map((c, k) => (k === 4 || k === 5 ? c : bare(c))) as [
+  const [id, scenario, backend, platform, symptom, cause, treatment] = row.map((c, k) => (k === 4 || k === 5 ? c : bare(c))) as [
     string, string, string, string, string, string, string,
   ]
   const bad = (what: string) => new FlakeRegisterError(`${at}: ${what}`)
   if (!SLUG.test(id)) throw bad(`id ${JSON.stringify(id)} is not a short slug (lowercase letters, digits, dashes)`)
   const twin = before.find((e) => e.id === id)
   if (twin) throw bad(`id ${JSON.stringify(id)} is already used at line ${twin.line}`)
-  if (fixture !== "*" && !known.fixtures.includes(fixture)) throw bad(`unknown fixture ${JSON.stringify(fixture)} (a fixture name or *)`)
+  if (scenario !== "*" && !known.scenarios.includes(scenario)) throw bad(`unknown scenario ${JSON.stringify(scenario)} (a scenario name or *)`)
   if (backend !== "*" && !known.backends.includes(backend)) throw bad(`unknown backend ${JSON.stringify(backend)} (${known.backends.join(", ")} or *)`)
   if (platform !== "*" && !(FLAKE_PLATFORMS as readonly string[]).includes(platform)) {
     throw bad(`unknown platform ${JSON.stringify(platform)} (${FLAKE_PLATFORMS.join(", ")} or *)`)
@@ -114,7 +114,7 @@ function parseRow(row: string[], index: number, at: string, known: Known, before
   if (!retry) throw bad(`treatment ${JSON.stringify(treatment)} is not "retry N" with N from 1 to 5`)
   return {
     id,
-    fixture,
+    scenario,
     backend: backend as FlakeEntry["backend"],
     platform: platform as FlakeEntry["platform"],
     symptom,
@@ -135,8 +135,8 @@ export function flakePlatform(platform: Platform): FlakePlatform | string {
   return platform.under_wine ? "wine" : platform.os
 }
 
-/** The first entry (in file order) whose fixture, backend and platform all match; `*` matches any. */
-export function findFlake(register: FlakeRegister, fixture: string, backend: BackendName, platform: string): FlakeEntry | null {
+/** The first entry (in file order) whose scenario, backend and platform all match; `*` matches any. */
+export function findFlake(register: FlakeRegister, scenario: string, backend: BackendName, platform: string): FlakeEntry | null {
   const hit = (v: string, want: string) => v === "*" || v === want
-  return register.entries.find((e) => hit(e.fixture, fixture) && hit(e.backend, backend) && hit(e.platform, platform)) ?? null
+  return register.entries.find((e) => hit(e.scenario, scenario) && hit(e.backend, backend) && hit(e.platform, platform)) ?? null
 }

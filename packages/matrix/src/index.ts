@@ -1,5 +1,5 @@
 export { main, parseCli, runAndReport, TIMEOUT_RACE } from "./cli.js"
-export { FIXTURES, findFixture } from "./fixtures/index.js"
+export { SCENARIOS, findScenario } from "./scenarios/index.js"
 export { runMatrix } from "./runner.js"
 export { TreeWatch } from "./leaks.js"
 export { FixtureReport, killIfSameProcess } from "@pawwork/harness"

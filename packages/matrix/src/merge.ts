@@ -27,7 +27,7 @@ export interface MergedSource {
 
 export interface MergedCell {
   platform: PlatformKey
-  fixture: string
+  scenario: string
   backend: string
   /** "node" or "bun"; a results.json written before runtimes were measured is Node's. */
   runtime: string
@@ -55,7 +55,7 @@ export interface MergedResults {
   sources: MergedSource[]
   /** Platforms asked for that have no results (their job failed or uploaded nothing). */
   missing: { platform: PlatformKey; reason: string }[]
-  fixtures: { name: string; title: string; control: boolean }[]
+  scenarios: { name: string; title: string; control: boolean }[]
   backends: string[]
   /** The runtimes any platform measured, in table order (node, then bun). */
   runtimes: string[]
@@ -95,7 +95,7 @@ export function findResultFiles(paths: readonly string[]): string[] {
 function mergedCell(platform: PlatformKey, c: Cell): MergedCell {
   return {
     platform,
-    fixture: c.fixture,
+    scenario: c.scenario,
     backend: c.backend,
     runtime: c.runtime ?? "node",
     control: c.control,
@@ -127,8 +127,8 @@ export function mergeResults(inputs: readonly { file: string; results: Results }
   }
   const platforms = [...expected.filter((p) => byPlatform.has(p)), ...[...byPlatform.keys()].filter((p) => !expected.includes(p)).sort()]
   const all = platforms.map((p) => byPlatform.get(p)!)
-  const fixtures = new Map<string, { name: string; title: string; control: boolean }>()
-  for (const { results } of all) for (const f of results.fixtures) if (!fixtures.has(f.name)) fixtures.set(f.name, { name: f.name, title: f.title, control: f.control })
+  const scenarios = new Map<string, { name: string; title: string; control: boolean }>()
+  for (const { results } of all) for (const f of results.scenarios) if (!scenarios.has(f.name)) scenarios.set(f.name, { name: f.name, title: f.title, control: f.control })
   return {
     schema: 1,
     kind: "cross-os",
@@ -143,7 +143,7 @@ export function mergeResults(inputs: readonly { file: string; results: Results }
       finished_at: results.finished_at,
     })),
     missing: expected.filter((p) => !byPlatform.has(p)).map((platform) => ({ platform, reason: "no results.json (the job failed before the matrix, or uploaded nothing)" })),
-    fixtures: [...fixtures.values()],
+    scenarios: [...scenarios.values()],
     backends: union(all.map(({ results }) => results.backends)),
     runtimes: RUNTIMES.filter((rt) => all.some(({ results }) => results.cells.some((c) => (c.runtime ?? "node") === rt))),
     cells: all.flatMap(({ results }) => results.cells.map((c) => mergedCell(platformKey(results), c))),
@@ -172,8 +172,8 @@ export function cellText(c: MergedCell | undefined): string {
 /** Merged files of older matrices have no `runtimes`: everything in them ran under Node. */
 const runtimesIn = (m: MergedResults): string[] => m.runtimes ?? ["node"]
 
-const find = (m: MergedResults, platform: string, fixture: string, backend: string, runtime = "node") =>
-  m.cells.find((c) => c.platform === platform && c.fixture === fixture && c.backend === backend && (c.runtime ?? "node") === runtime)
+const find = (m: MergedResults, platform: string, scenario: string, backend: string, runtime = "node") =>
+  m.cells.find((c) => c.platform === platform && c.scenario === scenario && c.backend === backend && (c.runtime ?? "node") === runtime)
 
 /** The rows of the merged table: every backend under each runtime some platform measured it with. */
 function rowKeys(m: MergedResults): { backend: string; runtime: string; label: string }[] {
@@ -185,29 +185,29 @@ function rowKeys(m: MergedResults): { backend: string; runtime: string; label: s
   )
 }
 
-/** Fixture x backend (x runtime) rows where the platforms that ran it disagree on "every run passed". */
-export function disagreements(m: MergedResults): { fixture: string; backend: string; runtime: string; cells: MergedCell[] }[] {
-  const out: { fixture: string; backend: string; runtime: string; cells: MergedCell[] }[] = []
-  for (const f of m.fixtures) {
+/** Scenario x backend (x runtime) rows where the platforms that ran it disagree on "every run passed". */
+export function disagreements(m: MergedResults): { scenario: string; backend: string; runtime: string; cells: MergedCell[] }[] {
+  const out: { scenario: string; backend: string; runtime: string; cells: MergedCell[] }[] = []
+  for (const f of m.scenarios) {
     for (const { backend: b, runtime } of rowKeys(m)) {
       const ran = m.platforms.map((p) => find(m, p, f.name, b, runtime)).filter((c): c is MergedCell => c !== undefined && c.runs > 0)
       const verdicts = new Set(ran.map((c) => c.passed === c.runs))
-      if (verdicts.size > 1) out.push({ fixture: f.name, backend: b, runtime, cells: ran })
+      if (verdicts.size > 1) out.push({ scenario: f.name, backend: b, runtime, cells: ran })
     }
   }
   return out
 }
 
 export function mergedMarkdown(m: MergedResults): string {
-  const lines = ["# Fixture matrix: cross-OS report", ""]
+  const lines = ["# Scenario matrix: cross-OS report", ""]
   lines.push(`Merged ${m.generated_at} from ${m.sources.length} platform result(s). Each number is the one its own machine measured; nothing is recomputed.`, "")
   for (const s of m.sources) lines.push(`- **${s.platform}**: ${s.label}; ${s.runs_per_cell} runs per cell; ${s.started_at} to ${s.finished_at}`)
   for (const x of m.missing) lines.push(`- **${x.platform}: missing** — ${x.reason}`)
   lines.push("", "`wine` is the Windows API under Wine, never counted as Windows. A cell reads passed/runs; flaky runs passed only on a retry the known-flakes register allows and are not counted as passed.", "")
   lines.push("## Results", "")
-  lines.push(`| fixture | backend | ${m.platforms.join(" | ")} |`)
+  lines.push(`| scenario | backend | ${m.platforms.join(" | ")} |`)
   lines.push(`|---|---|${m.platforms.map(() => "---").join("|")}|`)
-  for (const f of m.fixtures) {
+  for (const f of m.scenarios) {
     for (const { backend: b, runtime, label } of rowKeys(m)) {
       const row = m.platforms.map((p) => esc(cellText(find(m, p, f.name, b, runtime))))
       lines.push(`| ${f.name}${f.control ? " *(control)*" : ""} | ${label} | ${row.join(" | ")} |`)
@@ -215,15 +215,15 @@ export function mergedMarkdown(m: MergedResults): string {
   }
   const split = disagreements(m)
   lines.push("", "## Where the platforms disagree", "")
-  if (split.length === 0) lines.push("Every fixture x backend that ran on more than one platform had the same verdict on each.")
+  if (split.length === 0) lines.push("Every scenario x backend that ran on more than one platform had the same verdict on each.")
   const under = (runtime: string) => (runtimesIn(m).length > 1 ? ` under ${runtimeLabel(runtime as RuntimeName)}` : "")
-  for (const d of split) lines.push(`- **${d.fixture} x ${d.backend}${under(d.runtime)}**: ${d.cells.map((c) => `${c.platform} ${c.passed}/${c.runs}`).join(", ")}`)
+  for (const d of split) lines.push(`- **${d.scenario} x ${d.backend}${under(d.runtime)}**: ${d.cells.map((c) => `${c.platform} ${c.passed}/${c.runs}`).join(", ")}`)
   lines.push("", "## Failures, per platform", "")
   for (const p of m.platforms) {
     const failing = m.cells.filter((c) => c.platform === p && c.runs > 0 && c.failures.length > 0)
     lines.push(`### ${p}`, "")
     if (failing.length === 0) lines.push("No failed run.")
-    for (const c of failing) lines.push(`- ${c.fixture} x ${c.backend}${under(c.runtime ?? "node")} (expected ${c.expected}): ${c.failures.map((f) => `${esc(f.reason)} (${f.count}/${c.runs})`).join("; ")}`)
+    for (const c of failing) lines.push(`- ${c.scenario} x ${c.backend}${under(c.runtime ?? "node")} (expected ${c.expected}): ${c.failures.map((f) => `${esc(f.reason)} (${f.count}/${c.runs})`).join("; ")}`)
     lines.push("")
   }
   lines.push("## Not run, and why", "")
@@ -232,7 +232,7 @@ export function mergedMarkdown(m: MergedResults): string {
   const reasons = new Map<string, string[]>()
   for (const c of notRun) {
     const key = `${c.platform}: ${c.not_run_reason ?? "no reason given"}`
-    reasons.set(key, [...(reasons.get(key) ?? []), `${c.fixture} x ${c.backend}${under(c.runtime ?? "node")}`])
+    reasons.set(key, [...(reasons.get(key) ?? []), `${c.scenario} x ${c.backend}${under(c.runtime ?? "node")}`])
   }
   for (const [why, cells] of reasons) lines.push(`- **${esc(why)}** — ${cells.length} cell(s): ${cells.join(", ")}`)
   return `${lines.join("\n")}\n`

@@ -1,14 +1,14 @@
 import type { BackendName, Cell, RunRecord } from "./types.js"
 
 export interface Progress {
-  cellStart(fixture: string, backend: BackendName, runs: number): void
-  runDone(fixture: string, backend: BackendName, record: RunRecord): void
+  cellStart(scenario: string, backend: BackendName, runs: number): void
+  runDone(scenario: string, backend: BackendName, record: RunRecord): void
   cellDone(cell: Cell): void
   finish(): void
 }
 
 interface Plan {
-  fixtures: readonly string[]
+  scenarios: readonly string[]
   backends: readonly BackendName[]
   runs: number
   out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }
@@ -41,20 +41,20 @@ abstract class Counting implements Progress {
   protected readonly started = performance.now()
 
   constructor(protected readonly plan: Plan) {
-    this.total = plan.fixtures.length * plan.backends.length * plan.runs
+    this.total = plan.scenarios.length * plan.backends.length * plan.runs
   }
 
-  protected key(fixture: string, backend: string): string {
-    return `${fixture}\0${backend}`
+  protected key(scenario: string, backend: string): string {
+    return `${scenario}\0${backend}`
   }
 
-  cellStart(fixture: string, backend: BackendName, runs: number): void {
-    this.tallies.set(this.key(fixture, backend), { runs: 0, passed: 0, failed: 0, flaky: 0, planned: runs, notRun: runs === 0 })
+  cellStart(scenario: string, backend: BackendName, runs: number): void {
+    this.tallies.set(this.key(scenario, backend), { runs: 0, passed: 0, failed: 0, flaky: 0, planned: runs, notRun: runs === 0 })
     if (runs === 0) this.done += this.plan.runs
   }
 
-  runDone(fixture: string, backend: BackendName, record: RunRecord): void {
-    const t = this.tallies.get(this.key(fixture, backend))!
+  runDone(scenario: string, backend: BackendName, record: RunRecord): void {
+    const t = this.tallies.get(this.key(scenario, backend))!
     t.runs++
     if (record.passed) t.passed++
     else if (record.flaky) t.flaky++
@@ -79,9 +79,9 @@ class LineProgress extends Counting {
 
   cellDone(cell: Cell): void {
     this.cellsDone++
-    const totalCells = this.plan.fixtures.length * this.plan.backends.length
+    const totalCells = this.plan.scenarios.length * this.plan.backends.length
     const head = `[${String(this.cellsDone).padStart(String(totalCells).length)}/${totalCells}]`
-    const what = `${cell.fixture.padEnd(22)} ${cell.backend.padEnd(18)}`
+    const what = `${cell.scenario.padEnd(22)} ${cell.backend.padEnd(18)}`
     if (cell.runs === 0) {
       this.plan.out.write(`${head} ${what} not run: ${cell.not_run_reason}\n`)
       return
@@ -103,15 +103,15 @@ class LiveProgress extends Counting {
   private lastFailure = ""
   private readonly colW = Math.max(12, ...this.plan.backends.map((b) => b.length + 2))
 
-  override cellStart(fixture: string, backend: BackendName, runs: number): void {
-    super.cellStart(fixture, backend, runs)
-    this.current = `${fixture} x ${backend}`
+  override cellStart(scenario: string, backend: BackendName, runs: number): void {
+    super.cellStart(scenario, backend, runs)
+    this.current = `${scenario} x ${backend}`
     this.draw(true)
   }
 
-  override runDone(fixture: string, backend: BackendName, record: RunRecord): void {
-    super.runDone(fixture, backend, record)
-    if (!record.passed) this.lastFailure = `${fixture} x ${backend}: ${record.reason}${record.flaky ? ` (flaky: passed on a retry)` : ""}`
+  override runDone(scenario: string, backend: BackendName, record: RunRecord): void {
+    super.runDone(scenario, backend, record)
+    if (!record.passed) this.lastFailure = `${scenario} x ${backend}: ${record.reason}${record.flaky ? ` (flaky: passed on a retry)` : ""}`
     this.draw(false)
   }
 
@@ -124,8 +124,8 @@ class LiveProgress extends Counting {
     this.draw(true)
   }
 
-  private cellText(fixture: string, backend: string): string {
-    const t = this.tallies.get(this.key(fixture, backend))
+  private cellText(scenario: string, backend: string): string {
+    const t = this.tallies.get(this.key(scenario, backend))
     if (!t) return dim("·".padEnd(this.colW))
     if (t.notRun) return dim("not run".padEnd(this.colW))
     const text = `${t.passed}/${t.runs}${t.flaky ? ` ~${t.flaky}` : ""}${t.runs < t.planned ? "…" : ""}`.padEnd(this.colW)
@@ -142,7 +142,7 @@ class LiveProgress extends Counting {
     const lines = [
       `matrix [${bar}] ${this.done}/${this.total} runs  ${this.failed ? red(`${this.failed} failed`) : "0 failed"}  ${this.elapsed()}`,
       `${"".padEnd(22)} ${this.plan.backends.map((b) => b.padEnd(this.colW)).join(" ")}`,
-      ...this.plan.fixtures.map(
+      ...this.plan.scenarios.map(
         (f) => `${f.padEnd(22)} ${this.plan.backends.map((b) => this.cellText(f, b)).join(" ")}`,
       ),
       this.lastFailure ? red(`last failure: ${this.lastFailure}`.slice(0, (this.plan.out.columns ?? 120) - 1)) : "no failure so far",

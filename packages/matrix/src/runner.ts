@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { CreateProcess, SpawnOptions } from "./api.js"
+import type { Options } from "@pawwork/process"
+import type { CreateProcess } from "./api.js"
 import { type Backend, backendUnavailable, closeBackend, openBackend } from "./backends.js"
 import { FixtureReport, type Member } from "@pawwork/harness"
 import { EMPTY_REGISTER, type FlakeEntry, type FlakeRegister, findFlake, flakePlatform } from "./flakes.js"
-import { fail, SetupError } from "./fixtures/harness.js"
+import { fail, SetupError } from "./scenarios/steps.js"
 import { leakDetail, REPORT_ENV, TreeWatch } from "./leaks.js"
 import type { Paths } from "./paths.js"
 import type { Platform } from "./platform.js"
@@ -13,18 +14,18 @@ import { readRssKib } from "@pawwork/harness"
 import type { Progress } from "./progress.js"
 import { runWithRetries } from "./retry.js"
 import { summarizeCell } from "./stats.js"
-import type { BackendName, Cell, Fixture, FixtureResult, RunContext, RunRecord, RuntimeName } from "./types.js"
+import type { BackendName, Cell, Scenario, ScenarioResult, RunContext, RunRecord, RuntimeName } from "./types.js"
 
 export interface MatrixOptions {
   runs: number
-  fixtures: readonly Fixture[]
+  scenarios: readonly Scenario[]
   backends: readonly BackendName[]
   graceMs: number
   slackMs: number
   hardTimeoutMs: number
   paths: Paths
   platform: Platform
-  create: CreateProcess | string
+  create: CreateProcess
   progress: Progress
   /** Known flakes: only the cells it names are retried (none when absent). */
   flakes?: FlakeRegister
@@ -38,26 +39,26 @@ export interface MatrixRun {
   rssKib: number[]
 }
 
-/** Runs every fixture x backend cell, `runs` times each, one run at a time. */
+/** Runs every scenario x backend cell, `runs` times each, one run at a time. */
 export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
   const base = mkdtempSync(join(tmpdir(), "pawwork-matrix-"))
   const rssKib: number[] = []
   const cells: Cell[] = []
   const interrupt = installInterruptSweep()
   try {
-    for (const fixture of opts.fixtures) {
+    for (const scenario of opts.scenarios) {
       for (const name of opts.backends) {
-        const reason = fixture.supported(opts.platform, name) ?? backendUnavailable(name, opts.paths, opts.create, opts.platform)
-        opts.progress.cellStart(fixture.name, name, reason ? 0 : opts.runs)
+        const reason = scenario.supported(opts.platform, name) ?? backendUnavailable(name, opts.paths, opts.create, opts.platform)
+        opts.progress.cellStart(scenario.name, name, reason ? 0 : opts.runs)
         const notes: string[] = []
-        const flake = findFlake(opts.flakes ?? EMPTY_REGISTER, fixture.name, name, flakePlatform(opts.platform))
-        const records = reason ? [] : await runCell(opts, fixture, name, flake, base, rssKib, interrupt, notes)
+        const flake = findFlake(opts.flakes ?? EMPTY_REGISTER, scenario.name, name, flakePlatform(opts.platform))
+        const records = reason ? [] : await runCell(opts, scenario, name, flake, base, rssKib, interrupt, notes)
         const cell = summarizeCell({
-          fixture: fixture.name,
+          scenario: scenario.name,
           backend: name,
           runtime: opts.runtime,
-          control: fixture.control ?? false,
-          expected: fixture.expected[name],
+          control: scenario.control ?? false,
+          expected: scenario.expected[name],
           records,
           notes,
           flake: flake && { id: flake.id, symptom: flake.symptom, suspected_cause: flake.suspected_cause, retries: flake.retries },
@@ -76,7 +77,7 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
 
 async function runCell(
   opts: MatrixOptions,
-  fixture: Fixture,
+  scenario: Scenario,
   name: BackendName,
   flake: FlakeEntry | null,
   base: string,
@@ -84,8 +85,7 @@ async function runCell(
   interrupt: InterruptSweep,
   notes: string[],
 ): Promise<RunRecord[]> {
-  const create = opts.create as CreateProcess
-  let backend = openBackend(name, opts.paths, create)
+  let backend = openBackend(name, opts.paths, opts.create)
   const sampler = setInterval(() => {
     const pid = backend.api.sidecarPid
     const rss = pid ? readRssKib(pid) : null
@@ -95,17 +95,17 @@ async function runCell(
   try {
     for (let run = 0; run < opts.runs; run++) {
       const record = await runWithRetries(async (attempt) => {
-        const r = await runOnce(opts, fixture, backend, run, attempt, base, interrupt)
+        const r = await runOnce(opts, scenario, backend, run, attempt, base, interrupt)
         if (r.reason === "hang") {
           // A hung backend may be wedged: start the next attempt on a fresh one.
           const note = await closeBackend(backend)
           if (note) notes.push(`after run ${run}${attempt > 0 ? ` (retry ${attempt})` : ""}: ${note}`)
-          backend = openBackend(name, opts.paths, create)
+          backend = openBackend(name, opts.paths, opts.create)
         }
         return r
       }, flake)
       records.push(record)
-      opts.progress.runDone(fixture.name, name, record)
+      opts.progress.runDone(scenario.name, name, record)
     }
   } finally {
     clearInterval(sampler)
@@ -117,17 +117,17 @@ async function runCell(
 
 async function runOnce(
   opts: MatrixOptions,
-  fixture: Fixture,
+  scenario: Scenario,
   backend: Backend,
   run: number,
   attempt: number,
   base: string,
   interrupt: InterruptSweep,
 ): Promise<RunRecord> {
-  const dir = mkdtempSync(join(base, `${fixture.name}-${backend.name}-${run}${attempt > 0 ? `-retry${attempt}` : ""}-`))
+  const dir = mkdtempSync(join(base, `${scenario.name}-${backend.name}-${run}${attempt > 0 ? `-retry${attempt}` : ""}-`))
   const reportPath = join(dir, "report.jsonl")
   const hard = new AbortController()
-  const marker: SpawnOptions = { ...backend.options, env: { [REPORT_ENV]: reportPath } }
+  const marker: Options = { ...backend.options, env: { [REPORT_ENV]: reportPath } }
   const fixtureCmd = (args: string[]) => [opts.paths.fixtureBin, "--report", reportPath, ...args]
   const ctx: RunContext = {
     backend: backend.name,
@@ -145,7 +145,7 @@ async function runOnce(
   }
   interrupt.current = reportPath
   const started = performance.now()
-  const result = await withHardTimeout(fixture.run(ctx), hard, opts.hardTimeoutMs)
+  const result = await withHardTimeout(scenario.run(ctx), hard, opts.hardTimeoutMs)
   const record: RunRecord = { run, ...result, duration_ms: Math.round(performance.now() - started), flaky: null, retries: [] }
   await sweep(reportPath, record)
   interrupt.current = null
@@ -153,9 +153,9 @@ async function runOnce(
   return record
 }
 
-async function withHardTimeout(work: Promise<FixtureResult>, hard: AbortController, ms: number): Promise<FixtureResult> {
+async function withHardTimeout(work: Promise<ScenarioResult>, hard: AbortController, ms: number): Promise<ScenarioResult> {
   let timer: NodeJS.Timeout | undefined
-  const hang = new Promise<FixtureResult>((resolve) => {
+  const hang = new Promise<ScenarioResult>((resolve) => {
     timer = setTimeout(() => {
       hard.abort()
       resolve(fail("hang", `no result within the ${ms} ms hard timeout`))
@@ -175,7 +175,7 @@ async function withHardTimeout(work: Promise<FixtureResult>, hard: AbortControll
 
 /**
  * After every run: whatever of the tree is still alive is killed, so runs stay
- * independent. A fixture counts its own leaks at its bound; anything found
+ * independent. A scenario counts its own leaks at its bound; anything found
  * only here also counts as leaked, a setup failure or a hang included.
  */
 async function sweep(reportPath: string, record: RunRecord): Promise<void> {

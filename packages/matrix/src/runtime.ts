@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { FlakeRegister } from "./flakes.js"
 import { summarizeCell } from "./stats.js"
-import type { BackendName, Cell, Fixture, RuntimeName } from "./types.js"
+import type { BackendName, Cell, Scenario, RuntimeName } from "./types.js"
 
 /*
  * The matrix measures the Process API under each runtime PawWork runs it on. Node cells run in the
@@ -36,7 +36,7 @@ export function bunPath(root: string): string {
 /** What the worker is asked to run: everything runMatrix needs that a command line cannot carry well. */
 export interface WorkerSpec {
   runs: number
-  fixtures: string[]
+  scenarios: string[]
   backends: BackendName[]
   graceMs: number
   slackMs: number
@@ -66,7 +66,7 @@ export interface BunRun {
  */
 export async function runUnderBun(
   spec: WorkerSpec,
-  fixtures: readonly Fixture[],
+  scenarios: readonly Scenario[],
   root: string,
   out: NodeJS.WritableStream,
 ): Promise<BunRun> {
@@ -74,10 +74,10 @@ export async function runUnderBun(
   const notRun = (reason: string): BunRun => ({
     version: null,
     rssKib: [],
-    cells: fixtures.flatMap((f) =>
+    cells: scenarios.flatMap((f) =>
       spec.backends.map((b) =>
         summarizeCell({
-          fixture: f.name,
+          scenario: f.name,
           backend: b,
           runtime: "bun",
           control: f.control ?? false,

@@ -56,7 +56,7 @@ export function contradicts(expected: Expectation, records: readonly RunRecord[]
 }
 
 export function summarizeCell(args: {
-  fixture: string
+  scenario: string
   backend: BackendName
   /** Defaults to "node", the runtime of every cell before Bun was measured. */
   runtime?: RuntimeName
@@ -72,7 +72,7 @@ export function summarizeCell(args: {
   const flaky = records.filter((r) => !r.passed && r.flaky).length
   const notExercised = records.filter(isNotExercised).length
   return {
-    fixture: args.fixture,
+    scenario: args.scenario,
     backend: args.backend,
     runtime: args.runtime ?? "node",
     control: args.control,

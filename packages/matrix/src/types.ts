@@ -1,4 +1,4 @@
-import type { Child, ProcessApi, SpawnOptions } from "./api.js"
+import type { Child, Options, ProcessApi } from "@pawwork/process"
 import type { Platform } from "./platform.js"
 
 export type BackendName = "baseline" | "baseline-detached" | "supervisor" | "supervisor-effect" | "execa" | "tree-kill" | "effect"
@@ -41,10 +41,10 @@ export interface RuntimeInfo {
   backends: BackendName[]
 }
 
-/** What the design of a backend predicts for a fixture on Linux (the short-mode test holds it to "fail"). */
+/** What the design of a backend predicts for a scenario on Linux (the short-mode test holds it to "fail"). */
 export type Expectation = "pass" | "fail" | "varies"
 
-/** One run of one fixture on one backend. */
+/** One run of one scenario on one backend. */
 export interface RunRecord {
   run: number
   passed: boolean
@@ -63,10 +63,10 @@ export interface RunRecord {
   bytes_received: number | null
   /** Cancel (or stop) to the whole tree being gone; null when it never got there within the bound. */
   quiescence_ms: number | null
-  /** Cancel to `exited` resolving; null when it did not resolve within the bound or the fixture has no cancel. */
+  /** Cancel to `exited` resolving; null when it did not resolve within the bound or the scenario has no cancel. */
   exited_ms: number | null
   /**
-   * Cancel fixtures: true when the backend's outcome says its forceful step killed a member (killedPids) and
+   * Cancel scenarios: true when the backend's outcome says its forceful step killed a member (killedPids) and
    * the tree was gone before the grace had passed, so the graceful step did not get its grace; false when
    * not; null when not known (no cancel, no outcome).
    */
@@ -87,8 +87,8 @@ export interface Attempt {
   duration_ms: number
 }
 
-/** What a fixture's `run` hands back; the runner adds the run number, duration and retries. */
-export type FixtureResult = Omit<RunRecord, "run" | "duration_ms" | "flaky" | "retries">
+/** What a scenario's `run` hands back; the runner adds the run number, duration and retries. */
+export type ScenarioResult = Omit<RunRecord, "run" | "duration_ms" | "flaky" | "retries">
 
 export interface RunContext {
   backend: BackendName
@@ -103,17 +103,17 @@ export interface RunContext {
   /** Allowance on top of the grace before a surviving pid counts as leaked (ms). */
   slackMs: number
   run: number
-  /** Aborted when the runner's hard timeout fires: a fixture stops waiting and returns. */
+  /** Aborted when the runner's hard timeout fires: a scenario stops waiting and returns. */
   hardStop: AbortSignal
   /** Spawns the fixture program through the backend (adds `--report` and the backend's own options). */
-  spawnFixture(args: string[], opts?: SpawnOptions): Child
+  spawnFixture(args: string[], opts?: Options): Child
   /** The command line `spawnFixture` would use, for `run()`-style calls. */
   fixtureCmd(args: string[]): string[]
   /** The backend's own spawn options (e.g. `detached` for baseline-detached). */
-  backendOptions: SpawnOptions
+  backendOptions: Options
 }
 
-export interface Fixture {
+export interface Scenario {
   name: string
   /** The behaviour group the issue lists it under (e.g. "grandchild tree kill"). */
   group: string
@@ -129,7 +129,7 @@ export interface Fixture {
   control?: boolean
   /** null when it can run here, else the reason it cannot. */
   supported(platform: Platform, backend: BackendName): string | null
-  run(ctx: RunContext): Promise<FixtureResult>
+  run(ctx: RunContext): Promise<ScenarioResult>
 }
 
 export interface Quantiles {
@@ -146,7 +146,7 @@ export interface FailureCount {
 }
 
 export interface Cell {
-  fixture: string
+  scenario: string
   backend: BackendName
   /** The runtime the cell ran under (files written before runtimes existed read as "node"). */
   runtime: RuntimeName
@@ -192,7 +192,7 @@ export interface CellFlake {
   retries: number
 }
 
-export interface FixtureInfo {
+export interface ScenarioInfo {
   name: string
   group: string
   title: string
@@ -250,7 +250,7 @@ export interface Results {
   /** The runtimes measured, in table order, with the backends each ran (older files: Node alone). */
   runtimes: RuntimeInfo[]
   settings: Settings
-  fixtures: FixtureInfo[]
+  scenarios: ScenarioInfo[]
   cells: Cell[]
   cost: Cost
   /** The known-flakes register the run used (docs/flakes.md). */
@@ -273,7 +273,7 @@ export interface BenchUsed {
   refused: string | null
   /** How it differs from this run (commit, machine); empty when it is this run's own. */
   mismatch: string[]
-  /** The bench.json as read (schema pawwork-bench/1), null when refused. */
+  /** The bench.json as read (schema pawwork-bench/2), null when refused. */
   data: unknown
 }
 
@@ -281,5 +281,5 @@ export interface FlakesUsed {
   /** The register file, relative to the repository root; null when there was none. */
   source: string | null
   /** Every entry of the register, as read (cells name the one that covered them). */
-  entries: (CellFlake & { fixture: string; backend: string; platform: string })[]
+  entries: (CellFlake & { scenario: string; backend: string; platform: string })[]
 }

@@ -1,12 +1,12 @@
 /*
  * The matrix's runner in a process of its own, for the runtimes the matrix does not itself run on:
  * `bun dist/src/worker.js SPEC.json OUT.json` runs the cells SPEC names (runtime.ts WorkerSpec) with the
- * same runner, fixtures and leak check as the Node cells, and writes them to OUT.json, labelled with the
+ * same runner, scenarios and leak check as the Node cells, and writes them to OUT.json, labelled with the
  * runtime that really ran them. Progress lines go to stdout, one per finished cell.
  */
 import { readFileSync, writeFileSync } from "node:fs"
 import { loadCreateProcess } from "./api.js"
-import { FIXTURES } from "./fixtures/index.js"
+import { SCENARIOS } from "./scenarios/index.js"
 import { paths } from "./paths.js"
 import { detectPlatform } from "./platform.js"
 import { createProgress } from "./progress.js"
@@ -15,16 +15,16 @@ import { currentRuntime, runtimeVersion, type WorkerOutput, type WorkerSpec } fr
 
 async function work(specPath: string, outPath: string): Promise<void> {
   const spec = JSON.parse(readFileSync(specPath, "utf8")) as WorkerSpec
-  const fixtures = spec.fixtures.map((name) => {
-    const f = FIXTURES.find((x) => x.name === name)
-    if (!f) throw new Error(`unknown fixture ${name}`)
+  const scenarios = spec.scenarios.map((name) => {
+    const f = SCENARIOS.find((x) => x.name === name)
+    if (!f) throw new Error(`unknown scenario ${name}`)
     return f
   })
   const runtime = currentRuntime()
-  const progress = createProgress({ fixtures: spec.fixtures, backends: spec.backends, runs: spec.runs, out: process.stdout })
+  const progress = createProgress({ scenarios: spec.scenarios, backends: spec.backends, runs: spec.runs, out: process.stdout })
   const { cells, rssKib } = await runMatrix({
     runs: spec.runs,
-    fixtures,
+    scenarios,
     backends: spec.backends,
     graceMs: spec.graceMs,
     slackMs: spec.slackMs,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict"
 import { join } from "node:path"
 import { test } from "node:test"
-import { FIXTURES } from "../src/fixtures/index.js"
+import { SCENARIOS } from "../src/scenarios/index.js"
 import { readFlakes } from "../src/flakes.js"
 import { repoRoot } from "../src/paths.js"
 import { BACKENDS } from "../src/types.js"
@@ -12,7 +12,7 @@ import { BACKENDS } from "../src/types.js"
  * or is only expected on CI runners (the register's honesty rule).
  */
 
-const register = readFlakes(join(repoRoot(), "docs", "flakes.md"), { fixtures: FIXTURES.map((f) => f.name), backends: BACKENDS })
+const register = readFlakes(join(repoRoot(), "docs", "flakes.md"), { scenarios: SCENARIOS.map((f) => f.name), backends: BACKENDS })
 
 test("docs/flakes.md is a register the matrix reads, with rows", () => {
   assert.equal(register.source, join(repoRoot(), "docs", "flakes.md"))

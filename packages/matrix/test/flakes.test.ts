@@ -1,16 +1,16 @@
 import assert from "node:assert/strict"
 import { join } from "node:path"
 import { test } from "node:test"
-import { FIXTURES } from "../src/fixtures/index.js"
+import { SCENARIOS } from "../src/scenarios/index.js"
 import { EMPTY_REGISTER, findFlake, FlakeRegisterError, flakePlatform, parseFlakes, readFlakes } from "../src/flakes.js"
 import { repoRoot } from "../src/paths.js"
 import { detectPlatform } from "../src/platform.js"
 import { BACKENDS } from "../src/types.js"
 
-// The .md fixtures are not compiled: read them from the source tree.
+// The .md scenarios are not compiled: read them from the source tree.
 const dir = join(repoRoot(), "packages", "matrix", "test", "fixtures")
-const known = { fixtures: FIXTURES.map((f) => f.name), backends: BACKENDS }
-const HEAD = "| id | fixture | backend | platform | symptom | suspected cause | treatment |\n|---|---|---|---|---|---|---|\n"
+const known = { scenarios: SCENARIOS.map((f) => f.name), backends: BACKENDS }
+const HEAD = "| id | scenario | backend | platform | symptom | suspected cause | treatment |\n|---|---|---|---|---|---|---|\n"
 
 /** The FlakeRegisterError that parsing `rows` under the header throws (fails the test when none is thrown). */
 function parseError(rows: string): string {
@@ -27,7 +27,7 @@ test("a good register: every row of its one table, text and other tables around 
   const r = readFlakes(join(dir, "flakes-good.md"), known, "flakes-good.md")
   assert.equal(r.source, "flakes-good.md")
   assert.deepEqual(
-    r.entries.map((e) => [e.id, e.fixture, e.backend, e.platform, e.retries, e.line]),
+    r.entries.map((e) => [e.id, e.scenario, e.backend, e.platform, e.retries, e.line]),
     [
       ["drain-race-exit-first", "timeout-drain-race", "baseline", "linux", 2, 11],
       ["wine-half-started", "*", "supervisor", "wine", 5, 12],
@@ -58,7 +58,7 @@ test("every field is checked, and the error says which line and why", () => {
   const ok = ["x", "tree-deep", "baseline", "linux", "leaked: node", "slow pgrep", "retry 1"]
   const at = (i: number, v: string) => row(ok.map((c, k) => (k === i ? v : c)))
   assert.match(parseError(at(0, "Not A Slug")), /^flakes\.md:5: id "Not A Slug" is not a short slug/)
-  assert.match(parseError(at(1, "tree-deeper")), /:5: unknown fixture "tree-deeper"/)
+  assert.match(parseError(at(1, "tree-deeper")), /:5: unknown scenario "tree-deeper"/)
   assert.match(parseError(at(2, "bun")), /:5: unknown backend "bun"/)
   assert.match(parseError(at(3, "freebsd")), /:5: unknown platform "freebsd" \(linux, darwin, win32, wine or \*\)/)
   assert.match(parseError(at(4, "")), /:5: empty symptom/)
@@ -69,7 +69,7 @@ test("every field is checked, and the error says which line and why", () => {
 })
 
 test("a file without the register table, or with two, is refused rather than read as empty", () => {
-  assert.throws(() => parseFlakes("# flakes\n\n| id | fixture | backend |\n|---|---|---|\n", "f.md", known), /f\.md: no register table/)
+  assert.throws(() => parseFlakes("# flakes\n\n| id | scenario | backend |\n|---|---|---|\n", "f.md", known), /f\.md: no register table/)
   assert.throws(() => parseFlakes(`${HEAD}\n${HEAD}`, "f.md", known), /f\.md:4: a second register table \(the first is at line 1\)/)
   assert.throws(() => parseFlakes(`${HEAD.split("\n")[0]}\n| x | y |\n`, "f.md", known), /f\.md:2: the header row must be followed by a separator row/)
 })
@@ -80,7 +80,7 @@ test("a table with no rows is an empty register; the table ends at its first non
   assert.deepEqual(r.entries.map((e) => e.id), ["a"])
 })
 
-test("a cell is covered by the first entry whose fixture, backend and platform all match; * matches any", () => {
+test("a cell is covered by the first entry whose scenario, backend and platform all match; * matches any", () => {
   const r = readFlakes(join(dir, "flakes-good.md"), known)
   assert.equal(findFlake(r, "timeout-drain-race", "baseline", "linux")?.id, "drain-race-exit-first")
   assert.equal(findFlake(r, "timeout-drain-race", "baseline-detached", "linux"), null, "backend must match")

@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { before, test } from "node:test"
 import { runAndReport } from "../src/cli.js"
 import { e2eOptions, progressOut } from "./helpers/e2e.js"
-import { findFixture } from "../src/fixtures/index.js"
+import { findScenario } from "../src/scenarios/index.js"
 import { repoRoot } from "../src/paths.js"
 import { analyze } from "../src/report/analysis.js"
 import { readResults } from "../src/report/json.js"
@@ -14,7 +14,7 @@ import { EMPTY_REGISTER } from "../src/flakes.js"
 import type { BackendName, Cell, Results, RuntimeName } from "../src/types.js"
 
 /*
- * The matrix under both runtimes, in short: a few fixtures, 2 runs per cell, against the real release
+ * The matrix under both runtimes, in short: a few scenarios, 2 runs per cell, against the real release
  * binaries and the pinned Bun. The Bun cells must really come from a Bun process, the comparison backend
  * must stay Node-only, and terminate-foreign must hold its expectations under both runtimes.
  */
@@ -22,7 +22,7 @@ import type { BackendName, Cell, Results, RuntimeName } from "../src/types.js"
 const RUNS = 2
 const root = repoRoot()
 const out = join(root, "report", "e2e-runtime")
-const FIXTURES = ["terminate-foreign", "spawn-during-cancel", "negative-control"].map((n) => findFixture(n)!)
+const SCENARIOS = ["terminate-foreign", "spawn-during-cancel", "negative-control"].map((n) => findScenario(n)!)
 const BACKENDS: BackendName[] = ["baseline", "baseline-detached", "supervisor", "execa"]
 const SHIPPED: BackendName[] = ["baseline", "baseline-detached", "supervisor"]
 let results: Results
@@ -33,7 +33,7 @@ before(async () => {
   await runAndReport(
     e2eOptions({
       runs: RUNS,
-      fixtures: FIXTURES,
+      scenarios: SCENARIOS,
       backends: BACKENDS,
       runtimes: ["node", "bun"],
       out,
@@ -45,9 +45,9 @@ before(async () => {
   results = readResults(join(out, "results.json"))
 }, { timeout: 10 * 60 * 1000 })
 
-const cell = (fixture: string, backend: BackendName, runtime: RuntimeName): Cell => {
-  const found = results.cells.filter((c) => c.fixture === fixture && c.backend === backend && c.runtime === runtime)
-  assert.equal(found.length, 1, `${fixture} x ${backend} under ${runtime}`)
+const cell = (scenario: string, backend: BackendName, runtime: RuntimeName): Cell => {
+  const found = results.cells.filter((c) => c.scenario === scenario && c.backend === backend && c.runtime === runtime)
+  assert.equal(found.length, 1, `${scenario} x ${backend} under ${runtime}`)
   return found[0]!
 }
 const why = (c: Cell) => `${c.passed}/${c.runs} (${c.not_run_reason ?? c.failures.map((f) => f.reason).join("; ")})`
@@ -57,8 +57,8 @@ test("the Bun cells come from the pinned Bun, every shipped backend ran under bo
   assert.deepEqual(results.runtimes.map((r) => [r.name, r.backends]), [["node", BACKENDS], ["bun", SHIPPED]])
   assert.equal(results.runtimes[1]!.version, pinned, "the worker reported the Bun version it ran under")
   assert.equal(results.runtimes[0]!.version, process.versions.node)
-  assert.equal(results.cells.length, FIXTURES.length * (BACKENDS.length + SHIPPED.length))
-  for (const f of FIXTURES) {
+  assert.equal(results.cells.length, SCENARIOS.length * (BACKENDS.length + SHIPPED.length))
+  for (const f of SCENARIOS) {
     for (const b of SHIPPED) for (const rt of ["node", "bun"] as const) assert.equal(cell(f.name, b, rt).runs, RUNS, `${f.name} x ${b} under ${rt}: ${why(cell(f.name, b, rt))}`)
     assert.equal(results.cells.filter((c) => c.backend === "execa" && c.runtime === "bun").length, 0)
     assert.equal(cell(f.name, "execa", "node").runs, RUNS)
@@ -97,12 +97,12 @@ test("spawn-during-cancel passes on the supervisor and the negative control flag
 
 test("REPORT.md and index.html show both runtimes, and the verdict names exactly the cells the runtime changes", () => {
   const md = readFileSync(join(out, "REPORT.md"), "utf8")
-  assert.ok(md.includes("| fixture | baseline (Node) | baseline (Bun) | baseline-detached (Node) | baseline-detached (Bun) | supervisor (Node) | supervisor (Bun) | execa (Node) |"))
+  assert.ok(md.includes("| scenario | baseline (Node) | baseline (Bun) | baseline-detached (Node) | baseline-detached (Bun) | supervisor (Node) | supervisor (Bun) | execa (Node) |"))
   const { runtimeDiffs } = analyze(results)
   const verdict = md.slice(md.indexOf("## Verdict"), md.indexOf("## Results"))
   if (runtimeDiffs.length === 0) assert.match(verdict, /The runtime changes no result/)
-  else for (const d of runtimeDiffs) assert.ok(verdict.includes(`${d.backend} × ${d.fixture}: Node`), `${d.backend} x ${d.fixture} named`)
+  else for (const d of runtimeDiffs) assert.ok(verdict.includes(`${d.backend} × ${d.scenario}: Node`), `${d.backend} x ${d.scenario} named`)
   assert.match(verdict, /The comparison backends \(execa\) were measured under Node only/)
   const html = readFileSync(join(out, "index.html"), "utf8")
-  assert.ok(html.includes('data-fixture="terminate-foreign" data-backend="supervisor" data-runtime="bun"'))
+  assert.ok(html.includes('data-scenario="terminate-foreign" data-backend="supervisor" data-runtime="bun"'))
 })

@@ -6,7 +6,7 @@ import { before, test } from "node:test"
 import { chromium } from "playwright-core"
 import { runAndReport } from "../src/cli.js"
 import { e2eOptions, progressOut } from "./helpers/e2e.js"
-import { FIXTURES } from "../src/fixtures/index.js"
+import { SCENARIOS } from "../src/scenarios/index.js"
 import { repoRoot } from "../src/paths.js"
 import { detectPlatform } from "../src/platform.js"
 import { readFlakes } from "../src/flakes.js"
@@ -17,7 +17,7 @@ import { BACKENDS, type Results } from "../src/types.js"
 /*
  * The matrix itself in short mode (2 runs per cell), against the real release
  * binaries: the structure of results.json, the supervisor passing every
- * fixture this platform runs, each baseline and comparison backend failing
+ * scenario this platform runs, each baseline and comparison backend failing
  * where it fails by design, and the HTML page rendered by a real headless
  * Chromium.
  */
@@ -31,7 +31,7 @@ const out = join(root, "report", "e2e")
 const screenshot = process.env.MATRIX_SCREENSHOT ?? join(out, "index.png")
 const platform = detectPlatform()
 // The project's own register (a missing file is an empty one), so a broken register fails this test too.
-const flakes = readFlakes(join(root, "docs", "flakes.md"), { fixtures: FIXTURES.map((f) => f.name), backends: BACKENDS })
+const flakes = readFlakes(join(root, "docs", "flakes.md"), { scenarios: SCENARIOS.map((f) => f.name), backends: BACKENDS })
 let results: Results
 
 
@@ -40,9 +40,9 @@ before(async () => {
   await runAndReport(
     e2eOptions({
       runs: RUNS,
-      fixtures: [...FIXTURES],
+      scenarios: [...SCENARIOS],
       backends: [...BACKENDS],
-      // Node only here, as before runtimes were measured: matrix-runtime.e2e.test.ts runs both on a few fixtures.
+      // Node only here, as before runtimes were measured: matrix-runtime.e2e.test.ts runs both on a few scenarios.
       runtimes: ["node"],
       out,
       flakes,
@@ -53,7 +53,7 @@ before(async () => {
 }, { timeout: 10 * 60 * 1000 })
 
 
-test("results.json has the documented top level and one cell per fixture x backend", () => {
+test("results.json has the documented top level and one cell per scenario x backend", () => {
   assert.equal(results.schema, 1)
   assert.equal(results.runs_per_cell, RUNS)
   assert.equal(results.platform.os, process.platform)
@@ -61,9 +61,9 @@ test("results.json has the documented top level and one cell per fixture x backe
   assert.equal(typeof results.platform.under_wine, "boolean")
   assert.ok(!Number.isNaN(Date.parse(results.started_at)))
   assert.deepEqual(results.backends, [...BACKENDS])
-  assert.equal(results.cells.length, FIXTURES.length * BACKENDS.length)
-  for (const f of FIXTURES) for (const b of BACKENDS) {
-    const c = results.cells.filter((x) => x.fixture === f.name && x.backend === b)
+  assert.equal(results.cells.length, SCENARIOS.length * BACKENDS.length)
+  for (const f of SCENARIOS) for (const b of BACKENDS) {
+    const c = results.cells.filter((x) => x.scenario === f.name && x.backend === b)
     assert.equal(c.length, 1, `${f.name} x ${b}`)
   }
   const cost = results.cost
@@ -75,7 +75,7 @@ test("results.json has the documented top level and one cell per fixture x backe
 
 test("every cell is consistent: runs = passed + failed + flaky, quantiles ordered, failures add up", () => {
   for (const c of results.cells) {
-    const where = `${c.fixture} x ${c.backend}`
+    const where = `${c.scenario} x ${c.backend}`
     assert.equal(c.runs, c.passed + c.failed + c.flaky, where)
     if (c.flaky > 0) assert.ok(c.flake, `${where}: only a registered cell can be flaky`)
     assert.equal(c.records.length, c.runs, where)
@@ -91,24 +91,24 @@ test("every cell is consistent: runs = passed + failed + flaky, quantiles ordere
   }
 })
 
-test("the supervisor passes every fixture this platform runs (a registered known flake may pass on a retry)", () => {
+test("the supervisor passes every scenario this platform runs (a registered known flake may pass on a retry)", () => {
   const failing = results.cells
     .filter((c) => c.backend === "supervisor")
     .filter((c) => {
-      const f = FIXTURES.find((x) => x.name === c.fixture)!
+      const f = SCENARIOS.find((x) => x.name === c.scenario)!
       return f.supported(platform, "supervisor") === null && (c.runs !== RUNS || c.failed > 0)
     })
-    .map((c) => `${c.fixture}: ${c.passed}/${c.runs} (${c.not_run_reason ?? c.failures.map((f) => f.reason).join("; ")})`)
+    .map((c) => `${c.scenario}: ${c.passed}/${c.runs} (${c.not_run_reason ?? c.failures.map((f) => f.reason).join("; ")})`)
   assert.deepEqual(failing, [])
   const flaky = results.cells.filter((c) => c.backend === "supervisor" && c.flaky > 0)
-  if (flaky.length) process.stderr.write(`supervisor runs that passed only on a retry: ${flaky.map((c) => `${c.fixture} ${c.flaky} (${c.flake!.id})`).join(", ")}\n`)
+  if (flaky.length) process.stderr.write(`supervisor runs that passed only on a retry: ${flaky.map((c) => `${c.scenario} ${c.flaky} (${c.flake!.id})`).join(", ")}\n`)
 })
 
-test("each baseline and comparison backend fails every run of the fixtures it fails by design", () => {
+test("each baseline and comparison backend fails every run of the scenarios it fails by design", () => {
   const decayed: string[] = []
-  for (const f of FIXTURES) for (const b of BACKENDS.filter((x) => x !== "supervisor")) {
+  for (const f of SCENARIOS) for (const b of BACKENDS.filter((x) => x !== "supervisor")) {
     if (f.expected[b] !== "fail" || f.supported(platform, b) !== null) continue
-    const c = results.cells.find((x) => x.fixture === f.name && x.backend === b)!
+    const c = results.cells.find((x) => x.scenario === f.name && x.backend === b)!
     if (c.runs !== RUNS || c.failed !== RUNS) decayed.push(`${f.name} x ${b}: ${c.failed}/${c.runs} failed`)
   }
   assert.deepEqual(decayed, [])
@@ -121,16 +121,16 @@ test("the negative control's planted leak is flagged under every column", () => 
   }
 })
 
-test("REPORT.md states the platform, the table, every fixture, the cost and a recommendation", () => {
+test("REPORT.md states the platform, the table, every scenario, the cost and a recommendation", () => {
   const md = readFileSync(join(out, "REPORT.md"), "utf8")
   assert.ok(md.includes(results.platform.label))
-  assert.ok(md.includes(`| fixture | ${BACKENDS.join(" | ")} |`))
-  for (const f of FIXTURES) assert.ok(md.includes(`### ${f.name}:`), f.name)
+  assert.ok(md.includes(`| scenario | ${BACKENDS.join(" | ")} |`))
+  for (const f of SCENARIOS) assert.ok(md.includes(`### ${f.name}:`), f.name)
   assert.match(md, /## Cost/)
   assert.match(md, /\*\*Recommendation: (adopt behind the flag|do not adopt|no recommendation)\*\*/)
 })
 
-test("index.html renders in headless Chromium without console errors and shows every fixture and backend", async () => {
+test("index.html renders in headless Chromium without console errors and shows every scenario and backend", async () => {
   ensureChromium(root)
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
   try {
@@ -144,14 +144,14 @@ test("index.html renders in headless Chromium without console errors and shows e
     page.on("request", (r) => requests.push(r.url()))
     await page.goto(pathToFileURL(join(out, "index.html")).href, { waitUntil: "load" })
 
-    const rows = await page.$$eval("#results tbody tr", (trs) => trs.map((tr) => tr.getAttribute("data-fixture")))
-    assert.deepEqual(rows, FIXTURES.map((f) => f.name))
+    const rows = await page.$$eval("#results tbody tr", (trs) => trs.map((tr) => tr.getAttribute("data-scenario")))
+    assert.deepEqual(rows, SCENARIOS.map((f) => f.name))
     const heads = await page.$$eval("#results thead th", (ths) => ths.map((th) => th.textContent))
-    assert.deepEqual(heads, ["fixture", ...BACKENDS])
+    assert.deepEqual(heads, ["scenario", ...BACKENDS])
     for (const chart of ["#chart-pass", "#chart-quiescence"]) {
-      const bars = await page.$$eval(`${chart} g.bar`, (gs) => gs.map((g) => `${g.getAttribute("data-fixture")}|${g.getAttribute("data-backend")}`))
-      const fixtures = chart === "#chart-pass" ? FIXTURES : FIXTURES.filter((f) => !f.control)
-      for (const f of fixtures) for (const b of BACKENDS) assert.ok(bars.includes(`${f.name}|${b}`), `${chart}: ${f.name} x ${b}`)
+      const bars = await page.$$eval(`${chart} g.bar`, (gs) => gs.map((g) => `${g.getAttribute("data-scenario")}|${g.getAttribute("data-backend")}`))
+      const scenarios = chart === "#chart-pass" ? SCENARIOS : SCENARIOS.filter((f) => !f.control)
+      for (const f of scenarios) for (const b of BACKENDS) assert.ok(bars.includes(`${f.name}|${b}`), `${chart}: ${f.name} x ${b}`)
       const box = await page.$eval(`${chart} svg`, (s) => s.getBoundingClientRect().height)
       assert.ok(box > 100, `${chart} is drawn`)
     }

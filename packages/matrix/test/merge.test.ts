@@ -41,22 +41,22 @@ test("every cell of every platform is kept, with its platform and its own number
   const l = linux()
   assert.equal(m.cells.length, 3 * l.cells.length)
   for (const p of m.platforms) assert.equal(m.cells.filter((c) => c.platform === p).length, l.cells.length, p)
-  const sup = m.cells.find((c) => c.platform === "darwin" && c.fixture === "daemon-escape" && c.backend === "supervisor")!
+  const sup = m.cells.find((c) => c.platform === "darwin" && c.scenario === "daemon-escape" && c.backend === "supervisor")!
   assert.deepEqual([sup.runs, sup.passed, sup.failed, sup.leaked_pids], [4, 3, 1, 1])
   assert.deepEqual(sup.failures, [{ reason: "leaked: daemon", count: 1 }])
-  const skipped = m.cells.find((c) => c.platform === "win32" && c.fixture === "tree-wide")!
+  const skipped = m.cells.find((c) => c.platform === "win32" && c.scenario === "tree-wide")!
   assert.deepEqual([skipped.runs, skipped.not_run, skipped.not_run_reason], [0, 4, "synthetic: not here"])
 })
 
-test("a fixture x backend whose verdict differs between platforms is called out; not-run cells never count", () => {
+test("a scenario x backend whose verdict differs between platforms is called out; not-run cells never count", () => {
   const split = disagreements(three())
-  assert.deepEqual(split.map((d) => `${d.fixture} x ${d.backend}`), ["daemon-escape x supervisor"])
+  assert.deepEqual(split.map((d) => `${d.scenario} x ${d.backend}`), ["daemon-escape x supervisor"])
   assert.deepEqual(split[0]!.cells.map((c) => c.platform), ["linux", "darwin"], "win32 did not run it")
 })
 
 test("REPORT.md has a column per platform, the machines, the disagreement, failures and not-run reasons", () => {
   const md = mergedMarkdown(three())
-  assert.ok(md.includes("| fixture | backend | linux | darwin | win32 |"))
+  assert.ok(md.includes("| scenario | backend | linux | darwin | win32 |"))
   assert.ok(md.includes("- **darwin**: darwin test machine; 4 runs per cell"))
   assert.ok(md.includes("| daemon-escape | supervisor | 4/4 | 3/4 · 1 leaked | not run |"))
   assert.ok(md.includes("- **daemon-escape x supervisor**: linux 4/4, darwin 3/4"))

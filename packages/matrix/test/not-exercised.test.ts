@@ -5,10 +5,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Writable } from "node:stream"
 import { test } from "node:test"
-import type { Child } from "../src/api.js"
+import type { Child } from "@pawwork/process"
 import type { FlakeEntry } from "../src/flakes.js"
-import { abortStdinWrite } from "../src/fixtures/abort-stdin-write.js"
-import { leftoverAfterExit } from "../src/fixtures/leftover-after-exit.js"
+import { abortStdinWrite } from "../src/scenarios/abort-stdin-write.js"
+import { leftoverAfterExit } from "../src/scenarios/leftover-after-exit.js"
 import { analyze } from "../src/report/analysis.js"
 import { renderMarkdown, resultsTable } from "../src/report/markdown.js"
 import { runWithRetries } from "../src/retry.js"
@@ -19,7 +19,7 @@ import { leaked, notExercisedRun, record, syntheticResults } from "./helpers/syn
 
 test("a run that did not exercise its scenario is counted apart: never passed, never failed", () => {
   const cell = summarizeCell({
-    fixture: "abort-stdin-write",
+    scenario: "abort-stdin-write",
     backend: "supervisor",
     control: false,
     expected: "pass",
@@ -33,10 +33,10 @@ test("a run that did not exercise its scenario is counted apart: never passed, n
   assert.equal(allPassed(cell), false)
 })
 
-test("a supervisor cell with unexercised runs is no pass, no newly covered gap, and is said in the verdict and per fixture", () => {
+test("a supervisor cell with unexercised runs is no pass, no newly covered gap, and is said in the verdict and per scenario", () => {
   const r = syntheticResults(4, (f, b) => (f === "orphan-grandchild" && b === "supervisor" ? [record(0), notExercisedRun(1), record(2), record(3)] : undefined))
-  const { fixtures, recommendation } = analyze(r)
-  const v = fixtures.find((f) => f.info.name === "orphan-grandchild")!
+  const { scenarios, recommendation } = analyze(r)
+  const v = scenarios.find((f) => f.info.name === "orphan-grandchild")!
   assert.equal(v.newlyCovered, false)
   assert.ok(!v.passing.includes("supervisor"))
   assert.ok(recommendation.lines.some((l) => l.startsWith("**Not exercised for the supervisor**") && l.includes("orphan-grandchild (1 of 4 runs")))
@@ -46,7 +46,7 @@ test("a supervisor cell with unexercised runs is no pass, no newly covered gap, 
 
 test("a run that was not exercised is not retried as a flake", async () => {
   let attempts = 0
-  const flake: FlakeEntry = { id: "x", fixture: "*", backend: "*", platform: "*", symptom: "s", suspected_cause: "c", retries: 3, line: 1 }
+  const flake: FlakeEntry = { id: "x", scenario: "*", backend: "*", platform: "*", symptom: "s", suspected_cause: "c", retries: 3, line: 1 }
   const r = await runWithRetries(async () => (attempts++, notExercisedRun(0)), flake)
   assert.equal(attempts, 1)
   assert.equal(r.flaky, null)
@@ -60,7 +60,7 @@ test("leaks the final sweep finds are counted after a setup failure or a hang to
     assert.deepEqual(r.leaked_pids, [4321], reason)
     assert.equal(r.reason, reason)
     assert.match(r.detail!, /^first; left behind, found by the final sweep: /)
-    assert.equal(summarizeCell({ fixture: "f", backend: "baseline", control: false, expected: "pass", records: [r] }).leaked_pids, 1)
+    assert.equal(summarizeCell({ scenario: "f", backend: "baseline", control: false, expected: "pass", records: [r] }).leaked_pids, 1)
   }
   // A not-exercised run with something left behind did fail: it leaked.
   const n = notExercisedRun(0)

@@ -1,18 +1,19 @@
 import assert from "node:assert/strict"
 import { test } from "node:test"
-import type { CreateProcess, ProcessApi } from "../src/api.js"
+import type { ProcessApi } from "@pawwork/process"
+import type { CreateProcess } from "../src/api.js"
 import { parseFlakes } from "../src/flakes.js"
-import { fail, pass } from "../src/fixtures/harness.js"
+import { fail, pass } from "../src/scenarios/steps.js"
 import { repoRoot } from "../src/paths.js"
 import { detectPlatform } from "../src/platform.js"
 import { silentProgress } from "../src/progress.js"
 import { runWithRetries } from "../src/retry.js"
 import { runMatrix } from "../src/runner.js"
-import { BACKENDS, type Fixture, type FixtureResult } from "../src/types.js"
+import { BACKENDS, type Scenario, type ScenarioResult } from "../src/types.js"
 import { record } from "./helpers/synthetic.js"
 
-const HEAD = "| id | fixture | backend | platform | symptom | suspected cause | treatment |\n|---|---|---|---|---|---|---|\n"
-const FLAKE = { id: "f", fixture: "*", backend: "*" as const, platform: "*" as const, symptom: "s", suspected_cause: "c", retries: 3, line: 3 }
+const HEAD = "| id | scenario | backend | platform | symptom | suspected cause | treatment |\n|---|---|---|---|---|---|---|\n"
+const FLAKE = { id: "f", scenario: "*", backend: "*" as const, platform: "*" as const, symptom: "s", suspected_cause: "c", retries: 3, line: 3 }
 
 /** An attempt function that answers pass/fail from a script, and counts its calls. */
 function scripted(outcomes: boolean[]) {
@@ -61,36 +62,40 @@ test("a registered failure whose every retry fails stays failed, after exactly N
   assert.equal(r.retries.length, 3)
 })
 
-/** A fixture that plays back `script` (true = pass) one attempt after another, over the whole matrix. */
-function playback(script: boolean[]): Fixture & { calls: () => number } {
+/** A scenario that plays back `script` (true = pass) one attempt after another, over the whole matrix. */
+function playback(script: boolean[]): Scenario & { calls: () => number } {
   let calls = 0
-  const run = async (): Promise<FixtureResult> => {
+  const run = async (): Promise<ScenarioResult> => {
     const ok = script[calls++]
     if (ok === undefined) throw new Error("more attempts than scripted")
     return ok ? pass({ quiescence_ms: 10 }) : fail("synthetic: leaked", null, { leaked_pids: [4_000_000 + calls] })
   }
-  const expected = Object.fromEntries(BACKENDS.map((b) => [b, "varies"])) as Fixture["expected"]
-  const mechanism = Object.fromEntries(BACKENDS.map((b) => [b, "scripted"])) as Fixture["mechanism"]
+  const expected = Object.fromEntries(BACKENDS.map((b) => [b, "varies"])) as Scenario["expected"]
+  const mechanism = Object.fromEntries(BACKENDS.map((b) => [b, "scripted"])) as Scenario["mechanism"]
   return { name: "tree-deep", group: "g", title: "t", description: "d", mechanism, expected, supported: () => null, run, calls: () => calls }
 }
 
-// The runner needs a backend to open and close; the scripted fixture never uses it.
+// The runner needs a backend to open and close; the scripted scenario never uses it.
 const fakeCreate: CreateProcess = Object.assign(() =>
   ({
     backend: "fake",
-    spawn: () => assert.fail("the scripted fixture spawns nothing"),
-    run: () => assert.fail("the scripted fixture runs nothing"),
+    spawn: () => assert.fail("the scripted scenario spawns nothing"),
+    run: () => assert.fail("the scripted scenario runs nothing"),
+    text: () => assert.fail("the scripted scenario runs nothing"),
+    lines: () => assert.fail("the scripted scenario runs nothing"),
+    exists: () => assert.fail("the scripted scenario checks no pid"),
+    descendants: () => assert.fail("the scripted scenario walks no tree"),
     stop: async () => {},
-    terminateTree: () => assert.fail("the scripted fixture terminates nothing"),
+    terminateTree: () => assert.fail("the scripted scenario terminates nothing"),
     TERMINATION_GRACE_MS: 500,
     shutdown: async () => {},
     sidecarPid: undefined,
-  }) as ProcessApi, { effectUnavailable: null })
+  }) satisfies ProcessApi, { effectUnavailable: null })
 
-async function matrix(fixture: Fixture, backend: "baseline" | "execa", register: string, runs: number) {
+async function matrix(scenario: Scenario, backend: "baseline" | "execa", register: string, runs: number) {
   const { cells } = await runMatrix({
     runs,
-    fixtures: [fixture],
+    scenarios: [scenario],
     backends: [backend],
     graceMs: 10,
     slackMs: 10,
@@ -99,7 +104,7 @@ async function matrix(fixture: Fixture, backend: "baseline" | "execa", register:
     platform: { ...detectPlatform(), os: "linux", under_wine: false },
     create: fakeCreate,
     progress: silentProgress,
-    flakes: parseFlakes(`${HEAD}${register}`, "flakes.md", { fixtures: ["tree-deep"], backends: BACKENDS }),
+    flakes: parseFlakes(`${HEAD}${register}`, "flakes.md", { scenarios: ["tree-deep"], backends: BACKENDS }),
     runtime: "node",
   })
   return cells[0]!

@@ -34,7 +34,7 @@ test("bytes lost are what was written but had not arrived, never negative", () =
 
 test("a cell sums runs, leaks and bytes lost; a not-run cell says why", () => {
   const c = summarizeCell({
-    fixture: "orphan-grandchild",
+    scenario: "orphan-grandchild",
     backend: "baseline",
     control: false,
     expected: "fail",
@@ -46,7 +46,7 @@ test("a cell sums runs, leaks and bytes lost; a not-run cell says why", () => {
   assert.equal(c.leaked_pids, 1)
   assert.equal(c.bytes_lost, 6)
   assert.equal(c.quiescence_ms?.n, 1)
-  const n = summarizeCell({ fixture: "daemon-escape", backend: "baseline", control: false, expected: "fail", records: [], notRun: { count: 20, reason: "Unix only" } })
+  const n = summarizeCell({ scenario: "daemon-escape", backend: "baseline", control: false, expected: "fail", records: [], notRun: { count: 20, reason: "Unix only" } })
   assert.equal(n.runs, 0)
   assert.equal(n.not_run, 20)
   assert.equal(n.not_run_reason, "Unix only")

@@ -2,7 +2,7 @@ import assert from "node:assert/strict"
 import { test } from "node:test"
 import { backendUnavailable, usageHasTreeFlag } from "../src/backends.js"
 import type { CreateProcess } from "../src/api.js"
-import { signalSigint, signalSigterm } from "../src/fixtures/signal-forwarding.js"
+import { signalSigint, signalSigterm } from "../src/scenarios/signal-forwarding.js"
 import { paths } from "../src/paths.js"
 import { detectPlatform } from "../src/platform.js"
 

@@ -1,5 +1,5 @@
 // The two Effect backends of the comparison (src/effect/backends.ts) behind the Process API's shape: what the
-// matrix's fixtures rely on, checked here on their own. Leaks are judged by pid and start time from the
+// matrix's scenarios rely on, checked here on their own. Leaks are judged by pid and start time from the
 // fixture's report file, so a recycled pid never reads as alive.
 import assert from "node:assert/strict"
 import { after, describe, test } from "node:test"

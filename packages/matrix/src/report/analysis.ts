@@ -1,6 +1,6 @@
 import { runtimeLabel } from "../runtime.js"
 import { allPassed, passText } from "../stats.js"
-import { BASELINES, CANDIDATES, PEERS, type BackendName, type Cell, type FixtureInfo, type Results, type RuntimeName } from "../types.js"
+import { BASELINES, CANDIDATES, PEERS, type BackendName, type Cell, type ScenarioInfo, type Results, type RuntimeName } from "../types.js"
 import { cellAt, cellLabel, columns, multiRuntime, type RuntimeDiff, runtimeComparison, runtimeDiffText, runtimesOf } from "./columns.js"
 
 /*
@@ -14,8 +14,8 @@ import { cellAt, cellLabel, columns, multiRuntime, type RuntimeDiff, runtimeComp
  * changes is named.
  */
 
-export interface FixtureVerdict {
-  info: FixtureInfo
+export interface ScenarioVerdict {
+  info: ScenarioInfo
   /** Every column's cell, in column order (a backend under each runtime it ran). */
   cells: Cell[]
   /** Column labels ("supervisor", or "supervisor (Bun)" with two runtimes) that pass every run. */
@@ -31,7 +31,7 @@ export interface FixtureVerdict {
   newlyCovered: boolean
   /** Under one runtime, a baseline passes every run where the supervisor failed at least one. */
   regression: boolean
-  /** Comparison backends that pass every run of this fixture (whatever the supervisor does). */
+  /** Comparison backends that pass every run of this scenario (whatever the supervisor does). */
   peersPassing: BackendName[]
   /** Backends whose result here differs between Node and Bun. */
   runtimeDiffs: RuntimeDiff[]
@@ -43,7 +43,7 @@ export interface Recommendation {
 }
 
 export interface Analysis {
-  fixtures: FixtureVerdict[]
+  scenarios: ScenarioVerdict[]
   recommendation: Recommendation
   /** Every cell whose result the runtime changes (empty with one runtime). */
   runtimeDiffs: RuntimeDiff[]
@@ -64,18 +64,18 @@ export function cellSummary(cell: Cell): string {
 }
 
 /** The mechanism line for the platform the results were measured on (Windows text for Windows and Wine). */
-export function mechanismFor(r: Results, info: FixtureInfo, backend: BackendName): string {
+export function mechanismFor(r: Results, info: ScenarioInfo, backend: BackendName): string {
   if (r.platform.os !== "win32") return info.mechanism[backend]
   return info.mechanism_windows?.[backend] ?? "no Windows mechanism is stated in these results"
 }
 
 /**
  * Why a cell came out as it did: the stated mechanism, unless the result contradicts the expectation the
- * fixture declares, in which case the mechanism does not explain it and is not offered as if it did.
+ * scenario declares, in which case the mechanism does not explain it and is not offered as if it did.
  */
-export function explanation(r: Results, info: FixtureInfo, c: Cell): string {
+export function explanation(r: Results, info: ScenarioInfo, c: Cell): string {
   if (c.unexpected) {
-    return `**Unexpected:** the fixture expects ${c.expected === "pass" ? "every run to pass" : "every run to fail"} ` +
+    return `**Unexpected:** the scenario expects ${c.expected === "pass" ? "every run to pass" : "every run to fail"} ` +
       "here, so the stated mechanism does not explain this result"
   }
   return `Mechanism: ${mechanismFor(r, info, c.backend)}`
@@ -121,7 +121,7 @@ export function peerNote(peers: readonly BackendName[]): string {
 export function analyze(results: Results): Analysis {
   const cols = columns(results)
   const comparison = runtimeComparison(results)
-  const fixtures = results.fixtures.map((info): FixtureVerdict => {
+  const scenarios = results.scenarios.map((info): ScenarioVerdict => {
     const cells = cols.map((col) => cellAt(results, info.name, col.backend, col.runtime)).filter((c): c is Cell => c !== undefined)
     const rts = runtimesOf(results)
     const sups = cells.filter((c) => c.backend === "supervisor" && ran(c))
@@ -143,10 +143,10 @@ export function analyze(results: Results): Analysis {
         return ran(sup) && sup.failed > 0 && sameRuntimeBaselines(rt).some((c) => allPass(c))
       }),
       peersPassing: cells.filter((c) => PEERS.includes(c.backend) && allPass(c)).map((c) => c.backend),
-      runtimeDiffs: comparison.diffs.filter((d) => d.fixture === info.name),
+      runtimeDiffs: comparison.diffs.filter((d) => d.scenario === info.name),
     }
   })
-  return { fixtures, recommendation: recommend(results, fixtures), runtimeDiffs: comparison.diffs }
+  return { scenarios, recommendation: recommend(results, scenarios), runtimeDiffs: comparison.diffs }
 }
 
 function median(values: number[]): number | null {
@@ -156,28 +156,28 @@ function median(values: number[]): number | null {
 }
 
 /** The wording follows the measurements: supervisor failures are said first, then the gain, then the cost. */
-function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation {
+function recommend(results: Results, all: ScenarioVerdict[]): Recommendation {
   const lines: string[] = []
   const rts = runtimesOf(results)
   const multi = multiRuntime(results)
   // "tree-deep" with one runtime, "tree-deep under Bun" with two.
   // The supervisor through Effect's layer is named in each cell it concerns; the Process path needs no name.
   const where = (c: Cell) =>
-    `${c.fixture}${c.backend === "supervisor" ? "" : ` (${c.backend})`}${multi ? ` under ${runtimeLabel(c.runtime)}` : ""}`
-  const scenarios = fixtures.filter((f) => !f.info.control)
-  const control = fixtures.filter((f) => f.info.control)
+    `${c.scenario}${c.backend === "supervisor" ? "" : ` (${c.backend})`}${multi ? ` under ${runtimeLabel(c.runtime)}` : ""}`
+  const measured = all.filter((f) => !f.info.control)
+  const control = all.filter((f) => f.info.control)
   // Both of PawWork's paths flip together (docs/adoption.md): a failure of either is the supervisor's.
   const isCandidate = (c: Cell) => CANDIDATES.includes(c.backend)
-  const supCells = scenarios.flatMap((f) => f.cells.filter(isCandidate)).filter(ran)
+  const supCells = measured.flatMap((f) => f.cells.filter(isCandidate)).filter(ran)
   const supFailing = supCells.filter((c) => c.failed > 0)
-  const supNotRun = scenarios.flatMap((f) => f.cells.filter((c) => isCandidate(c) && !ran(c)))
+  const supNotRun = measured.flatMap((f) => f.cells.filter((c) => isCandidate(c) && !ran(c)))
   const brokenControl = control.flatMap((f) => f.failing)
   const supFlaky = supCells.filter((c) => c.flaky > 0)
   const twoPaths = supCells.some((c) => c.backend !== "supervisor")
-  const unit = `${twoPaths ? "fixture × backend" : "fixture"}${multi ? " × runtime" : ""} cells`.replace(/^fixture cells$/, "fixtures")
+  const unit = `${twoPaths ? "scenario × backend" : "scenario"}${multi ? " × runtime" : ""} cells`.replace(/^scenario cells$/, "scenarios")
   const supUnexercised = supCells.filter((c) => (c.not_exercised ?? 0) > 0)
   // Comparison backends that ran at least one scenario here (under Wine, tree-kill cannot).
-  const peers = PEERS.filter((b) => results.backends.includes(b) && scenarios.some((f) => f.cells.some((c) => c.backend === b && ran(c))))
+  const peers = PEERS.filter((b) => results.backends.includes(b) && measured.some((f) => f.cells.some((c) => c.backend === b && ran(c))))
 
   if (supFailing.length > 0) {
     lines.push(
@@ -192,7 +192,7 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
     )
   }
   if (supFlaky.length > 0) {
-    lines.push(`**The supervisor was flaky in ${supFlaky.length} ${multi ? "fixture × runtime cell(s)" : "fixture(s)"}** (known flakes, retried as the register allows): ` +
+    lines.push(`**The supervisor was flaky in ${supFlaky.length} ${multi ? "scenario × runtime cell(s)" : "scenario(s)"}** (known flakes, retried as the register allows): ` +
       supFlaky.map((c) => `${where(c)} (${flakyText(c)})`).join("; ") + ".")
   }
   if (supUnexercised.length > 0) {
@@ -210,33 +210,33 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
   const baselines: BackendName[] = ["baseline", "baseline-detached"]
   // Under Wine, for one, the baselines cannot run (its taskkill has no /t): then what the supervisor did still
   // stands, but there is nothing to weigh it against, so no verdict either way.
-  const baselinesRan = scenarios.some((f) => f.cells.some((c) => baselines.includes(c.backend) && ran(c)))
+  const baselinesRan = measured.some((f) => f.cells.some((c) => baselines.includes(c.backend) && ran(c)))
   if (!baselinesRan) {
     if (!baselines.some((b) => results.backends.includes(b))) {
       lines.push("The baselines were not part of this run (`--backend`), so there is no yardstick here.")
     } else {
-      // The backend's own reason: taken from a fixture the supervisor ran, so it is not a fixture's "Unix-only".
-      const supRan = new Set(supCells.map((c) => c.fixture))
-      const reason = results.cells.find((c) => baselines.includes(c.backend) && supRan.has(c.fixture) && c.not_run_reason)?.not_run_reason
+      // The backend's own reason: taken from a scenario the supervisor ran, so it is not a scenario's "Unix-only".
+      const supRan = new Set(supCells.map((c) => c.scenario))
+      const reason = results.cells.find((c) => baselines.includes(c.backend) && supRan.has(c.scenario) && c.not_run_reason)?.not_run_reason
       lines.push(`The baselines did not run here${reason ? ` (${reason})` : ""}, so this platform shows the supervisor ` +
         "without the yardstick: the comparison comes from the platforms where the baseline runs.")
     }
   }
 
   const viaEffect = (rt: RuntimeName) => supCells.some((c) => c.backend === "supervisor-effect" && c.runtime === rt)
-  const covered = fixtures.filter((f) => f.newlyCovered)
-  const regressions = fixtures.filter((f) => f.regression)
+  const covered = all.filter((f) => f.newlyCovered)
+  const regressions = all.filter((f) => f.regression)
   for (const rt of rts) {
     // Only the runtimes the peers ran under get the comparison (Node: execa and tree-kill never run under Bun).
-    const rtPeers = peers.filter((b) => scenarios.some((f) => ran(f.cells.find((c) => c.backend === b && c.runtime === rt))))
+    const rtPeers = peers.filter((b) => measured.some((f) => ran(f.cells.find((c) => c.backend === b && c.runtime === rt))))
     lines.push(
-      `${multi ? `Under ${runtimeLabel(rt)}: the` : "The"} supervisor passes ${countAllPass(scenarios, "supervisor", rt)} fixtures in every run` +
-        (viaEffect(rt) ? `, ${countAllPass(scenarios, "supervisor-effect", rt)} through Effect's ChildProcessSpawner layer (supervisor-effect)` : "") +
+      `${multi ? `Under ${runtimeLabel(rt)}: the` : "The"} supervisor passes ${countAllPass(measured, "supervisor", rt)} scenarios in every run` +
+        (viaEffect(rt) ? `, ${countAllPass(measured, "supervisor-effect", rt)} through Effect's ChildProcessSpawner layer (supervisor-effect)` : "") +
         (baselinesRan
-          ? `; the baseline passes ${countAllPass(scenarios, "baseline", rt)}, the detached (bash-tool) baseline ` +
-            `${countAllPass(scenarios, "baseline-detached", rt)}.`
+          ? `; the baseline passes ${countAllPass(measured, "baseline", rt)}, the detached (bash-tool) baseline ` +
+            `${countAllPass(measured, "baseline-detached", rt)}.`
           : ".") +
-        (rtPeers.length ? ` For comparison: ${rtPeers.map((b) => `${b} ${countAllPass(scenarios, b, rt)}`).join(", ")}.` : ""),
+        (rtPeers.length ? ` For comparison: ${rtPeers.map((b) => `${b} ${countAllPass(measured, b, rt)}`).join(", ")}.` : ""),
     )
   }
   if (multi) {
@@ -255,7 +255,7 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
     lines.push(`Regressions (${multi ? "under the same runtime, " : ""}a baseline passes every run, the supervisor does not): ${regressions.map((f) => f.info.name).join(", ")}.`)
   }
   // The peers ran under Node: they are weighed against the supervisor under Node.
-  const peerAhead = scenarios.filter((f) => {
+  const peerAhead = measured.filter((f) => {
     const sup = f.cells.find((c) => c.backend === "supervisor" && c.runtime === "node")
     return f.peersPassing.length > 0 && ran(sup) && !allPass(sup)
   })
@@ -278,7 +278,7 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
     if (qs === null || qb === null) continue
     const qp = peers.flatMap((b) => (q(b, rt) === null ? [] : [`${b} ${q(b, rt)} ms`]))
     // A cell whose tree never emptied has no p50, so a backend that leaks looks fast here: say so.
-    lines.push(`Median of the per-fixture p50 times to quiescence${multi ? ` under ${runtimeLabel(rt)}` : ""}, over the fixtures where the tree emptied: supervisor ${qs} ms, ` +
+    lines.push(`Median of the per-scenario p50 times to quiescence${multi ? ` under ${runtimeLabel(rt)}` : ""}, over the scenarios where the tree emptied: supervisor ${qs} ms, ` +
       `baseline ${qb} ms${qp.length ? `, ${qp.join(", ")}` : ""} (grace ${results.settings.grace_ms} ms).`)
   }
   lines.push(costLine(results))
@@ -293,7 +293,7 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
 
   const why =
     verdict === "adopt behind the flag"
-      ? `it passes every fixture it ran${supUnexercised.length ? " and exercised" : ""}${multi ? " under every runtime" : ""} and closes ${covered.length} gap(s) the baselines leave open, at the cost above.`
+      ? `it passes every scenario it ran${supUnexercised.length ? " and exercised" : ""}${multi ? " under every runtime" : ""} and closes ${covered.length} gap(s) the baselines leave open, at the cost above.`
       : verdict === "do not adopt" && (supFailing.length > 0 || regressions.length > 0)
         ? "fix the failures listed first; then measure again."
         : verdict === "do not adopt" && supFlaky.length > 0
@@ -308,32 +308,32 @@ function recommend(results: Results, fixtures: FixtureVerdict[]): Recommendation
 }
 
 /**
- * Where the runtime changes the result, from the cells (never fixed prose): every fixture x backend that
+ * Where the runtime changes the result, from the cells (never fixed prose): every scenario x backend that
  * ran under both with a different pass count, then the pairs measured under one runtime only.
  */
 export function runtimeLines(results: Results): string[] {
   const { compared, diffs, gaps } = runtimeComparison(results)
   const lines: string[] = []
   if (diffs.length > 0) {
-    lines.push(`**The runtime changes the result in ${diffs.length} of ${compared} fixture × backend pairs measured under both Node and Bun:** ` +
+    lines.push(`**The runtime changes the result in ${diffs.length} of ${compared} scenario × backend pairs measured under both Node and Bun:** ` +
       diffs.map(runtimeDiffText).join("; ") + ".")
   } else if (compared > 0) {
-    lines.push(`The runtime changes no result: each of the ${compared} fixture × backend pairs measured under both Node and Bun has the same pass count.`)
+    lines.push(`The runtime changes no result: each of the ${compared} scenario × backend pairs measured under both Node and Bun has the same pass count.`)
   }
   if (gaps.length > 0) {
     lines.push(`Measured under one runtime only (not compared): ` +
-      gaps.map((g) => `${g.backend} × ${g.fixture} (not run under ${runtimeLabel(g.missing.runtime)}: ${g.missing.not_run_reason ?? "no reason given"})`).join("; ") + ".")
+      gaps.map((g) => `${g.backend} × ${g.scenario} (not run under ${runtimeLabel(g.missing.runtime)}: ${g.missing.not_run_reason ?? "no reason given"})`).join("; ") + ".")
   }
   return lines
 }
 
-function countAllPass(fixtures: FixtureVerdict[], backend: BackendName, runtime: RuntimeName): string {
-  const cells = fixtures.map((f) => f.cells.find((c) => c.backend === backend && c.runtime === runtime)).filter(ran)
+function countAllPass(scenarios: ScenarioVerdict[], backend: BackendName, runtime: RuntimeName): string {
+  const cells = scenarios.map((f) => f.cells.find((c) => c.backend === backend && c.runtime === runtime)).filter(ran)
   return `${cells.filter((c) => allPass(c)).length} of ${cells.length}`
 }
 
 /** Of the gaps the supervisor closes over the baselines, which a comparison backend closes too. */
-function peerCoverageLine(covered: FixtureVerdict[], peers: readonly BackendName[]): string {
+function peerCoverageLine(covered: ScenarioVerdict[], peers: readonly BackendName[]): string {
   const alone = covered.filter((f) => f.peersPassing.length === 0).map((f) => f.info.name)
   const per = peers.map((b) => {
     const also = covered.filter((f) => f.peersPassing.includes(b)).map((f) => f.info.name)

@@ -1,23 +1,13 @@
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
+import { BENCH_SCHEMA, renderBenchSection } from "@pawwork/bench"
 import type { BenchUsed, Results } from "../types.js"
-
-/** What this report needs of @pawwork/bench, loaded at run time so the matrix does not depend on it to build. */
-interface BenchModule {
-  readBench(path: string): unknown
-  renderBenchSection(results: unknown, level?: number): string
-}
 
 /** The fields of a bench.json that say where it was measured (`commit` only when the benchmark recorded one). */
 interface BenchOrigin {
   commit?: string | null
   machine?: { cores?: number; kernel?: string; arch?: string }
 }
-
-/** The bench.json schema this report can show (the benchmark's BENCH_SCHEMA; not imported, see BenchModule). */
-const BENCH_SCHEMA = "pawwork-bench/2"
-
-const loadBench = async (): Promise<BenchModule> => (await import("@pawwork/bench" as string)) as BenchModule
 
 /**
  * Where a bench.json differs from the matrix run it would be appended to: another commit (or none
@@ -76,12 +66,13 @@ export async function speedAndLoadSection(r: Pick<Results, "bench">): Promise<st
     "and this section then includes it. The committed Linux figures are in docs/bench-linux.md."
   if (used?.refused) bench = `Not included: ${used.refused}. The committed Linux figures are in docs/bench-linux.md.`
   else if (used?.data) {
+    // The embedded data is whatever a bench.json held; a section the benchmark cannot render from it is
+    // reported as such instead of failing the whole report.
     try {
-      const mod = await loadBench()
       const head = used.mismatch.length > 0
         ? `**Measured elsewhere — ${used.label}** (${used.mismatch.join("; ")}): not this run's figures.\n\n`
         : ""
-      bench = head + mod.renderBenchSection(used.data, 3)
+      bench = head + renderBenchSection(used.data, 3)
     } catch (err) {
       bench = `The embedded bench.json could not be included: ${(err as Error).message}`
     }

@@ -50,27 +50,27 @@ function legend(cols: readonly Column[], width: number): { svg: string; rows: nu
 }
 
 function rows(results: Results, withControl: boolean) {
-  return results.fixtures.filter((f) => withControl || !f.control)
+  return results.scenarios.filter((f) => withControl || !f.control)
 }
 
-const attrsOf = (fixture: string, col: Column) => `data-fixture="${xml(fixture)}" data-backend="${xml(col.backend)}" data-runtime="${col.runtime}"`
+const attrsOf = (scenario: string, col: Column) => `data-scenario="${xml(scenario)}" data-backend="${xml(col.backend)}" data-runtime="${col.runtime}"`
 
-/** Pass rate per fixture per backend: a group of horizontal bars per fixture. */
+/** Pass rate per scenario per backend: a group of horizontal bars per scenario. */
 export function passRateChart(results: Results): string {
-  const fixtures = rows(results, true)
+  const scenarios = rows(results, true)
   const cols = columns(results)
   const groupH = cols.length * BAR_H + GAP
   const width = LABEL_W + PLOT_W + 70
   const key = legend(cols, width)
   const top = TOP + (key.rows - 1) * LEGEND_ROW
-  const height = top + fixtures.length * groupH + 24
+  const height = top + scenarios.length * groupH + 24
   const parts: string[] = [key.svg]
   for (const pct of [0, 25, 50, 75, 100]) {
     const x = LABEL_W + (PLOT_W * pct) / 100
     parts.push(`<line x1="${x}" y1="${top - 6}" x2="${x}" y2="${height - 20}" class="grid"/>`)
     parts.push(`<text x="${x}" y="${height - 6}" class="axis" text-anchor="middle">${pct}%</text>`)
   }
-  fixtures.forEach((f, i) => {
+  scenarios.forEach((f, i) => {
     const y0 = top + i * groupH
     parts.push(`<text x="${LABEL_W - 8}" y="${y0 + (cols.length * BAR_H) / 2 + 4}" class="label" text-anchor="end">${xml(f.name)}</text>`)
     cols.forEach((col, j) => {
@@ -96,18 +96,18 @@ export function passRateChart(results: Results): string {
       )
     })
   })
-  return svg(width, height, "Pass rate per fixture and backend", parts)
+  return svg(width, height, "Pass rate per scenario and backend", parts)
 }
 
 /** Time to quiescence: bar to p50, whisker to p95; a cross where the tree never emptied within the bound. */
 export function quiescenceChart(results: Results): string {
-  const fixtures = rows(results, false)
+  const scenarios = rows(results, false)
   const cols = columns(results)
   const groupH = cols.length * BAR_H + GAP
   const width = LABEL_W + PLOT_W + 90
   const key = legend(cols, width)
   const top = TOP + (key.rows - 1) * LEGEND_ROW
-  const height = top + fixtures.length * groupH + 24
+  const height = top + scenarios.length * groupH + 24
   const values = results.cells.flatMap((c) => (c.quiescence_ms ? [c.quiescence_ms.p95] : []))
   const maxV = niceMax(Math.max(results.settings.grace_ms + results.settings.slack_ms, ...values))
   const sx = (v: number) => LABEL_W + (PLOT_W * Math.min(v, maxV)) / maxV
@@ -119,7 +119,7 @@ export function quiescenceChart(results: Results): string {
   }
   const g = results.settings.grace_ms
   parts.push(`<line x1="${sx(g)}" y1="${top - 6}" x2="${sx(g)}" y2="${height - 20}" class="grace"><title>grace ${g} ms</title></line>`)
-  fixtures.forEach((f, i) => {
+  scenarios.forEach((f, i) => {
     const y0 = top + i * groupH
     parts.push(`<text x="${LABEL_W - 8}" y="${y0 + (cols.length * BAR_H) / 2 + 4}" class="label" text-anchor="end">${xml(f.name)}</text>`)
     cols.forEach((col, j) => {
@@ -131,7 +131,7 @@ export function quiescenceChart(results: Results): string {
       if (!c || c.runs === 0) {
         parts.push(`<g class="bar" ${attrs}><title>${xml(`${f.name} / ${b}: not run`)}</title><text x="${LABEL_W + 4}" y="${y + BAR_H - 2}" class="value">not run</text></g>`)
       } else if (!q && c.leaked_pids === 0) {
-        parts.push(`<g class="bar" ${attrs}><title>${xml(`${f.name} / ${b}: not measured (no cancel in this fixture)`)}</title><text x="${LABEL_W + 4}" y="${y + BAR_H - 2}" class="value">not measured</text></g>`)
+        parts.push(`<g class="bar" ${attrs}><title>${xml(`${f.name} / ${b}: not measured (no cancel in this scenario)`)}</title><text x="${LABEL_W + 4}" y="${y + BAR_H - 2}" class="value">not measured</text></g>`)
       } else if (!q) {
         parts.push(`<g class="bar never" ${attrs}><title>${xml(`${f.name} / ${b}: tree never gone within the bound`)}</title>` +
           `<text x="${LABEL_W + 4}" y="${y + BAR_H - 2}" class="value never">✕ never (leaked)</text></g>`)
@@ -146,7 +146,7 @@ export function quiescenceChart(results: Results): string {
       }
     })
   })
-  return svg(width, height, "Time to quiescence (ms) per fixture and backend", parts)
+  return svg(width, height, "Time to quiescence (ms) per scenario and backend", parts)
 }
 
 function niceMax(v: number): number {

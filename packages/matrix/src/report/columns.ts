@@ -39,13 +39,13 @@ export function columns(r: Results): Column[] {
   })
 }
 
-export function cellAt(r: Results, fixture: string, backend: BackendName, runtime: RuntimeName): Cell | undefined {
-  return r.cells.find((c) => c.fixture === fixture && c.backend === backend && (c.runtime ?? "node") === runtime)
+export function cellAt(r: Results, scenario: string, backend: BackendName, runtime: RuntimeName): Cell | undefined {
+  return r.cells.find((c) => c.scenario === scenario && c.backend === backend && (c.runtime ?? "node") === runtime)
 }
 
-/** A fixture x backend whose result under one runtime is not its result under the other. */
+/** A scenario x backend whose result under one runtime is not its result under the other. */
 export interface RuntimeDiff {
-  fixture: string
+  scenario: string
   backend: BackendName
   node: Cell
   bun: Cell
@@ -53,16 +53,16 @@ export interface RuntimeDiff {
   flips: boolean
 }
 
-/** Fixture x backend pairs measured under one runtime and not run under the other (with why). */
+/** Scenario x backend pairs measured under one runtime and not run under the other (with why). */
 export interface RuntimeGap {
-  fixture: string
+  scenario: string
   backend: BackendName
   ran: RuntimeName
   missing: Cell
 }
 
 /**
- * Where the runtime changes the result: every fixture x backend that ran under both Node and Bun whose
+ * Where the runtime changes the result: every scenario x backend that ran under both Node and Bun whose
  * pass count differs (or whose every-run pass flips). Pairs that ran under one runtime only are gaps,
  * never counted as "unchanged".
  */
@@ -71,7 +71,7 @@ export function runtimeComparison(r: Results): { compared: number; diffs: Runtim
   const gaps: RuntimeGap[] = []
   let compared = 0
   if (!multiRuntime(r)) return { compared, diffs, gaps }
-  for (const f of r.fixtures) {
+  for (const f of r.scenarios) {
     for (const backend of r.backends.filter((b) => BUN_BACKENDS.includes(b))) {
       const node = cellAt(r, f.name, backend, "node")
       const bun = cellAt(r, f.name, backend, "bun")
@@ -80,13 +80,13 @@ export function runtimeComparison(r: Results): { compared: number; diffs: Runtim
       const bunRan = bun.runs > 0
       if (!nodeRan && !bunRan) continue
       if (!nodeRan || !bunRan) {
-        gaps.push({ fixture: f.name, backend, ran: nodeRan ? "node" : "bun", missing: nodeRan ? bun : node })
+        gaps.push({ scenario: f.name, backend, ran: nodeRan ? "node" : "bun", missing: nodeRan ? bun : node })
         continue
       }
       compared++
       const flips = allPassed(node) !== allPassed(bun)
       // Pass counts out of different run counts are compared as rates: 2/2 and 4/4 are the same result.
-      if (flips || node.passed * bun.runs !== bun.passed * node.runs) diffs.push({ fixture: f.name, backend, node, bun, flips })
+      if (flips || node.passed * bun.runs !== bun.passed * node.runs) diffs.push({ scenario: f.name, backend, node, bun, flips })
     }
   }
   return { compared, diffs, gaps }
@@ -95,5 +95,5 @@ export function runtimeComparison(r: Results): { compared: number; diffs: Runtim
 /** "supervisor x timeout-drain-race: Node 20/20, Bun 17/20 (passes every run under Node only)". */
 export function runtimeDiffText(d: RuntimeDiff): string {
   const only = d.flips ? ` (passes every run under ${allPassed(d.node) ? "Node" : "Bun"} only)` : ""
-  return `${d.backend} × ${d.fixture}: Node ${passText(d.node)}, Bun ${passText(d.bun)}${only}`
+  return `${d.backend} × ${d.scenario}: Node ${passText(d.node)}, Bun ${passText(d.bun)}${only}`
 }

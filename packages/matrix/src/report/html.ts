@@ -28,21 +28,21 @@ function cellTip(c: Cell): string {
 
 function resultsTable(r: Results): string {
   const cols = columns(r)
-  const head = `<tr><th>fixture</th>${cols.map((c) => `<th class="rt-${c.runtime}" style="border-bottom:3px ${c.runtime === "bun" ? "dashed" : "solid"} ${COLORS[c.backend]}">${xml(c.label)}</th>`).join("")}</tr>`
-  const rows = r.fixtures.map((f) => {
+  const head = `<tr><th>scenario</th>${cols.map((c) => `<th class="rt-${c.runtime}" style="border-bottom:3px ${c.runtime === "bun" ? "dashed" : "solid"} ${COLORS[c.backend]}">${xml(c.label)}</th>`).join("")}</tr>`
+  const rows = r.scenarios.map((f) => {
     const tds = cols.map((col) => {
       const c = cellAt(r, f.name, col.backend, col.runtime)
       const tip = c ? cellTip(c) : ""
       return `<td class="${cellClass(c)}${c?.unexpected ? " unexpected" : ""}" data-backend="${xml(col.backend)}" data-runtime="${col.runtime}" title="${xml(tip)}">${xml(c ? cellSummary(c) : "—")}</td>`
     })
-    return `<tr data-fixture="${xml(f.name)}"><th scope="row"><a href="#f-${xml(f.name)}">${xml(f.name)}</a>${f.control ? " <em>(control)</em>" : ""}</th>${tds.join("")}</tr>`
+    return `<tr data-scenario="${xml(f.name)}"><th scope="row"><a href="#f-${xml(f.name)}">${xml(f.name)}</a>${f.control ? " <em>(control)</em>" : ""}</th>${tds.join("")}</tr>`
   })
   return `<table id="results"><thead>${head}</thead><tbody>${rows.join("")}</tbody></table>`
 }
 
-function fixtureSections(r: Results): string {
+function scenarioSections(r: Results): string {
   return analyze(r)
-    .fixtures.map((v) => {
+    .scenarios.map((v) => {
       const label = (c: Cell) => cellLabel(r, c)
       const items: string[] = [`<li><strong>Passes (every run):</strong> ${v.passing.length ? v.passing.map(xml).join(", ") : "none"}</li>`]
       for (const c of v.failing) {
@@ -97,9 +97,9 @@ export function renderHtml(r: Results): string {
   const { recommendation } = analyze(r)
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Fixture matrix — PawWork baseline vs pawwork-supervisor (execa and tree-kill for comparison)</title><style>${STYLE}</style></head>
+<title>Scenario matrix — PawWork baseline vs pawwork-supervisor (execa and tree-kill for comparison)</title><style>${STYLE}</style></head>
 <body>
-<h1>Fixture matrix: PawWork baseline vs pawwork-supervisor</h1>
+<h1>Scenario matrix: PawWork baseline vs pawwork-supervisor</h1>
 <p class="meta">execa and tree-kill are measured for comparison only: neither is PawWork's baseline, and neither decides the verdict.</p>
 <p class="meta">Measured on <strong>${xml(r.platform.label)}</strong> · started ${xml(r.started_at)} · ${r.runs_per_cell} runs per cell · grace ${r.settings.grace_ms} ms, slack ${r.settings.slack_ms} ms</p>
 <p class="meta">${xml(loadLine(r))}</p>
@@ -114,8 +114,8 @@ ${resultsTable(r)}
 <h2>Time to quiescence</h2>
 <p>From the cancel until every process of the tree is gone: bar to the median, whisker to p95, dashed line at the grace period.</p>
 <figure id="chart-quiescence">${quiescenceChart(r)}</figure>
-<h2>Per fixture</h2>
-${fixtureSections(r)}
+<h2>Per scenario</h2>
+${scenarioSections(r)}
 <h2>Cost</h2>
 ${costTable(r)}
 <h2>Method</h2>

@@ -2,11 +2,11 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { isAbsolute, join, relative } from "node:path"
 import { EMPTY_REGISTER, type FlakeRegister } from "../flakes.js"
 import type { Platform } from "../platform.js"
-import { WINDOWS_MECHANISM } from "../fixtures/harness.js"
+import { WINDOWS_MECHANISM } from "../scenarios/steps.js"
 import { contradicts } from "../stats.js"
-import type { BackendName, Cell, Cost, Fixture, FixtureInfo, FlakesUsed, Load, Results, RuntimeInfo, RuntimeName, Settings } from "../types.js"
+import type { BackendName, Cell, Cost, Scenario, ScenarioInfo, FlakesUsed, Load, Results, RuntimeInfo, RuntimeName, Settings } from "../types.js"
 
-export function fixtureInfo(f: Fixture): FixtureInfo {
+export function scenarioInfo(f: Scenario): ScenarioInfo {
   return {
     name: f.name,
     group: f.group,
@@ -29,7 +29,7 @@ export function buildResults(args: {
   /** Default: Node alone, with every backend (a run without `--runtime`'s Bun part). */
   runtimes?: RuntimeInfo[]
   settings: Settings
-  fixtures: readonly Fixture[]
+  scenarios: readonly Scenario[]
   cells: Cell[]
   cost: Cost
   flakes?: FlakeRegister
@@ -46,7 +46,7 @@ export function buildResults(args: {
     backends: [...args.backends],
     runtimes: args.runtimes ?? [{ name: "node", version: args.platform.node.replace(/^v/, ""), backends: [...args.backends] }],
     settings: args.settings,
-    fixtures: args.fixtures.map(fixtureInfo),
+    scenarios: args.scenarios.map(scenarioInfo),
     cells: args.cells,
     cost: args.cost,
     flakes: flakesUsed(args.flakes ?? EMPTY_REGISTER, args.root),
@@ -58,7 +58,7 @@ function flakesUsed(register: FlakeRegister, root: string | undefined): FlakesUs
     source: register.source === null ? null : root && isAbsolute(register.source) ? relative(root, register.source) : register.source,
     entries: register.entries.map((e) => ({
       id: e.id,
-      fixture: e.fixture,
+      scenario: e.scenario,
       backend: e.backend,
       platform: e.platform,
       symptom: e.symptom,
@@ -76,8 +76,16 @@ export function writeJson(dir: string, results: Results): string {
 }
 
 /** Reads a results.json; files written before the flakes register read as "no register, nothing flaky". */
+/** The keys of a results.json written before the matrix's cases were called scenarios. */
+interface FixtureKeys {
+  fixtures?: ScenarioInfo[]
+  cells: (Cell & { fixture?: string })[]
+  flakes?: { entries: (FlakesUsed["entries"][number] & { fixture?: string })[] }
+}
+
 export function readResults(path: string): Results {
   const r = JSON.parse(readFileSync(path, "utf8")) as Results
+  renameFixtureKeys(r as Results & FixtureKeys)
   r.flakes ??= { source: null, entries: [] }
   // Files written before runtimes were measured ran everything under Node.
   r.runtimes ??= [{ name: "node", version: r.platform.node.replace(/^v/, ""), backends: [...r.backends] }]
@@ -101,6 +109,22 @@ export function readResults(path: string): Results {
   return r
 }
 
-export function cellOf(results: Results, fixture: string, backend: BackendName, runtime: RuntimeName = "node"): Cell | undefined {
-  return results.cells.find((c) => c.fixture === fixture && c.backend === backend && c.runtime === runtime)
+/**
+ * Files written before the matrix's cases were called scenarios said `fixtures` and `fixture` (per cell and
+ * per flake entry): read as `scenarios` and `scenario`, so an old file renders as it did.
+ */
+function renameFixtureKeys(r: Results & FixtureKeys): void {
+  if (r.fixtures) {
+    r.scenarios ??= r.fixtures
+    delete r.fixtures
+  }
+  for (const o of [...r.cells, ...(r.flakes?.entries ?? [])]) {
+    if (o.fixture === undefined) continue
+    o.scenario ??= o.fixture
+    delete o.fixture
+  }
+}
+
+export function cellOf(results: Results, scenario: string, backend: BackendName, runtime: RuntimeName = "node"): Cell | undefined {
+  return results.cells.find((c) => c.scenario === scenario && c.backend === backend && c.runtime === runtime)
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { Cell, Results } from "../types.js"
-import { LEAK_CAP_MS } from "../fixtures/harness.js"
+import { LEAK_CAP_MS } from "../scenarios/steps.js"
 import { speedAndLoadSection } from "./appendix.js"
 import { analyze, cellSummary, explanation, flakyText, formatBytes, ladderText, mechanismFor, notExercisedText, peerNote, reasonsText } from "./analysis.js"
 import { cellAt, cellLabel, columns, multiRuntime, runtimeDiffText } from "./columns.js"
@@ -10,12 +10,12 @@ import { BUN_BACKENDS, PEERS } from "../types.js"
 
 const esc = (s: string) => s.replace(/\|/g, "\\|")
 
-/** Fixture rows, one column per backend and runtime: pass rate plus leaks and bytes lost. */
+/** Scenario rows, one column per backend and runtime: pass rate plus leaks and bytes lost. */
 export function resultsTable(r: Results): string {
   const cols = columns(r)
-  const head = `| fixture | ${cols.map((c) => c.label).join(" | ")} |`
+  const head = `| scenario | ${cols.map((c) => c.label).join(" | ")} |`
   const rule = `|---|${cols.map(() => "---").join("|")}|`
-  const rows = r.fixtures.map((f) => {
+  const rows = r.scenarios.map((f) => {
     const cells = cols.map((col) => {
       const c = cellAt(r, f.name, col.backend, col.runtime)
       return esc(c ? cellSummary(c) : "—")
@@ -27,9 +27,9 @@ export function resultsTable(r: Results): string {
 
 function quiescenceTable(r: Results): string {
   const cols = columns(r)
-  const head = `| fixture | ${cols.map((c) => c.label).join(" | ")} |`
+  const head = `| scenario | ${cols.map((c) => c.label).join(" | ")} |`
   const rule = `|---|${cols.map(() => "---").join("|")}|`
-  const rows = r.fixtures
+  const rows = r.scenarios
     .filter((f) => !f.control)
     .map((f) => {
       const cells = cols.map((col) => {
@@ -46,9 +46,9 @@ function quiescenceTable(r: Results): string {
   return [head, rule, ...rows].join("\n")
 }
 
-function perFixture(r: Results): string {
-  const { fixtures } = analyze(r)
-  return fixtures
+function perScenario(r: Results): string {
+  const { scenarios } = analyze(r)
+  return scenarios
     .map((v) => {
       const lines = [`### ${v.info.name}: ${v.info.title}`, "", v.info.description, ""]
       const label = (c: Cell) => cellLabel(r, c)
@@ -88,7 +88,7 @@ export function runtimesNote(r: Results): string {
   if (!multiRuntime(r)) return ""
   const versions = (r.runtimes ?? []).map((x) => `${runtimeLabel(x.name)} ${x.version} (${x.backends.join(", ")})`).join("; ")
   const nodeOnly = r.backends.filter((b) => !BUN_BACKENDS.includes(b))
-  return `Each backend PawWork ships (${BUN_BACKENDS.filter((b) => r.backends.includes(b)).join(", ")}) has a column per runtime: the same fixtures, once with the ` +
+  return `Each backend PawWork ships (${BUN_BACKENDS.filter((b) => r.backends.includes(b)).join(", ")}) has a column per runtime: the same scenarios, once with the ` +
     `Process API running under Node, once under Bun (its own process: the Process API, its child processes and its ` +
     `event loop are Bun's). Runtimes: ${versions}.` +
     (nodeOnly.length ? ` The comparison backends (${nodeOnly.join(", ")}) ran under Node only, by design: they are not engines PawWork ships under Bun.` : "")
@@ -164,7 +164,7 @@ function effectMethod(r: Results): string {
   if (lines.length === 0) return ""
   return lines.join("\n") + "\n- Both Effect backends are driven through the Process API's shape (packages/process/src/effect/backends.ts):\n" +
     "  one scope per command, output read to its end; `exited` settles when both `exitCode` and the output have ended;\n" +
-    "  an abort is `handle.kill({ killSignal, forceKillAfter })` with the fixture's signal and grace, stop() is\n" +
+    "  an abort is `handle.kill({ killSignal, forceKillAfter })` with the scenario's signal and grace, stop() is\n" +
     "  `handle.kill` with the 500 ms stop grace, `child.kill(sig)` is `handle.kill({ killSignal: sig })`, and\n" +
     "  `terminateTree` is PawWork's `Process.terminateTree` (the baseline's for `effect`, the supervisor's for\n" +
     "  `supervisor-effect`).\n"
@@ -173,7 +173,7 @@ function effectMethod(r: Results): string {
 export function renderMarkdown(r: Results): string {
   const { recommendation } = analyze(r)
   const s = r.settings
-  return `# Fixture matrix: PawWork baseline vs pawwork-supervisor (${peersTitle(r)} for comparison)
+  return `# Scenario matrix: PawWork baseline vs pawwork-supervisor (${peersTitle(r)} for comparison)
 
 Measured on **${r.platform.label}**${r.platform.under_wine ? "" : ` (kernel ${r.platform.kernel})`},
 started ${r.started_at}, ${r.runs_per_cell} runs per cell, ${Math.round(r.duration_ms / 1000)} s in all.
@@ -198,9 +198,9 @@ the leak bound in every run (it leaked).
 
 ${quiescenceTable(r)}
 
-## Per fixture
+## Per scenario
 
-${perFixture(r)}
+${perScenario(r)}
 
 ## Cost
 
@@ -215,7 +215,7 @@ ${costSection(r)}
   the grace). Their settings: packages/process/README.md.
 ${effectMethod(r)}- Runtimes: ${(r.runtimes ?? []).map((x) => `${runtimeLabel(x.name)} ${x.version} for ${x.backends.join(", ")}`).join("; ")}
   (\`--runtime\`). Bun cells run in a Bun process of their own (the pinned \`node_modules/.bin/bun\`) with the same
-  runner, fixtures and leak check, after the Node cells, never beside them.
+  runner, scenarios and leak check, after the Node cells, never beside them.
 ${flakesLine(r)}
 - Grace period of every cancel: ${s.grace_ms} ms (short on purpose, so the matrix runs in minutes; PawWork's
   default is 5000 ms and the baseline's stop() always uses 500 ms).

@@ -1,6 +1,6 @@
 import type { CliOptions } from "../../src/cli.js"
 import type { FlakeRegister } from "../../src/flakes.js"
-import type { BackendName, Fixture, RuntimeName } from "../../src/types.js"
+import type { BackendName, Scenario, RuntimeName } from "../../src/types.js"
 
 /** Progress lines go to stderr, so a slow e2e run shows where it is. */
 export const progressOut = Object.assign(Object.create(process.stderr) as NodeJS.WriteStream, {
@@ -14,7 +14,7 @@ export const progressOut = Object.assign(Object.create(process.stderr) as NodeJS
  */
 export function e2eOptions(run: {
   runs: number
-  fixtures: Fixture[]
+  scenarios: Scenario[]
   backends: BackendName[]
   runtimes: RuntimeName[]
   out: string

@@ -1,4 +1,4 @@
-import { FIXTURES } from "../../src/fixtures/index.js"
+import { SCENARIOS } from "../../src/scenarios/index.js"
 import { detectPlatform } from "../../src/platform.js"
 import { buildResults } from "../../src/report/json.js"
 import { summarizeCell } from "../../src/stats.js"
@@ -52,7 +52,7 @@ export const COST: Cost = {
 }
 
 /**
- * Results where every fixture's cells follow the fixture's own expectation
+ * Results where every scenario's cells follow the scenario's own expectation
  * ("fail" -> every run leaks), unless `override` says otherwise per cell.
  * With `runtimes` ["node", "bun"], the backends PawWork ships get a Bun cell
  * too (the comparison backends stay Node-only, as the matrix runs them).
@@ -65,16 +65,16 @@ export const FIVE_BACKENDS: readonly BackendName[] = ["baseline", "baseline-deta
 
 export function syntheticResults(
   runs = 4,
-  override: (fixture: string, backend: BackendName, runtime: RuntimeName) => RunRecord[] | "not run" | undefined = () => undefined,
-  flake: (fixture: string, backend: BackendName) => CellFlake | null = () => null,
+  override: (scenario: string, backend: BackendName, runtime: RuntimeName) => RunRecord[] | "not run" | undefined = () => undefined,
+  flake: (scenario: string, backend: BackendName) => CellFlake | null = () => null,
   runtimes: readonly RuntimeName[] = ["node"],
   backends: readonly BackendName[] = FIVE_BACKENDS,
 ): Results {
   const cells = runtimes.flatMap((runtime) =>
-    FIXTURES.flatMap((f) =>
+    SCENARIOS.flatMap((f) =>
       backends.filter((b) => runtime === "node" || BUN_BACKENDS.includes(b)).map((b) => {
         const o = override(f.name, b, runtime)
-        const base = { fixture: f.name, backend: b, runtime, control: !!f.control, expected: f.expected[b] }
+        const base = { scenario: f.name, backend: b, runtime, control: !!f.control, expected: f.expected[b] }
         if (o === "not run") return summarizeCell({ ...base, records: [], notRun: { count: runs, reason: "synthetic: not here" } })
         const records = o ?? Array.from({ length: runs }, (_, i) => (f.expected[b] === "fail" ? leaked(i) : record(i)))
         return summarizeCell({ ...base, records, flake: flake(f.name, b) })
@@ -94,7 +94,7 @@ export function syntheticResults(
       backends: backends.filter((b) => name === "node" || BUN_BACKENDS.includes(b)),
     })),
     settings: { grace_ms: 400, slack_ms: 1000, hard_timeout_ms: 20000, drain_timeout_ms: 500, timeout_race: "synthetic" },
-    fixtures: FIXTURES,
+    scenarios: SCENARIOS,
     cells,
     cost: COST,
   })

@@ -18,7 +18,7 @@ test("a cell that contradicts its declared expectation is marked unexpected ever
   // baseline is expected to pass; here it leaks once.
   const r = syntheticResults(2, (f, b) =>
     f === "stopped-member" && b === "execa" ? [record(0), record(1)] : f === "tree-deep" && b === "baseline" ? [record(0), leaked(1)] : undefined)
-  const cell = (f: string, b: string) => r.cells.find((c) => c.fixture === f && c.backend === b)!
+  const cell = (f: string, b: string) => r.cells.find((c) => c.scenario === f && c.backend === b)!
   assert.equal(cell("stopped-member", "execa").unexpected, true)
   assert.equal(cell("tree-deep", "baseline").unexpected, true)
   assert.equal(cell("tree-deep", "supervisor").unexpected, false)
@@ -27,10 +27,10 @@ test("a cell that contradicts its declared expectation is marked unexpected ever
   assert.ok(resultsTable(r).includes("| stopped-member | 2/2 | 2/2 | 2/2 | 2/2 · unexpected |"))
   const md = renderMarkdown(r)
   const stopped = section(md, "stopped-member")
-  assert.match(stopped, /- \*\*Passes every run: execa\*\* — \*\*Unexpected:\*\* the fixture expects every run to fail here/)
+  assert.match(stopped, /- \*\*Passes every run: execa\*\* — \*\*Unexpected:\*\* the scenario expects every run to fail here/)
   assert.doesNotMatch(stopped, /the stopped child stays/, "execa's mechanism predicts the opposite: not shown as the explanation")
   const deep = section(md, "tree-deep")
-  assert.match(deep, /\*\*Fails: baseline\*\* \(1\/2 passed\) — leaked: grandchild \(1\/2\)\. \*\*Unexpected:\*\* the fixture expects every run to pass/)
+  assert.match(deep, /\*\*Fails: baseline\*\* \(1\/2 passed\) — leaked: grandchild \(1\/2\)\. \*\*Unexpected:\*\* the scenario expects every run to pass/)
   assert.doesNotMatch(deep, /recursive `pgrep -P` snapshot/)
   assert.match(renderHtml(r), /<td class="pass unexpected" data-backend="execa"[^>]*>2\/2 · unexpected<\/td>/)
 })
@@ -41,7 +41,7 @@ test("results.json keeps the mark; files written before it get it from their own
     const r = syntheticResults(2, (f, b) => (f === "tree-deep" && b === "baseline" ? [record(0), leaked(1)] : undefined))
     for (const c of r.cells) delete (c as { unexpected?: boolean }).unexpected
     const back = readResults(writeJson(dir, r))
-    assert.equal(back.cells.find((c) => c.fixture === "tree-deep" && c.backend === "baseline")!.unexpected, true)
+    assert.equal(back.cells.find((c) => c.scenario === "tree-deep" && c.backend === "baseline")!.unexpected, true)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -61,7 +61,7 @@ test("Windows and Wine results explain by the Windows mechanism, never by cgroup
 test("a ladder that did not give the graceful step its grace is said per cell, from the runs", () => {
   const r = syntheticResults(2, (f, b) =>
     f === "stopped-member" && b === "baseline" ? [record(0, { quiescence_ms: 34, forced_before_grace: true }), record(1, { forced_before_grace: false })] : undefined)
-  assert.equal(r.cells.find((c) => c.fixture === "stopped-member" && c.backend === "baseline")!.forced_before_grace, 1)
+  assert.equal(r.cells.find((c) => c.scenario === "stopped-member" && c.backend === "baseline")!.forced_before_grace, 1)
   assert.match(section(renderMarkdown(r), "stopped-member"),
     /- \*\*Ladder, baseline:\*\* in 1 of 2 runs the forceful step killed members and the tree was gone before the 400 ms grace had passed/)
 })

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict"
 import { test } from "node:test"
-import { FIXTURES } from "../../src/fixtures/index.js"
+import { SCENARIOS } from "../../src/scenarios/index.js"
 import { renderHtml } from "../../src/report/html.js"
 import { FIVE_BACKENDS, FLAKE, flaky, record, syntheticResults } from "../helpers/synthetic.js"
 
@@ -13,11 +13,11 @@ test("the page is self-contained: no script, no external stylesheet, image or fo
   assert.doesNotMatch(html, /\bsrc=/i)
 })
 
-test("both charts hold a bar group for every fixture x backend", () => {
+test("both charts hold a bar group for every scenario x backend", () => {
   const html = renderHtml(syntheticResults())
-  for (const f of FIXTURES) {
+  for (const f of SCENARIOS) {
     for (const b of FIVE_BACKENDS) {
-      assert.ok(html.includes(`data-fixture="${f.name}" data-backend="${b}"`), `${f.name} x ${b}`)
+      assert.ok(html.includes(`data-scenario="${f.name}" data-backend="${b}"`), `${f.name} x ${b}`)
     }
   }
   assert.equal((html.match(/<svg /g) ?? []).length, 2)

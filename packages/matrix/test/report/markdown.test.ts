@@ -1,17 +1,17 @@
 import assert from "node:assert/strict"
 import { test } from "node:test"
-import { FIXTURES } from "../../src/fixtures/index.js"
+import { SCENARIOS } from "../../src/scenarios/index.js"
 import { renderMarkdown, resultsTable } from "../../src/report/markdown.js"
 import { FIVE_BACKENDS, FLAKE, flaky, record, syntheticResults } from "../helpers/synthetic.js"
 
-test("the table has a row per fixture and a column per backend, with leaks", () => {
+test("the table has a row per scenario and a column per backend, with leaks", () => {
   const table = resultsTable(syntheticResults(4)).split("\n")
-  assert.equal(table[0], `| fixture | ${FIVE_BACKENDS.join(" | ")} |`)
-  assert.equal(table.length, 2 + FIXTURES.length)
+  assert.equal(table[0], `| scenario | ${FIVE_BACKENDS.join(" | ")} |`)
+  assert.equal(table.length, 2 + SCENARIOS.length)
   assert.ok(table.includes("| orphan-grandchild | 0/4 · 4 leaked | 4/4 | 4/4 | 0/4 · 4 leaked | 0/4 · 4 leaked |"))
 })
 
-test("each fixture says who passes, who fails with the mechanism, and what the supervisor newly covers", () => {
+test("each scenario says who passes, who fails with the mechanism, and what the supervisor newly covers", () => {
   const md = renderMarkdown(syntheticResults(4))
   const section = md.slice(md.indexOf("### daemon-escape:"), md.indexOf("###", md.indexOf("### daemon-escape:") + 5))
   assert.match(section, /\*\*Passes \(every run\):\*\* supervisor/)
@@ -28,7 +28,7 @@ test("cost, platform and a not-run reason are stated", () => {
   assert.match(md, /Measured on \*\*/)
 })
 
-test("flaky runs show in the table with the register id, and per fixture with its symptom and cause", () => {
+test("flaky runs show in the table with the register id, and per scenario with its symptom and cause", () => {
   const r = syntheticResults(
     4,
     (f, b) => (f === "timeout-drain-race" && b === "baseline" ? [record(0), flaky(1), record(2), record(3)] : undefined),

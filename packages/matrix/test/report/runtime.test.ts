@@ -21,7 +21,7 @@ const BOTH = ["node", "bun"] as const
 const dir = mkdtempSync(join(tmpdir(), "matrix-runtime-test-"))
 after(() => rmSync(dir, { recursive: true, force: true }))
 
-/** Both runtimes, every cell as its fixture expects, except what `override` changes. */
+/** Both runtimes, every cell as its scenario expects, except what `override` changes. */
 const both = (override: Parameters<typeof syntheticResults>[1] = () => undefined): Results =>
   syntheticResults(4, override, () => null, BOTH)
 
@@ -43,7 +43,7 @@ test("with both runtimes each backend PawWork ships has a Node and a Bun column;
     "execa (Node)", "tree-kill (Node)",
   ])
   const table = resultsTable(r).split("\n")
-  assert.equal(table[0], "| fixture | baseline (Node) | baseline (Bun) | baseline-detached (Node) | baseline-detached (Bun) | supervisor (Node) | supervisor (Bun) | execa (Node) | tree-kill (Node) |")
+  assert.equal(table[0], "| scenario | baseline (Node) | baseline (Bun) | baseline-detached (Node) | baseline-detached (Bun) | supervisor (Node) | supervisor (Bun) | execa (Node) | tree-kill (Node) |")
   assert.ok(table.includes("| orphan-grandchild | 0/4 · 4 leaked | 0/4 · 4 leaked | 4/4 | 4/4 | 4/4 | 4/4 | 0/4 · 4 leaked | 0/4 · 4 leaked |"), table.join("\n"))
 })
 
@@ -56,8 +56,8 @@ test("the verdict says the runtime changes nothing only when every compared pair
   const r = both()
   const { recommendation, runtimeDiffs } = analyze(r)
   assert.deepEqual(runtimeDiffs, [])
-  const pairs = r.fixtures.length * BUN_BACKENDS.length
-  assert.ok(recommendation.lines.includes(`The runtime changes no result: each of the ${pairs} fixture × backend pairs measured under both Node and Bun has the same pass count.`), recommendation.lines.join("\n"))
+  const pairs = r.scenarios.length * BUN_BACKENDS.length
+  assert.ok(recommendation.lines.includes(`The runtime changes no result: each of the ${pairs} scenario × backend pairs measured under both Node and Bun has the same pass count.`), recommendation.lines.join("\n"))
   assert.ok(recommendation.lines.some((l) => l.startsWith("The comparison backends (execa, tree-kill) were measured under Node only")))
   assert.ok(recommendation.lines.some((l) => l.startsWith("Under Node: the supervisor passes")))
   assert.ok(recommendation.lines.some((l) => l.startsWith("Under Bun: the supervisor passes")))
@@ -72,18 +72,18 @@ test("every cell where the runtime changes the result is named, flips and mere c
     if (f === "orphan-grandchild" && b === "baseline" && rt === "bun") return [record(0), leaked(1), leaked(2), leaked(3)]
     return undefined
   })
-  const { recommendation, runtimeDiffs, fixtures } = analyze(r)
-  assert.deepEqual(runtimeDiffs.map((d) => `${d.backend} × ${d.fixture} ${d.flips}`), ["baseline × orphan-grandchild false", "supervisor × timeout-drain-race true"])
-  const pairs = r.fixtures.length * BUN_BACKENDS.length
+  const { recommendation, runtimeDiffs, scenarios } = analyze(r)
+  assert.deepEqual(runtimeDiffs.map((d) => `${d.backend} × ${d.scenario} ${d.flips}`), ["baseline × orphan-grandchild false", "supervisor × timeout-drain-race true"])
+  const pairs = r.scenarios.length * BUN_BACKENDS.length
   assert.ok(recommendation.lines.includes(
-    `**The runtime changes the result in 2 of ${pairs} fixture × backend pairs measured under both Node and Bun:** ` +
+    `**The runtime changes the result in 2 of ${pairs} scenario × backend pairs measured under both Node and Bun:** ` +
       "baseline × orphan-grandchild: Node 0/4, Bun 1/4; supervisor × timeout-drain-race: Node 4/4, Bun 3/4 (passes every run under Node only).",
   ), recommendation.lines.join("\n"))
   // A supervisor failure under either runtime is a failure, said first, naming the runtime.
-  assert.match(recommendation.lines[0]!, /^\*\*The supervisor fails 1 of \d+ fixture × runtime cells it ran:\*\* timeout-drain-race under Bun \(3\/4: leaked: grandchild \(1\/4\)\)/)
+  assert.match(recommendation.lines[0]!, /^\*\*The supervisor fails 1 of \d+ scenario × runtime cells it ran:\*\* timeout-drain-race under Bun \(3\/4: leaked: grandchild \(1\/4\)\)/)
   assert.equal(recommendation.verdict, "do not adopt")
   // Under Bun a baseline passes every run where the supervisor does not: a regression.
-  assert.ok(fixtures.find((f) => f.info.name === "timeout-drain-race")!.regression)
+  assert.ok(scenarios.find((f) => f.info.name === "timeout-drain-race")!.regression)
   const md = renderMarkdown(r)
   const section = md.slice(md.indexOf("### timeout-drain-race:"), md.indexOf("###", md.indexOf("### timeout-drain-race:") + 5))
   assert.match(section, /\*\*Fails: supervisor \(Bun\)\*\* \(3\/4 passed\)/)
@@ -97,9 +97,9 @@ test("pass counts are compared as rates, and a pair measured under one runtime o
   const r = both((f, b, rt) => (rt === "bun" && f === "tree-wide" && b === "supervisor" ? "not run" : undefined))
   const cmp = runtimeComparison(r)
   assert.deepEqual(cmp.diffs, [])
-  assert.deepEqual(cmp.gaps.map((g) => `${g.backend} × ${g.fixture} ran ${g.ran}`), ["supervisor × tree-wide ran node"])
+  assert.deepEqual(cmp.gaps.map((g) => `${g.backend} × ${g.scenario} ran ${g.ran}`), ["supervisor × tree-wide ran node"])
   const lines = analyze(r).recommendation.lines
-  assert.ok(lines.includes(`The runtime changes no result: each of the ${r.fixtures.length * BUN_BACKENDS.length - 1} fixture × backend pairs measured under both Node and Bun has the same pass count.`), lines.join("\n"))
+  assert.ok(lines.includes(`The runtime changes no result: each of the ${r.scenarios.length * BUN_BACKENDS.length - 1} scenario × backend pairs measured under both Node and Bun has the same pass count.`), lines.join("\n"))
   assert.ok(lines.includes("Measured under one runtime only (not compared): supervisor × tree-wide (not run under Bun: synthetic: not here)."), lines.join("\n"))
   assert.ok(lines.includes("Not run for the supervisor: tree-wide under Bun."), lines.join("\n"))
 })
@@ -107,10 +107,10 @@ test("pass counts are compared as rates, and a pair measured under one runtime o
 test("the page has a cell and a bar per column and runtime; the legend wraps instead of running off the chart", () => {
   const r = both()
   const html = renderHtml(r)
-  for (const f of r.fixtures) {
-    for (const b of BUN_BACKENDS) for (const rt of BOTH) assert.ok(html.includes(`data-fixture="${f.name}" data-backend="${b}" data-runtime="${rt}"`), `${f.name} x ${b} x ${rt}`)
-    assert.ok(html.includes(`data-fixture="${f.name}" data-backend="execa" data-runtime="node"`))
-    assert.ok(!html.includes(`data-fixture="${f.name}" data-backend="execa" data-runtime="bun"`), "no Bun bar for a peer")
+  for (const f of r.scenarios) {
+    for (const b of BUN_BACKENDS) for (const rt of BOTH) assert.ok(html.includes(`data-scenario="${f.name}" data-backend="${b}" data-runtime="${rt}"`), `${f.name} x ${b} x ${rt}`)
+    assert.ok(html.includes(`data-scenario="${f.name}" data-backend="execa" data-runtime="node"`))
+    assert.ok(!html.includes(`data-scenario="${f.name}" data-backend="execa" data-runtime="bun"`), "no Bun bar for a peer")
   }
   assert.match(html, /<th class="rt-bun" style="border-bottom:3px dashed [^"]+">supervisor \(Bun\)<\/th>/)
   assert.match(html, /<p id="runtimes">[^<]*ran under Node only, by design/)

@@ -20,7 +20,7 @@ function pgrepChildren(parent: number): Promise<string> {
 
 /**
  * The baseline's snapshot of a tree: walk `pgrep -P` from the root. Only processes whose parent chain
- * still leads to the root at this instant are found; that is the weakness the fixtures expose.
+ * still leads to the root at this instant are found; that is the weakness the matrix's scenarios expose.
  */
 export async function descendants(pid: number): Promise<number[]> {
   if (process.platform === "win32") return []

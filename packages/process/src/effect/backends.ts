@@ -25,7 +25,7 @@ import { layer as supervisorLayer } from "./spawner.js"
 
 /*
  * The two Effect backends of the comparison, driven through the Process API's shape so the matrix's
- * fixtures run on them unchanged: `effect` is Effect's own `NodeChildProcessSpawner` (@effect/platform-node)
+ * scenarios run on them unchanged: `effect` is Effect's own `NodeChildProcessSpawner` (@effect/platform-node)
  * with its defaults, `supervisor-effect` is this package's `SupervisorSpawner` layer. Both go through the
  * ChildProcessSpawner service only, as PawWork's bash tool does: one scope per command, output read to its
  * end, `handle.kill({ killSignal, forceKillAfter })` for an abort. `exited` is the command's result as such
