@@ -11,7 +11,11 @@ import { readFileSync } from "node:fs";
 
 const args = process.argv.slice(2);
 const underWine = args.includes("--under-wine");
-const file = args.find((a) => !a.startsWith("--"));
+// `--expect-containment cgroup|fallback`: every supervisor cell must have seen that mode (scripts/as-user.sh
+// knows which one its user gets).
+const expectAt = args.indexOf("--expect-containment");
+const expectContainment = expectAt >= 0 ? args[expectAt + 1] : null;
+const file = args.find((a, i) => !a.startsWith("--") && (expectAt < 0 || i !== expectAt + 1));
 if (!file) {
   console.error("usage: check-supervisor-results.mjs [--under-wine] results.json");
   process.exit(2);
@@ -51,6 +55,15 @@ if (ran.length === 0) {
 if (!ran.some((c) => c.backend === "supervisor" && c.control && c.passed === c.runs)) {
   console.error("matrix check: the negative control did not run and pass in the supervisor column");
   process.exit(1);
+}
+const modes = [...new Set(ran.map((c) => c.containment ?? "not observed"))];
+console.log(`matrix check: run as ${results.run_as ? `${results.run_as.user} (uid ${results.run_as.uid})` : "an unrecorded user"}; containment seen: ${modes.join(", ")}`);
+if (expectContainment) {
+  const other = ran.filter((c) => c.containment !== expectContainment);
+  if (other.length) {
+    console.error(`matrix check: expected containment ${expectContainment}, but ${other.map((c) => `${c.scenario} [${c.backend}]: ${c.containment ?? "not observed"}`).join("; ")}`);
+    process.exit(1);
+  }
 }
 if (bad.length) {
   for (const b of bad) console.error(`matrix check: supervisor failed ${b}`);

@@ -4,6 +4,7 @@ import { loadavg } from "node:os"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { loadCreateProcess } from "./api.js"
+import { runAs } from "./containment.js"
 import { engineNotes } from "./engines.js"
 import { SCENARIOS } from "./scenarios/index.js"
 import { paths as findPaths } from "./paths.js"
@@ -236,6 +237,7 @@ export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = p
     root: p.root,
   })
   results.commit = gitCommit(p.root)
+  results.run_as = runAs()
   results.backend_notes = engineNotes(p.root, opts.backends, runtimes)
   results.bench = benchForResults(opts.out, results, opts.benchLabel)
   mkdirSync(opts.out, { recursive: true })

@@ -14,7 +14,8 @@ import { readRssKib } from "@pawwork/harness"
 import type { Progress } from "./progress.js"
 import { runWithRetries } from "./retry.js"
 import { summarizeCell } from "./stats.js"
-import type { BackendName, Cell, Scenario, ScenarioResult, RunContext, RunRecord, RuntimeName } from "./types.js"
+import { type Containment, observeContainment } from "./containment.js"
+import { CANDIDATES, type BackendName, type Cell, type Scenario, type ScenarioResult, type RunContext, type RunRecord, type RuntimeName } from "./types.js"
 
 export interface MatrixOptions {
   runs: number
@@ -52,15 +53,16 @@ export async function runMatrix(opts: MatrixOptions): Promise<MatrixRun> {
         opts.progress.cellStart(scenario.name, name, reason ? 0 : opts.runs)
         const notes: string[] = []
         const flake = findFlake(opts.flakes ?? EMPTY_REGISTER, scenario.name, name, flakePlatform(opts.platform))
-        const records = reason ? [] : await runCell(opts, scenario, name, flake, base, rssKib, interrupt, notes)
+        const ran = reason ? null : await runCell(opts, scenario, name, flake, base, rssKib, interrupt, notes)
         const cell = summarizeCell({
           scenario: scenario.name,
           backend: name,
           runtime: opts.runtime,
           control: scenario.control ?? false,
           expected: scenario.expected[name],
-          records,
+          records: ran?.records ?? [],
           notes,
+          ...(ran && ran.containment !== undefined ? { containment: ran.containment } : {}),
           flake: flake && { id: flake.id, symptom: flake.symptom, suspected_cause: flake.suspected_cause, retries: flake.retries },
           ...(reason ? { notRun: { count: opts.runs, reason } } : {}),
         })
@@ -84,8 +86,16 @@ async function runCell(
   rssKib: number[],
   interrupt: InterruptSweep,
   notes: string[],
-): Promise<RunRecord[]> {
+): Promise<{ records: RunRecord[]; containment?: Containment | null }> {
   let backend = openBackend(name, opts.paths, opts.create)
+  // The supervisor's containment depends on the machine and the user (a delegated cgroup or none): seen
+  // once per cell, before its runs, so each cell says what it measured.
+  let containment: Containment | null | undefined
+  if (CANDIDATES.includes(name)) {
+    const seen = await observeContainment(backend.api, opts.platform)
+    containment = seen.containment
+    if (seen.note) notes.push(seen.note)
+  }
   const sampler = setInterval(() => {
     const pid = backend.api.sidecarPid
     const rss = pid ? readRssKib(pid) : null
@@ -112,7 +122,7 @@ async function runCell(
     const note = await closeBackend(backend)
     if (note) notes.push(`at the end of the cell: ${note}`)
   }
-  return records
+  return containment === undefined ? { records } : { records, containment }
 }
 
 async function runOnce(

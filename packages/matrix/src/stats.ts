@@ -1,3 +1,4 @@
+import type { Containment } from "./containment.js"
 import type { BackendName, Cell, CellFlake, Expectation, FailureCount, Quantiles, RunRecord, RuntimeName } from "./types.js"
 
 /** Nearest-rank percentile (p in 0..100) of unsorted values; NaN for none. */
@@ -66,6 +67,7 @@ export function summarizeCell(args: {
   notes?: string[]
   notRun?: { count: number; reason: string }
   flake?: CellFlake | null
+  containment?: Containment | null
 }): Cell {
   const { records } = args
   const passed = records.filter((r) => r.passed).length
@@ -97,6 +99,7 @@ export function summarizeCell(args: {
     forced_before_grace: records.filter((r) => r.forced_before_grace === true).length,
     notes: args.notes ?? [],
     records,
+    ...(args.containment !== undefined ? { containment: args.containment } : {}),
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Containment } from "./containment.js"
 import type { Child, Options, ProcessApi } from "@pawwork/process"
 import type { Platform } from "./platform.js"
 
@@ -179,6 +180,11 @@ export interface Cell {
   unexpected: boolean
   /** Runs in which the backend's forceful step killed a member before the grace had passed (from its outcome). */
   forced_before_grace: number
+  /**
+   * The supervisor's cells on Linux: the containment a probe child saw at the start of the cell
+   * (containment.ts). Absent for other backends, other platforms and older files.
+   */
+  containment?: Containment | null
   /** Harness observations about the backend itself (e.g. a shutdown that had to be forced). */
   notes: string[]
   records: RunRecord[]
@@ -238,6 +244,12 @@ export interface Load {
   samples: number
 }
 
+/** The user the matrix ran as (`uid` null on Windows). */
+export interface RunAs {
+  user: string
+  uid: number | null
+}
+
 export interface Results {
   schema: 1
   platform: Platform
@@ -255,6 +267,8 @@ export interface Results {
   cost: Cost
   /** The known-flakes register the run used (docs/flakes.md). */
   flakes: FlakesUsed
+  /** Who ran it (absent in older files). */
+  run_as?: RunAs
   /** `git rev-parse HEAD` of the checkout the matrix ran from (null when unknown; absent in older files). */
   commit?: string | null
   /**

@@ -12,7 +12,7 @@ import { detectPlatform } from "../src/platform.js"
 import { readFlakes } from "../src/flakes.js"
 import { readResults } from "../src/report/json.js"
 import { CHROMIUM, CHROMIUM_ARGS, ensureChromium } from "../src/report/screenshot.js"
-import { BACKENDS, type Results } from "../src/types.js"
+import { BACKENDS, CANDIDATES, type Results } from "../src/types.js"
 
 /*
  * The matrix itself in short mode (2 runs per cell), against the real release
@@ -71,6 +71,19 @@ test("results.json has the documented top level and one cell per scenario x back
   assert.ok(cost.ts_loc > 0, "TypeScript lines counted")
   assert.ok(cost.binary_bytes !== null && cost.binary_bytes > 0, "binary size measured")
   assert.ok(cost.sidecar_rss_kib !== null && cost.sidecar_rss_kib.max > 0, "sidecar RSS sampled")
+})
+
+test("who ran it is recorded, and on Linux every supervisor cell says how its trees were contained", () => {
+  assert.equal(typeof results.run_as?.user, "string")
+  const seen = results.cells.filter((c) => CANDIDATES.includes(c.backend) && c.runs > 0)
+  assert.ok(seen.length > 0)
+  for (const c of seen) {
+    if (platform.os === "linux") assert.ok(c.containment === "cgroup" || c.containment === "fallback", `${c.scenario} x ${c.backend}: ${c.containment}`)
+    else assert.equal(c.containment, null)
+  }
+  // One machine, one user: every cell sees the same mode.
+  assert.equal(new Set(seen.map((c) => c.containment)).size, 1)
+  for (const c of results.cells.filter((x) => !CANDIDATES.includes(x.backend))) assert.equal(c.containment, undefined)
 })
 
 test("every cell is consistent: runs = passed + failed + flaky, quantiles ordered, failures add up", () => {

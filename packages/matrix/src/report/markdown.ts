@@ -126,6 +126,26 @@ export function loadLine(r: Results): string {
     (busy ? " — the machine was busy with other work, so times (quiescence, durations) are inflated; pass/fail is what counts." : ".")
 }
 
+/**
+ * Who ran the matrix and how the supervisor's trees were contained, with its trailing newline; empty for
+ * older files that recorded neither (so they render as they did).
+ */
+export function runAsLine(r: Results): string {
+  if (!r.run_as) return ""
+  const { user, uid } = r.run_as
+  const seen = r.cells.filter((c) => c.runs > 0 && c.containment != null)
+  const count = (mode: string) => seen.filter((c) => c.containment === mode).length
+  const modes = [
+    count("cgroup") ? `a cgroup v2 per tree in ${count("cgroup")}` : "",
+    count("fallback") ? `the fallback (process groups, subreaper, environment marker) in ${count("fallback")}` : "",
+    count("unknown") ? `unknown (the probe failed; see the cell's notes) in ${count("unknown")}` : "",
+  ].filter(Boolean)
+  const containment = seen.length
+    ? `the supervisor's containment, seen at the start of each of its cells by a child reading its own \`/proc/self/cgroup\`: ${modes.join(", ")} of ${seen.length} cells`
+    : "the supervisor's containment was not observed here (no cgroups off Linux)"
+  return `- Ran as \`${user}\`${uid === null ? "" : ` (uid ${uid}${uid === 0 ? ", root: PawWork runs as an ordinary user, which \`npm test\` checks in scripts/as-user.sh" : ""})`}; ${containment}.\n`
+}
+
 /** Which register the run used, and how many of its entries covered a cell here. */
 export function flakesLine(r: Results): string {
   const f = r.flakes
@@ -216,7 +236,7 @@ ${costSection(r)}
 ${effectMethod(r)}- Runtimes: ${(r.runtimes ?? []).map((x) => `${runtimeLabel(x.name)} ${x.version} for ${x.backends.join(", ")}`).join("; ")}
   (\`--runtime\`). Bun cells run in a Bun process of their own (the pinned \`node_modules/.bin/bun\`) with the same
   runner, scenarios and leak check, after the Node cells, never beside them.
-${flakesLine(r)}
+${runAsLine(r)}${flakesLine(r)}
 - Grace period of every cancel: ${s.grace_ms} ms (short on purpose, so the matrix runs in minutes; PawWork's
   default is 5000 ms and the baseline's stop() always uses 500 ms).
 - The leak bound: a process of the tree still alive ${s.slack_ms} ms (the slack) past the grace counts as leaked,
