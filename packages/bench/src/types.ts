@@ -1,3 +1,4 @@
+import type { RuntimeName } from "@pawwork/harness"
 /*
  * The shape of report/bench.json. Times are milliseconds, memory KiB, throughput MB/s (10^6 bytes), CPU
  * milliseconds of user + system time. Every ratio is "this one / the reference", so 1.2 means 20% slower
@@ -7,7 +8,7 @@
 export type Mode = "quick" | "default" | "full"
 
 /** The runtime of the client side (the process that calls the Process API); the sidecar is the same binary under both. */
-export type RuntimeName = "node" | "bun"
+export type { RuntimeName }
 
 /**
  * The 1-minute load average around one figure: when its measurement started, when it ended, and the highest

@@ -4,6 +4,7 @@
  * labelled with the runtime that really ran them, to OUT.json. Progress lines go to stdout.
  */
 import { readFileSync, writeFileSync } from "node:fs"
+import { workerMain } from "@pawwork/harness"
 import { SIZES } from "./config.js"
 import { toCamelKeys, toSnakeKeys } from "./json-case.js"
 import { measureClient } from "./run.js"
@@ -17,16 +18,4 @@ async function work(specPath: string, outPath: string): Promise<void> {
   writeFileSync(outPath, JSON.stringify(toSnakeKeys(client)))
 }
 
-const [specPath, outPath] = process.argv.slice(2)
-if (!specPath || !outPath) {
-  process.stderr.write("usage: worker.js SPEC.json OUT.json\n")
-  process.exit(2)
-}
-work(specPath, outPath).then(
-  // The backends are closed by measureClient; exit at once so a stray handle cannot keep the worker alive.
-  () => process.stdout.write("", () => process.exit(0)),
-  (err: unknown) => {
-    process.stderr.write(`bench worker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
-    process.exit(1)
-  },
-)
+workerMain("bench worker", work)

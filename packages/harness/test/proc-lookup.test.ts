@@ -1,13 +1,14 @@
 import assert from "node:assert/strict"
 import { type ChildProcess, spawn } from "node:child_process"
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { after, test } from "node:test"
 import { setTimeout as sleep } from "node:timers/promises"
-import { FixtureReport, type Member } from "../src/fixture-report.js"
+import type { Member } from "../src/fixture-report.js"
 import { isSafeTargetPid, killIfSameProcess } from "../src/kill.js"
 import { binaryPath } from "../src/paths.js"
+import { reportingSleeper } from "../src/sleeper.js"
 import { envScanAvailable, findByEnv, isStillRunning, leakCheckUnavailable, parseProcStart, readStat, startOf, startsOf } from "../src/procfs.js"
 
 /*
@@ -37,20 +38,12 @@ test("proc-start output: tokens, gone, CRLF; anything else throws", () => {
   assert.throws(() => parseProcStart("pawwork-fixture: oops\n", [10]), /unexpected line/)
 })
 
-/** A fixture `sleep` writing to its own report; resolves once its pid line is there. */
+/** A fixture `sleep` writing to its own report (the harness's reportingSleeper), tracked for the cleanup. */
 async function fixtureSleeper(name: string, env: Record<string, string> = {}): Promise<{ member: Member; child: ChildProcess; report: string }> {
-  const bin = binaryPath("pawwork-fixture")
-  assert.ok(existsSync(bin), `the fixture program is built at ${bin} (npm test builds it)`)
   const report = join(dir, `${name}.jsonl`)
-  const child = spawn(bin, ["--report", report, "sleep"], { stdio: "ignore", env: { ...process.env, ...env }, windowsHide: true })
+  const { member, child } = await reportingSleeper(binaryPath("pawwork-fixture"), report, env)
   started.push(child)
-  const r = new FixtureReport(report)
-  const deadline = performance.now() + 10_000
-  while (!r.poll().root()) {
-    assert.ok(performance.now() < deadline, "the sleeper reported within 10 s")
-    await sleep(10)
-  }
-  return { member: r.root()!, child, report }
+  return { member, child, report }
 }
 
 const exited = (c: ChildProcess) => new Promise((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve(null) : c.once("exit", resolve)))

@@ -1,8 +1,5 @@
-import { spawn } from "node:child_process"
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { bunPath, runUnderBunWorker } from "@pawwork/harness"
 import type { FlakeRegister } from "./flakes.js"
 import { summarizeCell } from "./stats.js"
 import type { BackendName, Cell, Scenario, RuntimeName } from "./types.js"
@@ -14,24 +11,7 @@ import type { BackendName, Cell, Scenario, RuntimeName } from "./types.js"
  * processes and its event loop are Bun's. The worker hands its cells back in a temporary file.
  */
 
-/** The runtime executing this code: Bun sets `process.versions.bun`, Node does not. */
-export function currentRuntime(): RuntimeName {
-  return (process.versions as Record<string, string | undefined>).bun ? "bun" : "node"
-}
-
-export function runtimeVersion(): string {
-  const v = process.versions as Record<string, string | undefined>
-  return v.bun ?? v.node ?? "unknown"
-}
-
-/** "Node", "Bun": how the report names a runtime. */
-export function runtimeLabel(r: RuntimeName): string {
-  return r === "bun" ? "Bun" : "Node"
-}
-
-export function bunPath(root: string): string {
-  return join(root, "node_modules", ".bin", process.platform === "win32" ? "bun.exe" : "bun")
-}
+export { bunPath, currentRuntime, runtimeLabel, runtimeVersion } from "@pawwork/harness"
 
 /** What the worker is asked to run: everything runMatrix needs that a command line cannot carry well. */
 export interface WorkerSpec {
@@ -88,50 +68,19 @@ export async function runUnderBun(
       ),
     ),
   })
-  if (!existsSync(bun)) return notRun(`Bun is not installed (${bun} is missing; npm install puts the pinned devDependency there)`)
-  const dir = mkdtempSync(join(tmpdir(), "pawwork-matrix-bun-"))
-  try {
-    const specPath = join(dir, "spec.json")
-    const outPath = join(dir, "cells.json")
-    writeFileSync(specPath, JSON.stringify(spec))
-    const worker = fileURLToPath(new URL("./worker.js", import.meta.url))
-    const { code, stderr } = await runWorker(bun, [worker, specPath, outPath], root, out)
-    if (!existsSync(outPath)) {
-      const tail = stderr.trim().split("\n").slice(-3).join(" | ")
-      return notRun(`the Bun worker exited (${code}) before writing its cells${tail ? `: ${tail}` : ""}`)
-    }
-    const got = JSON.parse(readFileSync(outPath, "utf8")) as WorkerOutput
-    // The label must be the runtime that really ran the cells, never the one asked for.
-    if (got.runtime !== "bun") return notRun(`the Bun worker reported running under ${got.runtime}, so its cells are not Bun's`)
-    for (const c of got.cells) c.runtime = "bun"
-    return { version: got.version, cells: got.cells, rssKib: got.rssKib }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
-
-function runWorker(bin: string, args: string[], cwd: string, out: NodeJS.WritableStream): Promise<{ code: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(bin, args, { cwd, stdio: ["ignore", "pipe", "pipe"] })
-    let stderr = ""
-    let partial = ""
-    child.stdout.setEncoding("utf8")
-    child.stdout.on("data", (chunk: string) => {
-      const lines = (partial + chunk).split("\n")
-      partial = lines.pop() ?? ""
-      for (const line of lines) out.write(`bun: ${line}\n`)
-    })
-    child.stderr.setEncoding("utf8")
-    child.stderr.on("data", (chunk: string) => {
-      stderr += chunk
-      // Kept bounded: only the tail is quoted in a not-run reason.
-      if (stderr.length > 64 * 1024) stderr = stderr.slice(-32 * 1024)
-      out.write(chunk.replace(/^(?=.)/gm, "bun stderr: "))
-    })
-    child.once("error", (err) => resolve({ code: err.message, stderr }))
-    child.once("close", (code, signal) => {
-      if (partial) out.write(`bun: ${partial}\n`)
-      resolve({ code: signal ? `signal ${signal}` : `exit ${code}`, stderr })
-    })
+  const got = await runUnderBunWorker({
+    bun,
+    worker: fileURLToPath(new URL("./worker.js", import.meta.url)),
+    spec,
+    cwd: root,
+    onLine: (line) => out.write(`bun: ${line}\n`),
+    onStderr: (chunk) => out.write(chunk.replace(/^(?=.)/gm, "bun stderr: ")),
+    tmpPrefix: "pawwork-matrix-bun-",
   })
+  if ("reason" in got) return notRun(got.reason)
+  const output = got.output as WorkerOutput
+  // The label must be the runtime that really ran the cells, never the one asked for.
+  if (output.runtime !== "bun") return notRun(`the Bun worker reported running under ${output.runtime}, so its cells are not Bun's`)
+  for (const c of output.cells) c.runtime = "bun"
+  return { version: output.version, cells: output.cells, rssKib: output.rssKib }
 }

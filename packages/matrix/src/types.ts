@@ -1,3 +1,4 @@
+import type { RuntimeName } from "@pawwork/harness"
 import type { Containment } from "./containment.js"
 import type { Child, Options, ProcessApi } from "@pawwork/process"
 import type { Platform } from "./platform.js"
@@ -23,7 +24,7 @@ export const PEERS: readonly BackendName[] = ["execa", "tree-kill", "effect"]
 export const EFFECT_BACKENDS: readonly BackendName[] = ["supervisor-effect", "effect"]
 
 /** The JavaScript runtime the Process API (its child processes, its event loop) ran under. */
-export type RuntimeName = "node" | "bun"
+export type { RuntimeName }
 
 /** Order of the runtimes in every table: PawWork's desktop app (Node), then its server and CLI (Bun). */
 export const RUNTIMES: readonly RuntimeName[] = ["node", "bun"]

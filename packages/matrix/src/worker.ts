@@ -5,6 +5,7 @@
  * runtime that really ran them. Progress lines go to stdout, one per finished cell.
  */
 import { readFileSync, writeFileSync } from "node:fs"
+import { workerMain } from "@pawwork/harness"
 import { loadCreateProcess } from "./api.js"
 import { SCENARIOS } from "./scenarios/index.js"
 import { paths } from "./paths.js"
@@ -41,16 +42,4 @@ async function work(specPath: string, outPath: string): Promise<void> {
   writeFileSync(outPath, JSON.stringify(output))
 }
 
-const [specPath, outPath] = process.argv.slice(2)
-if (!specPath || !outPath) {
-  process.stderr.write("usage: worker.js SPEC.json OUT.json\n")
-  process.exit(2)
-}
-work(specPath, outPath).then(
-  // The backends are closed by runMatrix; exit at once so a stray handle cannot keep the worker alive.
-  () => process.stdout.write("", () => process.exit(0)),
-  (err: unknown) => {
-    process.stderr.write(`matrix worker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
-    process.exit(1)
-  },
-)
+workerMain("matrix worker", work)

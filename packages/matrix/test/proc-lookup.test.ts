@@ -1,11 +1,10 @@
 import assert from "node:assert/strict"
-import { type ChildProcess, spawn } from "node:child_process"
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import type { ChildProcess } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { after, test } from "node:test"
-import { setTimeout as sleep } from "node:timers/promises"
-import { FixtureReport, type Member } from "@pawwork/harness"
+import { FixtureReport, type Member, reportingSleeper } from "@pawwork/harness"
 import { TreeWatch } from "../src/leaks.js"
 import { paths } from "../src/paths.js"
 
@@ -21,20 +20,12 @@ after(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** A fixture `sleep` writing to its own report; resolves once its pid line is there. */
+/** A fixture `sleep` writing to its own report (the harness's reportingSleeper), tracked for the cleanup. */
 async function fixtureSleeper(name: string): Promise<{ member: Member; child: ChildProcess; report: string }> {
-  const bin = paths().fixtureBin
-  assert.ok(existsSync(bin), `the fixture program is built at ${bin} (npm test builds it)`)
   const report = join(dir, `${name}.jsonl`)
-  const child = spawn(bin, ["--report", report, "sleep"], { stdio: "ignore", windowsHide: true })
+  const { member, child } = await reportingSleeper(paths().fixtureBin, report)
   started.push(child)
-  const r = new FixtureReport(report)
-  const deadline = performance.now() + 10_000
-  while (!r.poll().root()) {
-    assert.ok(performance.now() < deadline, "the sleeper reported within 10 s")
-    await sleep(10)
-  }
-  return { member: r.root()!, child, report }
+  return { member, child, report }
 }
 
 const exited = (c: ChildProcess) => new Promise((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve(null) : c.once("exit", resolve)))

@@ -1,21 +1,15 @@
 import { SCENARIOS } from "../../src/scenarios/index.js"
+import { pass } from "../../src/scenarios/steps.js"
 import { detectPlatform } from "../../src/platform.js"
 import { buildResults } from "../../src/report/json.js"
 import { summarizeCell } from "../../src/stats.js"
 import { BUN_BACKENDS, type BackendName, type CellFlake, type Cost, type Results, type RunRecord, type RuntimeName } from "../../src/types.js"
 
+/** A passed run as the runner records it (the scenarios' own `pass()`), with made-up times. */
 export function record(run: number, over: Partial<RunRecord> = {}): RunRecord {
   return {
+    ...pass({ quiescence_ms: 100 + run, exited_ms: 90 + run }),
     run,
-    passed: true,
-    reason: null,
-    not_exercised: null,
-    detail: null,
-    leaked_pids: [],
-    bytes_expected: null,
-    bytes_received: null,
-    quiescence_ms: 100 + run,
-    exited_ms: 90 + run,
     duration_ms: 300,
     flaky: null,
     retries: [],
