@@ -62,3 +62,51 @@ test("SIGKILL of the Node host leaves no process of any tree after grace + 1 s",
     for (const r of reports) killLeftovers(r)
   }
 })
+
+test("SIGKILL of the Node host ends a kept background job too (leftovers: keep) within grace + 1 s", { timeout: 30_000 }, async () => {
+  const file = newReport()
+  // The host runs `hold-pipe` with `leftovers: "keep"`: its call returns at the drain bound with the holder
+  // kept alive in the tree, then the host says so and waits to be killed.
+  const host = spawn(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `import { createProcess } from ${JSON.stringify(index)}
+       const p = createProcess({ backend: "supervisor", supervisorPath: ${JSON.stringify(locateSupervisor())} })
+       const c = p.spawn(${JSON.stringify(fixture(file, "hold-pipe"))}, { timeout: ${GRACE_MS}, stdout: "pipe", drainTimeout: 300, leftovers: "keep" })
+       c.stdout.resume()
+       const code = await c.exited
+       const o = await c.outcome
+       console.log(JSON.stringify({ code, kept: o.kept, leftovers: o.leftoverPids }))
+       setInterval(() => {}, 1000)`,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  )
+  try {
+    let line = ""
+    host.stdout.setEncoding("utf8")
+    host.stdout.on("data", (chunk: string) => (line += chunk))
+    const deadline = Date.now() + 15_000
+    while (!line.includes("\n")) {
+      assert.ok(Date.now() < deadline, "the host's call did not return")
+      await sleep(25)
+    }
+    const told = JSON.parse(line) as { code: number; kept: boolean; leftovers: number[] }
+    assert.equal(told.kept, true, "the job was not kept")
+    const holder = reportedPids(file).find((p) => p.role === "holder")
+    assert.ok(holder && told.leftovers.includes(holder.pid), "the holder is not among the kept leftovers")
+    assert.ok(survivors(file).some((p) => p.pid === holder.pid), "the kept holder is not alive before the host dies")
+    const killedAt = Date.now()
+    host.kill("SIGKILL")
+    let left = survivors(file)
+    while (left.length > 0 && Date.now() - killedAt < PROMISE_MS) {
+      await sleep(10)
+      left = survivors(file)
+    }
+    assert.deepEqual(left, [], `alive ${Date.now() - killedAt} ms after the host's SIGKILL`)
+  } finally {
+    host.kill("SIGKILL")
+    killLeftovers(file)
+  }
+})

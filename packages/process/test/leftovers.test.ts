@@ -68,6 +68,18 @@ describe("Process: leftovers option", () => {
     assert.deepEqual(survivors(file), [])
   })
 
+  test("keep: the backend's shutdown() ends the kept tree before it resolves", GUARD, async () => {
+    const file = report()
+    const own = createProcess({ backend: "supervisor" })
+    const child = own.spawn(fixture(file, "hold-pipe"), { stdout: "pipe", drainTimeout: DRAIN_MS, leftovers: "keep", timeout: 200 })
+    child.stdout!.resume()
+    assert.equal(await child.exited, 0)
+    assert.equal((await child.outcome).kept, true)
+    assert.ok(survivors(file).length > 0, "nothing was kept alive after the call")
+    await own.shutdown()
+    assert.deepEqual(survivors(file), [], "shutdown() resolved with the kept tree still alive")
+  })
+
   test("kill (default): the holder is gone when exited settles", GUARD, async () => {
     const file = report()
     const child = proc.spawn(fixture(file, "hold-pipe"), { stdout: "pipe", drainTimeout: DRAIN_MS })
