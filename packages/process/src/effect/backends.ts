@@ -110,8 +110,9 @@ export function createEffectProcess(opts: EffectProcessOptions): ProcessApi {
 }
 
 /**
- * One command of an Effect backend as a Process `Child`. Its streams are Node PassThroughs fed from (and
- * into) the handle's Effect streams with back-pressure. The `exit` event, `exitCode` and `signalCode` follow
+ * One command of an Effect backend as a Process `Child`. stdout and stderr are Node PassThroughs fed from the
+ * handle's Effect streams, stdin a StdinFeed read by the command's input stream, all with back-pressure. The
+ * `exit` event, `exitCode` and `signalCode` follow
  * `handle.exitCode`; `exited` settles once that and both output streams have ended (a signal death folded
  * to 1, as the Process API folds it); `outcome` settles when the command's scope has closed.
  */
