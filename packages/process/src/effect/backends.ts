@@ -17,6 +17,7 @@ import * as ChildProcess from "effect/process/ChildProcess"
 import { ChildProcessSpawner, type ChildProcessHandle } from "effect/process/ChildProcessSpawner"
 import { terminateTreeApi } from "../baseline/index.js"
 import { processApi } from "../api.js"
+import { errorMessage } from "../errors.js"
 import { spawnFailedOutcome, spawnSettings, TERMINATION_GRACE_MS, type SpawnSettings } from "../defaults.js"
 import { createSupervisor } from "../supervisor/index.js"
 import type { Child, Drain, Options, Outcome, ProcessApi } from "../types.js"
@@ -167,7 +168,7 @@ class EffectChild extends EventEmitter implements Child {
       extendEnv: opts.env !== null,
       shell: opts.shell ? opts.shell : undefined,
       detached: opts.detached,
-      stdin: stdin ? Stream.fromAsyncIterable(stdin.chunks(), (err) => systemError("stdin", undefined, errorText(err))) : settings.stdio[0],
+      stdin: stdin ? Stream.fromAsyncIterable(stdin.chunks(), (err) => systemError("stdin", undefined, errorMessage(err))) : settings.stdio[0],
       stdout: settings.stdio[1],
       stderr: settings.stdio[2],
     })
@@ -384,20 +385,16 @@ function firstError(exit: Exit.Failure<unknown, unknown>): unknown {
 function errorChain(err: unknown): string {
   const texts: string[] = []
   for (let e = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
-    texts.push(errorText(e))
+    texts.push(errorMessage(e))
     e = (e as { cause?: unknown }).cause
   }
   return texts.join("\n")
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
-}
-
 /** A start that failed, as the Process API rejects `exited`: an Error with Node's errno `code` when known. */
 function spawnError(exit: Exit.Exit<void, unknown>): Error {
   const cause = Exit.isFailure(exit) ? firstError(exit) : undefined
-  const err = new Error(errorText(cause ?? "the command did not start")) as Error & { code?: string }
+  const err = new Error(errorMessage(cause ?? "the command did not start")) as Error & { code?: string }
   const errno = (cause as { cause?: { code?: unknown } } | undefined)?.cause?.code
   if (typeof errno === "string") err.code = errno
   else if ((cause as { reason?: { _tag?: string } } | undefined)?.reason?._tag === "NotFound") err.code = "ENOENT"
