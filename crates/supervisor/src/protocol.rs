@@ -144,6 +144,9 @@ pub struct Capabilities {
     pub subreaper: bool,
     pub cgroup: Option<String>,
     pub pidfd: bool,
+    /// How children are started: `clone3` (Linux, straight into their
+    /// cgroup), `fork` (std's fork and exec) or `CreateProcessW` (Windows).
+    pub spawn: &'static str,
     pub job_objects: bool,
     pub signals: Vec<&'static str>,
     /// Windows only: how children are put into their Job Objects.

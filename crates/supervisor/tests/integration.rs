@@ -17,6 +17,8 @@ mod integration {
     mod negative_control;
     // `hello` comes first, names protocol 1 and its limits.
     mod handshake;
+    // The program is found and started as execvp would, on both spawn paths.
+    mod exec_search;
     // `cancel` ends whole trees: deep, wide, orphaned, daemonised, growing.
     mod tree_kill;
     // `terminate` ends foreign trees (started outside the sidecar) and refuses

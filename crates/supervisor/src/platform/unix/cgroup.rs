@@ -6,6 +6,7 @@
 //! v2 hierarchy is found at start; never required (see `tree.rs` fallback).
 
 use std::fs::{self, File, OpenOptions};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -22,9 +23,9 @@ pub struct CgroupRoot {
 #[derive(Debug)]
 pub struct CgroupChild {
     dir: PathBuf,
-    /// Opened before fork so the child can join with a single `write(2)`
-    /// between fork and exec (no allocation there).
-    procs: File,
+    /// The directory itself, opened before the spawn: `clone3` creates the
+    /// root inside the cgroup it names (`CLONE_INTO_CGROUP`, clone3.rs).
+    dir_fd: OwnedFd,
 }
 
 impl CgroupRoot {
@@ -45,10 +46,10 @@ impl CgroupRoot {
                 return None;
             }
         }
-        // Prove the tree can actually be used (moving a process in needs write
-        // access to both cgroup.procs files): a child cgroup we can open.
+        // Prove the tree can actually be used (starting or moving a process
+        // in needs write access to cgroup.procs): a child cgroup we can open.
         let root = CgroupRoot { dir };
-        match root.create_child("probe") {
+        match root.create_child("probe").and_then(|c| c.open_procs()) {
             Ok(_) => Some(root),
             Err(e) => {
                 tracing::info!("no cgroup containment: {e}");
@@ -64,12 +65,9 @@ impl CgroupRoot {
     pub fn create_child(&self, name: &str) -> std::io::Result<CgroupChild> {
         let dir = self.dir.join(name);
         fs::create_dir(&dir)?;
-        let procs = OpenOptions::new()
-            .write(true)
-            .custom_flags(libc::O_CLOEXEC)
-            .open(dir.join("cgroup.procs"));
-        match procs {
-            Ok(procs) => Ok(CgroupChild { dir, procs }),
+        let dir_fd = OpenOptions::new().read(true).custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC).open(&dir);
+        match dir_fd {
+            Ok(f) => Ok(CgroupChild { dir, dir_fd: f.into() }),
             Err(e) => {
                 let _ = fs::remove_dir(&dir);
                 Err(e)
@@ -87,9 +85,16 @@ impl Drop for CgroupRoot {
 }
 
 impl CgroupChild {
-    pub fn procs_fd(&self) -> std::os::fd::RawFd {
-        use std::os::fd::AsRawFd;
-        self.procs.as_raw_fd()
+    /// For `CLONE_INTO_CGROUP`.
+    pub fn dir_fd(&self) -> RawFd {
+        self.dir_fd.as_raw_fd()
+    }
+
+    /// `cgroup.procs`, for the fork path (kernels without clone3), where the
+    /// child joins with a single `write(2)` between fork and exec: opened
+    /// before the fork, as nothing may be allocated there.
+    pub fn open_procs(&self) -> std::io::Result<File> {
+        OpenOptions::new().write(true).custom_flags(libc::O_CLOEXEC).open(self.dir.join("cgroup.procs"))
     }
 
     /// Live members (the kernel lists no zombies here).
@@ -193,7 +198,7 @@ fn sidecar_alive(pid: u32) -> bool {
 
 /// Used by spawn: write "0" (the calling process) into `cgroup.procs`.
 /// Async-signal-safe: one `write(2)` on an fd opened before fork.
-pub fn join_from_pre_exec(fd: std::os::fd::RawFd) -> std::io::Result<()> {
+pub fn join_from_pre_exec(fd: RawFd) -> std::io::Result<()> {
     let n = unsafe { libc::write(fd, b"0".as_ptr().cast(), 1) };
     if n == 1 {
         Ok(())

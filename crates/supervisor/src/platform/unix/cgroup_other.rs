@@ -15,7 +15,7 @@ impl CgroupRoot {
     }
 }
 impl CgroupChild {
-    pub fn procs_fd(&self) -> i32 {
+    pub fn open_procs(&self) -> std::io::Result<std::fs::File> {
         match *self {}
     }
     pub fn pids(&self) -> Vec<u32> {

@@ -6,6 +6,12 @@
 // Unixes, chosen here under one name, so the code using them has no cfg.
 #[cfg(target_os = "linux")]
 mod cgroup;
+#[cfg(target_os = "linux")]
+mod clone3;
+#[cfg(not(target_os = "linux"))]
+mod clone3_other;
+#[cfg(not(target_os = "linux"))]
+use clone3_other as clone3;
 #[cfg(not(target_os = "linux"))]
 mod cgroup_other;
 #[cfg(not(target_os = "linux"))]
@@ -34,7 +40,7 @@ mod tree;
 #[cfg(target_os = "linux")]
 pub mod watchdog;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tokio::net::unix::pipe;
 
@@ -53,6 +59,9 @@ pub struct Platform {
     watchdog_pid: Option<u32>,
     subreaper: bool,
     pidfd: bool,
+    /// Spawn with clone3 (clone3.rs), straight into the tree's cgroup; false
+    /// when the kernel refuses it, and from the first refusal on.
+    clone3: AtomicBool,
     roots: reaper::RootSet,
     seq: AtomicU64,
 }
@@ -70,7 +79,8 @@ impl Platform {
         let cgroup = if use_cgroup { cgroup::CgroupRoot::detect() } else { None };
         let pidfd = matches!(kill::pidfd::open(std::process::id() as i32), kill::pidfd::Pinned::Fd(_));
         let (watchdog, watchdog_pid) = os::start_watchdog(cgroup.as_ref().map(|c| c.path())).unzip();
-        Platform { cgroup, _watchdog: watchdog, watchdog_pid, subreaper, pidfd, roots, seq: AtomicU64::new(0) }
+        let clone3 = AtomicBool::new(clone3::available());
+        Platform { cgroup, _watchdog: watchdog, watchdog_pid, subreaper, pidfd, clone3, roots, seq: AtomicU64::new(0) }
     }
 
     pub fn capabilities(&self) -> Capabilities {
@@ -80,6 +90,7 @@ impl Platform {
             subreaper: self.subreaper,
             cgroup: self.cgroup.as_ref().map(|c| c.path().display().to_string()),
             pidfd: self.pidfd,
+            spawn: if self.clone3.load(Ordering::Relaxed) { "clone3" } else { "fork" },
             job_objects: false,
             signals: supported_signals().map(Signal::name).collect(),
             job: None,
@@ -106,7 +117,7 @@ impl Platform {
             None => None,
         };
         let (_, started) = self.roots.spawn_locked(|| {
-            let started = spawn::start(spec, cg.as_ref(), marker.as_deref())?;
+            let started = self.start(spec, cg.as_ref(), marker.as_deref())?;
             Ok((started.pid, started))
         })?;
         // From here on the tree owns the process: if wrapping a pipe fails,
@@ -126,6 +137,22 @@ impl Platform {
             None => None,
         };
         Ok(Spawned { pid: started.pid, pgid: Some(tree.pgid()), stdin, stdout, stderr, tree })
+    }
+}
+
+impl Platform {
+    fn start(&self, spec: &SpawnSpec<'_>, cg: Option<&cgroup::CgroupChild>, marker: Option<&str>) -> Result<spawn::Started, SpawnError> {
+        if self.clone3.load(Ordering::Relaxed) {
+            match clone3::start(spec, cg, marker) {
+                Ok(started) => return Ok(started),
+                Err(clone3::Failure::Spawn(e)) => return Err(e),
+                Err(clone3::Failure::Unsupported(errno)) => {
+                    tracing::warn!("clone3 refused ({errno}): spawning with fork and exec from now on");
+                    self.clone3.store(false, Ordering::Relaxed);
+                }
+            }
+        }
+        spawn::start(spec, cg, marker)
     }
 }
 

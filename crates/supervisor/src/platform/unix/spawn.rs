@@ -1,8 +1,10 @@
-//! Starting a child. Between fork and exec the child runs only
-//! async-signal-safe calls (no allocation, no locks, no logging): everything
-//! it needs is computed or opened before the fork.
+//! Starting a child with std's `Command` (fork, then exec): the path on
+//! macOS and on Linux kernels without a usable `clone3` (clone3.rs is the
+//! Linux path). Between fork and exec the child runs only async-signal-safe
+//! calls (no allocation, no locks, no logging): everything it needs is
+//! computed or opened before the fork.
 
-use std::os::fd::{OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::process::{Command, Stdio};
 
 use nix::errno::Errno;
@@ -43,7 +45,12 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
     }
     cmd.stdin(stdio(spec.stdin)).stdout(stdio(spec.stdout)).stderr(stdio(spec.stderr));
 
-    let procs_fd: RawFd = cgroup.map_or(-1, |c| c.procs_fd());
+    // Open until the spawn returns: the child writes to it before exec.
+    let procs = cgroup.map(|c| c.open_procs()).transpose().map_err(|e| SpawnError {
+        errno: e.raw_os_error().map(|n| format!("{:?}", Errno::from_raw(n))),
+        message: format!("cannot open the child's cgroup.procs: {e}"),
+    })?;
+    let procs_fd: RawFd = procs.as_ref().map_or(-1, |f| f.as_raw_fd());
     let parent = nix::unistd::getpid().as_raw();
     // SAFETY: the closure only makes async-signal-safe calls on values
     // captured by copy; see `child_setup`.
@@ -72,16 +79,16 @@ fn stdio(mode: platform::Stdio) -> Stdio {
     }
 }
 
-/// Runs in the child between fork and exec.
+/// Runs in the child between fork and exec, on both paths.
 /// 1. Own session and process group, so the tree can be signalled as one
 ///    and a terminal's job control never reaches it by accident.
 /// 2. Join the tree's cgroup before exec, so no instruction of the child runs
-///    outside it.
+///    outside it (`-1` when the child was created inside it, or has none).
 /// 3. Die with the sidecar (Linux parent-death signal; see os_linux.rs).
 /// 4. Default dispositions and an empty mask: ignored signals survive exec,
 ///    and a child that inherits an ignored SIGTERM cannot be cancelled kindly.
 /// 5. No inherited descriptors beyond stdio.
-fn child_setup(cgroup_procs_fd: RawFd, parent: i32) -> std::io::Result<()> {
+pub(super) fn child_setup(cgroup_procs_fd: RawFd, parent: i32) -> std::io::Result<()> {
     nix::unistd::setsid().map_err(std::io::Error::from)?;
     if cgroup_procs_fd >= 0 {
         cgroup::join_from_pre_exec(cgroup_procs_fd)?;

@@ -54,6 +54,7 @@ impl Platform {
             subreaper: false,
             cgroup: None,
             pidfd: false,
+            spawn: "CreateProcessW",
             job_objects: self.mode.assign.is_some(),
             signals: supported_signals().map(Signal::name).collect(),
             job: Some(JobCapabilities {
