@@ -8,6 +8,7 @@ const COLOR: Record<Backend, string> = {
   baseline: "#1f77b4",
   supervisor: "#d62728",
   "supervisor-nocgroup": "#ff7f0e",
+  "supervisor-fork": "#8c564b",
 }
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")

@@ -16,7 +16,7 @@ import { measureRoundTrip } from "./spawn-roundtrip.js"
 import { round } from "./stats.js"
 import { evaluateTargets } from "./targets.js"
 import { measureThroughput } from "./throughput.js"
-import type { BenchResults, Backend, ClientRun, RuntimeName } from "./types.js"
+import type { BenchResults, Backend, ClientRun, RuntimeName, SidecarInfo, SupervisorVariant } from "./types.js"
 
 function pick(runners: Runner[], backend: Backend): Runner {
   const found = runners.find((r) => r.backend === backend)
@@ -29,10 +29,9 @@ function pick(runners: Runner[], backend: Backend): Runner {
  * the ratios compare runs on the same machine under the same load. The long-lived runners (one sidecar
  * each) serve the round trip, throughput, quiescence and scale.
  */
-export async function measureClient(sizes: Sizes, bins: Binaries, withNoCgroup: boolean, log: (m: string) => void): Promise<ClientRun> {
+export async function measureClient(sizes: Sizes, bins: Binaries, variants: SupervisorVariant[], log: (m: string) => void): Promise<ClientRun> {
   const ctx: Context = { sizes, bins, trivial: trivialCommand(bins), log, notes: [] }
-  const backends: Backend[] = ["bare", "baseline", "supervisor"]
-  if (withNoCgroup) backends.push("supervisor-nocgroup")
+  const backends: Backend[] = ["bare", "baseline", "supervisor", ...variants]
   const runners: Runner[] = []
   try {
     for (const v of backends) runners.push(await runnerFor(v, ctx.trivial, bins.supervisor))
@@ -50,7 +49,7 @@ export async function measureClient(sizes: Sizes, bins: Binaries, withNoCgroup: 
     const quiescence = await measureQuiescence(ctx, { baseline, supervisor })
     log("scale")
     const scaleLoad = new LoadTracker()
-    const scale = await measureScale(ctx, runners.filter((r) => r.backend !== "supervisor-nocgroup"))
+    const scale = await measureScale(ctx, runners.filter((r) => !(variants as Backend[]).includes(r.backend)))
     for (const r of runners) {
       if (r.sidecar() !== sidecars.get(r.backend)) ctx.notes.push(`the ${r.backend} sidecar restarted during the run (pid ${sidecars.get(r.backend)} -> ${r.sidecar()})`)
     }
@@ -58,6 +57,18 @@ export async function measureClient(sizes: Sizes, bins: Binaries, withNoCgroup: 
   } finally {
     for (const r of runners) await r.close().catch(() => undefined)
   }
+}
+
+/**
+ * The supervisor variants the round trip measures beside it, each one documented switch away: without
+ * cgroups (when it has them), and with std's fork and a cgroup migration instead of clone3 (when it spawns
+ * with clone3): the spawn path before clone3, measured in the same run.
+ */
+export function supervisorVariants(sidecar: SidecarInfo): SupervisorVariant[] {
+  const out: SupervisorVariant[] = []
+  if (sidecar.cgroup !== null) out.push("supervisor-nocgroup")
+  if (sidecar.cgroup !== null && sidecar.spawn === "clone3") out.push("supervisor-fork")
+  return out
 }
 
 function headCommit(): string | null {
@@ -77,16 +88,17 @@ export async function runBench(sizes: Sizes, bins: Binaries, log: (m: string) =>
   const sidecar = await sidecarInfo(bins.supervisor)
   const notes: string[] = []
   if (!sidecar.cgroup) notes.push("the sidecar found no writable cgroup v2 hierarchy: the supervisor ran on process groups only")
+  const variants = supervisorVariants(sidecar)
 
   const measured: ClientRun[] = []
   const notRun: BenchResults["notRun"] = []
   for (const runtime of runtimes) {
     if (runtime === currentRuntime()) {
       log(`client under ${runtime} ${runtimeVersion()}`)
-      measured.push(await measureClient(sizes, bins, sidecar.cgroup !== null, (m) => log(`${runtime}: ${m}`)))
+      measured.push(await measureClient(sizes, bins, variants, (m) => log(`${runtime}: ${m}`)))
     } else if (runtime === "bun") {
       log("client under bun (a bun process of its own)")
-      const got = await runUnderBun({ mode: sizes.mode, bins, withNoCgroup: sidecar.cgroup !== null }, (m) => log(`bun: ${m}`))
+      const got = await runUnderBun({ mode: sizes.mode, bins, variants }, (m) => log(`bun: ${m}`))
       if ("reason" in got) notRun.push({ runtime, reason: got.reason })
       else measured.push(got)
     } else {

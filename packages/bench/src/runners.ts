@@ -43,9 +43,18 @@ function apiRunner(backend: Backend, api: ProcessApi): Runner {
 }
 
 /**
- * A Process API runner. `supervisor-nocgroup` is the supervisor with its documented switch
- * PAWWORK_SUPERVISOR_NO_CGROUP=1 (process groups only), which shows what per-child cgroups cost: the
- * variable is set only while the first spawn starts the sidecar, so nothing else inherits it.
+ * The switch behind each supervisor variant: PAWWORK_SUPERVISOR_NO_CGROUP=1 (process groups only) shows what
+ * per-child cgroups cost; PAWWORK_SUPERVISOR_NO_CLONE3=1 (std's fork, the child joining its cgroup before
+ * exec) what spawning straight into the cgroup saves.
+ */
+const VARIANT_SWITCH: Partial<Record<Backend, string>> = {
+  "supervisor-nocgroup": "PAWWORK_SUPERVISOR_NO_CGROUP",
+  "supervisor-fork": "PAWWORK_SUPERVISOR_NO_CLONE3",
+}
+
+/**
+ * A Process API runner. A variant's switch is set only while the first spawn starts its sidecar, so nothing
+ * else inherits it.
  */
 export async function apiRunnerFor(
   backend: Exclude<Backend, "bare">,
@@ -54,15 +63,16 @@ export async function apiRunnerFor(
 ): Promise<Runner> {
   const api = createProcess({ backend: backend === "baseline" ? "baseline" : "supervisor", supervisorPath })
   const runner = apiRunner(backend, api)
-  if (backend === "supervisor-nocgroup") {
-    const before = process.env.PAWWORK_SUPERVISOR_NO_CGROUP
-    process.env.PAWWORK_SUPERVISOR_NO_CGROUP = "1"
+  const name = VARIANT_SWITCH[backend]
+  if (name !== undefined) {
+    const before = process.env[name]
+    process.env[name] = "1"
     let first: Promise<void>
     try {
       first = runner.roundTrip(warmCommand)
     } finally {
-      if (before === undefined) delete process.env.PAWWORK_SUPERVISOR_NO_CGROUP
-      else process.env.PAWWORK_SUPERVISOR_NO_CGROUP = before
+      if (before === undefined) delete process.env[name]
+      else process.env[name] = before
     }
     await first
   } else {

@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url"
 import { bunPath, repoRoot, runUnderBunWorker } from "@pawwork/harness"
 import { toCamelKeys, toSnakeKeys } from "./json-case.js"
 import type { Binaries } from "./paths.js"
-import type { ClientRun, Mode } from "./types.js"
+import type { ClientRun, Mode, SupervisorVariant } from "./types.js"
 
 /*
  * The client side under Bun, as packages/matrix does it: a Bun process of its own (the pinned devDependency
@@ -16,7 +16,7 @@ export { currentRuntime, runtimeLabel, runtimeVersion } from "@pawwork/harness"
 export interface WorkerSpec {
   mode: Mode
   bins: Binaries
-  withNoCgroup: boolean
+  variants: SupervisorVariant[]
 }
 
 /** Runs the client measurements under Bun; a reason instead when Bun is missing or the worker failed. */

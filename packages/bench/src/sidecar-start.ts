@@ -8,7 +8,7 @@ import type { SidecarInfo, SidecarStart } from "./types.js"
 
 export interface Hello {
   version?: string
-  capabilities?: { cgroup?: string | null; pidfd?: boolean; subreaper?: boolean }
+  capabilities?: { cgroup?: string | null; spawn?: string; pidfd?: boolean; subreaper?: boolean }
   limits?: { output_window?: number }
 }
 
@@ -50,6 +50,7 @@ export async function sidecarInfo(binary: string): Promise<SidecarInfo> {
     binary,
     version: hello.version ?? null,
     cgroup: hello.capabilities?.cgroup ?? null,
+    spawn: hello.capabilities?.spawn ?? null,
     pidfd: hello.capabilities?.pidfd ?? null,
     subreaper: hello.capabilities?.subreaper ?? null,
     outputWindow: hello.limits?.output_window ?? null,

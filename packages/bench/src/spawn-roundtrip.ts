@@ -77,5 +77,7 @@ export async function measureRoundTrip(ctx: Context, runners: Runner[]): Promise
   compare("baseline", "bare")
   compare("supervisor-nocgroup", "baseline")
   compare("supervisor", "supervisor-nocgroup")
+  compare("supervisor-fork", "baseline")
+  compare("supervisor", "supervisor-fork")
   return { command: ctx.trivial, warmup, iterations, backends, ratios, load: load.span() }
 }

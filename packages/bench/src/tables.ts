@@ -23,11 +23,14 @@ export const BACKEND_LABEL: Record<Backend, string> = {
   baseline: "baseline backend",
   supervisor: "supervisor backend",
   "supervisor-nocgroup": "supervisor, no cgroups",
+  "supervisor-fork": "supervisor, fork + cgroup migration",
 }
 
 export function machineLine(r: BenchResults): string {
   const m = r.machine
-  const cg = r.sidecar.cgroup ? `cgroup v2 per child (${r.sidecar.cgroup})` : "no cgroup v2 (process groups only)"
+  const cg =
+    (r.sidecar.cgroup ? `cgroup v2 per child (${r.sidecar.cgroup})` : "no cgroup v2 (process groups only)") +
+    (r.sidecar.spawn ? `, spawning with ${r.sidecar.spawn}` : "")
   return (
     `${m.cpuModel}, ${m.cores} cores, ${f(m.memoryMib / 1024, 1)} GiB RAM, ${m.kernel}, Node ${m.node}, ` +
     `${m.rustc ?? "rustc unknown"}; clients ${r.runtimes.map((c) => `${runtimeLabel(c.runtime)} ${c.version}`).join(", ")}; ` +

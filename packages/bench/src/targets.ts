@@ -72,6 +72,14 @@ function roundTrip(c: ClientRun, cores: number): Target[] {
         `(${ms(noCg.p50)} / ${ms(noCg.p99)}), which separates what the cgroup costs from the rest of the path`,
     )
   }
+  const fork = rt.backends["supervisor-fork"]
+  const forkRatio = rt.ratios["supervisor-fork/baseline"]
+  if (fork && forkRatio) {
+    parts.push(
+      `spawning with std's fork, the child joining its cgroup before exec (PAWWORK_SUPERVISOR_NO_CLONE3=1, the path before clone3), ` +
+        `p50 is ${forkRatio.p50}x and p99 ${forkRatio.p99}x the baseline's (${ms(fork.p50)} / ${ms(fork.p99)})`,
+    )
+  }
   const why = parts.join("; ") + loadNote([rt.load], cores)
   const p50 = atMost(ratio.p50, GOALS.roundTripP50)
   const p99 = atMost(ratio.p99, GOALS.roundTripP99)

@@ -22,7 +22,10 @@ export interface LoadSpan {
 }
 
 /** Who spawns: Node's child_process directly, or one of the two Process API backends. */
-export type Backend = "bare" | "baseline" | "supervisor" | "supervisor-nocgroup"
+export type Backend = "bare" | "baseline" | "supervisor" | "supervisor-nocgroup" | "supervisor-fork"
+
+/** The supervisor with one documented switch set, measured beside it in the round trip only. */
+export type SupervisorVariant = "supervisor-nocgroup" | "supervisor-fork"
 
 export interface Summary {
   n: number
@@ -52,6 +55,8 @@ export interface SidecarInfo {
   binary: string
   version: string | null
   cgroup: string | null
+  /** `hello.capabilities.spawn`: clone3 (into the child's cgroup), fork, or null from an older sidecar. */
+  spawn: string | null
   pidfd: boolean | null
   subreaper: boolean | null
   outputWindow: number | null

@@ -14,7 +14,7 @@ async function work(specPath: string, outPath: string): Promise<void> {
   const spec = toCamelKeys(JSON.parse(readFileSync(specPath, "utf8"))) as unknown as WorkerSpec
   const sizes = SIZES[spec.mode]
   if (!sizes) throw new Error(`unknown mode ${String(spec.mode)}`)
-  const client = await measureClient(sizes, spec.bins, spec.withNoCgroup, (m) => process.stdout.write(`${m}\n`))
+  const client = await measureClient(sizes, spec.bins, spec.variants, (m) => process.stdout.write(`${m}\n`))
   writeFileSync(outPath, JSON.stringify(toSnakeKeys(client)))
 }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict"
 import { test } from "node:test"
 import { parseCli } from "../src/cli.js"
+import { supervisorVariants } from "../src/run.js"
 import { describeLoad, LoadTracker, overCores } from "../src/load.js"
 import { renderBenchMarkdown } from "../src/markdown.js"
 import { median, spread } from "../src/stats.js"
@@ -64,7 +65,7 @@ function results(runs: ClientRun[], memory: { idle: number; watchdog: number | n
     mode: "default",
     durationSeconds: 1,
     machine: { cpuModel: "cpu", cores: 2, memoryMib: 1024, kernel: "Linux 6", os: "linux", arch: "x64", node: "v20", rustc: null, clockTicksPerSecond: 100, loadAverage: [1, 1, 1], loadAverageEnd: [1, 1, 1] },
-    sidecar: { binary: "s", version: "0.1.0", cgroup: null, pidfd: true, subreaper: true, outputWindow: 1 },
+    sidecar: { binary: "s", version: "0.1.0", cgroup: null, spawn: "clone3", pidfd: true, subreaper: true, outputWindow: 1 },
     runtimes: runs,
     notRun: [],
     memory: { idleRssKib: memory.idle, watchdogRssKib: memory.watchdog, load: quiet, live: [], slowConsumer: { durationMs: 1, consumedBytes: 1, consumerMbps: 1, peakRssKib: 1, idleRssKib: 1 } },
@@ -118,6 +119,19 @@ test("round-trip targets: p50 against 1.0x and p99 against 1.5x, each on its own
   const worse = evaluateTargets(results([client({ rt: [2.6, 5, 2.5, 4] })]))
   assert.equal(target(worse, "spawn-round-trip-p50").met, false)
   assert.equal(target(worse, "spawn-round-trip-p99").met, true)
+})
+
+test("the fork-path variant runs only beside a clone3 sidecar with cgroups, and its figures reach the note", () => {
+  const info = (cgroup: string | null, spawn: string | null) => ({ ...results([]).sidecar, cgroup, spawn })
+  assert.deepEqual(supervisorVariants(info("/cg", "clone3")), ["supervisor-nocgroup", "supervisor-fork"])
+  assert.deepEqual(supervisorVariants(info("/cg", "fork")), ["supervisor-nocgroup"])
+  assert.deepEqual(supervisorVariants(info(null, "clone3")), [])
+  const run = client()
+  const cpu = { clientMs: 1, sidecarMs: 0.5, totalMs: 1.5 }
+  run.spawnRoundTrip.backends["supervisor-fork"] = { ...summary(3, 12), cpu }
+  run.spawnRoundTrip.ratios["supervisor-fork/baseline"] = { p50: 1.2, p99: 3, cpu: 1 }
+  const p99 = target(evaluateTargets(results([run])), "spawn-round-trip-p99")
+  assert.match(p99.why, /PAWWORK_SUPERVISOR_NO_CLONE3=1, the path before clone3\), p50 is 1\.2x and p99 3x the baseline's \(3 ms \/ 12 ms\)/)
 })
 
 test("spawn throughput: met only at >= 0.85x AND with a producer at least 2x the direct read", () => {
