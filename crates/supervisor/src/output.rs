@@ -15,9 +15,13 @@ use crate::platform::ChildReader;
 use crate::protocol::{Event, Stream};
 use crate::sink::Sink;
 
-const READ_CHUNK: usize = 64 * 1024;
+/// The most one read (and so one `output` frame) takes. A flooding child's
+/// pipe is grown to 1 MiB (platform/unix/output_pipe.rs), so a read can
+/// find this much waiting; fewer, larger frames cost the sidecar and the
+/// client fewer wake-ups and system calls per byte.
+const READ_CHUNK: usize = 256 * 1024;
 /// Read buffers start small and double while reads fill them: an idle or
-/// chatty child costs 4 KiB, a flooding one reaches 64 KiB. With a thousand
+/// chatty child costs 4 KiB, a flooding one reaches 256 KiB. With a thousand
 /// live children, up-front 64 KiB buffers made the heap (and so every
 /// fork's page-table copy) 128 MiB larger.
 const FIRST_CHUNK: usize = 4 * 1024;
