@@ -160,10 +160,7 @@ pub fn stdio() -> (crate::platform::ChildReader, crate::platform::ChildWriter) {
         .ok()
         .and_then(|fd| match fd_kind(&fd) {
             FdKind::Pipe => pipe::Sender::from_owned_fd(fd).ok().map(|w| Box::pin(w) as crate::platform::ChildWriter),
-            FdKind::Socket => {
-                grow_send_buffer(&fd);
-                unix_stream(fd).map(|s| Box::pin(s) as crate::platform::ChildWriter)
-            }
+            FdKind::Socket => unix_stream(fd).map(|s| Box::pin(s) as crate::platform::ChildWriter),
             FdKind::Other => None,
         })
         .unwrap_or_else(|| Box::pin(tokio::io::stdout()));
@@ -184,28 +181,6 @@ fn fd_kind(fd: &std::os::fd::OwnedFd) -> FdKind {
             _ => FdKind::Other,
         },
         Err(_) => FdKind::Other,
-    }
-}
-
-/// Asks for a 1 MiB send buffer on the socket to the host (the kernel caps
-/// it at `net.core.wmem_max`; Linux's default buffer is 208 KiB). Output
-/// frames are up to 256 KiB: with room for several, the sidecar blocks on a
-/// full socket less often, and the host's reads come back fuller (in a
-/// flood, half as many reads and acks per byte on Node). Only bytes not yet
-/// read take memory, and the output windows bound those.
-fn grow_send_buffer(fd: &std::os::fd::OwnedFd) {
-    use std::os::fd::AsRawFd;
-    let size: libc::c_int = 1 << 20;
-    // SAFETY: setsockopt reads `size` (an int, as SO_SNDBUF expects) and
-    // nothing else; a refusal leaves the default, which works.
-    unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_SNDBUF,
-            &size as *const libc::c_int as *const libc::c_void,
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        );
     }
 }
 
