@@ -3,8 +3,10 @@
 //! every 64 KiB and each read and frame carries at most that much. Once a
 //! read finds the pipe full, the pipe is grown (pipe_size.rs, Linux) so the
 //! child runs ahead and each read, frame and wake-up carries more: with a
-//! 1 MiB pipe and 256 KiB reads a 256 MiB flood went from 0.75x to 0.83x of
-//! a direct read (docs/load-and-hostile-input.md).
+//! 1 MiB pipe and 256 KiB reads a 256 MiB flood went from 0.69x to 0.83x of
+//! a direct read in one interleaved run (Node client; a 256 KiB pipe gave
+//! 0.77x, 64 KiB reads from a 1 MiB pipe 0.75x; see
+//! docs/load-and-hostile-input.md).
 //!
 //! Growth is for flooding children only and within a budget shared by the
 //! process: the kernel counts every pipe's size against a per-user soft limit
