@@ -3,7 +3,7 @@
 //! and skips an oversized frame by streaming its bytes away, so one bad frame
 //! neither costs memory nor desynchronises the stream.
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt};
 
 pub const PREFIX_LEN: usize = 8;
 
@@ -86,22 +86,17 @@ async fn read_full<R: AsyncRead + Unpin>(r: &mut R, buf: &mut [u8]) -> std::io::
 /// Encodes one frame into `out` (prefix, header, payload).
 pub fn encode(header: &[u8], payload: &[u8], out: &mut Vec<u8>) {
     out.reserve(PREFIX_LEN + header.len() + payload.len());
-    out.extend_from_slice(&(header.len() as u32).to_be_bytes());
-    out.extend_from_slice(&(payload.len() as u32).to_be_bytes());
-    out.extend_from_slice(header);
+    encode_head(header, payload.len(), out);
     out.extend_from_slice(payload);
 }
 
-pub async fn write_frame<W: AsyncWrite + Unpin>(w: &mut W, header: &[u8], payload: &[u8]) -> std::io::Result<()> {
-    let mut prefix = Vec::with_capacity(PREFIX_LEN + header.len());
-    prefix.extend_from_slice(&(header.len() as u32).to_be_bytes());
-    prefix.extend_from_slice(&(payload.len() as u32).to_be_bytes());
-    prefix.extend_from_slice(header);
-    w.write_all(&prefix).await?;
-    if !payload.is_empty() {
-        w.write_all(payload).await?;
-    }
-    Ok(())
+/// Encodes a frame's prefix and header into `out`, for a payload of
+/// `payload_len` bytes written after them (the sink writes payloads from
+/// their own buffers instead of copying them).
+pub fn encode_head(header: &[u8], payload_len: usize, out: &mut Vec<u8>) {
+    out.extend_from_slice(&(header.len() as u32).to_be_bytes());
+    out.extend_from_slice(&(payload_len as u32).to_be_bytes());
+    out.extend_from_slice(header);
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
+use bytes::{BufMut, Bytes, BytesMut};
 use tokio::io::AsyncReadExt;
 use tokio::sync::{watch, Notify};
 
@@ -14,9 +15,13 @@ use crate::platform::ChildReader;
 use crate::protocol::{Event, Stream};
 use crate::sink::Sink;
 
-const READ_CHUNK: usize = 64 * 1024;
+/// The most one read (and so one `output` frame) takes. A flooding child's
+/// pipe is grown to 1 MiB (platform/unix/output_pipe.rs), so a read can
+/// find this much waiting; fewer, larger frames cost the sidecar and the
+/// client fewer wake-ups and system calls per byte.
+const READ_CHUNK: usize = 256 * 1024;
 /// Read buffers start small and double while reads fill them: an idle or
-/// chatty child costs 4 KiB, a flooding one reaches 64 KiB. With a thousand
+/// chatty child costs 4 KiB, a flooding one reaches 256 KiB. With a thousand
 /// live children, up-front 64 KiB buffers made the heap (and so every
 /// fork's page-table copy) 128 MiB larger.
 const FIRST_CHUNK: usize = 4 * 1024;
@@ -90,9 +95,14 @@ pub async fn relay(
     mut stop: watch::Receiver<bool>,
 ) -> (Relayed, Option<ChildReader>) {
     let mut stopped = false;
-    let header = serde_json::to_vec(&Event::Output { id: id.clone(), stream }).expect("serializes");
+    let header = Bytes::from(serde_json::to_vec(&Event::Output { id: id.clone(), stream }).expect("serializes"));
     let mut done = Relayed::default();
-    let mut buf = vec![0u8; FIRST_CHUNK];
+    // Each read fills the buffer's spare room and is split off as the
+    // frame's payload, handed to the sink without a copy; once the sink has
+    // written every earlier payload of the allocation, `reserve` takes it
+    // back, so a steady flood reuses its buffers instead of allocating.
+    let mut chunk = FIRST_CHUNK;
+    let mut buf = BytesMut::with_capacity(chunk);
     loop {
         if *stop.borrow() {
             stopped = true;
@@ -105,9 +115,11 @@ pub async fn relay(
                 break;
             }
         };
-        let want = room.min(buf.len());
+        let want = room.min(chunk);
+        buf.reserve(want);
+        let mut dst = (&mut buf).limit(want);
         let n = tokio::select! {
-            r = reader.read(&mut buf[..want]) => match r {
+            r = reader.read_buf(&mut dst) => match r {
                 Ok(0) => {
                     done.eof = true;
                     break;
@@ -126,9 +138,9 @@ pub async fn relay(
         };
         credit.unacked.fetch_add(n as u64, Ordering::AcqRel);
         done.bytes += n as u64;
-        sink.raw(header.clone(), buf[..n].to_vec()).await;
-        if n == buf.len() && buf.len() < READ_CHUNK {
-            buf.resize(buf.len() * 2, 0);
+        sink.raw(header.clone(), buf.split().freeze()).await;
+        if n == chunk && chunk < READ_CHUNK {
+            chunk *= 2;
         }
     }
     (done, if stopped { Some(reader) } else { None })

@@ -38,6 +38,30 @@ describe("framing", () => {
     assert.equal(decoder.end(), null)
   })
 
+  test("a payload spanning read chunks comes out as views of them, a small part of a large chunk copied", () => {
+    // As Node reads a 256 KiB frame: its own chunks, each with its own memory.
+    const payload = Buffer.alloc(150_000)
+    for (let i = 0; i < payload.length; i++) payload[i] = i % 251
+    const wire = Buffer.concat([encodeFrame({ n: 1 }, Buffer.from("tiny")), encodeFrame({ n: 2 }, payload)])
+    const cuts = [0, 65_536, 131_072, wire.length]
+    const chunks = cuts.slice(1).map((end, i) => Buffer.from(wire.subarray(cuts[i], end)))
+    const decoder = new FrameDecoder()
+    const got = frames(chunks.flatMap((c) => decoder.push(c)))
+    assert.equal(got.length, 2)
+    const tiny = got[0]!
+    assert.equal(tiny.pieces.length, 1)
+    assert.notEqual(tiny.pieces[0]!.buffer, chunks[0]!.buffer, "4 bytes of a 64 KiB chunk are copied out")
+    const big = got[1]!
+    assert.deepEqual(
+      big.pieces.map((p) => p.buffer),
+      chunks.map((c) => c.buffer),
+      "each piece is a view of the chunk it arrived in",
+    )
+    assert.deepEqual(Buffer.concat(big.pieces as Buffer[]), payload)
+    assert.deepEqual(big.payload, payload)
+    assert.equal(decoder.pending, 0)
+  })
+
   test("several frames in one chunk all come out", () => {
     const wire = Buffer.concat([encodeFrame({ a: 1 }), encodeFrame({ b: 2 }), encodeFrame({ c: 3 })])
     assert.equal(frames(new FrameDecoder().push(wire)).length, 3)

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from "node:stream"
 import { SupervisorDiedError, SupervisorProtocolError, SupervisorRequestError } from "../errors.js"
-import { FrameDecoder, encodeFrame, type Header } from "./framing.js"
+import { FrameDecoder, encodeFrame, type Frame, type Header } from "./framing.js"
 import {
   PROTOCOL_VERSION,
   type Answer,
@@ -201,13 +201,13 @@ export class Connection {
 
   private dispatchDecoded(item: ReturnType<FrameDecoder["push"]>[number]): void {
     if ("error" in item) return this.options.onProtocolError?.(new SupervisorProtocolError(item.error.message))
-    this.dispatch(item.frame.header as unknown as Event, item.frame.payload)
+    this.dispatch(item.frame.header as unknown as Event, item.frame)
   }
 
-  private dispatch(event: Event, payload: Buffer): void {
+  private dispatch(event: Event, frame: Frame): void {
     switch (event.event) {
       case "output":
-        return this.onOutput(event.id, event.stream, payload)
+        return this.onOutput(event.id, event.stream, frame.pieces)
       case "exit":
         return this.onExit(event)
       case "released":
@@ -233,11 +233,14 @@ export class Connection {
     waiting.resolve(event)
   }
 
-  private onOutput(id: string, stream: "stdout" | "stderr", payload: Buffer): void {
+  /** A frame's payload is handed on piece by piece, as it arrived, so no byte is copied to join it. */
+  private onOutput(id: string, stream: "stdout" | "stderr", pieces: readonly Buffer[]): void {
     const child = this.children.get(id)
     if (!child) return
-    child.delivered[stream] += payload.length
-    child.handlers.output(stream, payload)
+    for (const piece of pieces) {
+      child.delivered[stream] += piece.length
+      child.handlers.output(stream, piece)
+    }
   }
 
   private onExit(event: ExitEvent): void {

@@ -12,7 +12,28 @@ export type Header = Record<string, unknown>
 
 export interface Frame {
   header: Header
-  payload: Buffer
+  /** The payload in one buffer; joined on first use when it arrived in several pieces. */
+  readonly payload: Buffer
+  /**
+   * The payload as it arrived, in order: views of the read chunks it came in, without a copy, except
+   * that a piece smaller than half of its chunk is copied out so it does not pin the whole chunk. Empty
+   * for no payload.
+   */
+  readonly pieces: readonly Buffer[]
+}
+
+class DecodedFrame implements Frame {
+  private joined: Buffer | null = null
+
+  constructor(
+    readonly header: Header,
+    readonly pieces: readonly Buffer[],
+  ) {}
+
+  get payload(): Buffer {
+    this.joined ??= this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces as Buffer[])
+    return this.joined
+  }
 }
 
 export type FramingErrorKind = "frame_too_large" | "bad_frame" | "truncated"
@@ -91,19 +112,27 @@ export class FrameDecoder {
     return new FramingError("truncated", `stream ended inside a frame (${held} bytes of it received)`)
   }
 
-  /**
-   * Removes the first n buffered bytes. A frame inside one read chunk comes back as a view of it
-   * (`fresh: false`); one spanning chunks is copied once into a buffer of its own (`fresh: true`). Only
-   * the bytes of this frame are ever copied: joining every buffered chunk per frame copied a 64 KiB
-   * output frame three times (measured in docs/bench-linux.md).
-   */
-  private take(n: number): { bytes: Buffer; fresh: boolean } {
-    const first = this.chunks[0]!
-    if (first.length >= n) {
-      if (first.length === n) this.chunks.shift()
-      else this.chunks[0] = first.subarray(n)
-      this.buffered -= n
-      return { bytes: first.subarray(0, n), fresh: false }
+  /** Drops the first n buffered bytes (n <= buffered). */
+  private skip(n: number): void {
+    this.buffered -= n
+    while (n > 0) {
+      const chunk = this.chunks[0]!
+      if (chunk.length > n) {
+        this.chunks[0] = chunk.subarray(n)
+        return
+      }
+      n -= chunk.length
+      this.chunks.shift()
+    }
+  }
+
+  /** The first n buffered bytes in one buffer: a view when one chunk holds them, else a copy. */
+  private takeJoined(n: number): Buffer {
+    const first = this.chunks[0]
+    if (first && first.length >= n) {
+      const bytes = first.subarray(0, n)
+      this.skip(n)
+      return bytes
     }
     const out = Buffer.allocUnsafe(n)
     let filled = 0
@@ -112,18 +141,44 @@ export class FrameDecoder {
       const k = Math.min(chunk.length, n - filled)
       chunk.copy(out, filled, 0, k)
       filled += k
-      if (k === chunk.length) this.chunks.shift()
-      else this.chunks[0] = chunk.subarray(k)
+      this.skip(k)
     }
-    this.buffered -= n
-    return { bytes: out, fresh: true }
+    return out
+  }
+
+  /**
+   * The first n buffered bytes as pieces, one per read chunk they sit in, without a copy: a 64 KiB
+   * output frame spans two of Node's 64 KiB reads, and joining them copied nearly every byte once more
+   * (docs/load-and-hostile-input.md). A piece under half of its chunk's memory is copied out instead, so
+   * a small payload does not keep a large read buffer alive: what the pieces hold is at most twice
+   * their bytes.
+   */
+  private takePieces(n: number): Buffer[] {
+    const pieces: Buffer[] = []
+    while (n > 0) {
+      const chunk = this.chunks[0]!
+      const k = Math.min(chunk.length, n)
+      const view = chunk.subarray(0, k)
+      pieces.push(k * 2 >= view.buffer.byteLength ? view : Buffer.from(view))
+      this.skip(k)
+      n -= k
+    }
+    return pieces
   }
 
   private peekPrefix(): [number, number] | null {
     if (this.buffered < PREFIX_LEN) return null
-    // Join just enough leading chunks to read the prefix, not everything buffered.
-    while (this.chunks[0]!.length < PREFIX_LEN) this.chunks.splice(0, 2, Buffer.concat([this.chunks[0]!, this.chunks[1]!]))
-    const first = this.chunks[0]!
+    let first = this.chunks[0]!
+    if (first.length < PREFIX_LEN) {
+      // Copy just the prefix's bytes out of the leading chunks, never a whole chunk.
+      const prefix = Buffer.allocUnsafe(PREFIX_LEN)
+      let filled = 0
+      for (const chunk of this.chunks) {
+        filled += chunk.copy(prefix, filled, 0, Math.min(chunk.length, PREFIX_LEN - filled))
+        if (filled === PREFIX_LEN) break
+      }
+      first = prefix
+    }
     return [first.readUInt32BE(0), first.readUInt32BE(4)]
   }
 
@@ -134,17 +189,15 @@ export class FrameDecoder {
     const total = PREFIX_LEN + headerLen + payloadLen
     if (headerLen > this.limits.maxHeader || payloadLen > this.limits.maxPayload) {
       const have = Math.min(this.buffered, total)
-      if (have > 0) this.take(have)
+      if (have > 0) this.skip(have)
       this.skipping = total - have
       const what = headerLen > this.limits.maxHeader ? `header of ${headerLen}` : `payload of ${payloadLen}`
       return { error: new FramingError("frame_too_large", `frame with a ${what} bytes is over the limit`) }
     }
     if (this.buffered < total) return null
-    const { bytes, fresh } = this.take(total)
-    const headerBytes = bytes.subarray(PREFIX_LEN, PREFIX_LEN + headerLen)
-    // A view into a read chunk is copied out so it does not pin the whole chunk in memory.
-    const payloadView = bytes.subarray(PREFIX_LEN + headerLen)
-    const payload = fresh ? payloadView : Buffer.from(payloadView)
+    this.skip(PREFIX_LEN)
+    const headerBytes = this.takeJoined(headerLen)
+    const pieces = this.takePieces(payloadLen)
     let header: unknown
     try {
       header = JSON.parse(headerBytes.toString("utf8"))
@@ -154,6 +207,6 @@ export class FrameDecoder {
     if (header === null || typeof header !== "object" || Array.isArray(header)) {
       return { error: new FramingError("bad_frame", "frame header is not a JSON object") }
     }
-    return { frame: { header: header as Header, payload } }
+    return { frame: new DecodedFrame(header as Header, pieces) }
   }
 }

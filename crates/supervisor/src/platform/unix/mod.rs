@@ -33,6 +33,13 @@ use os_linux as os;
 mod os_other;
 #[cfg(not(target_os = "linux"))]
 use os_other as os;
+mod output_pipe;
+#[cfg(target_os = "linux")]
+mod pipe_size;
+#[cfg(not(target_os = "linux"))]
+mod pipe_size_other;
+#[cfg(not(target_os = "linux"))]
+use pipe_size_other as pipe_size;
 mod procfs;
 mod reaper;
 mod spawn;
@@ -129,11 +136,11 @@ impl Platform {
             None => None,
         };
         let stdout = match started.stdout {
-            Some(fd) => Some(Box::pin(pipe::Receiver::from_owned_fd(fd).map_err(wrap_err)?) as _),
+            Some(fd) => Some(Box::pin(output_pipe::OutputPipe::new(pipe::Receiver::from_owned_fd(fd).map_err(wrap_err)?)) as _),
             None => None,
         };
         let stderr = match started.stderr {
-            Some(fd) => Some(Box::pin(pipe::Receiver::from_owned_fd(fd).map_err(wrap_err)?) as _),
+            Some(fd) => Some(Box::pin(output_pipe::OutputPipe::new(pipe::Receiver::from_owned_fd(fd).map_err(wrap_err)?)) as _),
             None => None,
         };
         Ok(Spawned { pid: started.pid, pgid: Some(tree.pgid()), stdin, stdout, stderr, tree })
