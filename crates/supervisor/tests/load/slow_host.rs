@@ -15,9 +15,10 @@ use crate::common::harness::{json, pattern};
 use crate::common::procfs::{rss_kib, worker_children_of};
 use crate::common::sizes::size;
 
-/// Documented bound on the sidecar's growth while nobody reads: the stdout
-/// queue (64 frames of at most 64 KiB), the 256 KiB output buffer, one
-/// window per child, plus allocator slack.
+/// Documented bound on the sidecar's growth while nobody reads: what the
+/// four floods may have sent and not had acknowledged (one 1 MiB window
+/// each, queued in frames of up to 256 KiB, whose buffers may be held whole
+/// until written), the batch being written, plus allocator slack.
 const SILENT_HOST_RSS_BOUND_KIB: u64 = 24 * 1024;
 
 fn written_by(pid: i32) -> u64 {
