@@ -30,7 +30,7 @@ use nix::errno::Errno;
 use nix::fcntl::OFlag;
 
 use super::cgroup::CgroupChild;
-use super::spawn::{child_setup, Started};
+use super::spawn::{child_setup, os_error, Started};
 use crate::platform::{self, Env, SpawnError, SpawnSpec};
 
 /// The kernel's `struct clone_args` up to `cgroup` (CLONE_ARGS_SIZE_VER2,
@@ -81,9 +81,8 @@ pub enum Failure {
 /// `marker`: the tree's environment tag when no cgroup contains it.
 pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<&str>) -> Result<Started, Failure> {
     let mut image = Image::new(spec, marker).map_err(Failure::Spawn)?;
-    let io_err = |what: &str, e: Errno| {
-        Failure::Spawn(SpawnError { errno: Some(format!("{e:?}")), message: format!("cannot start {:?}: {what}: {e}", spec.argv[0]) })
-    };
+    let io_err =
+        |what: &str, e: Errno| Failure::Spawn(os_error(format_args!("cannot start {:?}: {what}", spec.argv[0]), &e.into()));
     let (stdin, child_stdin) = stdio(spec.stdin, true).map_err(|e| io_err("stdin", e))?;
     let (stdout, child_stdout) = stdio(spec.stdout, false).map_err(|e| io_err("stdout", e))?;
     let (stderr, child_stderr) = stdio(spec.stderr, false).map_err(|e| io_err("stderr", e))?;
@@ -124,10 +123,7 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
             // registered as a root (the caller holds the reaper's lock).
             let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid as i32), None);
             let e = std::io::Error::from_raw_os_error(errno);
-            Err(Failure::Spawn(SpawnError {
-                errno: Some(format!("{:?}", Errno::from_raw(errno))),
-                message: format!("cannot start {:?}: {e}", spec.argv[0]),
-            }))
+            Err(Failure::Spawn(os_error(format_args!("cannot start {:?}", spec.argv[0]), &e)))
         }
     }
 }

@@ -116,10 +116,7 @@ impl Platform {
         let cg = match &self.cgroup {
             Some(root) => {
                 let name = format!("c{seq}");
-                Some(root.create_child(&name).map_err(|e| SpawnError {
-                    errno: e.raw_os_error().map(|n| format!("{:?}", nix::errno::Errno::from_raw(n))),
-                    message: format!("cannot create the child's cgroup: {e}"),
-                })?)
+                Some(root.create_child(&name).map_err(|e| spawn::os_error("cannot create the child's cgroup", &e))?)
             }
             None => None,
         };

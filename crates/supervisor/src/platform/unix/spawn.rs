@@ -46,10 +46,7 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
     cmd.stdin(stdio(spec.stdin)).stdout(stdio(spec.stdout)).stderr(stdio(spec.stderr));
 
     // Open until the spawn returns: the child writes to it before exec.
-    let procs = cgroup.map(|c| c.open_procs()).transpose().map_err(|e| SpawnError {
-        errno: e.raw_os_error().map(|n| format!("{:?}", Errno::from_raw(n))),
-        message: format!("cannot open the child's cgroup.procs: {e}"),
-    })?;
+    let procs = cgroup.map(|c| c.open_procs()).transpose().map_err(|e| os_error("cannot open the child's cgroup.procs", &e))?;
     let procs_fd: RawFd = procs.as_ref().map_or(-1, |f| f.as_raw_fd());
     let parent = nix::unistd::getpid().as_raw();
     // SAFETY: the closure only makes async-signal-safe calls on values
@@ -58,10 +55,7 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
         use std::os::unix::process::CommandExt;
         cmd.pre_exec(move || child_setup(procs_fd, parent));
     }
-    let mut child = cmd.spawn().map_err(|e| SpawnError {
-        errno: e.raw_os_error().map(|n| format!("{:?}", Errno::from_raw(n))),
-        message: format!("cannot start {:?}: {e}", spec.argv[0]),
-    })?;
+    let mut child = cmd.spawn().map_err(|e| os_error(format_args!("cannot start {:?}", spec.argv[0]), &e))?;
     // std's Child neither kills nor reaps on drop: the tree owns reaping
     // (exactly once, after the group is no longer signalled).
     Ok(Started {
@@ -70,6 +64,13 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
         stdout: child.stdout.take().map(OwnedFd::from),
         stderr: child.stderr.take().map(OwnedFd::from),
     })
+}
+
+/// A spawn that failed on an OS error: the errno's name for the client, the
+/// error itself in the message. Both spawn paths and the cgroup set-up use it,
+/// so the same failure reads the same whichever path met it.
+pub(super) fn os_error(what: impl std::fmt::Display, e: &std::io::Error) -> SpawnError {
+    SpawnError { errno: e.raw_os_error().map(|n| format!("{:?}", Errno::from_raw(n))), message: format!("{what}: {e}") }
 }
 
 fn stdio(mode: platform::Stdio) -> Stdio {
