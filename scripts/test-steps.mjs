@@ -73,13 +73,15 @@ export const testSteps = [
     : skip("cargo test (supervisor without cgroups)", "the cgroup fallback is Linux's; the integration suite reads /proc"),
   // And against std's fork and exec, the path for kernels without a usable clone3 (a seccomp filter commonly
   // hides it): the default run spawns with clone3, into each tree's cgroup; this one joins the cgroup from
-  // the child before exec (the exec_search tests assert the sidecar really took the fork path).
+  // the child before exec (the exec_search tests assert the sidecar really took the fork path). It also
+  // copies output instead of splicing it, the path of a stdout that is neither a pipe nor a socket (and of
+  // macOS); the default run splices (drain.rs asserts which path each run took).
   linux
-    ? cmd("cargo test (supervisor on the fork path)", "cargo", [...cargoTest, "-p", "pawwork-supervisor", "--locked", "--test", "integration"], {
-        env: { PAWWORK_SUPERVISOR_NO_CLONE3: "1", PAWWORK_EXPECT_CONTAINMENT: "cgroup" },
+    ? cmd("cargo test (supervisor on the fork and copy paths)", "cargo", [...cargoTest, "-p", "pawwork-supervisor", "--locked", "--test", "integration"], {
+        env: { PAWWORK_SUPERVISOR_NO_CLONE3: "1", PAWWORK_SUPERVISOR_NO_SPLICE: "1", PAWWORK_EXPECT_CONTAINMENT: "cgroup" },
         runner: "cargo",
       })
-    : skip("cargo test (supervisor on the fork path)", "clone3 is Linux's; elsewhere the fork path is the only one"),
+    : skip("cargo test (supervisor on the fork and copy paths)", "clone3 is Linux's; elsewhere the fork path is the only one"),
   // PawWork runs this code under Node (desktop app) and Bun (server, CLI): the same suites on both runtimes.
   ...(linux
     ? [

@@ -29,7 +29,7 @@ use tokio::time::{sleep, sleep_until, timeout, timeout_at, Instant};
 
 use crate::ladder::{self, Tree};
 use crate::output::{self, Credit, Relayed};
-use crate::platform::{ChildReader, ExitStatus, ProcessTree, Spawned};
+use crate::platform::{ChildOutput, ExitStatus, ProcessTree, Spawned};
 use crate::protocol::{
     ByteTotals, DrainState, ErrorCode, ErrorEvent, Event, ExitEvent, ExitReason, Leftovers, ReleaseReason, Stream,
 };
@@ -93,10 +93,10 @@ impl Supervised for ProcessTree {
 
 struct Relay {
     stream: Stream,
-    handle: Option<JoinHandle<(Relayed, Option<ChildReader>)>>,
+    handle: Option<JoinHandle<(Relayed, Option<ChildOutput>)>>,
     done: Relayed,
     /// The pipe of a relay stopped at the drain deadline, still open.
-    reader: Option<ChildReader>,
+    reader: Option<ChildOutput>,
 }
 
 /// How the running phase ended.
@@ -445,7 +445,7 @@ mod tests {
     fn sink() -> Sink {
         let (client_end, sidecar_end) = tokio::io::duplex(1 << 20);
         std::mem::forget(client_end);
-        Sink::start(sidecar_end).0
+        Sink::start(sidecar_end, None).0
     }
 
     #[tokio::test(start_paused = true)]

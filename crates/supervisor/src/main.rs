@@ -51,8 +51,8 @@ fn main() {
     // forking thread) fires exactly when the sidecar dies.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
     let code = runtime.block_on(async {
-        let (input, output) = pawwork_supervisor::platform::stdio();
-        pawwork_supervisor::serve(input, output, config).await
+        let io = pawwork_supervisor::platform::stdio();
+        pawwork_supervisor::serve(io.input, io.output, io.splice, config).await
     });
     std::process::exit(code);
 }

@@ -147,6 +147,9 @@ pub struct Capabilities {
     /// How children are started: `clone3` (Linux, straight into their
     /// cgroup), `fork` (std's fork and exec) or `CreateProcessW` (Windows).
     pub spawn: &'static str,
+    /// How a child's output reaches stdout: `splice` (Linux, a flood's bytes
+    /// moved from its pipe by the kernel) or `copy` (read and written).
+    pub output: &'static str,
     pub job_objects: bool,
     pub signals: Vec<&'static str>,
     /// Windows only: how children are put into their Job Objects.

@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::finished::Finished;
 use crate::framing::{FrameError, FrameReader};
 use crate::output::Credit;
-use crate::platform::{self, ForeignOutcome, ForeignRefusal, Platform, SpawnSpec};
+use crate::platform::{self, ForeignOutcome, ForeignRefusal, Platform, SpawnSpec, SpliceTarget};
 use crate::protocol::{
     self, ByteTotals, Defaults, DrainState, EnvSpec, ErrorCode, ErrorEvent, Event, ExitEvent, ExitReason, Limits,
     PlatformInfo, Request, SpawnRequest, StdioMode,
@@ -80,13 +80,13 @@ pub struct Server {
 }
 
 /// Serves one host until shutdown; returns the process exit code.
-pub async fn serve<R, W>(input: R, output: W, config: Config) -> i32
+pub async fn serve<R, W>(input: R, output: W, splice: Option<SpliceTarget>, config: Config) -> i32
 where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let config = Arc::new(config);
-    let (sink, writer) = Sink::start(output);
+    let (sink, writer) = Sink::start(output, splice);
     let platform = Platform::init(config.use_cgroup);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
     let (foreign_done, mut foreign_done_rx) = mpsc::unbounded_channel();
@@ -214,12 +214,16 @@ async fn read_loop<R: AsyncRead + Unpin>(mut reader: FrameReader<R>, tx: mpsc::S
 impl Server {
     fn hello(&self) -> Event {
         let c = &self.config;
+        let mut capabilities = self.platform.capabilities();
+        if self.sink.splice_target().is_some() {
+            capabilities.output = "splice";
+        }
         Event::Hello {
             protocol: protocol::PROTOCOL_VERSION,
             version: env!("CARGO_PKG_VERSION"),
             pid: std::process::id(),
             platform: PlatformInfo { os: std::env::consts::OS, arch: std::env::consts::ARCH },
-            capabilities: self.platform.capabilities(),
+            capabilities,
             limits: Limits {
                 max_header: c.max_header,
                 max_payload: c.max_payload,

@@ -3,17 +3,21 @@
 //! queued (all `output` before `exit`), and a host that stops reading
 //! back-pressures the senders instead of growing memory: at most `QUEUE`
 //! frames (each at most one read buffer) wait here, plus the batch being
-//! written.
+//! written. A spliced frame's payload never enters the sidecar's memory:
+//! the writer moves it from the child's pipe to stdout right after writing
+//! the frame's header, so it stays in order with every other frame.
 
 use std::io::IoSlice;
 use std::ops::Range;
+use std::sync::Arc;
 
-use bytes::Bytes;
-use tokio::io::{AsyncWrite, AsyncWriteExt};
-use tokio::sync::mpsc;
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::framing;
+use crate::platform::{ChildOutput, SpliceStop, SpliceTarget};
 use crate::protocol::Event;
 
 const QUEUE: usize = 64;
@@ -25,17 +29,47 @@ const BATCH_BYTES: usize = 256 * 1024;
 pub struct Outgoing {
     pub header: Bytes,
     pub payload: Bytes,
+    /// Set for a spliced frame, whose `payload` is empty: its bytes are
+    /// still in the child's pipe.
+    spliced: Option<Spliced>,
+}
+
+/// A frame payload to be spliced from `source`: the relay hands its pipe
+/// over and gets it back on `back`, after exactly `len` bytes were taken.
+struct Spliced {
+    len: usize,
+    source: ChildOutput,
+    back: oneshot::Sender<(ChildOutput, bool)>,
 }
 
 #[derive(Clone)]
 pub struct Sink {
     tx: mpsc::Sender<Outgoing>,
+    splice: Option<Arc<SpliceTarget>>,
 }
 
 impl Sink {
-    pub fn start<W: AsyncWrite + Unpin + Send + 'static>(out: W) -> (Sink, JoinHandle<()>) {
+    pub fn start<W: AsyncWrite + Unpin + Send + 'static>(out: W, splice: Option<SpliceTarget>) -> (Sink, JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE);
-        (Sink { tx }, tokio::spawn(write_loop(out, rx)))
+        let splice = splice.map(Arc::new);
+        (Sink { tx, splice: splice.clone() }, tokio::spawn(write_loop(out, rx, splice)))
+    }
+
+    /// The output a relay may splice into, while it still takes splices.
+    pub fn splice_target(&self) -> Option<&SpliceTarget> {
+        self.splice.as_deref().filter(|t| t.usable())
+    }
+
+    /// Sends a frame whose `len` payload bytes are taken straight from
+    /// `source` (they must be waiting in it), and returns the pipe once they
+    /// are, with `true` while splicing may go on (`false`: the output
+    /// refused it or is gone; the frame was completed or dropped either way).
+    /// `None` if the writer is gone, with the pipe.
+    pub async fn splice(&self, header: Bytes, source: ChildOutput, len: usize) -> Option<(ChildOutput, bool)> {
+        let (back, returned) = oneshot::channel();
+        let spliced = Some(Spliced { len, source, back });
+        self.tx.send(Outgoing { header, payload: Bytes::new(), spliced }).await.ok()?;
+        returned.await.ok()
     }
 
     pub async fn event(&self, ev: Event) {
@@ -48,7 +82,7 @@ impl Sink {
     pub async fn raw(&self, header: Bytes, payload: Bytes) {
         // A closed queue means the writer is gone (stdout broken): there is
         // nobody left to tell, and the children are cleaned up regardless.
-        let _ = self.tx.send(Outgoing { header, payload }).await;
+        let _ = self.tx.send(Outgoing { header, payload, spliced: None }).await;
     }
 }
 
@@ -62,24 +96,34 @@ struct Batch {
     heads: Vec<u8>,
     frames: Vec<(Range<usize>, Bytes)>,
     payload_bytes: usize,
+    /// A spliced frame ends its batch: its header is the batch's last part,
+    /// and the writer splices its payload right after the batch. (The job
+    /// itself stays with the writer: a batch is borrowed across the write's
+    /// awaits, and a pipe need not be shareable between threads.)
+    ends_in_splice: bool,
 }
 
 impl Batch {
-    fn push(&mut self, msg: Outgoing) {
+    /// Adds a frame; a spliced one's job is handed back for the writer.
+    fn push(&mut self, msg: Outgoing) -> Option<Spliced> {
         let start = self.heads.len();
-        framing::encode_head(&msg.header, msg.payload.len(), &mut self.heads);
+        let len = msg.spliced.as_ref().map_or(msg.payload.len(), |s| s.len);
+        framing::encode_head(&msg.header, len, &mut self.heads);
         self.payload_bytes += msg.payload.len();
         self.frames.push((start..self.heads.len(), msg.payload));
+        self.ends_in_splice = msg.spliced.is_some();
+        msg.spliced
     }
 
     fn full(&self) -> bool {
-        self.payload_bytes >= BATCH_BYTES || self.frames.len() >= QUEUE
+        self.payload_bytes >= BATCH_BYTES || self.frames.len() >= QUEUE || self.ends_in_splice
     }
 
     fn clear(&mut self) {
         self.heads.clear();
         self.frames.clear();
         self.payload_bytes = 0;
+        self.ends_in_splice = false;
     }
 
     async fn write_to<W: AsyncWrite + Unpin>(&self, out: &mut W) -> std::io::Result<()> {
@@ -110,24 +154,36 @@ impl Batch {
     }
 }
 
-async fn write_loop<W: AsyncWrite + Unpin>(mut out: W, mut rx: mpsc::Receiver<Outgoing>) {
+async fn write_loop<W: AsyncWrite + Unpin>(mut out: W, mut rx: mpsc::Receiver<Outgoing>, splice: Option<Arc<SpliceTarget>>) {
     let mut batch = Batch::default();
     let mut broken = false;
     while let Some(msg) = rx.recv().await {
         if broken {
-            continue; // keep draining so senders never block on a dead host
+            // Keep draining so senders never block on a dead host; a spliced
+            // frame's bytes are taken out of its pipe all the same.
+            if let Some(job) = msg.spliced {
+                discard_spliced(job).await;
+            }
+            continue;
         }
         // Whatever else is queued goes out with it: batches small frames
         // under load, and adds no latency when idle.
-        batch.push(msg);
+        let mut spliced = batch.push(msg);
         while !batch.full() {
             match rx.try_recv() {
-                Ok(msg) => batch.push(msg),
+                Ok(msg) => spliced = batch.push(msg),
                 Err(_) => break,
             }
         }
         let mut r = batch.write_to(&mut out).await;
         batch.clear();
+        if let Some(job) = spliced {
+            if r.is_ok() {
+                r = splice_payload(&mut out, splice.as_deref(), job).await;
+            } else {
+                discard_spliced(job).await;
+            }
+        }
         if r.is_ok() && rx.is_empty() {
             r = out.flush().await;
         }
@@ -139,6 +195,41 @@ async fn write_loop<W: AsyncWrite + Unpin>(mut out: W, mut rx: mpsc::Receiver<Ou
         }
     }
     let _ = out.flush().await;
+}
+
+/// Writes a spliced frame's payload, whose header just went out. If the
+/// output refuses splicing part-way, the rest of the payload is read from
+/// the pipe and written the ordinary way, so the frame is whole either way.
+async fn splice_payload<W: AsyncWrite + Unpin>(out: &mut W, target: Option<&SpliceTarget>, job: Spliced) -> std::io::Result<()> {
+    let Spliced { len, mut source, back } = job;
+    let spliced = match target {
+        Some(target) => target.splice_from(&mut source, len).await,
+        None => Err(SpliceStop { moved: 0, error: std::io::ErrorKind::Unsupported.into(), refused: true }),
+    };
+    let r = match spliced {
+        Ok(()) => {
+            let _ = back.send((source, true));
+            return Ok(());
+        }
+        Err(SpliceStop { moved, refused: true, .. }) => {
+            let mut rest = BytesMut::zeroed(len - moved);
+            match source.read_exact(&mut rest).await {
+                Ok(_) => out.write_all(&rest).await,
+                Err(e) => Err(e),
+            }
+        }
+        Err(SpliceStop { error, .. }) => Err(error),
+    };
+    let _ = back.send((source, false));
+    r
+}
+
+/// Takes a spliced frame's bytes out of its pipe when they cannot be sent.
+async fn discard_spliced(job: Spliced) {
+    let Spliced { len, mut source, back } = job;
+    let mut rest = BytesMut::zeroed(len);
+    let _ = source.read_exact(&mut rest).await;
+    let _ = back.send((source, false));
 }
 
 #[cfg(test)]
@@ -177,7 +268,7 @@ mod tests {
         let frames: Vec<(Vec<u8>, Vec<u8>)> =
             (0..5u8).map(|i| (format!("{{\"n\":{i}}}").into_bytes(), vec![i; i as usize * 7])).collect();
         for (h, p) in &frames {
-            batch.push(Outgoing { header: h.clone().into(), payload: p.clone().into() });
+            batch.push(Outgoing { header: h.clone().into(), payload: p.clone().into(), spliced: None });
         }
         for max in [1, 3, 8, 1000] {
             let mut w = Trickle { out: Vec::new(), max };

@@ -18,10 +18,34 @@ mod windows;
 #[cfg(windows)]
 use windows as imp;
 
-pub use imp::{ForeignTarget, Platform, ProcessTree};
+#[cfg(not(target_os = "linux"))]
+mod splice_none;
+
+#[cfg(target_os = "linux")]
+pub use imp::SpliceTarget;
+pub use imp::{ChildOutput, ForeignTarget, Platform, ProcessTree};
+#[cfg(not(target_os = "linux"))]
+pub use splice_none::SpliceTarget;
 
 pub type ChildReader = Pin<Box<dyn AsyncRead + Send>>;
 pub type ChildWriter = Pin<Box<dyn AsyncWrite + Send>>;
+
+/// The sidecar's own stdin and stdout, and a way to splice into that stdout
+/// where the platform and the descriptor allow it.
+pub struct HostIo {
+    pub input: ChildReader,
+    pub output: ChildWriter,
+    pub splice: Option<SpliceTarget>,
+}
+
+/// Why a splice stopped short: `moved` bytes went out before `error`.
+pub struct SpliceStop {
+    pub moved: usize,
+    pub error: std::io::Error,
+    /// The output refused splicing itself (it is not broken): the rest of
+    /// the frame can still be written the ordinary way.
+    pub refused: bool,
+}
 
 /// What to start. Validated by the caller (cwd exists, env well-formed).
 /// The platform's own vocabulary: the server translates the wire types into
@@ -59,8 +83,8 @@ pub struct Spawned {
     pub pid: u32,
     pub pgid: Option<u32>,
     pub stdin: Option<ChildWriter>,
-    pub stdout: Option<ChildReader>,
-    pub stderr: Option<ChildReader>,
+    pub stdout: Option<ChildOutput>,
+    pub stderr: Option<ChildOutput>,
     pub tree: ProcessTree,
 }
 

@@ -24,6 +24,20 @@ fn flood_of_8_mb_on_both_streams_arrives_intact_before_exit() {
     assert_all_gone(&report, GONE);
 }
 
+/// The flood above took the path the hello names: npm test runs this suite
+/// once with `PAWWORK_SUPERVISOR_NO_SPLICE=1`, which must really copy, or
+/// that run would test splicing twice.
+#[test]
+fn hello_names_the_output_path_and_copying_can_be_chosen() {
+    let dir = TestDir::new();
+    let sc = Sidecar::start(&dir);
+    let output = sc.hello()["capabilities"]["output"].clone();
+    let off = std::env::var_os("PAWWORK_SUPERVISOR_NO_SPLICE").is_some_and(|v| !v.is_empty());
+    // The harness gives the sidecar a pipe for stdout, which takes splices on Linux.
+    let want = if off || !cfg!(target_os = "linux") { "copy" } else { "splice" };
+    assert_eq!(output, want, "capabilities.output (PAWWORK_SUPERVISOR_NO_SPLICE set: {off})");
+}
+
 /// The run timeout for the slow writer: it must start and report a first
 /// write before the timeout, or the test proves nothing. The timeout runs
 /// from the spawn, so it covers the fixture's start-up, which a busy 2-core

@@ -43,6 +43,8 @@ use pipe_size_other as pipe_size;
 mod procfs;
 mod reaper;
 mod spawn;
+#[cfg(target_os = "linux")]
+mod splice;
 mod tree;
 #[cfg(target_os = "linux")]
 pub mod watchdog;
@@ -52,6 +54,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use tokio::net::unix::pipe;
 
 pub use foreign::ForeignTarget;
+/// A child's stdout or stderr as the relay reads it.
+pub use output_pipe::OutputPipe as ChildOutput;
+#[cfg(target_os = "linux")]
+pub use splice::SpliceTarget;
 pub use tree::ProcessTree;
 
 use crate::platform::{ForeignRefusal, SpawnError, SpawnSpec, Spawned};
@@ -98,6 +104,8 @@ impl Platform {
             cgroup: self.cgroup.as_ref().map(|c| c.path().display().to_string()),
             pidfd: self.pidfd,
             spawn: if self.clone3.load(Ordering::Relaxed) { "clone3" } else { "fork" },
+            // The server says "splice" when its stdout takes splices.
+            output: "copy",
             job_objects: false,
             signals: supported_signals().map(Signal::name).collect(),
             job: None,
@@ -133,11 +141,11 @@ impl Platform {
             None => None,
         };
         let stdout = match started.stdout {
-            Some(fd) => Some(Box::pin(output_pipe::OutputPipe::new(pipe::Receiver::from_owned_fd(fd).map_err(wrap_err)?)) as _),
+            Some(fd) => Some(output_pipe::OutputPipe::new(pipe::Receiver::from_owned_fd(fd).map_err(wrap_err)?)),
             None => None,
         };
         let stderr = match started.stderr {
-            Some(fd) => Some(Box::pin(output_pipe::OutputPipe::new(pipe::Receiver::from_owned_fd(fd).map_err(wrap_err)?)) as _),
+            Some(fd) => Some(output_pipe::OutputPipe::new(pipe::Receiver::from_owned_fd(fd).map_err(wrap_err)?)),
             None => None,
         };
         Ok(Spawned { pid: started.pid, pgid: Some(tree.pgid()), stdin, stdout, stderr, tree })
@@ -166,29 +174,30 @@ pub use os::watchdog_main;
 /// pipes or sockets (Node gives a child socketpairs for "pipe" stdio);
 /// tokio's portable stdio would hop through a blocking thread for every read
 /// and write, which measurably capped throughput (docs/bench-linux.md).
-pub fn stdio() -> (crate::platform::ChildReader, crate::platform::ChildWriter) {
+/// Output can be spliced into such a stdout (splice.rs).
+pub fn stdio() -> crate::platform::HostIo {
+    use crate::platform::{ChildReader, ChildWriter, HostIo, SpliceTarget};
     use std::os::fd::AsFd;
     let input = std::io::stdin()
         .as_fd()
         .try_clone_to_owned()
         .ok()
         .and_then(|fd| match fd_kind(&fd) {
-            FdKind::Pipe => pipe::Receiver::from_owned_fd(fd).ok().map(|r| Box::pin(r) as crate::platform::ChildReader),
-            FdKind::Socket => unix_stream(fd).map(|s| Box::pin(s) as crate::platform::ChildReader),
+            FdKind::Pipe => pipe::Receiver::from_owned_fd(fd).ok().map(|r| Box::pin(r) as ChildReader),
+            FdKind::Socket => unix_stream(fd).map(|s| Box::pin(s) as ChildReader),
             FdKind::Other => None,
         })
         .unwrap_or_else(|| Box::pin(tokio::io::stdin()));
-    let output = std::io::stdout()
-        .as_fd()
-        .try_clone_to_owned()
-        .ok()
-        .and_then(|fd| match fd_kind(&fd) {
-            FdKind::Pipe => pipe::Sender::from_owned_fd(fd).ok().map(|w| Box::pin(w) as crate::platform::ChildWriter),
-            FdKind::Socket => unix_stream(fd).map(|s| Box::pin(s) as crate::platform::ChildWriter),
-            FdKind::Other => None,
-        })
-        .unwrap_or_else(|| Box::pin(tokio::io::stdout()));
-    (input, output)
+    let stdout = std::io::stdout();
+    let output = stdout.as_fd().try_clone_to_owned().ok().and_then(|fd| match fd_kind(&fd) {
+        FdKind::Pipe => pipe::Sender::from_owned_fd(fd).ok().map(|w| Box::pin(w) as ChildWriter),
+        FdKind::Socket => unix_stream(fd).map(|s| Box::pin(s) as ChildWriter),
+        FdKind::Other => None,
+    });
+    match output {
+        Some(output) => HostIo { input, output, splice: SpliceTarget::new(stdout.as_fd()) },
+        None => HostIo { input, output: Box::pin(tokio::io::stdout()), splice: None },
+    }
 }
 
 enum FdKind {

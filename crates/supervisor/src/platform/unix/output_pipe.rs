@@ -16,7 +16,7 @@
 //! quarter of that limit.
 
 use std::io;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
@@ -48,6 +48,45 @@ impl OutputPipe {
         OutputPipe { rx, tried: false, extra: 0 }
     }
 
+    /// Waits until bytes wait in the pipe and says how many, without taking
+    /// them (splice.rs must know a frame's length before it moves the
+    /// bytes); 0 once the pipe has ended and is empty. A full pipe grows as
+    /// it would on a read.
+    #[cfg(target_os = "linux")]
+    pub async fn waiting(&mut self) -> io::Result<usize> {
+        use std::os::fd::AsRawFd;
+        use tokio::io::Interest;
+        loop {
+            let ready = self.rx.ready(Interest::READABLE).await?;
+            let fd = self.rx.as_raw_fd();
+            let counted = self.rx.try_io(|| {
+                let mut n: libc::c_int = 0;
+                // SAFETY: FIONREAD writes one int, to `n`, which outlives the call.
+                if unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) } < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                // An open pipe with nothing in it is what a read would
+                // answer with EAGAIN: the readiness was stale (a splice
+                // took the bytes behind the reactor's back). WouldBlock
+                // clears it, so the next wait sleeps until the child writes.
+                if n == 0 && !ready.is_read_closed() {
+                    return Err(io::ErrorKind::WouldBlock.into());
+                }
+                Ok(n.max(0) as usize)
+            });
+            match counted {
+                Ok(n) => {
+                    if !self.tried && n >= DEFAULT_SIZE {
+                        self.grow();
+                    }
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     fn grow(&mut self) {
         self.tried = true;
         let want = GROWN_SIZE - DEFAULT_SIZE;
@@ -72,6 +111,12 @@ impl OutputPipe {
 impl Drop for OutputPipe {
     fn drop(&mut self) {
         GROWN.fetch_sub(self.extra, Ordering::AcqRel);
+    }
+}
+
+impl AsFd for OutputPipe {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.rx.as_fd()
     }
 }
 

@@ -27,7 +27,10 @@ use tokio::net::windows::named_pipe::NamedPipeServer;
 pub use foreign::ForeignTarget;
 pub use tree::ProcessTree;
 
-use crate::platform::{ChildReader, ChildWriter, ForeignRefusal, SpawnError, SpawnSpec, Spawned};
+use crate::platform::{ChildReader, ChildWriter, ForeignRefusal, HostIo, SpawnError, SpawnSpec, Spawned};
+
+/// A child's stdout or stderr as the relay reads it: an overlapped named pipe.
+pub type ChildOutput = ChildReader;
 use crate::protocol::{Capabilities, JobCapabilities};
 use crate::signals::Signal;
 
@@ -55,6 +58,7 @@ impl Platform {
             cgroup: None,
             pidfd: false,
             spawn: "CreateProcessW",
+            output: "copy",
             job_objects: self.mode.assign.is_some(),
             signals: supported_signals().map(Signal::name).collect(),
             job: Some(JobCapabilities {
@@ -113,8 +117,9 @@ pub fn watchdog_main(arg: PathBuf) -> i32 {
 /// The protocol's own stdin/stdout. A Node parent hands us synchronous pipe
 /// handles, which the reactor cannot drive; tokio's stdio reads and writes
 /// them on its blocking pool.
-pub fn stdio() -> (ChildReader, ChildWriter) {
-    (Box::pin(tokio::io::stdin()), Box::pin(tokio::io::stdout()))
+/// No splice on Windows.
+pub fn stdio() -> HostIo {
+    HostIo { input: Box::pin(tokio::io::stdin()), output: Box::pin(tokio::io::stdout()), splice: None }
 }
 
 /// SIGINT is Ctrl-C, SIGTERM and SIGBREAK are Ctrl-Break (console.rs),
