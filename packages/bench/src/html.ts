@@ -9,6 +9,7 @@ const COLOR: Record<Backend, string> = {
   supervisor: "#d62728",
   "supervisor-nocgroup": "#ff7f0e",
   "supervisor-fork": "#8c564b",
+  "supervisor-copy": "#9467bd",
 }
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")

@@ -31,7 +31,8 @@ function pick(runners: Runner[], backend: Backend): Runner {
  */
 export async function measureClient(sizes: Sizes, bins: Binaries, variants: SupervisorVariant[], log: (m: string) => void): Promise<ClientRun> {
   const ctx: Context = { sizes, bins, trivial: trivialCommand(bins), log, notes: [] }
-  const backends: Backend[] = ["bare", "baseline", "supervisor", ...variants]
+  const copied = variants.includes("supervisor-copy")
+  const backends: Backend[] = ["bare", "baseline", "supervisor", ...variants.filter((v) => v !== "supervisor-copy")]
   const runners: Runner[] = []
   try {
     for (const v of backends) runners.push(await runnerFor(v, ctx.trivial, bins.supervisor))
@@ -43,8 +44,14 @@ export async function measureClient(sizes: Sizes, bins: Binaries, variants: Supe
     const sidecarStart = await measureSidecarStart(ctx, spawnRoundTrip.backends.supervisor!.p50)
     const baseline = pick(runners, "baseline").api!
     const supervisor = pick(runners, "supervisor").api!
+    // Output copied is a throughput path only: started here, it stays out of the round trip and the scale curve.
+    const copy = copied ? await runnerFor("supervisor-copy", ctx.trivial, bins.supervisor) : null
+    if (copy) {
+      runners.push(copy)
+      sidecars.set(copy.backend, copy.sidecar())
+    }
     log("throughput")
-    const throughput = await measureThroughput(ctx, baseline, supervisor)
+    const throughput = await measureThroughput(ctx, baseline, supervisor, copy?.api ?? null)
     log("quiescence")
     const quiescence = await measureQuiescence(ctx, { baseline, supervisor })
     log("scale")
@@ -62,12 +69,14 @@ export async function measureClient(sizes: Sizes, bins: Binaries, variants: Supe
 /**
  * The supervisor variants the round trip measures beside it, each one documented switch away: without
  * cgroups (when it has them), and with std's fork and a cgroup migration instead of clone3 (when it spawns
- * with clone3): the spawn path before clone3, measured in the same run.
+ * with clone3): the spawn path before clone3, measured in the same run. And, in the throughput only, with its
+ * output copied instead of spliced (when it splices): the output path before splice.
  */
 export function supervisorVariants(sidecar: SidecarInfo): SupervisorVariant[] {
   const out: SupervisorVariant[] = []
   if (sidecar.cgroup !== null) out.push("supervisor-nocgroup")
   if (sidecar.cgroup !== null && sidecar.spawn === "clone3") out.push("supervisor-fork")
+  if (sidecar.output === "splice") out.push("supervisor-copy")
   return out
 }
 

@@ -45,11 +45,13 @@ function apiRunner(backend: Backend, api: ProcessApi): Runner {
 /**
  * The switch behind each supervisor variant: PAWWORK_SUPERVISOR_NO_CGROUP=1 (process groups only) shows what
  * per-child cgroups cost; PAWWORK_SUPERVISOR_NO_CLONE3=1 (std's fork, the child joining its cgroup before
- * exec) what spawning straight into the cgroup saves.
+ * exec) what spawning straight into the cgroup saves; PAWWORK_SUPERVISOR_NO_SPLICE=1 (output read and
+ * written) what splicing it saves.
  */
 const VARIANT_SWITCH: Partial<Record<Backend, string>> = {
   "supervisor-nocgroup": "PAWWORK_SUPERVISOR_NO_CGROUP",
   "supervisor-fork": "PAWWORK_SUPERVISOR_NO_CLONE3",
+  "supervisor-copy": "PAWWORK_SUPERVISOR_NO_SPLICE",
 }
 
 /**

@@ -8,7 +8,7 @@ import type { SidecarInfo, SidecarStart } from "./types.js"
 
 export interface Hello {
   version?: string
-  capabilities?: { cgroup?: string | null; spawn?: string; pidfd?: boolean; subreaper?: boolean }
+  capabilities?: { cgroup?: string | null; spawn?: string; output?: string; pidfd?: boolean; subreaper?: boolean }
   limits?: { output_window?: number }
 }
 
@@ -51,6 +51,7 @@ export async function sidecarInfo(binary: string): Promise<SidecarInfo> {
     version: hello.version ?? null,
     cgroup: hello.capabilities?.cgroup ?? null,
     spawn: hello.capabilities?.spawn ?? null,
+    output: hello.capabilities?.output ?? null,
     pidfd: hello.capabilities?.pidfd ?? null,
     subreaper: hello.capabilities?.subreaper ?? null,
     outputWindow: hello.limits?.output_window ?? null,

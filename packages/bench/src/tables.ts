@@ -24,6 +24,7 @@ export const BACKEND_LABEL: Record<Backend, string> = {
   supervisor: "supervisor backend",
   "supervisor-nocgroup": "supervisor, no cgroups",
   "supervisor-fork": "supervisor, fork + cgroup migration",
+  "supervisor-copy": "supervisor, output copied",
 }
 
 export function machineLine(r: BenchResults): string {
@@ -92,6 +93,7 @@ const PATH_LABEL: Record<ThroughputPath, string> = {
   direct: "direct pipe read (child_process, no framework)",
   "baseline-spawn": "baseline `spawn` stream",
   "supervisor-spawn": "supervisor `spawn` stream",
+  "supervisor-copy-spawn": "supervisor `spawn` stream, output copied (no splice)",
   "baseline-run": "baseline `run()`",
   "supervisor-run": "supervisor `run()`",
 }
@@ -102,10 +104,12 @@ export function throughputTable(c: ClientRun, cores: number): Table {
   const cpu: Partial<Record<ThroughputPath, string>> = {
     direct: `${who} ${f(t.directClientCpuMsPerGb, 0)}`,
     "supervisor-spawn": `${who} ${f(t.supervisor.clientCpuMsPerGb, 0)} + sidecar ${f(t.supervisor.sidecarCpuMsPerGb, 0)}`,
+    ...(t.copy ? { "supervisor-copy-spawn": `${who} ${f(t.copy.clientCpuMsPerGb, 0)} + sidecar ${f(t.copy.sidecarCpuMsPerGb, 0)}` } : {}),
   }
   const direct = t.paths.direct.mbPerSec
-  const rows = (Object.keys(PATH_LABEL) as ThroughputPath[]).map((p) => {
-    const v = t.paths[p]
+  const measured = (Object.keys(PATH_LABEL) as ThroughputPath[]).filter((p) => t.paths[p] !== undefined)
+  const rows = measured.map((p) => {
+    const v = t.paths[p]!
     return [PATH_LABEL[p], f(v.mbPerSec, 1), x(v.mbPerSec / direct), `${f(v.min, 0)} .. ${f(v.max, 0)}`, v.samples.map((s) => f(s, 0)).join(", "), describeLoad(v.load, cores), cpu[p] ?? "-"]
   })
   const capped = producerCaps(t.producerVsDirect)

@@ -130,8 +130,20 @@ function spawnThroughput(c: ClientRun, cores: number): Target {
       `and the client acks what it consumed; per GB the sidecar spends ${t.supervisor.sidecarCpuMsPerGb} ms CPU and ${who} ${t.supervisor.clientCpuMsPerGb} ms ` +
       `(direct read: ${who} ${t.directClientCpuMsPerGb} ms); the sidecar's stdout is a ${t.supervisor.sidecarStdout} and it ran up to ` +
       `${t.supervisor.sidecarPeakThreads} thread(s)` +
+      copiedNote(t, who) +
       loadNote([sup.load, dir.load], cores),
   }
+}
+
+/** The same stream with its output copied, where the run measured it: what splicing changed, in the same run. */
+function copiedNote(t: ClientRun["throughput"], who: string): string {
+  const copied = t.paths["supervisor-copy-spawn"]
+  if (!copied || !t.copy) return ""
+  return (
+    `; the sidecar spliced the output (moved from the child's pipe to its stdout by the kernel, never copied through its memory); ` +
+    `with the output copied instead (PAWWORK_SUPERVISOR_NO_SPLICE=1, the path before splice) the same stream did ${copied.mbPerSec} MB/s ` +
+    `(${round(t.ratios["supervisor-copy-spawn/direct"]!, 3)}x the direct read), the sidecar spending ${t.copy.sidecarCpuMsPerGb} ms CPU per GB and ${who} ${t.copy.clientCpuMsPerGb} ms`
+  )
 }
 
 function runThroughput(c: ClientRun, cores: number): Target {

@@ -23,8 +23,19 @@ export function producerCommand(bytes: number): string[] {
   return ["head", "-c", String(bytes), "/dev/zero"]
 }
 
-/** The order the paths take turns in; every rep starts one further along, so drift hits all alike. */
-export const PATHS: readonly ThroughputPath[] = ["producer", "direct", "baseline-spawn", "supervisor-spawn", "baseline-run", "supervisor-run"]
+/**
+ * The order the paths take turns in; every rep starts one further along, so drift hits all alike.
+ * `supervisor-copy-spawn` only where the sidecar splices (the same stream with its output copied).
+ */
+export const PATHS: readonly ThroughputPath[] = [
+  "producer",
+  "direct",
+  "baseline-spawn",
+  "supervisor-spawn",
+  "supervisor-copy-spawn",
+  "baseline-run",
+  "supervisor-run",
+]
 
 /** Counts a stream's bytes as fast as the runtime hands them over; resolves with the total at its end. */
 function consume(stream: Readable): Promise<number> {
@@ -100,15 +111,19 @@ async function viaRun(api: ProcessApi, argv: string[], bytes: number): Promise<F
  * first path rotates per rep. Each figure is the median of `reps` samples, with min and max, and the load
  * around its own samples.
  */
-export async function measureThroughput(ctx: Context, baseline: ProcessApi, supervisor: ProcessApi): Promise<Throughput> {
+export async function measureThroughput(ctx: Context, baseline: ProcessApi, supervisor: ProcessApi, copying: ProcessApi | null): Promise<Throughput> {
   const { bytes, reps } = ctx.sizes.throughput
   const argv = producerCommand(bytes)
   const sidecar = sidecarPid(supervisor)
+  const copySidecar = copying ? sidecarPid(copying) : null
+  const order = PATHS.filter((p) => p !== "supervisor-copy-spawn" || copying !== null)
   const mbps = (f: Flood) => round(bytes / 1e6 / (f.ms / 1000), 1)
-  const samples = Object.fromEntries(PATHS.map((p) => [p, [] as number[]])) as Record<ThroughputPath, number[]>
-  const loads = Object.fromEntries(PATHS.map((p) => [p, new LoadTracker()])) as Record<ThroughputPath, LoadTracker>
+  const samples = Object.fromEntries(order.map((p) => [p, [] as number[]])) as Record<ThroughputPath, number[]>
+  const loads = Object.fromEntries(order.map((p) => [p, new LoadTracker()])) as Record<ThroughputPath, LoadTracker>
   let supSidecarCpu = 0
   let supClientCpu = 0
+  let copySidecarCpu = 0
+  let copyClientCpu = 0
   let directClientCpu = 0
   let peak = readRssKib(sidecar) ?? 0
   let peakThreads = threads(sidecar) ?? 0
@@ -126,6 +141,13 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
         return viaSpawn(baseline, argv, bytes)
       case "baseline-run":
         return viaRun(baseline, argv, bytes)
+      case "supervisor-copy-spawn": {
+        const before = cpuMs(copySidecar!) ?? 0
+        const f = await viaSpawn(copying!, argv, bytes)
+        copyClientCpu += f.clientCpuMs
+        copySidecarCpu += (cpuMs(copySidecar!) ?? before) - before
+        return f
+      }
       case "supervisor-spawn":
       case "supervisor-run": {
         const before = cpuMs(sidecar) ?? 0
@@ -148,8 +170,8 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
   }
 
   for (let rep = 0; rep < reps; rep++) {
-    for (let k = 0; k < PATHS.length; k++) {
-      const path = PATHS[(rep + k) % PATHS.length]!
+    for (let k = 0; k < order.length; k++) {
+      const path = order[(rep + k) % order.length]!
       loads[path].sample()
       samples[path].push(mbps(await once(path)))
       loads[path].sample()
@@ -158,13 +180,13 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
   }
 
   const paths = Object.fromEntries(
-    PATHS.map((p) => {
+    order.map((p) => {
       const s = spread(samples[p])
       const figure: ThroughputFigure = { mbPerSec: s.median, samples: samples[p], min: s.min, max: s.max, load: loads[p].span() }
       return [p, figure]
     }),
-  ) as Record<ThroughputPath, ThroughputFigure>
-  const m = (p: ThroughputPath) => paths[p].mbPerSec
+  ) as Throughput["paths"]
+  const m = (p: ThroughputPath) => paths[p]?.mbPerSec ?? NaN
   const gb = (bytes * reps) / 1e9
   return {
     producer: argv,
@@ -177,6 +199,12 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
       "baseline-spawn/direct": ratio(m("baseline-spawn"), m("direct")),
       "supervisor-spawn/baseline-spawn": ratio(m("supervisor-spawn"), m("baseline-spawn")),
       "supervisor-run/baseline-run": ratio(m("supervisor-run"), m("baseline-run")),
+      ...(copying
+        ? {
+            "supervisor-copy-spawn/direct": ratio(m("supervisor-copy-spawn"), m("direct")),
+            "supervisor-spawn/supervisor-copy-spawn": ratio(m("supervisor-spawn"), m("supervisor-copy-spawn")),
+          }
+        : {}),
     },
     supervisor: {
       sidecarPeakRssKib: peak,
@@ -185,6 +213,7 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
       sidecarPeakThreads: peakThreads,
       sidecarStdout: fdKind(sidecar, 1),
     },
+    ...(copying ? { copy: { sidecarCpuMsPerGb: round(copySidecarCpu / gb, 1), clientCpuMsPerGb: round(copyClientCpu / gb, 1) } } : {}),
     directClientCpuMsPerGb: round(directClientCpu / gb, 1),
   }
 }

@@ -22,10 +22,13 @@ export interface LoadSpan {
 }
 
 /** Who spawns: Node's child_process directly, or one of the two Process API backends. */
-export type Backend = "bare" | "baseline" | "supervisor" | "supervisor-nocgroup" | "supervisor-fork"
+export type Backend = "bare" | "baseline" | "supervisor" | "supervisor-nocgroup" | "supervisor-fork" | "supervisor-copy"
 
-/** The supervisor with one documented switch set, measured beside it in the round trip only. */
-export type SupervisorVariant = "supervisor-nocgroup" | "supervisor-fork"
+/**
+ * The supervisor with one documented switch set, measured beside it: the first two in the round trip,
+ * `supervisor-copy` (output copied instead of spliced) in the throughput only.
+ */
+export type SupervisorVariant = "supervisor-nocgroup" | "supervisor-fork" | "supervisor-copy"
 
 export interface Summary {
   n: number
@@ -57,6 +60,8 @@ export interface SidecarInfo {
   cgroup: string | null
   /** `hello.capabilities.spawn`: clone3 (into the child's cgroup), fork, or null from an older sidecar. */
   spawn: string | null
+  /** `hello.capabilities.output`: splice (a flood's bytes moved by the kernel), copy, or null from an older sidecar. */
+  output: string | null
   pidfd: boolean | null
   subreaper: boolean | null
   outputWindow: number | null
@@ -99,7 +104,17 @@ export interface SidecarStart {
  * direct pipe read with the runtime's child_process (no framework), and each backend's `spawn` stream and
  * `run()` (which buffers the whole output, as callers of run() get it).
  */
-export type ThroughputPath = "producer" | "direct" | "baseline-spawn" | "supervisor-spawn" | "baseline-run" | "supervisor-run"
+export type ThroughputPath =
+  | "producer"
+  | "direct"
+  | "baseline-spawn"
+  | "supervisor-spawn"
+  | "supervisor-copy-spawn"
+  | "baseline-run"
+  | "supervisor-run"
+
+/** Measured only where the sidecar splices: the same stream with its output copied (PAWWORK_SUPERVISOR_NO_SPLICE=1). */
+export type OptionalThroughputPath = "supervisor-copy-spawn"
 
 export interface ThroughputFigure {
   /** Median of the samples, MB/s. */
@@ -116,7 +131,7 @@ export interface Throughput {
   producer: string[]
   bytes: number
   reps: number
-  paths: Record<ThroughputPath, ThroughputFigure>
+  paths: Record<Exclude<ThroughputPath, OptionalThroughputPath>, ThroughputFigure> & Partial<Record<OptionalThroughputPath, ThroughputFigure>>
   /** producer / direct (medians): below 2 the direct read, and every path, may be capped by the producer. */
   producerVsDirect: number
   /** "supervisor-spawn/direct", "baseline-spawn/direct", "supervisor-run/baseline-run", ... (medians). */
@@ -131,6 +146,8 @@ export interface Throughput {
     /** What the sidecar's stdout is ("socket" when Node made it, "pipe", ...). */
     sidecarStdout: string
   }
+  /** The supervisor's spawn stream with its output copied, when measured: its CPU per GB, as `supervisor`'s. */
+  copy?: { sidecarCpuMsPerGb: number; clientCpuMsPerGb: number }
   /** Direct pipe read's client CPU per GB, to set the supervisor's client cost against. */
   directClientCpuMsPerGb: number
 }

@@ -71,7 +71,10 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
       positiveSummary(c.sidecarStart.firstSpawn, `${who} first spawn`)
 
       const t = c.throughput
-      assert.deepEqual(Object.keys(t.paths).sort(), ["baseline-run", "baseline-spawn", "direct", "producer", "supervisor-run", "supervisor-spawn"])
+      // The copied-output path is measured where the sidecar splices (Linux, a socket or pipe for stdout).
+      const copied = b.sidecar.output === "splice" ? ["supervisor-copy-spawn"] : []
+      assert.deepEqual(Object.keys(t.paths).sort(), ["baseline-run", "baseline-spawn", "direct", "producer", "supervisor-run", "supervisor-spawn", ...copied].sort())
+      if (process.platform === "linux") assert.equal(b.sidecar.output, "splice", "the sidecar started with a socket for stdout should splice")
       for (const [path, v] of Object.entries(t.paths)) {
         assert.equal(v.samples.length, t.reps, `${who} ${path}: one sample per rep`)
         assert.ok(v.min > 0 && v.min <= v.mbPerSec && v.mbPerSec <= v.max, `${who} ${path}: median outside its spread ${JSON.stringify(v)}`)

@@ -6,6 +6,7 @@ import { describeLoad, LoadTracker, overCores } from "../src/load.js"
 import { renderBenchMarkdown } from "../src/markdown.js"
 import { median, spread } from "../src/stats.js"
 import { atLeast, atMost, evaluateTargets, producerCaps } from "../src/targets.js"
+import { throughputTable } from "../src/tables.js"
 import { PATHS } from "../src/throughput.js"
 import type { BenchResults, ClientRun, LoadSpan, Summary, Target, ThroughputPath } from "../src/types.js"
 
@@ -19,10 +20,11 @@ const summary = (p50: number, p99: number): Summary => ({ n: 100, p50, p99, mean
 
 function client(over: { rt?: [number, number, number, number]; mbps?: Partial<Record<ThroughputPath, number>>; load?: LoadSpan } = {}): ClientRun {
   const [supP50, supP99, baseP50, baseP99] = over.rt ?? [2, 4, 2.5, 4]
-  const mbps: Record<ThroughputPath, number> = { producer: 5000, direct: 1500, "baseline-spawn": 1400, "supervisor-spawn": 1300, "baseline-run": 400, "supervisor-run": 420, ...over.mbps }
+  const mbps: Partial<Record<ThroughputPath, number>> = { producer: 5000, direct: 1500, "baseline-spawn": 1400, "supervisor-spawn": 1300, "baseline-run": 400, "supervisor-run": 420, ...over.mbps }
   const load = over.load ?? quiet
   const cpu = { clientMs: 1, sidecarMs: 0.5, totalMs: 1.5 }
-  const paths = Object.fromEntries(PATHS.map((p) => [p, { mbPerSec: mbps[p], samples: [mbps[p]], min: mbps[p], max: mbps[p], load }])) as ClientRun["throughput"]["paths"]
+  const measured = PATHS.filter((p) => mbps[p] !== undefined)
+  const paths = Object.fromEntries(measured.map((p) => [p, { mbPerSec: mbps[p]!, samples: [mbps[p]!], min: mbps[p]!, max: mbps[p]!, load }])) as ClientRun["throughput"]["paths"]
   const q = { runs: [], summary: summary(502, 503), overGrace: summary(2, 3) }
   const qcase = { command: ["x"], processes: 1, graceMs: 500, backends: { baseline: q, supervisor: q } }
   return {
@@ -42,10 +44,11 @@ function client(over: { rt?: [number, number, number, number]; mbps?: Partial<Re
       bytes: 1,
       reps: 7,
       paths,
-      producerVsDirect: mbps.producer / mbps.direct,
+      producerVsDirect: mbps.producer! / mbps.direct!,
       ratios: {
-        "supervisor-spawn/direct": mbps["supervisor-spawn"] / mbps.direct,
-        "supervisor-run/baseline-run": mbps["supervisor-run"] / mbps["baseline-run"],
+        "supervisor-spawn/direct": mbps["supervisor-spawn"]! / mbps.direct!,
+        "supervisor-run/baseline-run": mbps["supervisor-run"]! / mbps["baseline-run"]!,
+        ...(mbps["supervisor-copy-spawn"] ? { "supervisor-copy-spawn/direct": mbps["supervisor-copy-spawn"] / mbps.direct! } : {}),
       },
       supervisor: { sidecarPeakRssKib: 4000, sidecarCpuMsPerGb: 700, clientCpuMsPerGb: 800, sidecarPeakThreads: 1, sidecarStdout: "socket" },
       directClientCpuMsPerGb: 700,
@@ -65,7 +68,7 @@ function results(runs: ClientRun[], memory: { idle: number; watchdog: number | n
     mode: "default",
     durationSeconds: 1,
     machine: { cpuModel: "cpu", cores: 2, memoryMib: 1024, kernel: "Linux 6", os: "linux", arch: "x64", node: "v20", rustc: null, clockTicksPerSecond: 100, loadAverage: [1, 1, 1], loadAverageEnd: [1, 1, 1] },
-    sidecar: { binary: "s", version: "0.1.0", cgroup: null, spawn: "clone3", pidfd: true, subreaper: true, outputWindow: 1 },
+    sidecar: { binary: "s", version: "0.1.0", cgroup: null, spawn: "clone3", output: "splice", pidfd: true, subreaper: true, outputWindow: 1 },
     runtimes: runs,
     notRun: [],
     memory: { idleRssKib: memory.idle, watchdogRssKib: memory.watchdog, load: quiet, live: [], slowConsumer: { durationMs: 1, consumedBytes: 1, consumerMbps: 1, peakRssKib: 1, idleRssKib: 1 } },
@@ -122,7 +125,7 @@ test("round-trip targets: p50 against 1.0x and p99 against 1.5x, each on its own
 })
 
 test("the fork-path variant runs only beside a clone3 sidecar with cgroups, and its figures reach the note", () => {
-  const info = (cgroup: string | null, spawn: string | null) => ({ ...results([]).sidecar, cgroup, spawn })
+  const info = (cgroup: string | null, spawn: string | null) => ({ ...results([]).sidecar, cgroup, spawn, output: "copy" })
   assert.deepEqual(supervisorVariants(info("/cg", "clone3")), ["supervisor-nocgroup", "supervisor-fork"])
   assert.deepEqual(supervisorVariants(info("/cg", "fork")), ["supervisor-nocgroup"])
   assert.deepEqual(supervisorVariants(info(null, "clone3")), [])
@@ -132,6 +135,22 @@ test("the fork-path variant runs only beside a clone3 sidecar with cgroups, and 
   run.spawnRoundTrip.ratios["supervisor-fork/baseline"] = { p50: 1.2, p99: 3, cpu: 1 }
   const p99 = target(evaluateTargets(results([run])), "spawn-round-trip-p99")
   assert.match(p99.why, /PAWWORK_SUPERVISOR_NO_CLONE3=1, the path before clone3\), p50 is 1\.2x and p99 3x the baseline's \(3 ms \/ 12 ms\)/)
+})
+
+test("the copied-output variant runs only beside a splicing sidecar, and its figures reach the note and the table", () => {
+  const info = (output: string | null) => ({ ...results([]).sidecar, cgroup: null, output })
+  assert.deepEqual(supervisorVariants(info("splice")), ["supervisor-copy"])
+  assert.deepEqual(supervisorVariants(info("copy")), [])
+  assert.deepEqual(supervisorVariants(info(null)), [])
+  const plain = target(evaluateTargets(results([client()])), "throughput-spawn")
+  assert.doesNotMatch(plain.why, /NO_SPLICE/)
+  const run = client({ mbps: { "supervisor-copy-spawn": 900 } })
+  run.throughput.copy = { sidecarCpuMsPerGb: 450, clientCpuMsPerGb: 600 }
+  const t = target(evaluateTargets(results([run])), "throughput-spawn")
+  assert.match(t.why, /PAWWORK_SUPERVISOR_NO_SPLICE=1, the path before splice\) the same stream did 900 MB\/s \(0\.6x the direct read\), the sidecar spending 450 ms CPU per GB/)
+  const table = throughputTable(run, 2)
+  assert.ok(table.rows.some((r) => r[0]!.includes("output copied") && r[1] === "900"), JSON.stringify(table.rows))
+  assert.equal(throughputTable(client(), 2).rows.length, 6)
 })
 
 test("spawn throughput: met only at >= 0.85x AND with a producer at least 2x the direct read", () => {
