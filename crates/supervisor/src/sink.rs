@@ -211,13 +211,10 @@ async fn splice_payload<W: AsyncWrite + Unpin>(out: &mut W, target: Option<&Spli
             let _ = back.send((source, true));
             return Ok(());
         }
-        Err(SpliceStop { moved, refused: true, .. }) => {
-            let mut rest = BytesMut::zeroed(len - moved);
-            match source.read_exact(&mut rest).await {
-                Ok(_) => out.write_all(&rest).await,
-                Err(e) => Err(e),
-            }
-        }
+        Err(SpliceStop { moved, refused: true, .. }) => match take(&mut source, len - moved).await {
+            Ok(rest) => out.write_all(&rest).await,
+            Err(e) => Err(e),
+        },
         Err(SpliceStop { error, .. }) => Err(error),
     };
     let _ = back.send((source, false));
@@ -227,9 +224,15 @@ async fn splice_payload<W: AsyncWrite + Unpin>(out: &mut W, target: Option<&Spli
 /// Takes a spliced frame's bytes out of its pipe when they cannot be sent.
 async fn discard_spliced(job: Spliced) {
     let Spliced { len, mut source, back } = job;
-    let mut rest = BytesMut::zeroed(len);
-    let _ = source.read_exact(&mut rest).await;
+    let _ = take(&mut source, len).await;
     let _ = back.send((source, false));
+}
+
+/// Reads `len` bytes that were counted waiting in `source` (so it does not block for them).
+async fn take(source: &mut ChildOutput, len: usize) -> std::io::Result<BytesMut> {
+    let mut bytes = BytesMut::zeroed(len);
+    source.read_exact(&mut bytes).await?;
+    Ok(bytes)
 }
 
 #[cfg(test)]

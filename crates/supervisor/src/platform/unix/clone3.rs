@@ -131,18 +131,10 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
 /// Blocks until the child execs (the pipe closes empty) or reports why it
 /// could not (four bytes of errno).
 fn exec_status(pipe: OwnedFd) -> Option<i32> {
-    let mut file = std::fs::File::from(pipe);
     let mut buf = [0u8; 4];
-    let mut got = 0;
-    while got < 4 {
-        match file.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => break,
-        }
-    }
-    (got == 4).then(|| i32::from_be_bytes(buf))
+    // read_exact retries EINTR; an empty pipe (the exec happened) is its
+    // UnexpectedEof.
+    std::fs::File::from(pipe).read_exact(&mut buf).ok().map(|()| i32::from_be_bytes(buf))
 }
 
 /// One of the child's standard streams: our end (for pipes) and the child's.

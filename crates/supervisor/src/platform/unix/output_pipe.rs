@@ -76,14 +76,20 @@ impl OutputPipe {
             });
             match counted {
                 Ok(n) => {
-                    if !self.tried && n >= DEFAULT_SIZE {
-                        self.grow();
-                    }
+                    self.grow_if_full(n);
                     return Ok(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 Err(e) => return Err(e),
             }
+        }
+    }
+
+    /// `bytes` were found in the pipe at once (by a read or a count): a
+    /// full default-sized pipe is grown, once.
+    fn grow_if_full(&mut self, bytes: usize) {
+        if !self.tried && bytes >= DEFAULT_SIZE {
+            self.grow();
         }
     }
 
@@ -124,8 +130,8 @@ impl AsyncRead for OutputPipe {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.rx).poll_read(cx, buf);
-        if matches!(polled, Poll::Ready(Ok(()))) && !self.tried && buf.filled().len() - before >= DEFAULT_SIZE {
-            self.grow();
+        if matches!(polled, Poll::Ready(Ok(()))) {
+            self.grow_if_full(buf.filled().len() - before);
         }
         polled
     }
