@@ -101,10 +101,11 @@ const PATH_LABEL: Record<ThroughputPath, string> = {
 export function throughputTable(c: ClientRun, cores: number): Table {
   const t = c.throughput
   const who = runtimeLabel(c.runtime)
+  const bothCpu = (c: { clientCpuMsPerGb: number; sidecarCpuMsPerGb: number }) => `${who} ${f(c.clientCpuMsPerGb, 0)} + sidecar ${f(c.sidecarCpuMsPerGb, 0)}`
   const cpu: Partial<Record<ThroughputPath, string>> = {
     direct: `${who} ${f(t.directClientCpuMsPerGb, 0)}`,
-    "supervisor-spawn": `${who} ${f(t.supervisor.clientCpuMsPerGb, 0)} + sidecar ${f(t.supervisor.sidecarCpuMsPerGb, 0)}`,
-    ...(t.copy ? { "supervisor-copy-spawn": `${who} ${f(t.copy.clientCpuMsPerGb, 0)} + sidecar ${f(t.copy.sidecarCpuMsPerGb, 0)}` } : {}),
+    "supervisor-spawn": bothCpu(t.supervisor),
+    ...(t.copy ? { "supervisor-copy-spawn": bothCpu(t.copy) } : {}),
   }
   const direct = t.paths.direct.mbPerSec
   const measured = (Object.keys(PATH_LABEL) as ThroughputPath[]).filter((p) => t.paths[p] !== undefined)

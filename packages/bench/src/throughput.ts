@@ -120,13 +120,21 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
   const mbps = (f: Flood) => round(bytes / 1e6 / (f.ms / 1000), 1)
   const samples = Object.fromEntries(order.map((p) => [p, [] as number[]])) as Record<ThroughputPath, number[]>
   const loads = Object.fromEntries(order.map((p) => [p, new LoadTracker()])) as Record<ThroughputPath, LoadTracker>
-  let supSidecarCpu = 0
-  let supClientCpu = 0
-  let copySidecarCpu = 0
-  let copyClientCpu = 0
+  // CPU of the two supervisor spawn streams, client and sidecar, summed over their floods.
+  const supCpu = { client: 0, sidecar: 0 }
+  const copyCpu = { client: 0, sidecar: 0 }
   let directClientCpu = 0
   let peak = readRssKib(sidecar) ?? 0
   let peakThreads = threads(sidecar) ?? 0
+
+  /** One spawn-stream flood, its client and sidecar CPU added to `tally`. */
+  const streamWithCpu = async (api: ProcessApi, pid: number, tally: { client: number; sidecar: number }): Promise<Flood> => {
+    const before = cpuMs(pid) ?? 0
+    const f = await viaSpawn(api, argv, bytes)
+    tally.client += f.clientCpuMs
+    tally.sidecar += (cpuMs(pid) ?? before) - before
+    return f
+  }
 
   const once = async (path: ThroughputPath): Promise<Flood> => {
     switch (path) {
@@ -141,27 +149,18 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
         return viaSpawn(baseline, argv, bytes)
       case "baseline-run":
         return viaRun(baseline, argv, bytes)
-      case "supervisor-copy-spawn": {
-        const before = cpuMs(copySidecar!) ?? 0
-        const f = await viaSpawn(copying!, argv, bytes)
-        copyClientCpu += f.clientCpuMs
-        copySidecarCpu += (cpuMs(copySidecar!) ?? before) - before
-        return f
-      }
+      case "supervisor-copy-spawn":
+        return streamWithCpu(copying!, copySidecar!, copyCpu)
       case "supervisor-spawn":
       case "supervisor-run": {
-        const before = cpuMs(sidecar) ?? 0
         const sampler = setInterval(() => {
           peak = Math.max(peak, readRssKib(sidecar) ?? 0)
           peakThreads = Math.max(peakThreads, threads(sidecar) ?? 0)
         }, 20)
         try {
           if (path === "supervisor-run") return await viaRun(supervisor, argv, bytes)
-          const f = await viaSpawn(supervisor, argv, bytes)
           // CPU per GB is the stream's: run()'s buffering would blur what the sidecar path itself costs.
-          supClientCpu += f.clientCpuMs
-          supSidecarCpu += (cpuMs(sidecar) ?? before) - before
-          return f
+          return await streamWithCpu(supervisor, sidecar, supCpu)
         } finally {
           clearInterval(sampler)
         }
@@ -188,6 +187,7 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
   ) as Throughput["paths"]
   const m = (p: ThroughputPath) => paths[p]?.mbPerSec ?? NaN
   const gb = (bytes * reps) / 1e9
+  const perGb = (cpu: { client: number; sidecar: number }) => ({ sidecarCpuMsPerGb: round(cpu.sidecar / gb, 1), clientCpuMsPerGb: round(cpu.client / gb, 1) })
   return {
     producer: argv,
     bytes,
@@ -208,12 +208,11 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
     },
     supervisor: {
       sidecarPeakRssKib: peak,
-      sidecarCpuMsPerGb: round(supSidecarCpu / gb, 1),
-      clientCpuMsPerGb: round(supClientCpu / gb, 1),
+      ...perGb(supCpu),
       sidecarPeakThreads: peakThreads,
       sidecarStdout: fdKind(sidecar, 1),
     },
-    ...(copying ? { copy: { sidecarCpuMsPerGb: round(copySidecarCpu / gb, 1), clientCpuMsPerGb: round(copyClientCpu / gb, 1) } } : {}),
+    ...(copying ? { copy: perGb(copyCpu) } : {}),
     directClientCpuMsPerGb: round(directClientCpu / gb, 1),
   }
 }
