@@ -55,4 +55,7 @@ mod integration {
     mod safety;
     // Sidecar death and orphan reaping: nothing survives, no zombie piles up.
     mod containment;
+    // Sidecars side by side: a live neighbour's trees are left alone, a dead
+    // one's leftovers removed.
+    mod neighbours;
 }

@@ -7,9 +7,11 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+use nix::fcntl::{Flock, FlockArg};
 
 const PREFIX: &str = "pawwork-supervisor-";
 
@@ -17,6 +19,11 @@ const PREFIX: &str = "pawwork-supervisor-";
 #[derive(Debug)]
 pub struct CgroupRoot {
     dir: PathBuf,
+    /// An exclusive `flock` on the directory, held for the sidecar's whole
+    /// life: how a sidecar starting beside it tells this live subtree from
+    /// the leftover of a dead one (`reap_stale`). The kernel drops it however
+    /// the sidecar ends, SIGKILL included.
+    _claim: Flock<File>,
 }
 
 /// The cgroup of one child tree.
@@ -38,17 +45,16 @@ impl CgroupRoot {
         let parent = mount.join(rel);
         reap_stale(&parent);
         let dir = parent.join(format!("{PREFIX}{}", std::process::id()));
-        match fs::create_dir(&dir) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        let claim = match claim(&dir) {
+            Ok(claim) => claim,
             Err(e) => {
-                tracing::info!("no cgroup containment: cannot create {}: {e}", dir.display());
+                tracing::info!("no cgroup containment: cannot create and lock {}: {e}", dir.display());
                 return None;
             }
-        }
+        };
         // Prove the tree can actually be used (starting or moving a process
         // in needs write access to cgroup.procs): a child cgroup we can open.
-        let root = CgroupRoot { dir };
+        let root = CgroupRoot { dir, _claim: claim };
         match root.create_child("probe").and_then(|c| c.open_procs()) {
             Ok(_) => Some(root),
             Err(e) => {
@@ -149,6 +155,33 @@ fn populated(dir: &Path) -> bool {
     }
 }
 
+fn open_dir(dir: &Path) -> std::io::Result<File> {
+    OpenOptions::new().read(true).custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC).open(dir)
+}
+
+/// Creates (or takes over, after a dead sidecar of the same pid) our subtree
+/// and locks it. Another sidecar starting at this very moment may find it
+/// unlocked, judge it dead and remove it before our lock is taken: the lock
+/// then sits on a removed directory, so it is checked to be on the one the
+/// path names, and the claim is made again.
+fn claim(dir: &Path) -> std::io::Result<Flock<File>> {
+    for _ in 0..5 {
+        match fs::create_dir(dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        // Blocking: a sidecar reaping this directory holds the lock only
+        // while it removes it.
+        let claim = Flock::lock(open_dir(dir)?, FlockArg::LockExclusive).map_err(|(_, e)| std::io::Error::from(e))?;
+        let held = claim.metadata()?;
+        if fs::metadata(dir).is_ok_and(|now| (now.dev(), now.ino()) == (held.dev(), held.ino())) {
+            return Ok(claim);
+        }
+    }
+    Err(std::io::Error::other("removed by another sidecar each time it was created"))
+}
+
 fn cgroup2_mount() -> Option<PathBuf> {
     let info = fs::read_to_string("/proc/self/mountinfo").ok()?;
     info.lines().find_map(|line| {
@@ -163,6 +196,12 @@ fn cgroup2_mount() -> Option<PathBuf> {
 /// A sidecar that was SIGKILLed could not remove its subtree; its trees may
 /// still run. Kill and remove the subtrees of sidecars that no longer exist,
 /// so a crash is at worst cleaned up by the next start.
+///
+/// A live sidecar holds the lock on its subtree (`CgroupRoot::_claim`), so
+/// one that cannot be locked is left alone, whatever its owner is called:
+/// judging by the process name alone, a sidecar installed under another name
+/// had its running trees killed by the next sidecar to start beside it.
+/// Sidecars from before the lock hold none, so the name is still checked.
 fn reap_stale(parent: &Path) {
     let Ok(entries) = fs::read_dir(parent) else { return };
     for entry in entries.flatten() {
@@ -170,10 +209,18 @@ fn reap_stale(parent: &Path) {
         let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)).and_then(|p| p.parse::<u32>().ok()) else {
             continue;
         };
-        if pid == std::process::id() || sidecar_alive(pid) {
+        if pid == std::process::id() {
             continue;
         }
         let dir = entry.path();
+        // Held by a live sidecar: not ours to touch. Ours (kept while this
+        // one is reaped) once its owner is gone.
+        let Some(lock) = open_dir(&dir).ok().and_then(|f| Flock::lock(f, FlockArg::LockExclusiveNonblock).ok()) else {
+            continue;
+        };
+        if sidecar_alive(pid) {
+            continue;
+        }
         for child in fs::read_dir(&dir).into_iter().flatten().flatten() {
             if child.path().is_dir() {
                 let _ = fs::write(child.path().join("cgroup.kill"), "1");
@@ -187,6 +234,7 @@ fn reap_stale(parent: &Path) {
         if fs::remove_dir(&dir).is_ok() {
             tracing::warn!("removed the cgroup subtree of dead sidecar {pid}");
         }
+        drop(lock);
     }
 }
 

@@ -2,7 +2,7 @@
 //! for events. Every event is kept in arrival order, so a test can ask for
 //! "the exit of c1" whenever it likes and check what came before it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
 
@@ -44,8 +44,13 @@ impl Sidecar {
     /// `configure` may change the command (extra fds, signal state) before
     /// the sidecar starts; stdio is set afterwards and always piped.
     pub fn start_with(dir: &TestDir, configure: impl FnOnce(&mut Command)) -> Sidecar {
+        Sidecar::start_program(dir, Path::new(SIDECAR), configure)
+    }
+
+    /// The sidecar binary found at `program` (a copy under another name).
+    pub fn start_program(dir: &TestDir, program: &Path, configure: impl FnOnce(&mut Command)) -> Sidecar {
         let stderr_log = dir.path().join("sidecar.stderr");
-        let mut cmd = Command::new(SIDECAR);
+        let mut cmd = Command::new(program);
         cmd.env("PAWWORK_SUPERVISOR_LOG", "info");
         configure(&mut cmd);
         let log = std::fs::File::create(&stderr_log).expect("create sidecar log");
