@@ -95,6 +95,7 @@ const PATH_LABEL: Record<ThroughputPath, string> = {
   "supervisor-spawn": "supervisor `spawn` stream",
   "supervisor-copy-spawn": "supervisor `spawn` stream, output copied (no splice)",
   "baseline-run": "baseline `run()`",
+  "baseline-collect": "baseline `spawn`, read to the end as the supervisor's `run()` reads",
   "supervisor-run": "supervisor `run()`",
 }
 

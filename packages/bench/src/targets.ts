@@ -160,10 +160,27 @@ function runThroughput(c: ClientRun, cores: number): Target {
     measured: `${round(ratio, 3)}x (${sup.mbPerSec} vs ${base.mbPerSec} MB/s, medians of ${t.reps})`,
     ...atLeast(ratio, GOALS.runVsBaseline),
     why:
-      "run() waits for the exit and for the end of both pipes and buffers the whole output; both backends share that code, so the " +
-      `difference is the stream beneath it (spawn stream: supervisor ${t.paths["supervisor-spawn"].mbPerSec}, baseline ${t.paths["baseline-spawn"].mbPerSec} MB/s)` +
-      loadNote([sup.load, base.load], cores),
+      "run() waits for the exit and for the end of both pipes and buffers the whole output" +
+      collectorNote(t) +
+      ` (spawn stream: supervisor ${t.paths["supervisor-spawn"].mbPerSec}, baseline ${t.paths["baseline-spawn"].mbPerSec} MB/s)` +
+      loadNote([sup.load, base.load, ...(t.paths["baseline-collect"] ? [t.paths["baseline-collect"].load] : [])], cores),
   }
+}
+
+/**
+ * How much of the run() ratio is the collector rather than the stream: the supervisor's run() joins its
+ * chunks once (readToEnd), the baseline's uses buffer() as PawWork does; the baseline's own spawn read with
+ * readToEnd says what the collector alone is worth. Runs from before the collector measured neither.
+ */
+function collectorNote(t: ClientRun["throughput"]): string {
+  const collected = t.paths["baseline-collect"]
+  if (!collected) return "; both backends read the pipes with buffer(), so the difference is the stream beneath it"
+  return (
+    "; the supervisor's run() reads each pipe with readToEnd (chunks kept as they come, joined once), the baseline's with " +
+    "node:stream/consumers' buffer(), as PawWork does. Read with readToEnd, the baseline's own spawn did " +
+    `${collected.mbPerSec} MB/s, ${round(t.ratios["baseline-collect/baseline-run"]!, 3)}x its run(): that much of the difference is the collector, ` +
+    `which the baseline could adopt without the sidecar; against it the supervisor's run() is ${round(t.ratios["supervisor-run/baseline-collect"]!, 3)}x, the stream's share`
+  )
 }
 
 function quiescence(c: ClientRun, cores: number): Target {

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process"
 import type { Readable } from "node:stream"
 import { cpuMs, fdKind, readRssKib, threads } from "@pawwork/harness"
-import type { ProcessApi } from "@pawwork/process"
+import { readToEnd, type ProcessApi } from "@pawwork/process"
 import { clientCpuMs, now } from "./clock.js"
 import type { Context } from "./context.js"
 import { LoadTracker } from "./load.js"
@@ -34,6 +34,7 @@ export const PATHS: readonly ThroughputPath[] = [
   "supervisor-spawn",
   "supervisor-copy-spawn",
   "baseline-run",
+  "baseline-collect",
   "supervisor-run",
 ]
 
@@ -107,6 +108,21 @@ async function viaRun(api: ProcessApi, argv: string[], bytes: number): Promise<F
 }
 
 /**
+ * The baseline's spawn read to the end the way the supervisor's run() reads its pipes (`readToEnd`),
+ * where the baseline's run() uses buffer() as PawWork does: the collector's share of the run() figures,
+ * on the baseline's own stream.
+ */
+async function viaCollect(api: ProcessApi, argv: string[], bytes: number): Promise<Flood> {
+  const cpu = process.cpuUsage()
+  const t = now()
+  const child = api.spawn(argv, { stdout: "pipe", stderr: "pipe" })
+  const [code, out] = await Promise.all([child.exited, readToEnd(child.stdout!), readToEnd(child.stderr!)])
+  const ms = now() - t
+  check(`${api.backend} spawn + readToEnd`, out.length, bytes, code)
+  return { ms, clientCpuMs: clientCpuMs(cpu) }
+}
+
+/**
  * MB/s (10^6 bytes) of a large stdout flood through every path; the paths take turns within each rep and the
  * first path rotates per rep. Each figure is the median of `reps` samples, with min and max, and the load
  * around its own samples.
@@ -149,6 +165,8 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
         return viaSpawn(baseline, argv, bytes)
       case "baseline-run":
         return viaRun(baseline, argv, bytes)
+      case "baseline-collect":
+        return viaCollect(baseline, argv, bytes)
       case "supervisor-copy-spawn":
         return streamWithCpu(copying!, copySidecar!, copyCpu)
       case "supervisor-spawn":
@@ -199,6 +217,8 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
       "baseline-spawn/direct": ratio(m("baseline-spawn"), m("direct")),
       "supervisor-spawn/baseline-spawn": ratio(m("supervisor-spawn"), m("baseline-spawn")),
       "supervisor-run/baseline-run": ratio(m("supervisor-run"), m("baseline-run")),
+      "supervisor-run/baseline-collect": ratio(m("supervisor-run"), m("baseline-collect")),
+      "baseline-collect/baseline-run": ratio(m("baseline-collect"), m("baseline-run")),
       ...(copying
         ? {
             "supervisor-copy-spawn/direct": ratio(m("supervisor-copy-spawn"), m("direct")),

@@ -101,8 +101,9 @@ export interface SidecarStart {
 
 /**
  * The paths a flood is read through: the producer alone (stdout to /dev/null, no reader: its own ceiling), a
- * direct pipe read with the runtime's child_process (no framework), and each backend's `spawn` stream and
- * `run()` (which buffers the whole output, as callers of run() get it).
+ * direct pipe read with the runtime's child_process (no framework), each backend's `spawn` stream and
+ * `run()` (which buffers the whole output, as callers of run() get it), and the baseline's spawn read to
+ * the end as the supervisor's run() reads (`baseline-collect`: the collector's share).
  */
 export type ThroughputPath =
   | "producer"
@@ -111,10 +112,15 @@ export type ThroughputPath =
   | "supervisor-spawn"
   | "supervisor-copy-spawn"
   | "baseline-run"
+  | "baseline-collect"
   | "supervisor-run"
 
-/** Measured only where the sidecar splices: the same stream with its output copied (PAWWORK_SUPERVISOR_NO_SPLICE=1). */
-export type OptionalThroughputPath = "supervisor-copy-spawn"
+/**
+ * `supervisor-copy-spawn`: measured only where the sidecar splices (the same stream with its output copied,
+ * PAWWORK_SUPERVISOR_NO_SPLICE=1). `baseline-collect`: absent from runs older than the supervisor's own
+ * run() collector.
+ */
+export type OptionalThroughputPath = "supervisor-copy-spawn" | "baseline-collect"
 
 export interface ThroughputFigure {
   /** Median of the samples, MB/s. */

@@ -73,7 +73,7 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
       const t = c.throughput
       // The copied-output path is measured where the sidecar splices (Linux, a socket or pipe for stdout).
       const copied = b.sidecar.output === "splice" ? ["supervisor-copy-spawn"] : []
-      assert.deepEqual(Object.keys(t.paths).sort(), ["baseline-run", "baseline-spawn", "direct", "producer", "supervisor-run", "supervisor-spawn", ...copied].sort())
+      assert.deepEqual(Object.keys(t.paths).sort(), ["baseline-collect", "baseline-run", "baseline-spawn", "direct", "producer", "supervisor-run", "supervisor-spawn", ...copied].sort())
       if (process.platform === "linux") assert.equal(b.sidecar.output, "splice", "the sidecar started with a socket for stdout should splice")
       for (const [path, v] of Object.entries(t.paths)) {
         assert.equal(v.samples.length, t.reps, `${who} ${path}: one sample per rep`)
@@ -81,6 +81,7 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
         for (const l of [v.load.start, v.load.end, v.load.max]) assert.ok(l >= 0)
       }
       assert.ok(t.producerVsDirect > 0 && t.ratios["supervisor-spawn/direct"]! > 0 && t.ratios["supervisor-run/baseline-run"]! > 0)
+      assert.ok(t.ratios["supervisor-run/baseline-collect"]! > 0 && t.ratios["baseline-collect/baseline-run"]! > 0)
       assert.ok(t.supervisor.sidecarPeakRssKib > 0)
 
       for (const q of [c.quiescence.tree, c.quiescence.ignoreTerm]) {

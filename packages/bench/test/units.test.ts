@@ -48,6 +48,9 @@ function client(over: { rt?: [number, number, number, number]; mbps?: Partial<Re
       ratios: {
         "supervisor-spawn/direct": mbps["supervisor-spawn"]! / mbps.direct!,
         "supervisor-run/baseline-run": mbps["supervisor-run"]! / mbps["baseline-run"]!,
+        ...(mbps["baseline-collect"]
+          ? { "supervisor-run/baseline-collect": mbps["supervisor-run"]! / mbps["baseline-collect"], "baseline-collect/baseline-run": mbps["baseline-collect"] / mbps["baseline-run"]! }
+          : {}),
         ...(mbps["supervisor-copy-spawn"] ? { "supervisor-copy-spawn/direct": mbps["supervisor-copy-spawn"] / mbps.direct! } : {}),
       },
       supervisor: { sidecarPeakRssKib: 4000, sidecarCpuMsPerGb: 700, clientCpuMsPerGb: 800, sidecarPeakThreads: 1, sidecarStdout: "socket" },
@@ -170,6 +173,16 @@ test("run() throughput: supervisor at least the baseline's", () => {
   const t = target(evaluateTargets(results([client({ mbps: { "supervisor-run": 319, "baseline-run": 388 } })])), "throughput-run")
   assert.equal(t.met, false)
   assert.match(t.measured, /^0\.822x/)
+})
+
+test("run() throughput: the collector's share is stated when the run measured it, and not invented when it did not", () => {
+  const old = target(evaluateTargets(results([client()])), "throughput-run")
+  assert.match(old.why, /both backends read the pipes with buffer\(\)/)
+  assert.doesNotMatch(old.why, /readToEnd/)
+  const t = target(evaluateTargets(results([client({ mbps: { "baseline-run": 400, "baseline-collect": 600, "supervisor-run": 540 } })])), "throughput-run")
+  assert.equal(t.met, true)
+  assert.match(t.why, /the baseline's own spawn did 600 MB\/s, 1\.5x its run\(\)/)
+  assert.match(t.why, /the supervisor's run\(\) is 0\.9x, the stream's share/)
 })
 
 test("idle RSS counts the sidecar and its watchdog together against 6 MiB", () => {

@@ -1,4 +1,4 @@
-import { makeRunner } from "./run.js"
+import { makeRunner, type Collect } from "./run.js"
 import { treeQueries } from "./tree-queries.js"
 import type { Child, Options, ProcessApi, TerminateTreeInput } from "./types.js"
 
@@ -8,6 +8,8 @@ export interface BackendParts {
   spawn(cmd: string[], opts?: Options): Child
   stop(child: Child): Promise<void>
   terminateTree(input: TerminateTreeInput): Promise<void>
+  /** How run() reads each pipe; buffer() (as PawWork does) when not given. */
+  collect?: Collect
   /** Only the supervisor has a sidecar to close. */
   shutdown?(): Promise<void>
   /** Only the supervisor has a sidecar; read at each access, as it may restart. */
@@ -23,7 +25,7 @@ export function processApi(parts: BackendParts): ProcessApi {
   return {
     backend: parts.backend,
     spawn: parts.spawn,
-    ...makeRunner(parts.spawn),
+    ...makeRunner(parts.spawn, parts.collect),
     stop: parts.stop,
     ...treeQueries,
     terminateTree: parts.terminateTree,

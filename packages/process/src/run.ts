@@ -1,21 +1,50 @@
+import type { Readable } from "node:stream"
 import { buffer } from "node:stream/consumers"
+import { finished } from "node:stream/promises"
 import { RunFailedError, errorMessage } from "./errors.js"
 import type { Child, Options, Result, RunOptions, TextResult } from "./types.js"
 
 type SpawnFn = (cmd: string[], opts?: Options) => Child
 
+/** How run() reads a pipe to its end into one Buffer. */
+export type Collect = (stream: Readable) => Promise<Buffer>
+
+/**
+ * A pipe read to its end with its chunks kept as they come and joined once: one copy of the output.
+ * `node:stream/consumers`' buffer(), which the baseline keeps as PawWork has it, goes through a Blob and
+ * an ArrayBuffer (Node) or a conversion to a web stream (Bun), which costs more than that copy:
+ * docs/bench-linux.md reads the baseline's own spawn both ways. Rejects as buffer() does: with the
+ * stream's error, or when it closes before its end.
+ */
+export async function readToEnd(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let length = 0
+  const keep = (chunk: Buffer) => {
+    chunks.push(chunk)
+    length += chunk.length
+  }
+  stream.on("data", keep)
+  try {
+    await finished(stream)
+  } finally {
+    stream.off("data", keep)
+  }
+  return Buffer.concat(chunks, length)
+}
+
 /**
  * run/text/lines over any backend's spawn, shaped exactly like the baseline's: wait for `exited` AND for
  * EOF on both pipes. With the baseline a descendant holding a pipe makes this hang; with the supervisor
- * the pipes end on the `exit` event, which the sidecar bounds with its drain deadline.
+ * the pipes end on the `exit` event, which the sidecar bounds with its drain deadline. `collect` reads
+ * each pipe: buffer(), as PawWork does, unless the backend brings its own.
  */
-export function makeRunner(spawn: SpawnFn) {
+export function makeRunner(spawn: SpawnFn, collect: Collect = buffer) {
   async function run(cmd: string[], opts: RunOptions = {}): Promise<Result> {
     const { nothrow: _nothrow, ...rest } = opts
     const proc = spawn(cmd, { ...rest, stdout: "pipe", stderr: "pipe" })
     if (!proc.stdout || !proc.stderr) throw new Error("Process output not available")
 
-    const out = await Promise.all([proc.exited, buffer(proc.stdout), buffer(proc.stderr)])
+    const out = await Promise.all([proc.exited, collect(proc.stdout), collect(proc.stderr)])
       .then(([code, stdout, stderr]) => ({ code, stdout, stderr }))
       .catch(async (err: unknown) => {
         // A command that could not start rejects `exited` with the spawn error (ENOENT, ...), but under Bun

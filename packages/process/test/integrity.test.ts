@@ -126,6 +126,16 @@ describe("integrity and back-pressure through the supervisor", { skip: !linux &&
     )
   })
 
+  test(`run(): ${ONE_CHILD_BYTES / MiB} MiB on stdout and on stderr come back whole, each joined in order`, GUARD, async () => {
+    const result = await proc.run(fixture(null, "flood", "--bytes", String(ONE_CHILD_BYTES), "--stream", "both"))
+    assert.equal(result.code, 0)
+    assert.equal(result.stdout.length, ONE_CHILD_BYTES)
+    assert.equal(result.stderr.length, ONE_CHILD_BYTES)
+    const want = expectedHash(ONE_CHILD_BYTES)
+    assert.equal(createHash("sha256").update(result.stdout).digest("hex"), want, "stdout differs from the pattern")
+    assert.equal(createHash("sha256").update(result.stderr).digest("hex"), want, "stderr differs from the pattern")
+  })
+
   test(`${MANY_CHILDREN} children writing ${MANY_CHILD_BYTES / MiB} MiB per stream at once arrive intact`, GUARD, async () => {
     const started = Date.now()
     const runs = Array.from({ length: MANY_CHILDREN }, () => {

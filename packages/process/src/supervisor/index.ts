@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises"
 import { terminateTree as baselineTerminateTree } from "../baseline/terminate-tree.js"
 import { processApi } from "../api.js"
+import { readToEnd } from "../run.js"
 import { spawnSettings, TERMINATION_GRACE_MS } from "../defaults.js"
 import { SupervisorRequestError } from "../errors.js"
 import type { TerminatedEvent } from "../protocol/messages.js"
@@ -124,6 +125,8 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
   return processApi({
     backend: "supervisor",
     spawn,
+    // Its own collector: the output arrives as frames, handed on as views, and is joined once.
+    collect: readToEnd,
     stop,
     terminateTree,
     shutdown,
