@@ -111,7 +111,7 @@ fn remove_tree(dir: &Path) -> std::io::Result<()> {
 }
 
 /// What the lock must not cost: a subtree nobody holds, named after a
-/// process that is gone, with a tree still running in it, is killed and
+/// process that is gone, with a process still running in it, is killed and
 /// removed by the next sidecar to start beside it.
 #[test]
 fn a_starting_sidecar_kills_and_removes_a_dead_sidecars_leftover_subtree() {
@@ -138,7 +138,7 @@ fn a_starting_sidecar_kills_and_removes_a_dead_sidecars_leftover_subtree() {
         .arg(&tree)
         .args(&argv)
         .spawn()
-        .expect("start the leftover tree");
+        .expect("start the leftover process");
     // Reaped as soon as it dies, as a dead sidecar's roots are by whoever
     // adopts them: a zombie keeps its cgroup populated, so it cannot be removed.
     let reaper = std::thread::spawn(move || {

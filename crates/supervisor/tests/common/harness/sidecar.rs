@@ -47,7 +47,8 @@ impl Sidecar {
         Sidecar::start_program(dir, Path::new(SIDECAR), configure)
     }
 
-    /// The sidecar binary found at `program` (a copy under another name).
+    /// The sidecar started through `program`: the binary under another name,
+    /// or a wrapper that execs it.
     pub fn start_program(dir: &TestDir, program: &Path, configure: impl FnOnce(&mut Command)) -> Sidecar {
         let stderr_log = dir.path().join("sidecar.stderr");
         let mut cmd = Command::new(program);
