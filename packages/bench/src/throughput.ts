@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process"
 import type { Readable } from "node:stream"
 import { cpuMs, fdKind, readRssKib, threads } from "@pawwork/harness"
-import { readToEnd, type ProcessApi } from "@pawwork/process"
+import { makeRunner, readToEnd, type ProcessApi } from "@pawwork/process"
 import { clientCpuMs, now } from "./clock.js"
 import type { Context } from "./context.js"
 import { LoadTracker } from "./load.js"
@@ -98,7 +98,7 @@ async function viaSpawn(api: ProcessApi, argv: string[], bytes: number): Promise
 }
 
 /** `run()` as its callers use it: the whole output buffered, resolved once the command has exited. */
-async function viaRun(api: ProcessApi, argv: string[], bytes: number): Promise<Flood> {
+async function viaRun(api: Pick<ProcessApi, "backend" | "run">, argv: string[], bytes: number): Promise<Flood> {
   const cpu = process.cpuUsage()
   const t = now()
   const result = await api.run(argv)
@@ -108,18 +108,12 @@ async function viaRun(api: ProcessApi, argv: string[], bytes: number): Promise<F
 }
 
 /**
- * The baseline's spawn read to the end the way the supervisor's run() reads its pipes (`readToEnd`),
- * where the baseline's run() uses buffer() as PawWork does: the collector's share of the run() figures,
- * on the baseline's own stream.
+ * The supervisor's run() over the baseline's spawn: the same runner and collector (`readToEnd`), where the
+ * baseline's own run() uses buffer() as PawWork does. Its figure is the collector's share of the run()
+ * ratio, measured on the baseline's own stream.
  */
-async function viaCollect(api: ProcessApi, argv: string[], bytes: number): Promise<Flood> {
-  const cpu = process.cpuUsage()
-  const t = now()
-  const child = api.spawn(argv, { stdout: "pipe", stderr: "pipe" })
-  const [code, out] = await Promise.all([child.exited, readToEnd(child.stdout!), readToEnd(child.stderr!)])
-  const ms = now() - t
-  check(`${api.backend} spawn + readToEnd`, out.length, bytes, code)
-  return { ms, clientCpuMs: clientCpuMs(cpu) }
+function collectedRun(baseline: ProcessApi): Pick<ProcessApi, "backend" | "run"> {
+  return { backend: `${baseline.backend} + readToEnd`, run: makeRunner(baseline.spawn, readToEnd).run }
 }
 
 /**
@@ -132,6 +126,7 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
   const argv = producerCommand(bytes)
   const sidecar = sidecarPid(supervisor)
   const copySidecar = copying ? sidecarPid(copying) : null
+  const baselineCollected = collectedRun(baseline)
   const order = PATHS.filter((p) => p !== "supervisor-copy-spawn" || copying !== null)
   const mbps = (f: Flood) => round(bytes / 1e6 / (f.ms / 1000), 1)
   const samples = Object.fromEntries(order.map((p) => [p, [] as number[]])) as Record<ThroughputPath, number[]>
@@ -166,7 +161,7 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
       case "baseline-run":
         return viaRun(baseline, argv, bytes)
       case "baseline-collect":
-        return viaCollect(baseline, argv, bytes)
+        return viaRun(baselineCollected, argv, bytes)
       case "supervisor-copy-spawn":
         return streamWithCpu(copying!, copySidecar!, copyCpu)
       case "supervisor-spawn":

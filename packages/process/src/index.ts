@@ -33,7 +33,7 @@ export type {
 } from "./types.js"
 export { TERMINATION_GRACE_MS } from "./defaults.js"
 export { locateSupervisor } from "./supervisor/locate.js"
-export { readToEnd } from "./run.js"
+export { makeRunner, readToEnd, type Collect } from "./run.js"
 
 /** The process API on the backend chosen by PAWWORK_PROCESS_BACKEND, with the baseline's names. */
 export namespace Process {
