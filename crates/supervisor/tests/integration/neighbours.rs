@@ -78,13 +78,18 @@ impl OwnCgroup {
         OwnCgroup(dir)
     }
 
-    /// The sidecar, started inside this cgroup: a shell joins it, then execs
-    /// the binary.
+    /// The sidecar, started inside this cgroup.
     fn start_sidecar(&self, dir: &TestDir) -> Sidecar {
         Sidecar::start_program(dir, Path::new("/bin/sh"), |cmd| {
-            cmd.arg("-c").arg(r#"echo $$ > "$0/cgroup.procs" && exec "$1""#).arg(&self.0).arg(fixture::SIDECAR);
+            joined_then_exec(cmd, &self.0).arg(fixture::SIDECAR);
         })
     }
+}
+
+/// `cmd` (a `/bin/sh`) moves itself into `cgroup`, then execs the arguments
+/// added after this: the program starts there, before it can fork.
+fn joined_then_exec<'a>(cmd: &'a mut Command, cgroup: &Path) -> &'a mut Command {
+    cmd.arg("-c").arg(r#"echo $$ > "$0/cgroup.procs" && exec "$@""#).arg(cgroup)
 }
 
 impl Drop for OwnCgroup {
@@ -127,18 +132,12 @@ fn a_starting_sidecar_kills_and_removes_a_dead_sidecars_leftover_subtree() {
     let tree = leftover.join("t1");
     std::fs::create_dir_all(&tree).expect("create a leftover subtree");
 
-    // A process the dead sidecar would have left: started by the test and
-    // moved in (a shell that joins, then execs the fixture). One process, so
-    // that no orphan of it is left to an init that may not reap.
+    // A process the dead sidecar would have left: started by the test, in
+    // the leftover subtree. One process, so that no orphan of it is left to
+    // an init that may not reap.
     let report = Report::new(dir.report("left"));
     let argv = fixture_argv(report.path(), &["sleep"]);
-    let root = Command::new("/bin/sh")
-        .arg("-c")
-        .arg(r#"echo $$ > "$0/cgroup.procs" && exec "$@""#)
-        .arg(&tree)
-        .args(&argv)
-        .spawn()
-        .expect("start the leftover process");
+    let root = joined_then_exec(&mut Command::new("/bin/sh"), &tree).args(&argv).spawn().expect("start the leftover process");
     // Reaped as soon as it dies, as a dead sidecar's roots are by whoever
     // adopts them: a zombie keeps its cgroup populated, so it cannot be removed.
     let reaper = std::thread::spawn(move || {
