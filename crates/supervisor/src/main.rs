@@ -25,7 +25,7 @@ fn main() {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--no-cgroup" => config.use_cgroup = false,
-            // Internal: the process that cleans up after the sidecar's death.
+            // Internal: Windows' console helper (platform/windows/console.rs).
             "--watchdog" => std::process::exit(pawwork_supervisor::platform::watchdog_main(args.collect())),
             "--max-children" => match args.next().and_then(|v| v.parse().ok()) {
                 Some(n) => config.max_children = n,
@@ -46,13 +46,16 @@ fn main() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
 
+    // Before the runtime, while this is the only thread: the watchdog is a
+    // fork of this process (Linux; None elsewhere).
+    let watchdog = pawwork_supervisor::platform::start_watchdog();
     // Current-thread on purpose: every child is forked from the main thread,
     // which lives as long as the process, so PR_SET_PDEATHSIG (tied to the
     // forking thread) fires exactly when the sidecar dies.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
     let code = runtime.block_on(async {
         let io = pawwork_supervisor::platform::stdio();
-        pawwork_supervisor::serve(io.input, io.output, io.splice, config).await
+        pawwork_supervisor::serve(io.input, io.output, io.splice, config, watchdog).await
     });
     std::process::exit(code);
 }

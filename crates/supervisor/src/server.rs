@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::finished::Finished;
 use crate::framing::{FrameError, FrameReader};
 use crate::output::Credit;
-use crate::platform::{self, ForeignOutcome, ForeignRefusal, Platform, SpawnSpec, SpliceTarget};
+use crate::platform::{self, ForeignOutcome, ForeignRefusal, Platform, SpawnSpec, SpliceTarget, Watchdog};
 use crate::protocol::{
     self, ByteTotals, Defaults, DrainState, EnvSpec, ErrorCode, ErrorEvent, Event, ExitEvent, ExitReason, Limits,
     PlatformInfo, Request, SpawnRequest, StdioMode,
@@ -80,14 +80,14 @@ pub struct Server {
 }
 
 /// Serves one host until shutdown; returns the process exit code.
-pub async fn serve<R, W>(input: R, output: W, splice: Option<SpliceTarget>, config: Config) -> i32
+pub async fn serve<R, W>(input: R, output: W, splice: Option<SpliceTarget>, config: Config, watchdog: Option<Watchdog>) -> i32
 where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let config = Arc::new(config);
     let (sink, writer) = Sink::start(output, splice);
-    let platform = Platform::init(config.use_cgroup);
+    let platform = Platform::init(config.use_cgroup, watchdog);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
     let (foreign_done, mut foreign_done_rx) = mpsc::unbounded_channel();
     let mut server = Server {

@@ -1,14 +1,15 @@
-import { childrenOf, cmdline, procStat } from "@pawwork/harness"
+import { childrenOf, procStat } from "@pawwork/harness"
 import type { ProcessApi } from "@pawwork/process"
 
-const isWatchdog = (pid: number) => cmdline(pid).includes("--watchdog")
+// The watchdog is a fork of the sidecar (same command line) that names itself so.
+const WATCHDOG_COMM = "pawwork-wdog"
 // comm is cut to 15 characters: "pawwork-supervi".
 const looksLikeSidecar = (comm: string) => "pawwork-supervisor".startsWith(comm) && comm.length >= 7
 
 /**
  * Pid of the sidecar behind a supervisor backend: the API's `sidecarPid` when it has one (checked against
- * /proc), else the one child of this Node process named pawwork-supervisor. The sidecar's `--watchdog`
- * helper is the same binary but the sidecar's child, in its own session: it is never taken for it.
+ * /proc), else the one child of this Node process named pawwork-supervisor. The sidecar's watchdog is a
+ * fork of it, but named pawwork-wdog: it is never taken for it.
  */
 export function sidecarPid(api: ProcessApi): number {
   const told = api.sidecarPid
@@ -16,7 +17,7 @@ export function sidecarPid(api: ProcessApi): number {
     const stat = procStat(told)
     if (stat && looksLikeSidecar(stat.comm) && stat.state !== "Z") return told
   }
-  const candidates = childrenOf(process.pid).filter((s) => looksLikeSidecar(s.comm) && !isWatchdog(s.pid))
+  const candidates = childrenOf(process.pid).filter((s) => looksLikeSidecar(s.comm))
   if (candidates.length === 1) return candidates[0]!.pid
   throw new Error(
     candidates.length === 0
@@ -25,8 +26,8 @@ export function sidecarPid(api: ProcessApi): number {
   )
 }
 
-/** The sidecar's watchdog process, if it started one (Linux with cgroups). */
+/** The sidecar's watchdog process, if it started one (Linux). */
 export function watchdogPid(sidecar: number): number | null {
-  const found = childrenOf(sidecar).find((s) => isWatchdog(s.pid))
+  const found = childrenOf(sidecar).find((s) => s.comm === WATCHDOG_COMM)
   return found ? found.pid : null
 }

@@ -161,7 +161,7 @@ export function quiescenceTable(run: ClientRun, cores: number): Table {
 export function memoryTable(r: BenchResults): Table {
   const m = r.memory
   const s = m.slowConsumer
-  const together = m.watchdogRssKib === null ? [] : [["idle: sidecar and `--watchdog` together", mib(m.idleRssKib + m.watchdogRssKib), "-", "-", "-", "-"]]
+  const together = m.watchdogRssKib === null ? [] : [["idle: sidecar and its watchdog together", mib(m.idleRssKib + m.watchdogRssKib), "-", "-", "-", "-"]]
   return {
     runtime: null,
     title: "Sidecar memory",
@@ -171,7 +171,7 @@ export function memoryTable(r: BenchResults): Table {
       ["idle, after one spawn", mib(m.idleRssKib), "-", "-", "-", "-"],
       ...m.live.map((l) => [`${l.children} live children`, mib(l.rssKib), `${f(l.rssPerChildKib, 1)} KiB`, `${f(l.idleCpuPercent)}%`, f(l.spawnAllMs, 0), f(l.shutdownMs, 0)]),
       ["flood, slow consumer (peak)", `${mib(s.peakRssKib)} (idle ${mib(s.idleRssKib)})`, "-", "-", "-", "-"],
-      ...(m.watchdogRssKib === null ? [] : [["`--watchdog` helper (separate process), idle", mib(m.watchdogRssKib), "-", "-", "-", "-"]]),
+      ...(m.watchdogRssKib === null ? [] : [["watchdog (forked helper process), idle", mib(m.watchdogRssKib), "-", "-", "-", "-"]]),
       ...together,
     ],
   }

@@ -206,7 +206,7 @@ function idleRss(r: Measured): Target {
   const m = r.memory
   const total = m.idleRssKib + (m.watchdogRssKib ?? 0)
   const met = total <= GOALS.idleRssKib
-  const dog = m.watchdogRssKib === null ? "the sidecar started no --watchdog process, so this is the sidecar alone" : `sidecar ${mib(m.idleRssKib)} + --watchdog ${mib(m.watchdogRssKib)}`
+  const dog = m.watchdogRssKib === null ? "the sidecar started no watchdog process, so this is the sidecar alone" : `sidecar ${mib(m.idleRssKib)} + watchdog ${mib(m.watchdogRssKib)}`
   return {
     id: "idle-rss",
     runtime: null,
@@ -215,7 +215,7 @@ function idleRss(r: Measured): Target {
     measured: `${mib(total)} (${dog})`,
     met,
     missedBy: met ? "" : `${mib(total - GOALS.idleRssKib)} over`,
-    why: "VmRSS of the sidecar after one spawn, plus that of its --watchdog child (found among the sidecar's /proc children) at the same moment",
+    why: "VmRSS of the sidecar after one spawn, plus that of its watchdog (the child among its /proc children named pawwork-wdog) at the same moment",
   }
 }
 

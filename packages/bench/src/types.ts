@@ -194,7 +194,7 @@ export interface LiveChildren {
 export interface Memory {
   /** The sidecar's VmRSS when idle (after one spawn). */
   idleRssKib: number
-  /** Its `--watchdog` child's VmRSS at the same moment (null when it started none). */
+  /** Its watchdog child's VmRSS at the same moment (null when it started none). */
   watchdogRssKib: number | null
   load: LoadSpan
   live: LiveChildren[]

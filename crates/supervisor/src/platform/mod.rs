@@ -102,7 +102,7 @@ pub struct SpawnError {
     pub message: String,
 }
 
-pub use imp::{release_free_memory, stdio, supported_signals, terminate_signals, watchdog_main};
+pub use imp::{release_free_memory, start_watchdog, stdio, supported_signals, terminate_signals, watchdog_main, Watchdog};
 
 /// What a `terminate` of a foreign tree did (docs/protocol.md, `terminated`).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

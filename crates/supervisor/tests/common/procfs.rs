@@ -88,16 +88,23 @@ pub fn zombies_of(parent: i32) -> usize {
     children_of(parent).iter().filter(|(_, s)| *s == 'Z').count()
 }
 
-/// Children of the sidecar other than its watchdog (a helper that lives as
-/// long as the sidecar: it is started with `--watchdog`).
+/// The name the sidecar's watchdog gives itself (`/proc/<pid>/comm`): a fork
+/// of the sidecar, it shares the sidecar's command line.
+pub const WATCHDOG_COMM: &str = "pawwork-wdog";
+
+/// `/proc/<pid>/comm` without its newline.
+pub fn comm(pid: i32) -> Option<String> {
+    Some(std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?.trim_end_matches('\n').to_string())
+}
+
+/// The sidecar's watchdog (a helper that lives as long as the sidecar).
+pub fn watchdog_of(sidecar: i32) -> Option<i32> {
+    children_of(sidecar).into_iter().map(|(pid, _)| pid).find(|&pid| comm(pid).as_deref() == Some(WATCHDOG_COMM))
+}
+
+/// Children of the sidecar other than its watchdog.
 pub fn worker_children_of(sidecar: i32) -> Vec<(i32, char)> {
-    children_of(sidecar)
-        .into_iter()
-        .filter(|(pid, _)| {
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            !cmdline.split(|b| *b == 0).any(|a| a == b"--watchdog")
-        })
-        .collect()
+    children_of(sidecar).into_iter().filter(|(pid, _)| comm(*pid).as_deref() != Some(WATCHDOG_COMM)).collect()
 }
 
 /// Inodes of the sockets among a process's fds (`socket:[123]`).

@@ -1,13 +1,38 @@
 //! What a child and the network can see of the sidecar: a child holds only
 //! its own fds 0-2 (never the protocol pipes, the watchdog pipe or another
-//! child's pipes), the sidecar and its watchdog hold no network socket, and
-//! argv reaches the program as it was sent, with no shell in between.
+//! child's pipes), the watchdog holds only its own pipe and /dev/null, the
+//! sidecar and its watchdog hold no network socket, and argv reaches the
+//! program as it was sent, with no shell in between.
 
 use std::collections::HashSet;
 
 use crate::common::harness::report::procs_in;
 use crate::common::harness::*;
-use crate::common::procfs::{children_of, fd_links, socket_inodes, socket_tables, worker_children_of};
+use crate::common::procfs::{children_of, fd_links, socket_inodes, socket_tables, stat, watchdog_of, worker_children_of};
+
+/// The watchdog is a fork of the sidecar: of the sidecar's descriptors it
+/// may keep none but its own pipe's read end, else the host would not see
+/// EOF on the sidecar's stdout when the sidecar dies. It has its own group
+/// (and session), so a signal to the sidecar's group leaves it alone.
+#[test]
+fn the_watchdog_holds_only_its_pipe_and_dev_null_in_a_group_of_its_own() {
+    let dir = TestDir::new();
+    let sc = Sidecar::start(&dir);
+    let dog = watchdog_of(sc.pid()).expect("the sidecar's watchdog");
+    let links = fd_links(dog);
+    let fds: Vec<i32> = links.iter().map(|(fd, _)| *fd).collect();
+    assert_eq!(fds, [0, 1, 2], "the watchdog holds {links:?}");
+    assert_eq!((links[1].1.as_str(), links[2].1.as_str()), ("/dev/null", "/dev/null"), "{links:?}");
+    let pipe = &links[0].1;
+    assert!(pipe.starts_with("pipe:["), "the watchdog's fd 0 is {pipe}");
+    let sidecar_fds = fd_links(sc.pid());
+    assert!(
+        sidecar_fds.iter().any(|(fd, t)| *fd > 2 && t == pipe),
+        "the other end of the watchdog's {pipe} is not the sidecar's own: {sidecar_fds:?}"
+    );
+    assert!(!sidecar_fds.iter().any(|(fd, t)| *fd <= 2 && t == pipe), "the watchdog holds the host's {pipe}");
+    assert_eq!(stat(dog).expect("the watchdog's stat").pgrp, dog, "the watchdog is not its own group leader");
+}
 
 #[test]
 fn a_child_holds_only_its_own_stdio_while_many_others_are_live() {

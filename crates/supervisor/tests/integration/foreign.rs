@@ -7,7 +7,7 @@
 use std::process::{Child, Command};
 use std::time::Duration;
 
-use crate::common::procfs::stat;
+use crate::common::procfs::{stat, watchdog_of};
 use crate::common::harness::*;
 
 /// A fixture tree started outside the sidecar. Dropping it reaps the root
@@ -176,13 +176,6 @@ fn terminate_of_a_pid_that_does_not_exist_ends_nothing() {
     assert_eq!(ev["graceful"], false, "{ev}");
 }
 
-/// The watchdog: the sidecar's child started with `--watchdog`.
-fn watchdog_of(sidecar: i32) -> Option<i32> {
-    leaks::processes_naming("--watchdog").into_iter().find(|&pid| {
-        stat(pid).is_some_and(|s| s.ppid == sidecar)
-    })
-}
-
 fn pgid_of(pid: i32) -> i32 {
     stat(pid).unwrap_or_else(|| panic!("no /proc/{pid}/stat")).pgrp
 }
@@ -204,9 +197,8 @@ fn terminate_refuses_protected_pids_and_signals_nothing() {
     bad.push(json!(sc.pid()));
     bad.push(json!(me)); // the sidecar's parent: its host
     bad.push(json!(pgid_of(sc.pid())));
-    if let Some(w) = watchdog_of(sc.pid()) {
-        bad.push(json!(w));
-    }
+    let dog = watchdog_of(sc.pid()).expect("the sidecar's watchdog");
+    bad.push(json!(dog));
     for pid in &bad {
         let ev = terminate(&mut sc, pid.clone(), json!({}));
         assert_eq!(ev["event"], "error", "pid {pid}: {ev}");

@@ -47,7 +47,7 @@ mod spawn;
 mod splice;
 mod tree;
 #[cfg(target_os = "linux")]
-pub mod watchdog;
+mod watchdog;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -66,10 +66,9 @@ use crate::signals::Signal;
 
 pub struct Platform {
     cgroup: Option<cgroup::CgroupRoot>,
-    /// Write end of the watchdog's pipe: closing it (by dying) wakes it.
-    _watchdog: Option<std::os::fd::OwnedFd>,
-    /// The watchdog's pid: `terminate` never signals it.
-    watchdog_pid: Option<u32>,
+    /// Holds the write end of the watchdog's pipe: closing it (by dying)
+    /// wakes the watchdog. Its pid: `terminate` never signals it.
+    watchdog: Option<Watchdog>,
     subreaper: bool,
     pidfd: bool,
     /// Spawn with clone3 (clone3.rs), straight into the tree's cgroup; false
@@ -81,8 +80,9 @@ pub struct Platform {
 
 impl Platform {
     /// Sets the process up as a supervisor. Must run inside the runtime (it
-    /// starts the reaper task).
-    pub fn init(use_cgroup: bool) -> Platform {
+    /// starts the reaper task). `watchdog` was forked before the runtime
+    /// (`start_watchdog`); it is told the cgroup subtree here.
+    pub fn init(use_cgroup: bool, watchdog: Option<Watchdog>) -> Platform {
         os_common::raise_fd_limit();
         let subreaper = os::set_subreaper();
         let roots = reaper::RootSet::default();
@@ -91,9 +91,14 @@ impl Platform {
         }
         let cgroup = if use_cgroup { cgroup::CgroupRoot::detect() } else { None };
         let pidfd = matches!(kill::pidfd::open(std::process::id() as i32), kill::pidfd::Pinned::Fd(_));
-        let (watchdog, watchdog_pid) = os::start_watchdog(cgroup.as_ref().map(|c| c.path())).unzip();
+        if let (Some(dog), Some(root)) = (&watchdog, &cgroup) {
+            // Unarmed, it would look for marked processes, and cgroup trees carry no marker.
+            if let Err(e) = dog.arm(root.path()) {
+                tracing::warn!("the watchdog does not know the cgroup subtree; trees may outlive a killed sidecar: {e}");
+            }
+        }
         let clone3 = AtomicBool::new(clone3::available());
-        Platform { cgroup, _watchdog: watchdog, watchdog_pid, subreaper, pidfd, clone3, roots, seq: AtomicU64::new(0) }
+        Platform { cgroup, watchdog, subreaper, pidfd, clone3, roots, seq: AtomicU64::new(0) }
     }
 
     pub fn capabilities(&self) -> Capabilities {
@@ -115,7 +120,7 @@ impl Platform {
     /// Validates and pins the root of a tree this sidecar did not start, for
     /// `terminate` (foreign.rs; Linux only, `unsupported` elsewhere).
     pub fn foreign(&self, pid: u32) -> Result<ForeignTarget, ForeignRefusal> {
-        foreign::target(pid, self.watchdog_pid)
+        foreign::target(pid, self.watchdog.as_ref().map(Watchdog::pid))
     }
 
     pub fn spawn(&self, spec: &SpawnSpec<'_>) -> Result<Spawned, SpawnError> {
@@ -168,7 +173,13 @@ impl Platform {
     }
 }
 
-pub use os::watchdog_main;
+pub use os::{start_watchdog, Watchdog};
+
+/// `--watchdog` starts Windows' console helper. The Unix watchdog is forked
+/// (watchdog.rs), never started by flag: asked for here, a usage error.
+pub fn watchdog_main(_args: Vec<String>) -> i32 {
+    2
+}
 
 /// The protocol's own stdin/stdout, driven by the reactor when they are
 /// pipes or sockets (Node gives a child socketpairs for "pipe" stdio);

@@ -56,12 +56,10 @@ pub fn reset_disposition(sig: i32) {
     }
 }
 
-/// The helper that kills every tree if the sidecar dies (watchdog.rs).
-pub fn start_watchdog(cgroup: Option<&std::path::Path>) -> Option<(std::os::fd::OwnedFd, u32)> {
-    super::watchdog::start(cgroup).map_err(|e| tracing::warn!("no watchdog for sidecar death: {e}")).ok()
-}
+pub use super::watchdog::Watchdog;
 
-/// Entry point of `--watchdog PID [CGROUP_DIR]` (see watchdog.rs).
-pub fn watchdog_main(args: Vec<String>) -> i32 {
-    super::watchdog::run(args)
+/// The helper that kills every tree if the sidecar dies (watchdog.rs).
+/// Call while the process has one thread.
+pub fn start_watchdog() -> Option<Watchdog> {
+    Watchdog::fork().map_err(|e| tracing::warn!("no watchdog for sidecar death: {e}")).ok()
 }

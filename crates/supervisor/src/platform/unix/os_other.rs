@@ -26,12 +26,20 @@ pub fn reset_disposition(sig: i32) {
 }
 
 /// No watchdog outside Linux: it relies on the parent-death signal and on
-/// cgroups, neither of which exists here.
-pub fn start_watchdog(_cgroup: Option<&std::path::Path>) -> Option<(std::os::fd::OwnedFd, u32)> {
-    None
+/// cgroups, neither of which exists here. The type has no value.
+#[derive(Debug)]
+pub enum Watchdog {}
+
+impl Watchdog {
+    pub fn pid(&self) -> u32 {
+        match *self {}
+    }
+
+    pub fn arm(&self, _cgroup: &std::path::Path) -> std::io::Result<()> {
+        match *self {}
+    }
 }
 
-/// `--watchdog` is a Linux helper; asked for here, it is a usage error.
-pub fn watchdog_main(_args: Vec<String>) -> i32 {
-    2
+pub fn start_watchdog() -> Option<Watchdog> {
+    None
 }

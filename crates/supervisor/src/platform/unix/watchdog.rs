@@ -1,57 +1,163 @@
-//! Cleanup after the sidecar's own death (Linux). At start the sidecar forks
-//! a tiny watchdog (this binary, `--watchdog PID [CGROUP_DIR]`) in its own
-//! session, holding the read end of a pipe whose only write end is the
-//! sidecar's (close-on-exec, so no child inherits it). However the sidecar
-//! dies, even by SIGKILL or the OOM killer, the kernel closes that write end;
-//! the watchdog reads EOF and kills what is left: with cgroups, every tree
-//! cgroup at once (`cgroup.kill`); without, every process still tagged with
-//! the sidecar's environment marker. Parent-death signals alone reach only
-//! the roots.
+//! Cleanup after the sidecar's own death (Linux). First thing at start, the
+//! sidecar forks a tiny watchdog into its own session, holding the read end
+//! of a pipe whose only write end is the sidecar's (close-on-exec, so no
+//! child inherits it). However the sidecar dies, even by SIGKILL or the OOM
+//! killer, the kernel closes that write end; the watchdog reads EOF and
+//! kills what is left: with cgroups, every tree cgroup at once
+//! (`cgroup.kill`); without, every process still tagged with the sidecar's
+//! environment marker. Parent-death signals alone reach only the roots.
+//!
+//! Forked, not exec'd: a fork shares the binary's and libc's pages and
+//! copies only what it writes, so the watchdog costs ~0.7 MiB of RSS where a
+//! fresh exec of this binary cost ~2.5 MiB (docs/bench-linux.md). The price
+//! is that it must be forked while the process has a single thread (before
+//! the runtime), since the child then runs ordinary code (it allocates and
+//! reads directories); `fork` checks that. The cgroup directory is not known
+//! yet at that point: the sidecar writes it into the pipe once it has one.
 
 use std::fs;
-use std::io::Read;
-use std::os::fd::OwnedFd;
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use nix::fcntl::OFlag;
 use nix::sys::signal::Signal;
+use nix::unistd::ForkResult;
 
 use super::{kill, procfs};
 
-/// Started by the sidecar; the returned fd must live as long as the sidecar.
-/// The pid is returned too, so that `terminate` can refuse to signal it.
-pub fn start(cgroup: Option<&Path>) -> std::io::Result<(OwnedFd, u32)> {
-    let (read_end, write_end) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-    let mut cmd = Command::new(std::env::current_exe()?);
-    cmd.arg("--watchdog").arg(std::process::id().to_string());
-    if let Some(dir) = cgroup {
-        cmd.arg(dir);
-    }
-    cmd.stdin(Stdio::from(read_end)).stdout(Stdio::null()).stderr(Stdio::null());
-    // SAFETY: setsid is async-signal-safe. Its own session keeps a group
-    // kill aimed at the sidecar's group from taking the watchdog too.
-    unsafe {
-        use std::os::unix::process::CommandExt;
-        cmd.pre_exec(|| nix::unistd::setsid().map(|_| ()).map_err(std::io::Error::from));
-    }
-    let child = cmd.spawn()?;
-    Ok((write_end, child.id()))
+/// The watchdog's name (`/proc/<pid>/comm`, at most 15 bytes), so that `ps`
+/// and tests can tell it from the sidecar whose command line it shares.
+pub const COMM: &std::ffi::CStr = c"pawwork-wdog";
+
+/// The most the watchdog keeps of what the sidecar writes (one cgroup path,
+/// written at once, so at most PIPE_BUF).
+const MAX_MESSAGE: usize = libc::PIPE_BUF;
+
+/// The sidecar's end of the watchdog: dropping it (or dying) wakes the watchdog.
+#[derive(Debug)]
+pub struct Watchdog {
+    pipe: OwnedFd,
+    pid: u32,
 }
 
-/// The watchdog process: wait for EOF, then kill what the sidecar left.
-pub fn run(args: Vec<String>) -> i32 {
-    let Some(sidecar) = args.first().and_then(|p| p.parse::<u32>().ok()) else { return 2 };
-    let cgroup = args.get(1).map(PathBuf::from);
-    let mut buf = [0u8; 64];
-    let mut stdin = std::io::stdin().lock();
-    while !matches!(stdin.read(&mut buf), Ok(0) | Err(_)) {}
-    if let Some(dir) = cgroup {
-        kill_cgroups(&dir);
-    } else {
-        kill_marked(sidecar);
+impl Watchdog {
+    /// Forks the watchdog. Refuses unless the process has exactly one thread:
+    /// the child runs ordinary code, sound only after a single-threaded fork.
+    pub fn fork() -> io::Result<Watchdog> {
+        if thread_count()? != 1 {
+            return Err(io::Error::other("the watchdog must be forked before any thread starts"));
+        }
+        let sidecar = std::process::id();
+        let (read_end, write_end) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+        // Closed by the child once it has its name and holds only its own
+        // descriptors: then, not before, the sidecar goes on (and says hello).
+        let (ready_r, ready_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+        let devnull = nix::fcntl::open("/dev/null", OFlag::O_RDWR | OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty()).ok();
+        // SAFETY: the process is single-threaded (checked above), so the child
+        // inherits no lock held by another thread and may run ordinary code.
+        match unsafe { nix::unistd::fork() }? {
+            ForkResult::Parent { child } => {
+                drop((read_end, ready_w, devnull));
+                let mut byte = [0u8; 1];
+                // EOF (or the child's death) is the only thing this can read.
+                while matches!(nix::unistd::read(&ready_r, &mut byte), Err(nix::errno::Errno::EINTR)) {}
+                Ok(Watchdog { pipe: write_end, pid: child.as_raw() as u32 })
+            }
+            ForkResult::Child => {
+                drop((write_end, ready_r));
+                watch(read_end, devnull, sidecar)
+            }
+        }
     }
-    0
+
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// Tells the watchdog the sidecar's cgroup subtree: at the sidecar's
+    /// death it then kills every tree cgroup in it instead of looking for
+    /// marked processes. One write well under PIPE_BUF: atomic.
+    pub fn arm(&self, cgroup: &Path) -> io::Result<()> {
+        let mut msg = cgroup.as_os_str().as_bytes().to_vec();
+        msg.push(b'\n');
+        if msg.len() > MAX_MESSAGE {
+            return Err(io::Error::other("cgroup path too long for the watchdog"));
+        }
+        let written = nix::unistd::write(&self.pipe, &msg)?;
+        if written != msg.len() {
+            return Err(io::Error::other("short write to the watchdog"));
+        }
+        Ok(())
+    }
+}
+
+fn thread_count() -> io::Result<usize> {
+    Ok(fs::read_dir("/proc/self/task")?.count())
+}
+
+/// The watchdog's whole life, in the forked child.
+fn watch(pipe: OwnedFd, devnull: Option<OwnedFd>, sidecar: u32) -> ! {
+    // Its own session: a signal aimed at the sidecar's group or session
+    // leaves it alone. Then hold nothing of the host's: its pipes must see
+    // EOF when the sidecar dies (fd 0 becomes our pipe, 1 and 2 /dev/null,
+    // everything else is closed).
+    let _ = nix::unistd::setsid();
+    // SAFETY: plain syscalls on descriptors this process owns; nothing else
+    // runs in it, so closing descriptors behind std's back is harmless. The
+    // close of every fd from 3 up also closes the readiness pipe the sidecar
+    // waits on.
+    unsafe {
+        libc::prctl(libc::PR_SET_NAME, COMM.as_ptr() as libc::c_ulong, 0, 0, 0);
+        libc::dup2(pipe.as_raw_fd(), 0);
+        for fd in [1, 2] {
+            match &devnull {
+                Some(null) => libc::dup2(null.as_raw_fd(), fd),
+                None => libc::close(fd),
+            };
+        }
+        std::mem::forget(pipe);
+        std::mem::forget(devnull);
+        if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) != 0 {
+            let max = libc::sysconf(libc::_SC_OPEN_MAX).clamp(1024, 65536) as i32;
+            for fd in 3..max {
+                libc::close(fd);
+            }
+        }
+    }
+    let message = read_to_eof();
+    match message.strip_suffix(b"\n").filter(|m| !m.is_empty()) {
+        Some(dir) => kill_cgroups(Path::new(std::ffi::OsStr::from_bytes(dir))),
+        None => kill_marked(sidecar),
+    }
+    // SAFETY: ends this process without running the sidecar's exit handlers
+    // or destructors, which belong to the parent.
+    unsafe { libc::_exit(0) }
+}
+
+/// Everything the sidecar writes to fd 0 until its end closes. Bounded: more
+/// than one message's worth is not the sidecar's doing and is dropped (the
+/// marked processes are then what gets killed).
+fn read_to_eof() -> Vec<u8> {
+    let mut message = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        // SAFETY: reads into a buffer of ours.
+        let n = unsafe { libc::read(0, buf.as_mut_ptr().cast(), buf.len()) };
+        match n {
+            0 => return message,
+            n if n > 0 => {
+                message.extend_from_slice(&buf[..n as usize]);
+                if message.len() > MAX_MESSAGE {
+                    message.clear();
+                }
+            }
+            _ if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => {}
+            _ => return message,
+        }
+    }
 }
 
 fn kill_cgroups(dir: &Path) {

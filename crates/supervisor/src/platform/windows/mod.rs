@@ -41,8 +41,9 @@ pub struct Platform {
 }
 
 impl Platform {
-    /// Sets the process up as a supervisor; `use_cgroup` means nothing here.
-    pub fn init(_use_cgroup: bool) -> Platform {
+    /// Sets the process up as a supervisor; `use_cgroup` means nothing here,
+    /// and there is never a watchdog.
+    pub fn init(_use_cgroup: bool, _watchdog: Option<Watchdog>) -> Platform {
         console::setup_sidecar();
         let helper = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("pawwork-supervisor.exe"));
         let mode = probe::detect();
@@ -102,6 +103,15 @@ impl Platform {
         let stderr = wrap(started.stderr).map_err(wrap_err)?.map(|p| Box::pin(p) as ChildReader);
         Ok(Spawned { pid: started.pid, pgid: tree.pgid(), stdin, stdout, stderr, tree })
     }
+}
+
+/// No watchdog process on Windows: closing the job handles on the sidecar's
+/// death kills every tree. The type has no value.
+#[derive(Debug)]
+pub enum Watchdog {}
+
+pub fn start_watchdog() -> Option<Watchdog> {
+    None
 }
 
 /// Entry point of `--watchdog ARG`. Windows needs no watchdog (closing the

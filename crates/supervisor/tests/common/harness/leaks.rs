@@ -100,43 +100,31 @@ pub fn cgroup_members(dir: &Path) -> Vec<i32> {
     out
 }
 
-/// Pids of live processes with `needle` as one of their arguments: helper
-/// processes a sidecar starts name its cgroup on their command line.
-pub fn processes_naming(needle: &str) -> Vec<i32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| {
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let live = stat(*pid).is_some_and(|s| s.state != 'Z' && s.state != 'X');
-            live && cmdline.split(|b| *b == 0).any(|arg| arg == needle.as_bytes())
-        })
-        .collect()
-}
-
-/// After a sidecar has exited: nothing is left in its cgroup tree, and no
-/// helper naming that cgroup still runs. Returns a description of what was
-/// left (then killed: the cgroup through its own `cgroup.kill`, helpers by
-/// pid after re-reading their command line), or None.
-pub fn sidecar_leftovers(cgroup: &str, grace: Duration) -> Option<String> {
-    let dir = Path::new(cgroup);
+/// After a sidecar has exited: nothing is left in its cgroup tree (if it
+/// had one), and its watchdog (pid, start time) is gone. Returns a
+/// description of what was left (then killed: the cgroup through its own
+/// `cgroup.kill`, the watchdog by pid after re-checking its start time), or
+/// None.
+pub fn sidecar_leftovers(cgroup: Option<&str>, watchdog: &(i32, String), grace: Duration) -> Option<String> {
     let deadline = Instant::now() + grace;
+    let (dog, dog_start) = watchdog;
     loop {
-        let members = cgroup_members(dir);
-        let helpers = processes_naming(cgroup);
-        if members.is_empty() && helpers.is_empty() {
+        let members = cgroup.map(|c| cgroup_members(Path::new(c))).unwrap_or_default();
+        let dog_alive = alive(*dog, dog_start);
+        if members.is_empty() && !dog_alive {
             return None;
         }
         if Instant::now() > deadline {
-            let _ = std::fs::write(dir.join("cgroup.kill"), "1");
-            let me = std::process::id() as i32;
-            for pid in &helpers {
-                if *pid > 1 && *pid != me && processes_naming(cgroup).contains(pid) {
-                    // SAFETY: kill(2) on one positive pid, re-validated above.
-                    unsafe { libc::kill(*pid, libc::SIGKILL) };
-                }
+            if let Some(c) = cgroup {
+                let _ = std::fs::write(Path::new(c).join("cgroup.kill"), "1");
             }
-            return Some(format!("processes {members:?} in {cgroup}, helpers {helpers:?} naming it"));
+            let me = std::process::id() as i32;
+            if *dog > 1 && *dog != me && alive(*dog, dog_start) {
+                // SAFETY: kill(2) on one positive pid, re-validated above.
+                unsafe { libc::kill(*dog, libc::SIGKILL) };
+            }
+            let dog = if dog_alive { format!(", its watchdog {dog} still running") } else { String::new() };
+            return Some(format!("processes {members:?} in {}{dog}", cgroup.unwrap_or("no cgroup")));
         }
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -13,6 +13,7 @@ use super::fixture::SIDECAR;
 use crate::common::client::{Connection, Event};
 use super::testdir::TestDir;
 use super::HANG;
+use crate::common::procfs::{stat, watchdog_of};
 
 pub struct Sidecar {
     pub(super) conn: Connection,
@@ -27,6 +28,8 @@ pub struct Sidecar {
     pub(super) reported: std::cell::Cell<bool>,
     /// Killed on purpose by the test: no clean exit to expect.
     pub(super) killed: bool,
+    /// The watchdog's pid and start time: it must not outlive the sidecar.
+    pub(super) watchdog: (i32, String),
 }
 
 /// What a child wrote, and the `exit` that ended it.
@@ -69,11 +72,16 @@ impl Sidecar {
             stderr_log,
             reported: std::cell::Cell::new(false),
             killed: false,
+            watchdog: (0, String::new()),
         };
         sc.wait_index("any first frame", HANG, |_| true);
         let first = sc.events[0].clone();
         assert_eq!(first.name(), "hello", "the first frame must be hello, got {}", first.brief());
         sc.hello = first.header;
+        // Forked before the runtime, so it exists by hello, in every mode.
+        let dog = watchdog_of(sc.pid()).unwrap_or_else(|| sc.fail("the sidecar has no watchdog"));
+        let start = stat(dog).unwrap_or_else(|| sc.fail("the watchdog vanished")).start;
+        sc.watchdog = (dog, start);
         sc
     }
 
@@ -223,7 +231,8 @@ impl Drop for Sidecar {
         // Whatever the outcome, nothing of this sidecar may outlive it.
         let grace = if self.killed { HANG } else { super::GONE };
         let left = match self.hello["capabilities"]["cgroup"].as_str() {
-            Some(cgroup) if status.is_some() => super::leaks::sidecar_leftovers(cgroup, grace),
+            Some(cgroup) if status.is_some() => super::leaks::sidecar_leftovers(Some(cgroup), &self.watchdog, grace),
+            _ if status.is_some() => super::leaks::sidecar_leftovers(None, &self.watchdog, grace),
             _ => None,
         };
         if std::thread::panicking() {
