@@ -8,8 +8,8 @@
 //! environment marker. Parent-death signals alone reach only the roots.
 //!
 //! Forked, not exec'd: a fork shares the binary's and libc's pages and
-//! copies only what it writes, so the watchdog costs ~0.7 MiB of RSS where a
-//! fresh exec of this binary cost ~2.5 MiB (docs/bench-linux.md). The price
+//! copies only what it writes, so the watchdog costs 0.78 MiB of RSS where a
+//! fresh exec of this binary cost 2.4 to 2.7 MiB (docs/bench-linux.md). The price
 //! is that it must be forked while the process has a single thread (before
 //! the runtime), since the child then runs ordinary code (it allocates and
 //! reads directories); `fork` checks that. The cgroup directory is not known
@@ -79,7 +79,7 @@ impl Watchdog {
 
     /// Tells the watchdog the sidecar's cgroup subtree: at the sidecar's
     /// death it then kills every tree cgroup in it instead of looking for
-    /// marked processes. One write well under PIPE_BUF: atomic.
+    /// marked processes. One write of at most PIPE_BUF bytes: atomic.
     pub fn arm(&self, cgroup: &Path) -> io::Result<()> {
         let mut msg = cgroup.as_os_str().as_bytes().to_vec();
         msg.push(b'\n');
