@@ -1,17 +1,44 @@
 //! Small helpers shared by the per-OS files.
 
-/// Sets FD_CLOEXEC on every possible descriptor above stderr, bounded so a
-/// huge RLIMIT_NOFILE cannot make a spawn take seconds. Async-signal-safe.
-pub fn cloexec_loop() {
-    // SAFETY: getrlimit and fcntl are async-signal-safe syscalls.
+/// One past the highest descriptor a loop over every possible one visits:
+/// the soft RLIMIT_NOFILE, at least 1024 (descriptors opened before a limit
+/// was lowered stay open above it) and at most 65536, so a huge limit cannot
+/// make the loop take seconds. Async-signal-safe.
+fn fd_loop_end() -> i32 {
+    // SAFETY: getrlimit is an async-signal-safe syscall on our own process.
     unsafe {
         let mut lim: libc::rlimit = std::mem::zeroed();
-        let max = if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 { lim.rlim_cur.min(65536) as i32 } else { 1024 };
-        for fd in 3..max {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 {
+            lim.rlim_cur.clamp(1024, 65536) as i32
+        } else {
+            1024
+        }
+    }
+}
+
+/// Sets FD_CLOEXEC on every possible descriptor above stderr, for kernels
+/// without `close_range`. Async-signal-safe.
+pub fn cloexec_loop() {
+    // SAFETY: fcntl is an async-signal-safe syscall.
+    unsafe {
+        for fd in 3..fd_loop_end() {
             let flags = libc::fcntl(fd, libc::F_GETFD);
             if flags >= 0 {
                 libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
             }
+        }
+    }
+}
+
+/// Closes every possible descriptor above stderr, for kernels without
+/// `close_range`. Async-signal-safe.
+#[cfg(target_os = "linux")]
+pub fn close_loop() {
+    // SAFETY: close is an async-signal-safe syscall; the caller owns every
+    // descriptor of its process (see os_linux::close_inherited_fds).
+    unsafe {
+        for fd in 3..fd_loop_end() {
+            libc::close(fd);
         }
     }
 }

@@ -25,13 +25,24 @@ pub fn die_with_parent(parent: i32) -> std::io::Result<()> {
 /// call (Linux 5.11+); older kernels get a bounded `fcntl` loop.
 pub fn mark_inherited_fds_cloexec() {
     const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
-    // SAFETY: plain syscalls on descriptor numbers, async-signal-safe.
-    unsafe {
-        if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, CLOSE_RANGE_CLOEXEC) == 0 {
-            return;
-        }
+    if !close_range_above_stderr(CLOSE_RANGE_CLOEXEC) {
+        super::os_common::cloexec_loop();
     }
-    super::os_common::cloexec_loop();
+}
+
+/// Closes every descriptor above stderr: for the watchdog, a fork that never
+/// execs, so close-on-exec would not do. Async-signal-safe.
+pub fn close_inherited_fds() {
+    if !close_range_above_stderr(0) {
+        super::os_common::close_loop();
+    }
+}
+
+/// `close_range(3, ~0, flags)`; false where the kernel lacks it (before 5.9,
+/// 5.11 for the CLOEXEC flag).
+fn close_range_above_stderr(flags: libc::c_uint) -> bool {
+    // SAFETY: a plain syscall on descriptor numbers, async-signal-safe.
+    unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, flags) == 0 }
 }
 
 /// Makes the sidecar the reaper of its orphaned descendants, so a tree

@@ -16,7 +16,7 @@
 //! yet at that point: the sidecar writes it into the pipe once it has one.
 
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -120,13 +120,8 @@ fn watch(pipe: OwnedFd, devnull: Option<OwnedFd>, sidecar: u32) -> ! {
         }
         std::mem::forget(pipe);
         std::mem::forget(devnull);
-        if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) != 0 {
-            let max = libc::sysconf(libc::_SC_OPEN_MAX).clamp(1024, 65536) as i32;
-            for fd in 3..max {
-                libc::close(fd);
-            }
-        }
     }
+    super::os::close_inherited_fds();
     let message = read_to_eof();
     match message.strip_suffix(b"\n").filter(|m| !m.is_empty()) {
         Some(dir) => kill_cgroups(Path::new(std::ffi::OsStr::from_bytes(dir))),
@@ -139,25 +134,17 @@ fn watch(pipe: OwnedFd, devnull: Option<OwnedFd>, sidecar: u32) -> ! {
 
 /// Everything the sidecar writes to fd 0 until its end closes. Bounded: more
 /// than one message's worth is not the sidecar's doing and is dropped (the
-/// marked processes are then what gets killed).
+/// marked processes are then what gets killed), but EOF is awaited all the
+/// same: it, not the message, means the sidecar is gone.
 fn read_to_eof() -> Vec<u8> {
+    let mut stdin = io::stdin().lock();
     let mut message = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        // SAFETY: reads into a buffer of ours.
-        let n = unsafe { libc::read(0, buf.as_mut_ptr().cast(), buf.len()) };
-        match n {
-            0 => return message,
-            n if n > 0 => {
-                message.extend_from_slice(&buf[..n as usize]);
-                if message.len() > MAX_MESSAGE {
-                    message.clear();
-                }
-            }
-            _ if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => {}
-            _ => return message,
-        }
+    let _ = (&mut stdin).take(MAX_MESSAGE as u64 + 1).read_to_end(&mut message);
+    let _ = io::copy(&mut stdin, &mut io::sink());
+    if message.len() > MAX_MESSAGE {
+        message.clear();
     }
+    message
 }
 
 fn kill_cgroups(dir: &Path) {

@@ -230,11 +230,8 @@ impl Drop for Sidecar {
         }
         // Whatever the outcome, nothing of this sidecar may outlive it.
         let grace = if self.killed { HANG } else { super::GONE };
-        let left = match self.hello["capabilities"]["cgroup"].as_str() {
-            Some(cgroup) if status.is_some() => super::leaks::sidecar_leftovers(Some(cgroup), &self.watchdog, grace),
-            _ if status.is_some() => super::leaks::sidecar_leftovers(None, &self.watchdog, grace),
-            _ => None,
-        };
+        let cgroup = self.hello["capabilities"]["cgroup"].as_str();
+        let left = status.and_then(|_| super::leaks::sidecar_leftovers(cgroup, &self.watchdog, grace));
         if std::thread::panicking() {
             if let Some(left) = &left {
                 eprintln!("the sidecar also left {left}");
