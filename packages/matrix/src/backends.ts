@@ -74,7 +74,7 @@ export function openBackend(name: BackendName, paths: Paths, create: CreateProce
     return { name, api: create({ backend: name, supervisorPath: paths.supervisorBin }), options: {} }
   }
   if (name === "execa" || name === "tree-kill" || name === "effect") {
-    // Each peer is configured inside @pawwork/process the way its own docs recommend; nothing to add per spawn.
+    // Each peer is configured inside @pawwork/peers the way its own docs recommend; nothing to add per spawn.
     return { name, api: create({ backend: name }), options: {} }
   }
   return {

@@ -1,31 +1,28 @@
 import { createBaseline } from "./baseline/index.js"
-import { createExeca } from "./execa/index.js"
+import { ENGINES, processBackend } from "./flag.js"
 import { createSupervisor } from "./supervisor/index.js"
-import { createTreeKill } from "./tree-kill/index.js"
-import type { BackendName, EngineName, ProcessApi } from "./types.js"
+import type { EngineName, ProcessApi } from "./types.js"
 
 export interface CreateProcessOptions {
-  backend: BackendName
+  backend: EngineName
   supervisorPath?: string
 }
 
-const BACKENDS: readonly BackendName[] = ["baseline", "supervisor", "execa", "tree-kill"]
-const ENGINES: readonly EngineName[] = ["baseline", "supervisor"]
-
+/**
+ * The Process API on one of the two engines PawWork ships. The comparison peers (execa, tree-kill, Effect's
+ * Node spawner) are not part of this package: they live with the matrix (packages/peers), built on the
+ * `@pawwork/process/backend-kit` subpath.
+ */
 export function createProcess(opts: CreateProcessOptions): ProcessApi {
   switch (opts.backend) {
     case "baseline":
       return createBaseline()
     case "supervisor":
       return createSupervisor({ supervisorPath: opts.supervisorPath })
-    case "execa":
-      return createExeca()
-    case "tree-kill":
-      return createTreeKill()
     default:
       throw new Error(
         `unknown process backend ${JSON.stringify((opts as { backend: unknown }).backend)}: ` +
-          `expected one of ${BACKENDS.map((b) => JSON.stringify(b)).join(", ")}`,
+          `expected one of ${ENGINES.map((b) => JSON.stringify(b)).join(", ")}`,
       )
   }
 }
@@ -33,20 +30,11 @@ export function createProcess(opts: CreateProcessOptions): ProcessApi {
 let fallback: ProcessApi | undefined
 
 /**
- * The backend named by PAWWORK_PROCESS_BACKEND (`baseline` when unset), created at first use. An unknown
- * name throws there, with no silent fallback: a report run against the wrong backend would be worthless.
- * Only the two engines PawWork can ship are accepted: execa and tree-kill exist to be measured against them
- * (createProcess only), and a product flag that could select them would invite running on them.
+ * The engine PAWWORK_PROCESS_BACKEND names (`baseline` when unset; processBackend()), created at first use.
+ * A bad value throws there, with no silent fallback: a run against the wrong engine would be worthless.
  */
 export function defaultProcess(): ProcessApi {
   if (fallback) return fallback
-  const name = process.env.PAWWORK_PROCESS_BACKEND || "baseline"
-  if (!(ENGINES as readonly string[]).includes(name)) {
-    throw new Error(
-      `PAWWORK_PROCESS_BACKEND=${JSON.stringify(name)} is not a process backend: use "baseline" or "supervisor" ` +
-        `(execa and tree-kill are comparison backends, available through createProcess only)`,
-    )
-  }
-  fallback = createProcess({ backend: name as EngineName })
+  fallback = createProcess({ backend: processBackend() })
   return fallback
 }

@@ -51,18 +51,49 @@ export class SupervisorRequestError extends Error {
   }
 }
 
-/** No sidecar binary could be found; the message says how to build one. */
+/**
+ * No sidecar binary could be found. The message (src/supervisor/locate.ts writes it) names the platform key,
+ * the package expected for it, every place looked at and what to do.
+ */
 export class SupervisorNotFoundError extends Error {
   readonly searched: string[]
+  /** `<process.platform>-<process.arch>`, e.g. `linux-x64`; absent when an explicit path was missing. */
+  readonly platformKey: string | undefined
+  /** The platform package expected for that key, e.g. `@pawwork/supervisor-linux-x64`. */
+  readonly expectedPackage: string | undefined
 
-  constructor(searched: string[]) {
+  constructor(searched: string[], message?: string, where: { platformKey?: string; expectedPackage?: string } = {}) {
     super(
-      "pawwork-supervisor binary not found. Build it with `cargo build --release -p pawwork-supervisor` " +
-        "(or pass `supervisorPath` / set PAWWORK_SUPERVISOR_PATH). Looked at: " +
-        (searched.length ? searched.join(", ") : "(nothing)"),
+      message ??
+        "pawwork-supervisor binary not found (pass `supervisorPath` or set PAWWORK_SUPERVISOR_PATH). Looked at: " +
+          (searched.length ? searched.join(", ") : "(nothing)"),
     )
     this.name = "SupervisorNotFoundError"
     this.searched = searched
+    this.platformKey = where.platformKey
+    this.expectedPackage = where.expectedPackage
+  }
+}
+
+/** The sidecar binary is not the version of this package: one would speak to the other across a release. */
+export class SupervisorVersionError extends Error {
+  /** This package's version, which the binary must have. */
+  readonly expected: string
+  /** The binary's version (its hello, or its platform package's package.json). */
+  readonly found: string
+  readonly binary: string
+
+  constructor(expected: string, found: string, binary: string, seenIn: string) {
+    super(
+      `pawwork-supervisor version mismatch: @pawwork/process is ${expected} but the binary ${binary} is ${found} ` +
+        `(from ${seenIn}). Install the platform package of the same version (npm installs it with ` +
+        `@pawwork/process; reinstall if node_modules mixes two releases), or point supervisorPath / ` +
+        `PAWWORK_SUPERVISOR_PATH at a ${expected} binary.`,
+    )
+    this.name = "SupervisorVersionError"
+    this.expected = expected
+    this.found = found
+    this.binary = binary
   }
 }
 

@@ -11,9 +11,9 @@ export {
   SupervisorNotFoundError,
   SupervisorProtocolError,
   SupervisorRequestError,
+  SupervisorVersionError,
 } from "./errors.js"
 export type {
-  BackendName,
   CancelOptions,
   Child,
   Drain,
@@ -21,7 +21,6 @@ export type {
   Options,
   Outcome,
   OutcomeReason,
-  PeerName,
   ProcessApi,
   Result,
   RunOptions,
@@ -32,10 +31,11 @@ export type {
   TextResult,
 } from "./types.js"
 export { TERMINATION_GRACE_MS } from "./defaults.js"
-export { locateSupervisor } from "./supervisor/locate.js"
+export { BACKEND_FLAG, ENGINES, InvalidBackendFlagError, parseBackendFlag, processBackend } from "./flag.js"
+export { locateSupervisor, platformKey, platformPackageName, supervisorLocation, unpackedAsarPath, type SupervisorLocation } from "./supervisor/locate.js"
 export { makeRunner, readToEnd, type Collect } from "./run.js"
 
-/** The process API on the backend chosen by PAWWORK_PROCESS_BACKEND, with the baseline's names. */
+/** The process API on the engine PAWWORK_PROCESS_BACKEND names (processBackend()), with the baseline's names. */
 export namespace Process {
   /** Default grace of terminateTree and stop (ms). */
   export const TERMINATION_GRACE_MS = GRACE

@@ -2,12 +2,8 @@ import type { Readable, Writable } from "node:stream"
 
 export type Stdio = "inherit" | "pipe" | "ignore"
 export type Shell = boolean | string
-/** The two engines PawWork can run on, plus the peers the matrix compares them with (see README). */
-export type BackendName = EngineName | PeerName
-/** What PAWWORK_PROCESS_BACKEND may name: the product's engines. */
+/** The two engines PawWork ships, and all that PAWWORK_PROCESS_BACKEND and createProcess may name. */
 export type EngineName = "baseline" | "supervisor"
-/** Comparison-only backends, reachable through createProcess alone. */
-export type PeerName = "execa" | "tree-kill"
 
 export interface Options {
   cwd?: string
@@ -22,10 +18,7 @@ export interface Options {
   kill?: NodeJS.Signals | number
   /** Grace period in ms between the graceful and the forceful step of an abort (default 5000). Not a run timeout. */
   timeout?: number
-  /**
-   * Baseline and tree-kill: the child leads its own process group, like PawWork's bash tool. Execa: execa's own
-   * `detached` (which also turns its `cleanup` off). Supervisor: ignored (always so).
-   */
+  /** Baseline: the child leads its own process group, like PawWork's bash tool. Supervisor: ignored (always so). */
   detached?: boolean
   /** Supervisor only: how long to wait for descendants holding the pipes after the root ended (ms). */
   drainTimeout?: number
@@ -34,7 +27,7 @@ export interface Options {
    * `server &`). `kill` (default): ended before `exited` settles. `keep`: `exited` settles at the drain
    * bound and they are left running, still contained, until `kill()`, `stop()`, terminateTree({ pid }) of
    * the root, or the sidecar's end (its host process exiting included). A kept tree does not keep the event
-   * loop alive. The baseline, tree-kill and execa backends ignore it, as they ignore `drainTimeout`.
+   * loop alive. The baseline ignores it, as it ignores `drainTimeout`.
    */
   leftovers?: "kill" | "keep"
   /** Supervisor only: wall-clock limit for the whole run (ms); the outcome's reason becomes `timed_out`. */

@@ -2,7 +2,6 @@ import assert from "node:assert/strict"
 import { test } from "node:test"
 import { createProcess } from "../src/create.js"
 import { ABORT_GRACE_MS, spawnSettings, spawnFailedOutcome } from "../src/defaults.js"
-import { execaOptions } from "../src/execa/options.js"
 import { spawnRequest } from "../src/supervisor/request.js"
 
 /* The one place every backend's spawn takes its defaults and checks from (src/defaults.ts). */
@@ -14,9 +13,9 @@ test("defaults: the abort grace, SIGTERM and ignored stdio; a negative grace is 
   assert.equal(spawnSettings(["true"], { timeout: -5 }).abortGraceMs, 0)
 })
 
-test("every backend refuses an empty command and an already-aborted signal before starting anything", () => {
+test("both engines refuse an empty command and an already-aborted signal before starting anything", () => {
   const aborted = AbortSignal.abort(new Error("given up"))
-  for (const backend of ["baseline", "supervisor", "execa", "tree-kill"] as const) {
+  for (const backend of ["baseline", "supervisor"] as const) {
     // The supervisor's sidecar is never started: the checks come first.
     const api = createProcess({ backend, supervisorPath: "/nonexistent/pawwork-supervisor" })
     assert.throws(() => api.spawn([]), /Command is required/, backend)
@@ -24,15 +23,12 @@ test("every backend refuses an empty command and an already-aborted signal befor
   }
 })
 
-test("the API's names reach the protocol and execa translated from the same settings", () => {
+test("the API's names reach the protocol translated from the settings (the peers' in packages/peers)", () => {
   const opts = { kill: "SIGINT" as const, timeout: 250, stdout: "pipe" as const }
   const settings = spawnSettings(["prog"], opts)
   const req = spawnRequest("c1", settings, opts)
   assert.deepEqual(req.ladder, { signal: "SIGINT", grace_ms: 250 })
   assert.deepEqual([req.stdin, req.stdout, req.stderr], ["ignore", "pipe", "ignore"])
-  const ex = execaOptions(opts, settings)
-  assert.equal(ex.forceKillAfterDelay, 250)
-  assert.equal(ex.killSignal, "SIGINT")
 })
 
 test("a spawn failure's outcome is a fresh object each time (no caller can mutate another's)", () => {

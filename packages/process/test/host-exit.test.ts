@@ -1,6 +1,8 @@
 import assert from "node:assert/strict"
+import path from "node:path"
+import { fileURLToPath } from "node:url"
 import { after, afterEach, describe, test } from "node:test"
-import type { BackendName } from "../src/index.js"
+import type { EngineName } from "../src/index.js"
 import { backendNames, GUARD } from "./support/backends.js"
 import { killLeftovers } from "./support/leaks.js"
 import { newReport, removeReports } from "./support/report.js"
@@ -8,18 +10,17 @@ import { aliveRoles, hostEndsAfterSpawn, type HostEnd } from "./support/scenario
 
 /*
  * Parent death: a host spawns `tree --depth 1 --width 2` (root + 2 children) and then exits normally or is
- * SIGKILLed. What survives is each backend's answer, asserted per backend so the comparison cannot drift:
+ * SIGKILLed. What survives is each engine's answer, asserted so the comparison cannot drift (the peers' are
+ * in packages/peers/test/host-exit.test.ts):
  * - supervisor: the sidecar sees its stdin close whichever way the host ended, and ends every tree;
- * - execa: its `cleanup` (signal-exit's exit handler) SIGTERMs the root on a normal exit, only the root; a
- *   SIGKILLed host runs no handler at all;
- * - baseline and tree-kill: nothing is tied to the host's life.
+ * - baseline: nothing is tied to the host's life.
  */
-const SURVIVORS: Record<BackendName, Record<HostEnd, string[]>> = {
+const SURVIVORS: Record<EngineName, Record<HostEnd, string[]>> = {
   supervisor: { exit: [], SIGKILL: [] },
-  execa: { exit: ["node", "node"], SIGKILL: ["node", "node", "root"] },
   baseline: { exit: ["node", "node", "root"], SIGKILL: ["node", "node", "root"] },
-  "tree-kill": { exit: ["node", "node", "root"], SIGKILL: ["node", "node", "root"] },
 }
+
+const indexJs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/index.js")
 
 const reports: string[] = []
 afterEach(() => {
@@ -35,7 +36,7 @@ for (const name of backendNames()) {
       test(`${end === "exit" ? "exits normally" : "is SIGKILLed"}: ${what}`, GUARD, async () => {
         const file = newReport()
         reports.push(file)
-        await hostEndsAfterSpawn(name, file, ["tree", "--depth", "1", "--width", "2"], 3, end)
+        await hostEndsAfterSpawn({ module: indexJs, create: "createProcess", backend: name }, file, ["tree", "--depth", "1", "--width", "2"], 3, end)
         assert.deepEqual(await aliveRoles(file, 2_000), expected)
       })
     }

@@ -122,11 +122,12 @@ describe("supervisor backend only", () => {
     assert.ok(proc.sidecarPid !== undefined && proc.sidecarPid !== first)
   })
 
-  test("a missing binary is a clear error that says how to build it", GUARD, () => {
+  test("a supervisorPath that does not exist is a clear error naming it, never another binary", GUARD, () => {
     const broken = createProcess({ backend: "supervisor", supervisorPath: "/nonexistent/pawwork-supervisor" })
     assert.throws(() => broken.spawn(fixture(null, "cwd")), (err: Error) => {
       assert.ok(err instanceof SupervisorNotFoundError)
-      assert.match(err.message, /cargo build --release -p pawwork-supervisor/)
+      assert.match(err.message, /the supervisorPath option names \/nonexistent\/pawwork-supervisor, which does not exist/)
+      assert.deepEqual((err as SupervisorNotFoundError).searched, ["/nonexistent/pawwork-supervisor"])
       return true
     })
   })

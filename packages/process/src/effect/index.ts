@@ -4,3 +4,5 @@
  */
 export * as SupervisorSpawner from "./spawner.js"
 export type { SupervisorSpawnerOptions } from "./spawner.js"
+export { layerFromFlag } from "./flag.js"
+export { InvalidBackendFlagError, processBackend } from "../flag.js"

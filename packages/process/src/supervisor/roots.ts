@@ -7,7 +7,18 @@ import type { SupervisorChild } from "./child.js"
  * root's descendants (a setsid() daemon re-parented to that sidecar). Another sidecar's `terminate` walks
  * parent links from the root and cannot see such members. An entry goes when its tree is gone.
  */
-const roots = new Map<number, SupervisorChild>()
+const roots: Map<number, SupervisorChild> = shared()
+
+/**
+ * One registry per process, not per copy of this module: an app that loads the package both ways (`import`
+ * and `require`, the ESM and the CommonJS build) has two copies of every module, and a tree started through
+ * one copy's layer must still be found by the other copy's terminateTree.
+ */
+function shared(): Map<number, SupervisorChild> {
+  const key = Symbol.for("@pawwork/process/live-roots")
+  const holder = globalThis as { [k: symbol]: Map<number, SupervisorChild> | undefined }
+  return (holder[key] ??= new Map())
+}
 
 export function registerRoot(child: SupervisorChild): void {
   void child.spawned.then((pid) => {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process"
 import type { Socket } from "node:net"
 import { SupervisorDiedError } from "../errors.js"
 import { Connection } from "../protocol/connection.js"
+import { checkSidecarVersion } from "./version.js"
 
 /** Hosts use this to hear that a sidecar is gone, so the next spawn starts a fresh one. */
 export type DeathListener = (sidecar: Sidecar) => void
@@ -40,7 +41,7 @@ export class Sidecar {
           describeDeath: (reason) => this.describeDeath(reason),
           onProtocolError: (err) => process.emitWarning(err.message, { code: "PAWWORK_SUPERVISOR_PROTOCOL" }),
         },
-      ),
+      ).then((conn) => (checkSidecarVersion(conn.hello, binary), conn)),
       started,
     ])
     this.ready.then(

@@ -3,27 +3,31 @@ import { readFileSync } from "node:fs"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, test } from "node:test"
-import { createProcess } from "../src/index.js"
-import { ownProcessGroup } from "../src/safety.js"
-import { GUARD, settledWithin } from "./support/backends.js"
-import { fixture } from "./support/binaries.js"
-import { killLeftovers, survivors, waitAllGone } from "./support/leaks.js"
-import { countPids, waitForReport } from "./support/report.js"
-import { trackedReports } from "./support/tracked-reports.js"
+import { createPeer } from "../src/index.js"
+import { ownProcessGroup } from "@pawwork/process/backend-kit"
 import {
+  GUARD,
   abortWhenReady,
   aliveRoles,
+  countPids,
+  fixture,
   hasRole,
   holdBriefly,
+  killLeftovers,
+  settledWithin,
   signalsByRole,
-} from "./support/scenarios.js"
+  survivors,
+  trackedReports,
+  waitAllGone,
+  waitForReport,
+} from "@pawwork/harness/testing"
 
 /*
  * The execa backend's known failures, asserted so the comparison cannot drift, and what it does right.
  * Every failure here has one mechanism: execa 9 sends each signal (cancelSignal, forceKillAfterDelay, kill(),
  * cleanup) to the root pid alone, through Node's ChildProcess.kill.
  */
-const proc = createProcess({ backend: "execa" })
+const proc = createPeer({ backend: "execa" })
 const report = trackedReports()
 
 function processGroupOf(pid: number): number {

@@ -4,13 +4,21 @@
 import assert from "node:assert/strict"
 import { after, describe, test } from "node:test"
 import { setTimeout as sleep } from "node:timers/promises"
-import { createEffectProcess, type EffectBackendName } from "../src/effect/backends.js"
-import type { ProcessApi } from "../src/types.js"
-import { GUARD, settledWithin } from "./support/backends.js"
-import { fixture } from "./support/binaries.js"
-import { isAlive, killLeftovers, survivors, waitAllGone } from "./support/leaks.js"
-import { countPids, reportedPids, waitForReport } from "./support/report.js"
-import { trackedReports } from "./support/tracked-reports.js"
+import { createEffectProcess, type EffectBackendName } from "../src/effect.js"
+import type { ProcessApi } from "@pawwork/process"
+import {
+  GUARD,
+  countPids,
+  fixture,
+  isAlive,
+  killLeftovers,
+  reportedPids,
+  settledWithin,
+  survivors,
+  trackedReports,
+  waitAllGone,
+  waitForReport,
+} from "@pawwork/harness/testing"
 
 const BACKENDS: EffectBackendName[] = ["supervisor-effect", "effect"]
 const apis = new Map<EffectBackendName, ProcessApi>(BACKENDS.map((b) => [b, createEffectProcess({ backend: b })]))

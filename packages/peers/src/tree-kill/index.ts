@@ -1,7 +1,6 @@
-import { processApi } from "../api.js"
-import type { Child, ProcessApi } from "../types.js"
+import type { Child, ProcessApi } from "@pawwork/process"
+import { processApi, TERMINATION_GRACE_MS } from "@pawwork/process/backend-kit"
 import { TreeKillChild } from "./child.js"
-import { TERMINATION_GRACE_MS } from "../defaults.js"
 import { terminateTreeByPid } from "./ladder.js"
 import { spawn } from "./spawn.js"
 

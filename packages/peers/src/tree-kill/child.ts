@@ -1,8 +1,6 @@
 import type { ChildProcess } from "node:child_process"
-import type { TerminateReport } from "../baseline/terminate-tree.js"
-import type { OutcomeTracker } from "../baseline/outcome.js"
-import { ProcView } from "../proc-view.js"
-import type { Child, Outcome } from "../types.js"
+import type { Child, Outcome } from "@pawwork/process"
+import { ProcView, type OutcomeTracker, type TerminateReport } from "@pawwork/process/backend-kit"
 import { running, signalTree, treeKillLadder } from "./ladder.js"
 
 /**

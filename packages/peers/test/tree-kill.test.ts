@@ -1,27 +1,32 @@
 import assert from "node:assert/strict"
 import { describe, test } from "node:test"
-import { createProcess } from "../src/index.js"
-import { GUARD, settledWithin } from "./support/backends.js"
-import { fixture } from "./support/binaries.js"
-import { killLeftovers, survivors, waitAllGone } from "./support/leaks.js"
-import { countPids, readReport, waitForReport } from "./support/report.js"
-import { trackedReports } from "./support/tracked-reports.js"
+import { createPeer } from "../src/index.js"
 import {
+  GUARD,
   abortWhenReady,
   aliveRoles,
   childStopped,
+  countPids,
+  fixture,
   hasRole,
   holdBriefly,
+  killLeftovers,
   middleExited,
+  readReport,
+  settledWithin,
   signalsByRole,
-} from "./support/scenarios.js"
+  survivors,
+  trackedReports,
+  waitAllGone,
+  waitForReport,
+} from "@pawwork/harness/testing"
 
 /*
  * The tree-kill backend's known failures, asserted so the comparison cannot drift, and what it does right.
  * Its reach is one `ps --ppid` walk from the root per call: whatever is the root's descendant at that moment,
  * and nothing once the root is gone.
  */
-const proc = createProcess({ backend: "tree-kill" })
+const proc = createPeer({ backend: "tree-kill" })
 const report = trackedReports()
 
 describe("tree-kill: what a walk from the live root reaches", () => {

@@ -1,8 +1,6 @@
 import type { ChildProcess } from "node:child_process"
-import { spawnFailedOutcome } from "../defaults.js"
-import { ProcView } from "../proc-view.js"
-import { bytesRead, countArrivals, drainOf } from "../stream-state.js"
-import type { Child, Options, Outcome } from "../types.js"
+import type { Child, Options, Outcome } from "@pawwork/process"
+import { bytesRead, countArrivals, drainOf, ProcView, spawnFailedOutcome } from "@pawwork/process/backend-kit"
 
 /** The parts of execa's result this backend reads (the same names in execa 9 and 10). */
 export interface ExecaResult {

@@ -1,8 +1,6 @@
 import { execa } from "execa"
-import { processApi } from "../api.js"
-import { terminateTreeApi } from "../baseline/index.js"
-import { spawnSettings } from "../defaults.js"
-import type { Child, Options, ProcessApi } from "../types.js"
+import type { Child, Options, ProcessApi } from "@pawwork/process"
+import { processApi, spawnSettings, terminateTreeApi } from "@pawwork/process/backend-kit"
 import { ExecaChild, type ExecaSubprocess } from "./child.js"
 import { execaOptions } from "./options.js"
 

@@ -1,6 +1,6 @@
 import type { Options as ExecaOptions } from "execa"
-import type { SpawnSettings } from "../defaults.js"
-import type { Options } from "../types.js"
+import type { Options } from "@pawwork/process"
+import type { SpawnSettings } from "@pawwork/process/backend-kit"
 
 /** `killDescendants` is execa 10's tree option; execa 9 does not know it (see tree). */
 export type TreeOptions = ExecaOptions & { killDescendants?: boolean }

@@ -11,27 +11,30 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
-import type * as PlatformError from "effect/PlatformError"
+import * as PlatformError from "effect/PlatformError"
 import * as Stream from "effect/Stream"
 import * as ChildProcess from "effect/process/ChildProcess"
 import { ChildProcessSpawner, type ChildProcessHandle } from "effect/process/ChildProcessSpawner"
-import { terminateTreeApi } from "../baseline/index.js"
-import { processApi } from "../api.js"
-import { errorMessage } from "../errors.js"
-import { spawnFailedOutcome, spawnSettings, TERMINATION_GRACE_MS, type SpawnSettings } from "../defaults.js"
-import { createSupervisor } from "../supervisor/index.js"
-import type { Child, Drain, Options, Outcome, ProcessApi } from "../types.js"
-import { systemError } from "./errors.js"
-import { layer as supervisorLayer } from "./spawner.js"
+import { createProcess, type Child, type Drain, type Options, type Outcome, type ProcessApi } from "@pawwork/process"
+import {
+  errorMessage,
+  processApi,
+  spawnFailedOutcome,
+  spawnSettings,
+  terminateTreeApi,
+  TERMINATION_GRACE_MS,
+  type SpawnSettings,
+} from "@pawwork/process/backend-kit"
+import { SupervisorSpawner } from "@pawwork/process/effect"
 
 /*
  * The two Effect backends of the comparison, driven through the Process API's shape so the matrix's
  * scenarios run on them unchanged: `effect` is Effect's own `NodeChildProcessSpawner` (@effect/platform-node)
- * with its defaults, `supervisor-effect` is this package's `SupervisorSpawner` layer. Both go through the
+ * with its defaults, `supervisor-effect` is `@pawwork/process/effect`'s `SupervisorSpawner` layer. Both go through the
  * ChildProcessSpawner service only, as PawWork's bash tool does: one scope per command, output read to its
  * end, `handle.kill({ killSignal, forceKillAfter })` for an abort. `exited` is the command's result as such
- * a caller gets it: the exit status and the end of the output. A subpath of its own
- * (`@pawwork/process/effect/backends`): it loads @effect/platform-node, which nothing shipped needs.
+ * a caller gets it: the exit status and the end of the output. Part of the comparison package, never of
+ * @pawwork/process: it loads @effect/platform-node, which nothing shipped needs.
  */
 
 export type EffectBackendName = "effect" | "supervisor-effect"
@@ -65,7 +68,7 @@ export function createEffectProcess(opts: EffectProcessOptions): ProcessApi {
       const layer =
         backend === "effect"
           ? nodeLayer()
-          : supervisorLayer({
+          : SupervisorSpawner.layer({
               supervisorPath: opts.supervisorPath,
               leftovers,
               drainTimeout: options.drainTimeout === undefined ? undefined : Duration.millis(options.drainTimeout),
@@ -78,7 +81,7 @@ export function createEffectProcess(opts: EffectProcessOptions): ProcessApi {
   const live = new Set<EffectChild>()
   // PawWork's bash tool ends an aborted command with Process.terminateTree({ pid: handle.pid }): the
   // baseline's today, the supervisor backend's (which finds the layer's roots) once both paths are flipped.
-  const treeApi = backend === "supervisor-effect" ? createSupervisor({ supervisorPath: opts.supervisorPath }) : null
+  const treeApi = backend === "supervisor-effect" ? createProcess({ backend: "supervisor", supervisorPath: opts.supervisorPath }) : null
 
   function spawn(cmd: string[], options: Options = {}): Child {
     const settings = spawnSettings(cmd, options)
@@ -168,7 +171,7 @@ class EffectChild extends EventEmitter implements Child {
       extendEnv: opts.env !== null,
       shell: opts.shell ? opts.shell : undefined,
       detached: opts.detached,
-      stdin: stdin ? Stream.fromAsyncIterable(stdin.chunks(), (err) => systemError("stdin", undefined, errorMessage(err))) : settings.stdio[0],
+      stdin: stdin ? Stream.fromAsyncIterable(stdin.chunks(), stdinError) : settings.stdio[0],
       stdout: settings.stdio[1],
       stderr: settings.stdio[2],
     })
@@ -363,6 +366,11 @@ class StdinFeed extends Writable {
       }
     }
   }
+}
+
+/** A failure of the Node-side stdin feed, as the PlatformError Effect's input stream carries. */
+function stdinError(err: unknown): PlatformError.PlatformError {
+  return PlatformError.systemError({ _tag: "Unknown", module: "ChildProcess", method: "stdin", description: errorMessage(err) })
 }
 
 /** The Process API's command array as Effect's (command, args); with a shell, one script line (as Node joins it). */

@@ -1,11 +1,14 @@
 import type { ChildProcess } from "node:child_process"
 import { setTimeout as sleep } from "node:timers/promises"
 import treeKill from "tree-kill"
-import { exists } from "../baseline/descendants.js"
-import type { TerminateReport } from "../baseline/terminate-tree.js"
-import { TERMINATION_GRACE_MS } from "../defaults.js"
-import { assertTerminateTarget, isSignallablePid } from "../safety.js"
-import type { TerminateTreeInput } from "../types.js"
+import type { TerminateTreeInput } from "@pawwork/process"
+import {
+  assertTerminateTarget,
+  exists,
+  isSignallablePid,
+  TERMINATION_GRACE_MS,
+  type TerminateReport,
+} from "@pawwork/process/backend-kit"
 
 /** Node has not reaped the root yet, so its pid still names it (a reaped pid may be reused). */
 export function running(proc: ChildProcess): boolean {

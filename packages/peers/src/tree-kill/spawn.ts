@@ -1,6 +1,5 @@
-import { trackOutcome } from "../baseline/outcome.js"
-import { exitedOnExit, launchLikeBaseline } from "../baseline/spawn.js"
-import type { Options } from "../types.js"
+import type { Options } from "@pawwork/process"
+import { exitedOnExit, launchLikeBaseline, trackOutcome } from "@pawwork/process/backend-kit"
 import { TreeKillChild } from "./child.js"
 
 /**
