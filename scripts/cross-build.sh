@@ -30,11 +30,13 @@ step() {
   step_start=$now
 }
 
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
 apt_install() {
   echo "$LOG_NAME: installing $*"
   # Another job may hold the dpkg lock for a moment: wait for it rather than fail.
-  apt-get -o DPkg::Lock::Timeout=600 update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$@" >/dev/null
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
 toolchain() {
@@ -42,6 +44,9 @@ toolchain() {
   [ -x /usr/bin/rustc ] && [ -x /usr/bin/cargo ] || need+=(rustc-web cargo-web)
   [ -d /usr/lib/rustlib/src/rust/library/std ] || need+=(rust-web-src)
   command -v python3 >/dev/null 2>&1 || need+=(python3 python3-venv)
+  if [ "$WANT_MINGW" = 1 ]; then
+    command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need+=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64)
+  fi
   if [ ${#need[@]} -gt 0 ]; then apt_install "${need[@]}"; fi
   local venv=$OUT/zig-venv
   if [ ! -x "$venv/bin/cargo-zigbuild" ] || ! "$venv/bin/python" -m pip show ziglang 2>/dev/null | grep -qx "Version: $ZIGLANG_VERSION"; then
@@ -74,8 +79,9 @@ build_one() {
       local built=$OUT/cargo/$target/release/$exe
       ;;
     mingw)
+      # scripts/wine/setup.sh's xcargo: the cross-build windows-cross.sh makes, in release.
       # shellcheck source=wine/setup.sh
-      (. scripts/wine/setup.sh && wine_toolchain >/dev/null && xcargo build -q --release --locked -p pawwork-supervisor --bin pawwork-supervisor)
+      (. scripts/wine/setup.sh && xcargo build -q --release --locked -p pawwork-supervisor --bin pawwork-supervisor)
       local built=$ROOT/target-windows/$target/release/$exe
       ;;
     *) echo "$LOG_NAME: unknown route $route for $key" >&2; return 1 ;;
@@ -94,6 +100,8 @@ mapfile -t rows < <(node -e '
   for (const p of platforms) if (wanted.length === 0 || wanted.includes(p.key)) console.log(`${p.key} ${p.target} ${p.route}`);
 ' "$@")
 
+WANT_MINGW=0
+case " ${rows[*]} " in *" mingw "*) WANT_MINGW=1 ;; esac
 toolchain
 for row in "${rows[@]}"; do
   # shellcheck disable=SC2086

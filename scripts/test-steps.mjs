@@ -93,6 +93,27 @@ export const testSteps = [
         npmCmd("TypeScript tests: @pawwork/process (protocol units, Bun)", ["run", "test:bun:unit", "-w", "@pawwork/process"], { runner: "bun test" }),
         skip("TypeScript tests: @pawwork/process (process behaviour)", "their leak checks read /proc (Linux only)"),
       ]),
+  // The comparison peers (execa, tree-kill, Effect's Node spawner), in their own package since they left the
+  // product: the same contract as the engines, and each one's measured failures pinned, on both runtimes.
+  linux
+    ? npmCmd("TypeScript tests: @pawwork/peers (Node)", ["run", "test:only", "-w", "@pawwork/peers"], { runner: "node --test" })
+    : skip("TypeScript tests: @pawwork/peers (Node)", "their leak checks read /proc (Linux only)"),
+  linux
+    ? npmCmd("TypeScript tests: @pawwork/peers (Bun)", ["run", "test:bun:only", "-w", "@pawwork/peers"], { runner: "bun test" })
+    : skip("TypeScript tests: @pawwork/peers (Bun)", "their leak checks read /proc (Linux only)"),
+  // What a user installs: every platform's sidecar cross-built here (static musl for Linux), the tarballs
+  // `npm run pack` writes, installed into a project outside the repository and run; the arm64 binary under
+  // qemu-user. Elsewhere the release workflow runs the packed install on each OS from these tarballs.
+  ...(linux
+    ? [
+        cmd("cross-build every platform's sidecar (scripts/cross-build.sh)", "bash", [join("scripts", "cross-build.sh")]),
+        cmd("pack the publishable tarballs into artifacts/npm (scripts/pack.mjs)", process.execPath, [join("scripts", "pack.mjs")]),
+        cmd("packed install outside the repository: Node and Bun, ESM and CommonJS, app.asar", process.execPath, ["--test", "--test-concurrency=1", join("packaging", "test", "packed-install.test.mjs")], {
+          runner: "node --test",
+        }),
+        cmd("linux-arm64 sidecar under qemu-user (scripts/qemu-arm64.sh)", "bash", [join("scripts", "qemu-arm64.sh")], { runner: "node --test" }),
+      ]
+    : [skip("cross-build, pack, packed install, arm64 under qemu-user", "cross-built and packed on Linux; the release workflow runs the packed install on this OS")]),
   // PawWork runs as an ordinary user, not root: the integration suite and a short supervisor matrix again as
   // one, inside a cgroup delegated to it and with none (scripts/as-user.sh creates both; it needs root).
   linux && isRoot() && othersCanReach(root)

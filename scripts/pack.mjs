@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// Writes every publishable tarball into artifacts/npm/: @pawwork/process (built afresh) and one
+// @pawwork/supervisor-<os>-<cpu> per platform of packaging/platforms.json, each holding only its binary
+// (from target-cross/bin/<key>/, which scripts/cross-build.sh fills), a README, the licence and its
+// os/cpu fields. Checks first that there is one version: the product's package.json, which the Cargo
+// workspace, every optionalDependency and every platform package must carry, and that the platforms the
+// product lists are the platforms built.
+//
+// Usage: node scripts/pack.mjs [--platforms KEY,KEY]   (default: every platform; a missing binary fails)
+// `npm run pack` cross-builds every platform first.
+import { spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const out = join(root, "artifacts", "npm");
+const stage = join(root, "artifacts", "npm-stage");
+const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ["npm"];
+const readJson = (file) => JSON.parse(readFileSync(join(root, file), "utf8"));
+
+function fail(message) {
+  console.error(`pack: ${message}`);
+  process.exit(1);
+}
+
+function run(cmd, args, cwd = root) {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (r.status !== 0) fail(`${cmd} ${args.join(" ")} failed (exit ${r.status})`);
+  return r.stdout;
+}
+
+const arg = process.argv.indexOf("--platforms");
+const { platforms } = readJson("packaging/platforms.json");
+const wanted = arg > 0 ? process.argv[arg + 1].split(",") : platforms.map((p) => p.key);
+for (const key of wanted) if (!platforms.some((p) => p.key === key)) fail(`unknown platform ${key}`);
+
+// One version, checked.
+const product = readJson("packages/process/package.json");
+const version = product.version;
+const cargoVersion = /\[workspace\.package\][^[]*?^version\s*=\s*"([^"]+)"/ms.exec(readFileSync(join(root, "Cargo.toml"), "utf8"))?.[1];
+if (cargoVersion !== version) fail(`Cargo.toml's workspace version is ${cargoVersion}, @pawwork/process's is ${version}: the sidecar's hello must name the package's version`);
+const listed = Object.entries(product.optionalDependencies ?? {});
+const expected = platforms.map((p) => `@pawwork/supervisor-${p.key}`);
+if (JSON.stringify(listed.map(([n]) => n).sort()) !== JSON.stringify([...expected].sort())) {
+  fail(`@pawwork/process's optionalDependencies (${listed.map(([n]) => n).join(", ")}) are not the platforms of packaging/platforms.json (${expected.join(", ")})`);
+}
+for (const [name, range] of listed) if (range !== version) fail(`optionalDependencies["${name}"] is ${range}, not ${version} exactly`);
+const licence = readFileSync(join(root, "LICENSE"), "utf8");
+if (readFileSync(join(root, "packages", "process", "LICENSE"), "utf8") !== licence) fail("packages/process/LICENSE differs from LICENSE");
+
+rmSync(out, { recursive: true, force: true });
+rmSync(stage, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+
+run(npm[0], [...npm.slice(1), "run", "build", "-w", "@pawwork/process"]);
+run(npm[0], [...npm.slice(1), "pack", "-w", "@pawwork/process", "--pack-destination", out, "--silent"]);
+
+for (const p of platforms.filter((x) => wanted.includes(x.key))) {
+  const exe = p.os === "win32" ? "pawwork-supervisor.exe" : "pawwork-supervisor";
+  const binary = join(root, "target-cross", "bin", p.key, exe);
+  if (!existsSync(binary)) fail(`${p.key}: no binary at ${relative(root, binary)} (bash scripts/cross-build.sh ${p.key})`);
+  const dir = join(stage, p.key);
+  mkdirSync(join(dir, "bin"), { recursive: true });
+  copyFileSync(binary, join(dir, "bin", exe));
+  chmodSync(join(dir, "bin", exe), 0o755);
+  writeFileSync(join(dir, "LICENSE"), licence);
+  writeFileSync(join(dir, "package.json"), `${JSON.stringify(platformManifest(p, version), null, 2)}\n`);
+  writeFileSync(join(dir, "README.md"), platformReadme(p, version, exe));
+  run(npm[0], [...npm.slice(1), "pack", "--pack-destination", out, "--silent"], dir);
+}
+console.log(`pack: ${readdirSync(out).sort().map((f) => `artifacts/npm/${f}`).join(", ")}`);
+
+function platformManifest(p, version) {
+  return {
+    name: `@pawwork/supervisor-${p.key}`,
+    version,
+    description: `The pawwork-supervisor sidecar binary for ${p.key} (${p.target}), installed by @pawwork/process`,
+    license: "MIT",
+    os: [p.os],
+    cpu: [p.cpu],
+    files: ["bin"],
+    // Yarn's PnP would otherwise keep the binary inside a zip, where it cannot be executed.
+    preferUnplugged: true,
+  };
+}
+
+function platformReadme(p, version, exe) {
+  return `# @pawwork/supervisor-${p.key}
+
+The \`pawwork-supervisor\` sidecar for ${p.key} (Rust target \`${p.target}\`; ${p.libc}), version ${version}:
+\`bin/${exe}\` and nothing else. It is an optional dependency of \`@pawwork/process\`, which finds it with
+\`require.resolve\`; npm installs only the package of the machine it runs on (\`os\`: ${p.os}, \`cpu\`: ${p.cpu}).
+Install \`@pawwork/process\`, not this package.
+`;
+}
