@@ -116,6 +116,12 @@ describe("the tarballs", () => {
     }
   });
 
+  test(`${platformPkg}: its binary's --version is the package's`, () => {
+    const r = spawnSync(installedBinary(), ["--version"], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(r.status, 0, `${r.error ?? ""} ${r.stderr}`);
+    assert.equal(r.stdout.trim(), `pawwork-supervisor ${version} (protocol 1)`);
+  });
+
   test(`${platformPkg}: only the binary, its licence and README, with os and cpu`, () => {
     assert.deepEqual(tarList(platformTgz), ["package/LICENSE", "package/README.md", `package/bin/${exe}`, "package/package.json"]);
     const manifest = JSON.parse(readFileSync(join(project, "node_modules", "@pawwork", `supervisor-${key}`, "package.json"), "utf8"));
@@ -124,17 +130,22 @@ describe("the tarballs", () => {
 
   test("the consumer's production tree holds no comparison peer", () => {
     const tree = JSON.parse(npm(["ls", "--all", "--omit=dev", "--json"], project));
+    // npm ls also lists the other platforms' packages (not installed: "missing") and the peer `effect`.
+    const installed = (deps) => Object.entries(deps ?? {}).filter(([, node]) => node.version && !node.missing);
     const names = new Set();
     const walk = (deps) => {
-      for (const [name, node] of Object.entries(deps ?? {})) {
+      for (const [name, node] of installed(deps)) {
         names.add(name);
         walk(node.dependencies);
       }
     };
     walk(tree.dependencies);
     assert.deepEqual(PEERS.filter((p) => names.has(p)), []);
-    const product = tree.dependencies["@pawwork/process"].dependencies ?? {};
-    assert.deepEqual(Object.keys(product).sort(), ["cross-spawn", platformPkg].sort(), "the product brings cross-spawn and the platform package only");
+    const manifest = JSON.parse(readFileSync(join(project, "node_modules", "@pawwork", "process", "package.json"), "utf8"));
+    const brought = installed(tree.dependencies["@pawwork/process"].dependencies)
+      .map(([name]) => name)
+      .filter((name) => !(name in (manifest.peerDependencies ?? {})));
+    assert.deepEqual(brought.sort(), ["cross-spawn", platformPkg].sort(), "the product brings cross-spawn and this platform's package only");
   });
 });
 
