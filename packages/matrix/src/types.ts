@@ -20,7 +20,7 @@ export const CANDIDATES: readonly BackendName[] = ["supervisor", "supervisor-eff
 /** Comparison backends ("why not just use execa, tree-kill, or Effect's own spawner?"): neither baseline nor candidate. */
 export const PEERS: readonly BackendName[] = ["execa", "tree-kill", "effect"]
 
-/** The backends driven through Effect's ChildProcessSpawner service (packages/process/src/effect/backends.ts). */
+/** The backends driven through Effect's ChildProcessSpawner service (packages/peers/src/effect/backends.ts). */
 export const EFFECT_BACKENDS: readonly BackendName[] = ["supervisor-effect", "effect"]
 
 /** The JavaScript runtime the Process API (its child processes, its event loop) ran under. */

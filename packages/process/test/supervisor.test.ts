@@ -10,10 +10,11 @@ import {
   SupervisorDiedError,
   SupervisorNotFoundError,
   SupervisorProtocolError,
+  SupervisorVersionError,
   type SupervisedChild,
 } from "../src/index.js"
 import { GUARD } from "./support/backends.js"
-import { fixture } from "./support/binaries.js"
+import { fixture, repoRoot } from "./support/binaries.js"
 import { waitAllGone } from "./support/leaks.js"
 import { pattern } from "./support/pattern.js"
 import { countPids, newReport, reportedPids, waitForReport } from "./support/report.js"
@@ -133,13 +134,13 @@ describe("supervisor backend only", () => {
   })
 })
 
-/** A stand-in sidecar: a Node script that says hello with another protocol version, then waits for EOF. */
-function wrongVersionSidecar(): string {
-  const file = path.join(path.dirname(newReport()), "fake-supervisor.mjs")
+/** A stand-in sidecar: a Node script that says hello with the given protocol and version, then waits for EOF. */
+function wrongVersionSidecar(protocol = 99, version = "9.9.9"): string {
+  const file = path.join(path.dirname(newReport()), `fake-supervisor-${protocol}-${version}.mjs`)
   writeFileSync(
     file,
     `#!${process.execPath}
-const header = Buffer.from(JSON.stringify({ event: "hello", protocol: 99, version: "9.9.9", pid: process.pid }))
+const header = Buffer.from(JSON.stringify({ event: "hello", protocol: ${protocol}, version: ${JSON.stringify(version)}, pid: process.pid }))
 const prefix = Buffer.alloc(8)
 prefix.writeUInt32BE(header.length, 0)
 process.stdout.write(Buffer.concat([prefix, header]))
@@ -159,6 +160,18 @@ describe("sidecars that cannot be used", () => {
       assert.ok(err instanceof SupervisorProtocolError)
       assert.match(err.message, /protocol 99 \(version 9\.9\.9\)/)
       assert.match(err.message, /client speaks protocol 1/)
+      return true
+    })
+    await odd.shutdown()
+  })
+
+  test("a sidecar of another release (same protocol, other version) is refused, naming both versions", GUARD, async () => {
+    const odd = createProcess({ backend: "supervisor", supervisorPath: wrongVersionSidecar(1, "9.9.9") })
+    await assert.rejects(odd.spawn(fixture(null, "cwd")).exited, (err: Error) => {
+      assert.ok(err instanceof SupervisorVersionError)
+      assert.equal(err.found, "9.9.9")
+      assert.equal(err.expected, JSON.parse(readFileSync(path.join(repoRoot, "packages", "process", "package.json"), "utf8")).version)
+      assert.match(err.message, /@pawwork\/process is \S+ but the binary .* is 9\.9\.9 \(from its hello\)/)
       return true
     })
     await odd.shutdown()

@@ -182,7 +182,7 @@ function effectMethod(r: Results): string {
       "  child leads its own process group, and a kill signals the group, polls it, then SIGKILLs it after `forceKillAfter`.")
   }
   if (lines.length === 0) return ""
-  return lines.join("\n") + "\n- Both Effect backends are driven through the Process API's shape (packages/process/src/effect/backends.ts):\n" +
+  return lines.join("\n") + "\n- Both Effect backends are driven through the Process API's shape (packages/peers/src/effect/backends.ts):\n" +
     "  one scope per command, output read to its end; `exited` settles when both `exitCode` and the output have ended;\n" +
     "  an abort is `handle.kill({ killSignal, forceKillAfter })` with the scenario's signal and grace, stop() is\n" +
     "  `handle.kill` with the 500 ms stop grace, `child.kill(sig)` is `handle.kill({ killSignal: sig })`, and\n" +
