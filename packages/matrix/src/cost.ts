@@ -118,6 +118,9 @@ export function npmDependencies(root: string, supervisorImports: string[]): { to
       const walk = (tree: NpmTree | undefined, filter?: string[]) => {
         for (const [name, dep] of Object.entries(tree ?? {})) {
           if (filter && !filter.includes(name)) continue
+          // The platform packages are optional dependencies, not installed in this repository (npm lists them
+          // without a version): the sidecar binary is counted as the binary, not as an npm package.
+          if (dep.version === undefined) continue
           const key = `${name}@${dep.version ?? "?"}`
           if (seen.has(key)) continue
           seen.add(key)
