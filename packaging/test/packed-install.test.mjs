@@ -92,7 +92,7 @@ before(() => {
   }
   writeFileSync(join(project, "package.json"), `${JSON.stringify({ name: "consumer", private: true, version: "1.0.0" }, null, 2)}\n`);
   npm(["install", "--no-audit", "--no-fund", productTgz, platformTgz, `effect@${effectVersion()}`], project);
-  for (const file of ["checks.cjs", "consumer-esm.mjs", "consumer-cjs.cjs"]) copyFileSync(join(here, file), join(project, file));
+  for (const file of ["checks.cjs", "consumer-esm.mjs", "consumer-cjs.cjs", "types-esm.mts", "types-cjs.cts", "types-cjs-effect.cts"]) copyFileSync(join(here, file), join(project, file));
 });
 
 after(() => {
@@ -126,6 +126,22 @@ describe("the tarballs", () => {
     assert.deepEqual(tarList(platformTgz), ["package/LICENSE", "package/README.md", `package/bin/${exe}`, "package/package.json"]);
     const manifest = JSON.parse(readFileSync(join(project, "node_modules", "@pawwork", `supervisor-${key}`, "package.json"), "utf8"));
     assert.deepEqual([manifest.os, manifest.cpu, manifest.version, manifest.license], [[process.platform], [process.arch], version, "MIT"]);
+  });
+
+  test("TypeScript finds the types of both builds: import and require (node16), the Effect subpath by require (nodenext)", () => {
+    const tsc = require.resolve("typescript/bin/tsc", { paths: [join(root, "packages", "process")] });
+    const check = (module, files) => {
+      const compilerOptions = { module, moduleResolution: module, target: "es2022", strict: true, noEmit: true, types: ["node"], typeRoots: [join(root, "node_modules", "@types")] };
+      writeFileSync(join(project, `tsconfig.${module}.json`), JSON.stringify({ compilerOptions, files }, null, 2));
+      const r = spawnSync(process.execPath, [tsc, "-p", `tsconfig.${module}.json`, "--traceResolution"], { cwd: project, encoding: "utf8", timeout: 120_000 });
+      assert.equal(r.status, 0, `tsc (${module}): ${r.stdout.split("\n").filter((l) => l.includes("error")).join("\n")}`);
+      return r.stdout;
+    };
+    const traced = check("node16", ["types-esm.mts", "types-cjs.cts"]);
+    assert.match(traced, /'@pawwork\/process' was successfully resolved to '[^']*node_modules\/@pawwork\/process\/dist\/index\.d\.ts'/);
+    assert.match(traced, /'@pawwork\/process' was successfully resolved to '[^']*node_modules\/@pawwork\/process\/dist\/cjs\/index\.d\.ts'/);
+    const next = check("nodenext", ["types-esm.mts", "types-cjs.cts", "types-cjs-effect.cts"]);
+    assert.match(next, /'@pawwork\/process\/effect' was successfully resolved to '[^']*node_modules\/@pawwork\/process\/dist\/cjs\/effect\/index\.d\.ts'/);
   });
 
   test("the consumer's production tree holds no comparison peer", () => {
