@@ -8,9 +8,10 @@
 #     venv under target-cross/): Linux musl, statically linked, and macOS;
 #   - Debian's mingw-w64 (scripts/wine/setup.sh's xcargo): Windows x64.
 # Everything is installed by this script when missing (Debian packages via
-# apt-get, the two PyPI packages via pip). macOS binaries are ad-hoc signed by
-# zig's linker (checked below: Apple silicon refuses unsigned code); they are
-# first run by the release workflow's macOS jobs, never here.
+# apt-get, the two PyPI packages via pip). zig's linker ad-hoc signs the macOS
+# arm64 binary (checked below: Apple silicon refuses unsigned arm64 code; x86_64
+# code runs unsigned, and zig signs none). The macOS binaries are first run by
+# the release workflow's macOS jobs, never here.
 #
 # Usage: bash scripts/cross-build.sh [KEY...]   (default: every platform)
 set -euo pipefail
