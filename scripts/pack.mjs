@@ -2,14 +2,15 @@
 // Writes every publishable tarball into artifacts/npm/: @pawwork/process (built afresh) and one
 // @pawwork/supervisor-<os>-<cpu> per platform of packaging/platforms.json, each holding only its binary
 // (from target-cross/bin/<key>/, which scripts/cross-build.sh fills), a README, the licence and its
-// os/cpu fields. Checks first that there is one version: the product's package.json, which the Cargo
-// workspace, every optionalDependency and every platform package must carry, and that the platforms the
-// product lists are the platforms built.
+// os/cpu fields. One version: the product's package.json's, which the Cargo workspace must carry (checked)
+// and which every platform package and the product's optionalDependencies get from here. Those
+// optionalDependencies are written into the packed manifest only: in this repository they would name
+// packages not published yet, which `npm ci` cannot lock.
 //
 // Usage: node scripts/pack.mjs [--platforms KEY,KEY]   (default: every platform; a missing binary fails)
 // `npm run pack` cross-builds every platform first.
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -40,12 +41,7 @@ const product = readJson("packages/process/package.json");
 const version = product.version;
 const cargoVersion = /\[workspace\.package\][^[]*?^version\s*=\s*"([^"]+)"/ms.exec(readFileSync(join(root, "Cargo.toml"), "utf8"))?.[1];
 if (cargoVersion !== version) fail(`Cargo.toml's workspace version is ${cargoVersion}, @pawwork/process's is ${version}: the sidecar's hello must name the package's version`);
-const listed = Object.entries(product.optionalDependencies ?? {});
-const expected = platforms.map((p) => `@pawwork/supervisor-${p.key}`);
-if (JSON.stringify(listed.map(([n]) => n).sort()) !== JSON.stringify([...expected].sort())) {
-  fail(`@pawwork/process's optionalDependencies (${listed.map(([n]) => n).join(", ")}) are not the platforms of packaging/platforms.json (${expected.join(", ")})`);
-}
-for (const [name, range] of listed) if (range !== version) fail(`optionalDependencies["${name}"] is ${range}, not ${version} exactly`);
+if (product.optionalDependencies) fail("packages/process/package.json lists optionalDependencies: they are written at pack time from packaging/platforms.json");
 const licence = readFileSync(join(root, "LICENSE"), "utf8");
 if (readFileSync(join(root, "packages", "process", "LICENSE"), "utf8") !== licence) fail("packages/process/LICENSE differs from LICENSE");
 
@@ -54,7 +50,7 @@ rmSync(stage, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 run(npm[0], [...npm.slice(1), "run", "build", "-w", "@pawwork/process"]);
-run(npm[0], [...npm.slice(1), "pack", "-w", "@pawwork/process", "--pack-destination", out, "--silent"]);
+packProduct();
 
 for (const p of platforms.filter((x) => wanted.includes(x.key))) {
   const exe = p.os === "win32" ? "pawwork-supervisor.exe" : "pawwork-supervisor";
@@ -70,6 +66,18 @@ for (const p of platforms.filter((x) => wanted.includes(x.key))) {
   run(npm[0], [...npm.slice(1), "pack", "--pack-destination", out, "--silent"], dir);
 }
 console.log(`pack: ${readdirSync(out).sort().map((f) => `artifacts/npm/${f}`).join(", ")}`);
+
+/** The product as published: its files, and its manifest with the platform packages and without the repository's scripts. */
+function packProduct() {
+  const from = join(root, "packages", "process");
+  const dir = join(stage, "process");
+  mkdirSync(dir, { recursive: true });
+  for (const entry of product.files) cpSync(join(from, entry), join(dir, entry), { recursive: true });
+  const { scripts: _scripts, devDependencies: _dev, ...manifest } = product;
+  manifest.optionalDependencies = Object.fromEntries(platforms.map((p) => [`@pawwork/supervisor-${p.key}`, version]));
+  writeFileSync(join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  run(npm[0], [...npm.slice(1), "pack", "--pack-destination", out, "--silent"], dir);
+}
 
 function platformManifest(p, version) {
   return {

@@ -70,9 +70,9 @@ module.exports = async function checks({ api, effect, Effect, ChildProcess, Chil
   seen.foreignLeft = await goneWithin([foreign.pid, ...foreignKids], 5000)
   await sup.shutdown()
 
-  const stand_in = effect.SupervisorSpawner.layer({ supervisorPath: "/nonexistent/baseline-stand-in" })
-  const layer = effect.layerFromFlag(stand_in)
-  seen.effectLayerFollowsFlag = layer === stand_in ? "baseline" : "supervisor"
+  const standIn = effect.SupervisorSpawner.layer({ supervisorPath: "/nonexistent/baseline-stand-in" })
+  const layer = effect.layerFromFlag(standIn)
+  seen.effectLayerFollowsFlag = layer === standIn ? "baseline" : "supervisor"
   const program = Effect.gen(function* () {
     const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
     return yield* spawner.string(ChildProcess.make(process.execPath, ["-e", "process.stdout.write('effect-ok')"]))

@@ -111,6 +111,9 @@ describe("the tarballs", () => {
     const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
     assert.equal(manifest.license, "MIT");
     assert.deepEqual(Object.keys(manifest.dependencies), ["cross-spawn"]);
+    const platforms = JSON.parse(readFileSync(join(root, "packaging", "platforms.json"), "utf8")).platforms;
+    assert.deepEqual(manifest.optionalDependencies, Object.fromEntries(platforms.map((p) => [`@pawwork/supervisor-${p.key}`, version])), "every platform package, at the product's version");
+    assert.equal(manifest.scripts, undefined, "the repository's build scripts are not published");
     for (const f of files.filter((x) => x.endsWith(".js"))) {
       assert.doesNotMatch(readFileSync(join(dir, f.slice("package/".length)), "utf8"), /sourceMappingURL/, `${f} points at a source map`);
     }

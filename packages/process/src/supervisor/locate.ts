@@ -86,7 +86,9 @@ function fromPlatformPackage(pkg: string): SupervisorLocation | Missed {
   try {
     manifest = require.resolve(`${pkg}/package.json`)
   } catch {
-    return { searched: (require.resolve.paths(pkg) ?? []).map((dir) => path.join(dir, pkg)) }
+    // Where Node's resolver looks; a runtime without resolve.paths gets the directory it would look in first.
+    const dirs = require.resolve.paths?.(pkg) ?? [path.join(ownPackage().dir, "node_modules")]
+    return { searched: dirs.map((dir) => path.join(dir, pkg)) }
   }
   const dir = path.dirname(manifest)
   const binary = path.join(dir, "bin", EXE)
@@ -136,6 +138,11 @@ function notFound(key: string, pkg: string, missed: Missed, workspace: string[])
   let why: string
   if (missed.broken) {
     why = ` ${missed.broken}`
+  } else if (shipped.length === 0) {
+    // Only the packed manifest lists the platform packages (scripts/pack.mjs): this is a repository build.
+    why =
+      ` This copy of @pawwork/process is a build from its repository, which lists no platform package: ` +
+      `build the sidecar with \`cargo build --release -p pawwork-supervisor\` there.`
   } else if (!shipped.includes(key)) {
     why =
       ` No prebuilt sidecar exists for ${key}: @pawwork/process ships them for ${shipped.join(", ")}. ` +
