@@ -4,6 +4,7 @@ import type { Mode } from "./types.js"
 export interface Sizes {
   mode: Mode
   roundTrip: { warmup: number; iterations: number; block: number }
+  messages: { warmup: number; iterations: number; block: number; bytes: number }
   sidecarStart: { samples: number }
   throughput: { bytes: number; reps: number }
   quiescence: { treeWidth: number; treeReps: number; ignoreReps: number; graceMs: number; treeGraceMs: number }
@@ -23,6 +24,7 @@ export const SIZES: Record<Mode, Sizes> = {
   quick: {
     mode: "quick",
     roundTrip: { warmup: 5, iterations: 30, block: 10 },
+    messages: { warmup: 10, iterations: 60, block: 20, bytes: 1024 },
     sidecarStart: { samples: 3 },
     throughput: { bytes: 8 * MiB, reps: 2 },
     quiescence: { treeWidth: 4, treeReps: 1, ignoreReps: 1, graceMs: 200, treeGraceMs: 2_000 },
@@ -32,6 +34,7 @@ export const SIZES: Record<Mode, Sizes> = {
   default: {
     mode: "default",
     roundTrip: { warmup: 100, iterations: 1_000, block: 50 },
+    messages: { warmup: 200, iterations: 2_000, block: 100, bytes: 1024 },
     sidecarStart: { samples: 20 },
     throughput: { bytes: 256 * MiB, reps: 7 },
     quiescence: { treeWidth: 49, treeReps: 5, ignoreReps: 5, graceMs: 500, treeGraceMs: 2_000 },
@@ -41,6 +44,7 @@ export const SIZES: Record<Mode, Sizes> = {
   full: {
     mode: "full",
     roundTrip: { warmup: 200, iterations: 5_000, block: 100 },
+    messages: { warmup: 500, iterations: 10_000, block: 250, bytes: 1024 },
     sidecarStart: { samples: 50 },
     throughput: { bytes: 1024 * MiB, reps: 9 },
     quiescence: { treeWidth: 49, treeReps: 20, ignoreReps: 20, graceMs: 500, treeGraceMs: 2_000 },

@@ -6,6 +6,7 @@ import { trivialCommand, type Context } from "./context.js"
 import { LoadTracker } from "./load.js"
 import { describeMachine, loadAverage } from "./machine.js"
 import { measureMemory } from "./memory.js"
+import { measureMessageLatency } from "./message-latency.js"
 import type { Binaries } from "./paths.js"
 import { measureQuiescence } from "./quiescence.js"
 import { runnerFor, type Runner } from "./runners.js"
@@ -44,6 +45,8 @@ export async function measureClient(sizes: Sizes, bins: Binaries, variants: Supe
     const sidecarStart = await measureSidecarStart(ctx, spawnRoundTrip.backends.supervisor!.p50)
     const baseline = pick(runners, "baseline").api!
     const supervisor = pick(runners, "supervisor").api!
+    log("message latency")
+    const messageLatency = await measureMessageLatency(ctx, { baseline, supervisor })
     // Output copied is a throughput path only: started here, it stays out of the round trip and the scale curve.
     const copy = copied ? await runnerFor("supervisor-copy", ctx.trivial, bins.supervisor) : null
     if (copy) {
@@ -60,7 +63,7 @@ export async function measureClient(sizes: Sizes, bins: Binaries, variants: Supe
     for (const r of runners) {
       if (r.sidecar() !== sidecars.get(r.backend)) ctx.notes.push(`the ${r.backend} sidecar restarted during the run (pid ${sidecars.get(r.backend)} -> ${r.sidecar()})`)
     }
-    return { runtime: currentRuntime(), version: runtimeVersion(), spawnRoundTrip, sidecarStart, throughput, quiescence, scale, scaleLoad: scaleLoad.span(), notes: ctx.notes }
+    return { runtime: currentRuntime(), version: runtimeVersion(), spawnRoundTrip, messageLatency, sidecarStart, throughput, quiescence, scale, scaleLoad: scaleLoad.span(), notes: ctx.notes }
   } finally {
     for (const r of runners) await r.close().catch(() => undefined)
   }

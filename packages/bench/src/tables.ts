@@ -2,7 +2,7 @@ import { describeLoad, overCores } from "./load.js"
 import { producerCaps } from "./targets.js"
 import { runtimeLabel } from "./runtime.js"
 import { round } from "./stats.js"
-import type { BenchResults, Backend, ClientRun, LoadSpan, ThroughputPath } from "./types.js"
+import type { BenchResults, Backend, ClientRun, LoadSpan, MessagePath, ThroughputPath } from "./types.js"
 
 /** A table both the Markdown and the HTML page render, so the two never disagree. */
 export interface Table {
@@ -44,7 +44,7 @@ export function targetsTable(r: BenchResults): Table {
     runtime: null,
     title: "Targets",
     caption:
-      "Each target of issue 18's acceptance (and the earlier quiescence target) with what this run measured, as ratios within one run; " +
+      "Each target of issues 18's and 32's acceptance (and the earlier quiescence target) with what this run measured, as ratios within one run; " +
       "a missed target says by how much, and why below, as does one measured at a load over the core count.",
     head: ["target", "goal", "measured", "met", "missed by"],
     rows: r.targets.map((t) => [t.label, t.goal, t.measured, t.met ? "yes" : "**no**", t.missedBy || "-"]),
@@ -68,6 +68,33 @@ export function roundTripTable(c: ClientRun, cores: number): Table {
     title: `Spawn round trip (${who})`,
     caption: `\`pawwork-fixture exit --code 0\` spawned and awaited until exited, one at a time, ${rt.iterations} times per backend after ${rt.warmup} warm-up runs (backends take turns in blocks). Times in ms.${loadCaption(rt.load, cores)}`,
     head: ["backend", "p50", "p99", "mean", "p50 vs baseline", "p99 vs baseline", `${who} CPU / spawn`, "sidecar CPU / spawn", "total CPU / spawn (vs baseline)"],
+    rows,
+  }
+}
+
+const MESSAGE_LABEL: Record<MessagePath, string> = {
+  direct: "the runtime's own child_process pipes",
+  baseline: "baseline backend",
+  supervisor: "supervisor backend",
+}
+
+/** Null for runs older than the message figure. */
+export function messageLatencyTable(c: ClientRun, cores: number): Table | null {
+  const m = c.messageLatency
+  if (!m) return null
+  const who = runtimeLabel(c.runtime)
+  const base = m.paths.baseline
+  const rows = (Object.keys(m.paths) as MessagePath[]).map((p) => {
+    const s = m.paths[p]
+    return [MESSAGE_LABEL[p], f(s.p50, 3), f(s.p99, 3), f(s.mean, 3), x(s.p50 / base.p50), x(s.p99 / base.p99), f(s.clientCpuMs, 4), f(s.sidecarCpuMs, 4)]
+  })
+  return {
+    runtime: c,
+    title: `Stdio message round trip (${who})`,
+    caption:
+      `${m.bytes}-byte messages written to \`pawwork-fixture echo-stdin\` and awaited until echoed in full, one at a time, ${m.iterations} per path ` +
+      `after ${m.warmup} warm-up messages, one child per path for the whole series (paths take turns in blocks). Times in ms.${loadCaption(m.load, cores)}`,
+    head: ["path", "p50", "p99", "mean", "p50 vs baseline", "p99 vs baseline", `${who} CPU / message`, "sidecar CPU / message"],
     rows,
   }
 }
@@ -201,6 +228,7 @@ export function allTables(r: BenchResults): Table[] {
   const perRuntime = r.runtimes.flatMap((c) => [
     throughputTable(c, cores),
     roundTripTable(c, cores),
+    ...[messageLatencyTable(c, cores)].filter((t): t is Table => t !== null),
     sidecarStartTable(c, cores),
     quiescenceTable(c, cores),
     scaleTable(c, cores),

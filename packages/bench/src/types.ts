@@ -158,6 +158,23 @@ export interface Throughput {
   directClientCpuMsPerGb: number
 }
 
+/** The ways a message reaches an echo child and comes back: the runtime's own pipes, and each backend's spawn. */
+export type MessagePath = "direct" | "baseline" | "supervisor"
+
+/** Request/response exchanges with one echo child over its stdin/stdout, one message at a time. */
+export interface MessageLatency {
+  command: string[]
+  /** Size of each message (and of its echo). */
+  bytes: number
+  warmup: number
+  iterations: number
+  /** Per path, from the write of a message until its last byte came back; CPU per exchange. */
+  paths: Record<MessagePath, Summary & { clientCpuMs: number; sidecarCpuMs: number | null }>
+  /** "supervisor/baseline", "supervisor/direct", "baseline/direct": a/b of p50 and p99. */
+  ratios: Record<string, { p50: number; p99: number }>
+  load: LoadSpan
+}
+
 export interface QuiescenceRun {
   /** From the cancel until every pid of the tree was gone (a zombie counts as gone). */
   ms: number
@@ -241,6 +258,8 @@ export interface ClientRun {
   /** The runtime's version as the process that measured reported it. */
   version: string
   spawnRoundTrip: SpawnRoundTrip
+  /** Absent from runs older than the message figure. */
+  messageLatency?: MessageLatency
   sidecarStart: SidecarStart
   throughput: Throughput
   quiescence: Quiescence

@@ -127,6 +127,41 @@ test("round-trip targets: p50 against 1.0x and p99 against 1.5x, each on its own
   assert.equal(target(worse, "spawn-round-trip-p99").met, true)
 })
 
+/** A client run with a message figure: supervisor, baseline and direct p50/p99. */
+function withMessages(run: ClientRun, [supP50, supP99, baseP50, baseP99]: [number, number, number, number]): ClientRun {
+  const path = (p50: number, p99: number, sidecarCpuMs: number | null) => ({ ...summary(p50, p99), clientCpuMs: 0.05, sidecarCpuMs })
+  return {
+    ...run,
+    messageLatency: {
+      command: ["echo"],
+      bytes: 1024,
+      warmup: 1,
+      iterations: 100,
+      paths: { direct: path(baseP50 * 0.9, baseP99, null), baseline: path(baseP50, baseP99, null), supervisor: path(supP50, supP99, 0.02) },
+      ratios: {
+        "supervisor/baseline": { p50: supP50 / baseP50, p99: supP99 / baseP99 },
+        "supervisor/direct": { p50: supP50 / (baseP50 * 0.9), p99: supP99 / baseP99 },
+        "baseline/direct": { p50: 1 / 0.9, p99: 1 },
+      },
+      load: quiet,
+    },
+  }
+}
+
+test("message round trip: p50 against 1.5x the baseline, p99 reported beside it; no target for a run without the figure", () => {
+  const met = target(evaluateTargets(results([withMessages(client(), [0.14, 0.9, 0.1, 0.2])])), "message-round-trip-p50")
+  assert.equal(met.met, true)
+  assert.match(met.measured, /^1\.4x .*p99 4\.5x/)
+  const missed = target(evaluateTargets(results([withMessages(client(), [0.16, 0.2, 0.1, 0.2])])), "message-round-trip-p50")
+  assert.equal(missed.met, false)
+  assert.match(missed.missedBy, /^0\.1x over/)
+  assert.equal(evaluateTargets(results([client()])).some((t) => t.id === "message-round-trip-p50"), false)
+  const r = results([withMessages(client(), [0.14, 0.9, 0.1, 0.2])])
+  const md = renderBenchMarkdown({ ...r, targets: evaluateTargets(r) })
+  assert.match(md, /### Stdio message round trip \(Node\)/)
+  assert.doesNotMatch(renderBenchMarkdown({ ...results([client()]), targets: [] }), /Stdio message round trip/)
+})
+
 test("the fork-path variant runs only beside a clone3 sidecar with cgroups, and its figures reach the note", () => {
   const info = (cgroup: string | null, spawn: string | null) => ({ ...results([]).sidecar, cgroup, spawn, output: "copy" })
   assert.deepEqual(supervisorVariants(info("/cg", "clone3")), ["supervisor-nocgroup", "supervisor-fork"])
