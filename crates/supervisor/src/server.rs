@@ -190,10 +190,18 @@ async fn read_loop<R: AsyncRead + Unpin>(mut reader: FrameReader<R>, tx: mpsc::S
         let msg = match reader.next().await {
             Ok(Some(f)) => Input::Frame(f),
             Ok(None) => Input::End,
-            Err(FrameError::TooLarge { header_len, payload_len }) => Input::Bad(ErrorEvent::new(
-                ErrorCode::FrameTooLarge,
-                format!("frame of {header_len} header and {payload_len} payload bytes is over the limit; skipped"),
-            )),
+            Err(FrameError::TooLarge { header_len, payload_len, head }) => {
+                // Answered as the request it was, when its head names one:
+                // a client waiting for that `req` is not left waiting.
+                let (req, id) = protocol::identify(&head);
+                let mut e = ErrorEvent::new(
+                    ErrorCode::FrameTooLarge,
+                    format!("frame of {header_len} header and {payload_len} payload bytes is over the limit; skipped"),
+                )
+                .req(req);
+                e.id = id;
+                Input::Bad(e)
+            }
             Err(FrameError::Truncated { expected, got }) => {
                 let e = ErrorEvent::new(ErrorCode::BadFrame, format!("input ended inside a frame ({got} of {expected} bytes)"));
                 let _ = tx.send(Input::Bad(e)).await;
@@ -277,6 +285,10 @@ impl Server {
                 Ok(())
             }
             Request::Terminate { req, pid, signal, grace_ms } => self.terminate(req, &pid, signal.as_deref(), grace_ms),
+            Request::Ping { req } => {
+                self.sink.event(Event::Pong { req }).await;
+                Ok(())
+            }
             Request::Shutdown { req } => {
                 self.begin_shutdown(false);
                 return Some(req);

@@ -13,7 +13,7 @@ fn hello_comes_first_with_protocol_1_and_its_limits() {
     assert_eq!(h["platform"]["os"], "linux", "hello.platform: {h}");
 
     let limits = &h["limits"];
-    assert_eq!(limits["max_header"], 1048576, "limits: {limits}");
+    assert_eq!(limits["max_header"], 1048576 + 6 * 6 * 1048576, "limits: {limits}");
     assert_eq!(limits["max_payload"], 16777216, "limits: {limits}");
     for key in ["max_children", "output_window", "stdin_queue"] {
         assert!(limits[key].as_u64().is_some_and(|n| n > 0), "limits.{key} missing: {limits}");

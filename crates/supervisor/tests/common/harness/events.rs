@@ -88,6 +88,11 @@ impl Invariants {
                     }
                 }
             }
+            "pong" => {
+                if ev.req().is_none() || h.as_object().is_some_and(|o| o.len() != 2) {
+                    return Err(format!("pong carries its req and nothing else: {h}"));
+                }
+            }
             "written" | "signalled" | "goodbye" | "hello" => {}
             other => return Err(format!("unknown event {other:?}: {h}")),
         }
