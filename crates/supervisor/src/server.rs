@@ -23,7 +23,7 @@ use crate::protocol::{
     PlatformInfo, Request, SpawnRequest, StdioMode,
 };
 use crate::signals::Signal;
-use crate::sink::Sink;
+use crate::sink::{OutputGone, Sink};
 use crate::stdin::{self, StdinHandle};
 
 const MAX_ID_LEN: usize = 128;
@@ -80,13 +80,20 @@ pub struct Server {
 }
 
 /// Serves one host until shutdown; returns the process exit code.
-pub async fn serve<R, W>(input: R, output: W, splice: Option<SpliceTarget>, config: Config, watchdog: Option<Watchdog>) -> i32
+pub async fn serve<R, W>(
+    input: R,
+    output: W,
+    splice: Option<SpliceTarget>,
+    output_gone: Option<OutputGone>,
+    config: Config,
+    watchdog: Option<Watchdog>,
+) -> i32
 where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let config = Arc::new(config);
-    let (sink, writer) = Sink::start(output, splice);
+    let (sink, writer, mut host_unreachable) = Sink::start(output, splice, output_gone);
     let platform = Platform::init(config.use_cgroup, watchdog);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
     let (foreign_done, mut foreign_done_rx) = mpsc::unbounded_channel();
@@ -113,6 +120,7 @@ where
 
     let mut goodbye_req = None;
     let mut input_done = false;
+    let mut output_done = false;
     let mut give_up: Option<tokio::time::Instant> = None;
     let mut code = 0;
     loop {
@@ -170,6 +178,15 @@ where
                 }
                 None => {}
             },
+            // Nobody can be told anything any more, and trees that fill
+            // their output window would block for good: the host is gone.
+            gone = &mut host_unreachable, if !output_done => {
+                output_done = true;
+                if gone.is_ok() {
+                    tracing::info!("the host no longer reads the sidecar's output: it is gone; cancelling every child");
+                    server.begin_shutdown(true);
+                }
+            }
             Some(()) = foreign_done_rx.recv() => server.foreign_in_flight -= 1,
             // `None` (no signal source, as on Windows) must not read as a signal.
             Some(()) = terminate.recv() => {

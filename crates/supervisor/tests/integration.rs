@@ -60,6 +60,9 @@ mod integration {
     mod safety;
     // Sidecar death and orphan reaping: nothing survives, no zombie piles up.
     mod containment;
+    // No tree runs unwatched: a host that stops reading stdout, a watchdog
+    // that dies before its sidecar.
+    mod unwatched;
     // Sidecars side by side: a live neighbour's trees are left alone, a dead
     // one's leftovers removed.
     mod neighbours;

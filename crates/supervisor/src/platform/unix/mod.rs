@@ -33,6 +33,12 @@ use os_linux as os;
 mod os_other;
 #[cfg(not(target_os = "linux"))]
 use os_other as os;
+#[cfg(target_os = "linux")]
+mod output_gone;
+#[cfg(not(target_os = "linux"))]
+mod output_gone_other;
+#[cfg(not(target_os = "linux"))]
+use output_gone_other as output_gone;
 mod output_pipe;
 #[cfg(target_os = "linux")]
 mod pipe_size;
@@ -206,8 +212,10 @@ pub fn stdio() -> crate::platform::HostIo {
         FdKind::Other => None,
     });
     match output {
-        Some(output) => HostIo { input, output, splice: SpliceTarget::new(stdout.as_fd()) },
-        None => HostIo { input, output: Box::pin(tokio::io::stdout()), splice: None },
+        Some(output) => {
+            HostIo { input, output, splice: SpliceTarget::new(stdout.as_fd()), gone: output_gone::watch(stdout.as_fd()) }
+        }
+        None => HostIo { input, output: Box::pin(tokio::io::stdout()), splice: None, gone: None },
     }
 }
 

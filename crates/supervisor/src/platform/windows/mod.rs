@@ -129,7 +129,8 @@ pub fn watchdog_main(arg: PathBuf) -> i32 {
 /// them on its blocking pool.
 /// No splice on Windows.
 pub fn stdio() -> HostIo {
-    HostIo { input: Box::pin(tokio::io::stdin()), output: Box::pin(tokio::io::stdout()), splice: None }
+    // A host that stops reading is noticed when a write fails.
+    HostIo { input: Box::pin(tokio::io::stdin()), output: Box::pin(tokio::io::stdout()), splice: None, gone: None }
 }
 
 /// SIGINT is Ctrl-C, SIGTERM and SIGBREAK are Ctrl-Break (console.rs),
