@@ -213,7 +213,10 @@ pub enum Event {
         limits: Limits,
         defaults: Defaults,
     },
-    Spawned { req: u64, id: String, pid: u32, pgid: Option<u32> },
+    /// `containment`: `cgroup` (Linux, the tree's own cgroup v2), `marker`
+    /// (Linux without one: process group, subreaper and environment
+    /// marker), `process_group` (macOS), `job` (Windows).
+    Spawned { req: u64, id: String, pid: u32, pgid: Option<u32>, containment: &'static str },
     /// The bytes travel as the frame's payload.
     Output { id: String, stream: Stream },
     Written {

@@ -94,7 +94,8 @@ where
 {
     let config = Arc::new(config);
     let (sink, writer, mut host_unreachable) = Sink::start(output, splice, output_gone);
-    let platform = Platform::init(config.use_cgroup, watchdog);
+    let mut platform = Platform::init(config.use_cgroup, watchdog);
+    let mut watchdog_failed = platform.watchdog_failed();
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
     let (foreign_done, mut foreign_done_rx) = mpsc::unbounded_channel();
     let mut server = Server {
@@ -185,6 +186,16 @@ where
                 if gone.is_ok() {
                     tracing::info!("the host no longer reads the sidecar's output: it is gone; cancelling every child");
                     server.begin_shutdown(true);
+                }
+            }
+            // Nothing would end the trees should the sidecar die now: end
+            // them while it lives, and say why.
+            failed = async { watchdog_failed.as_mut().expect("guarded").await }, if watchdog_failed.is_some() => {
+                watchdog_failed = None;
+                if let Ok(why) = failed {
+                    tracing::error!("{why}; ending every tree and exiting");
+                    sink.event(Event::Error(ErrorEvent::new(ErrorCode::ShuttingDown, format!("{why}: ending every tree")))).await;
+                    server.begin_shutdown(false);
                 }
             }
             Some(()) = foreign_done_rx.recv() => server.foreign_in_flight -= 1,
@@ -432,7 +443,8 @@ impl Server {
         };
         // `spawned` goes out before the relays start, so it precedes every
         // `output` of this child.
-        self.sink.event(Event::Spawned { req, id: id.clone(), pid: spawned.pid, pgid: spawned.pgid }).await;
+        let event = Event::Spawned { req, id: id.clone(), pid: spawned.pid, pgid: spawned.pgid, containment: spawned.containment };
+        self.sink.event(event).await;
         let spawned_pid = spawned.pid;
         let mut spawned = spawned;
         let (stdin, feeder) = match spawned.stdin.take() {

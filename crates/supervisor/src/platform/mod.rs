@@ -86,6 +86,8 @@ pub enum Env<'a> {
 pub struct Spawned {
     pub pid: u32,
     pub pgid: Option<u32>,
+    /// How the tree is contained (`spawned.containment`, docs/protocol.md).
+    pub containment: &'static str,
     pub stdin: Option<ChildWriter>,
     pub stdout: Option<ChildOutput>,
     pub stderr: Option<ChildOutput>,

@@ -54,10 +54,16 @@ fn hello_capabilities_describe_this_machine() {
     }
     // A cgroup claim must be true: a spawned child sits in a cgroup below it.
     match &caps["cgroup"] {
-        serde_json::Value::Null => {}
+        serde_json::Value::Null => {
+            let spawned = sc.spawn("c1", &fixture_argv(&dir.report("sleep"), &["sleep"]), json!({}));
+            assert_eq!(spawned["containment"], "marker", "no cgroup hierarchy, yet: {spawned}");
+            sc.cancel("c1");
+            sc.wait_exit("c1");
+        }
         serde_json::Value::String(path) => {
             let report = Report::new(dir.report("sleep"));
             let spawned = sc.spawn("c1", &fixture_argv(report.path(), &["sleep"]), json!({}));
+            assert_eq!(spawned["containment"], "cgroup", "{spawned}");
             let pid = spawned["pid"].as_i64().unwrap();
             report.wait_role("root");
             let members = leaks::cgroup_members(std::path::Path::new(path));

@@ -78,6 +78,12 @@ impl Platform {
         foreign::target(pid)
     }
 
+    /// No watchdog here (kill-on-close job handles end the trees), so none
+    /// can fail.
+    pub fn watchdog_failed(&mut self) -> Option<tokio::sync::oneshot::Receiver<String>> {
+        None
+    }
+
     pub fn spawn(&self, spec: &SpawnSpec<'_>) -> Result<Spawned, SpawnError> {
         let Some(assign) = self.mode.assign else {
             return Err(SpawnError {
@@ -101,7 +107,7 @@ impl Platform {
         let stdin = wrap(started.stdin).map_err(wrap_err)?.map(|p| Box::pin(p) as ChildWriter);
         let stdout = wrap(started.stdout).map_err(wrap_err)?.map(|p| Box::pin(p) as ChildReader);
         let stderr = wrap(started.stderr).map_err(wrap_err)?.map(|p| Box::pin(p) as ChildReader);
-        Ok(Spawned { pid: started.pid, pgid: tree.pgid(), stdin, stdout, stderr, tree })
+        Ok(Spawned { pid: started.pid, pgid: tree.pgid(), containment: "job", stdin, stdout, stderr, tree })
     }
 }
 

@@ -48,6 +48,10 @@ impl Invariants {
                 if pid <= 1 {
                     return Err(format!("spawned with pid {pid}: {h}"));
                 }
+                // Linux: the tree's own cgroup, or group, subreaper and marker.
+                if !["cgroup", "marker"].contains(&h["containment"].as_str().unwrap_or("")) {
+                    return Err(format!("spawned with containment {:?}: {h}", h["containment"]));
+                }
             }
             "exit" => self.check_exit(ev)?,
             "released" => {
