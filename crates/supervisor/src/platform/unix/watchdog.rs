@@ -354,6 +354,11 @@ fn read_to_eof() -> Vec<u8> {
 }
 
 fn kill_cgroups(dir: &Path) {
+    // Only a sidecar's own subtree: `--watchdog unix:PID` can be started by
+    // anyone who can run the binary, with any path on its stdin.
+    if !dir.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(super::cgroup::PREFIX)) {
+        return;
+    }
     let Ok(entries) = fs::read_dir(dir) else { return };
     let children: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
     for c in &children {
