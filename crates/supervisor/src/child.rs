@@ -445,7 +445,7 @@ mod tests {
     fn sink() -> Sink {
         let (client_end, sidecar_end) = tokio::io::duplex(1 << 20);
         std::mem::forget(client_end);
-        Sink::start(sidecar_end, None).0
+        Sink::start(sidecar_end, None, None).0
     }
 
     #[tokio::test(start_paused = true)]

@@ -2,6 +2,18 @@
 
 use crate::signals::Signal;
 
+/// The most bytes of argument and environment strings an `execve` admits on
+/// any supported Unix: Linux caps them at 3/4 of `_STK_LIM` (6 MiB) however
+/// high the stack limit is set, macOS's `ARG_MAX` is 1 MiB.
+const EXEC_STRINGS_MAX: u32 = 6 << 20;
+
+/// A request header big enough for every command line and environment the
+/// kernel admits, so that the kernel, not the protocol, decides which run:
+/// JSON writes a byte as at most 6 (`\u001f`), a string's own quotes and
+/// separators take less than the NUL and 8-byte pointer the kernel counts
+/// for it, and the rest of a spawn (cwd, id, options) is far below 1 MiB.
+const MAX_HEADER: u32 = (1 << 20) + 6 * EXEC_STRINGS_MAX;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub max_header: u32,
@@ -21,7 +33,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            max_header: 1 << 20,
+            max_header: MAX_HEADER,
             max_payload: 16 << 20,
             max_children: 4096,
             output_window: 1 << 20,

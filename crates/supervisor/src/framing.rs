@@ -1,11 +1,21 @@
 //! Length-prefixed frames: `header_len u32 BE | payload_len u32 BE | header
 //! JSON | payload`. The reader enforces the size limits *before* allocating,
 //! and skips an oversized frame by streaming its bytes away, so one bad frame
-//! neither costs memory nor desynchronises the stream.
+//! neither costs memory nor desynchronises the stream. What is kept of a
+//! skipped frame is its header, or the first `PEEK` bytes of a header over
+//! the limit: enough for the server to name the request it answers.
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 pub const PREFIX_LEN: usize = 8;
+
+/// Bytes kept of a header over the limit. A client that writes `op`, `req`
+/// and `id` first (docs/protocol.md) has them well within this.
+pub const PEEK: usize = 4096;
+
+/// A frame's parts are allocated as their bytes arrive, from this much on:
+/// a length alone (a hostile or cut-short frame) costs no more than that.
+const FIRST_ALLOCATION: usize = 1 << 20;
 
 #[derive(Debug)]
 pub struct Frame {
@@ -15,8 +25,10 @@ pub struct Frame {
 
 #[derive(Debug)]
 pub enum FrameError {
-    /// The frame was over a limit and has been skipped; the stream is still in sync.
-    TooLarge { header_len: u32, payload_len: u32 },
+    /// The frame was over a limit and has been skipped; the stream is still
+    /// in sync. `head` is its header (whole when only the payload was over),
+    /// or the header's first `PEEK` bytes.
+    TooLarge { header_len: u32, payload_len: u32, head: Vec<u8> },
     /// EOF in the middle of a frame: the stream is over.
     Truncated { expected: usize, got: usize },
     Io(std::io::Error),
@@ -45,25 +57,29 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         }
         let header_len = u32::from_be_bytes(prefix[0..4].try_into().unwrap());
         let payload_len = u32::from_be_bytes(prefix[4..8].try_into().unwrap());
-        if header_len > self.max_header || payload_len > self.max_payload {
-            let total = header_len as u64 + payload_len as u64;
+        let over_header = header_len > self.max_header;
+        if over_header || payload_len > self.max_payload {
+            let keep = if over_header { (header_len as usize).min(PEEK) } else { header_len as usize };
+            let head = read_growing(&mut self.inner, keep).await.map_err(FrameError::Io)?;
+            if head.len() < keep {
+                return Err(FrameError::Truncated { expected: keep, got: head.len() });
+            }
+            let total = header_len as u64 - keep as u64 + payload_len as u64;
             let skipped = tokio::io::copy(&mut (&mut self.inner).take(total), &mut tokio::io::sink())
                 .await
                 .map_err(FrameError::Io)?;
             if skipped < total {
                 return Err(FrameError::Truncated { expected: total as usize, got: skipped as usize });
             }
-            return Err(FrameError::TooLarge { header_len, payload_len });
+            return Err(FrameError::TooLarge { header_len, payload_len, head });
         }
-        let mut header = vec![0u8; header_len as usize];
-        let got = read_full(&mut self.inner, &mut header).await.map_err(FrameError::Io)?;
-        if got < header.len() {
-            return Err(FrameError::Truncated { expected: header.len(), got });
+        let header = read_growing(&mut self.inner, header_len as usize).await.map_err(FrameError::Io)?;
+        if header.len() < header_len as usize {
+            return Err(FrameError::Truncated { expected: header_len as usize, got: header.len() });
         }
-        let mut payload = vec![0u8; payload_len as usize];
-        let got = read_full(&mut self.inner, &mut payload).await.map_err(FrameError::Io)?;
-        if got < payload.len() {
-            return Err(FrameError::Truncated { expected: payload.len(), got });
+        let payload = read_growing(&mut self.inner, payload_len as usize).await.map_err(FrameError::Io)?;
+        if payload.len() < payload_len as usize {
+            return Err(FrameError::Truncated { expected: payload_len as usize, got: payload.len() });
         }
         Ok(Some(Frame { header, payload }))
     }
@@ -81,6 +97,21 @@ async fn read_full<R: AsyncRead + Unpin>(r: &mut R, buf: &mut [u8]) -> std::io::
         filled += n;
     }
     Ok(filled)
+}
+
+/// Reads `len` bytes, or fewer at EOF, into a buffer that grows with what
+/// arrives (up to `FIRST_ALLOCATION` at once, then doubling), never zeroed.
+async fn read_growing<R: AsyncRead + Unpin>(r: &mut R, len: usize) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(len.min(FIRST_ALLOCATION));
+    while buf.len() < len {
+        if buf.len() == buf.capacity() {
+            buf.reserve_exact((len - buf.len()).min(buf.capacity().max(1)));
+        }
+        if (&mut *r).take((len - buf.len()) as u64).read_buf(&mut buf).await? == 0 {
+            break;
+        }
+    }
+    Ok(buf)
 }
 
 /// Encodes one frame into `out` (prefix, header, payload).
@@ -129,9 +160,29 @@ mod tests {
         let mut bytes = frame(&[b'x'; 100], b"");
         bytes.extend(frame(b"{}", b"ok"));
         let mut r = FrameReader::new(&bytes[..], 10, 10);
-        assert!(matches!(r.next().await, Err(FrameError::TooLarge { header_len: 100, .. })));
+        match r.next().await {
+            Err(FrameError::TooLarge { header_len: 100, head, .. }) => assert_eq!(head, vec![b'x'; 100]),
+            other => panic!("expected TooLarge, got {other:?}"),
+        }
         let f = r.next().await.unwrap().unwrap();
         assert_eq!(f.payload, b"ok");
+    }
+
+    #[tokio::test]
+    async fn a_skipped_frame_keeps_its_header_or_the_first_peek_bytes_of_it() {
+        let mut bytes = frame(br#"{"op":"write","req":3}"#, &[7; 64]);
+        bytes.extend(frame(&vec![b' '; PEEK * 3], b""));
+        bytes.extend(frame(b"{}", b"ok"));
+        let mut r = FrameReader::new(&bytes[..], PEEK as u32, 16);
+        match r.next().await {
+            Err(FrameError::TooLarge { payload_len: 64, head, .. }) => assert_eq!(head, br#"{"op":"write","req":3}"#),
+            other => panic!("expected TooLarge, got {other:?}"),
+        }
+        match r.next().await {
+            Err(FrameError::TooLarge { head, .. }) => assert_eq!(head.len(), PEEK),
+            other => panic!("expected TooLarge, got {other:?}"),
+        }
+        assert_eq!(r.next().await.unwrap().unwrap().payload, b"ok");
     }
 
     #[tokio::test]

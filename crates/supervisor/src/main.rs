@@ -55,7 +55,7 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
     let code = runtime.block_on(async {
         let io = pawwork_supervisor::platform::stdio();
-        pawwork_supervisor::serve(io.input, io.output, io.splice, config, watchdog).await
+        pawwork_supervisor::serve(io.input, io.output, io.splice, io.gone, config, watchdog).await
     });
     std::process::exit(code);
 }

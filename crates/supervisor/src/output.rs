@@ -230,10 +230,10 @@ mod tests {
     async fn relay_stops_at_window_until_acked() {
         let (mut w, r) = child_pipe();
         let credit = Credit::new(10);
-        let (sink, writer) = {
+        let (sink, writer, _) = {
             let (client_end, sidecar_end) = tokio::io::duplex(1 << 20);
             std::mem::forget(client_end); // keep the other end open, unread
-            Sink::start(sidecar_end, None)
+            Sink::start(sidecar_end, None, None)
         };
         let (_stop_tx, stop_rx) = watch::channel(false);
         use tokio::io::AsyncWriteExt;
@@ -267,7 +267,7 @@ mod tests {
         use tokio::io::AsyncWriteExt;
         let (client, sidecar) = tokio::net::UnixStream::pair().unwrap();
         let target = target(sidecar.as_fd());
-        let (sink, writer) = Sink::start(sidecar, target);
+        let (sink, writer, _) = Sink::start(sidecar, target, None);
         let (mut w, r) = child_pipe();
         let data: Vec<u8> = (0..total).map(|i| (i * 7 % 251) as u8).collect();
         let producer = {

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -27,6 +28,9 @@ pub enum Request {
     },
     Ack { id: String, bytes: u64 },
     Shutdown { req: u64 },
+    /// Answered by `pong` from the dispatch loop: how a client knows the
+    /// sidecar still serves requests (docs/protocol.md, "Liveness").
+    Ping { req: u64 },
     /// Ends a tree this sidecar did not start. `pid` is kept as raw JSON so
     /// that a non-integer, negative or out-of-range pid gets the precise
     /// `bad_pid` rather than a generic `bad_request`.
@@ -209,7 +213,10 @@ pub enum Event {
         limits: Limits,
         defaults: Defaults,
     },
-    Spawned { req: u64, id: String, pid: u32, pgid: Option<u32> },
+    /// `containment`: `cgroup` (Linux, the tree's own cgroup v2), `marker`
+    /// (Linux without one: process group, subreaper and environment
+    /// marker), `process_group` (macOS), `job` (Windows).
+    Spawned { req: u64, id: String, pid: u32, pgid: Option<u32>, containment: &'static str },
     /// The bytes travel as the frame's payload.
     Output { id: String, stream: Stream },
     Written {
@@ -237,6 +244,7 @@ pub enum Event {
         duration_ms: u64,
     },
     Error(ErrorEvent),
+    Pong { req: u64 },
     Goodbye {
         #[serde(skip_serializing_if = "Option::is_none")]
         req: Option<u64>,
@@ -326,19 +334,61 @@ impl ErrorEvent {
 /// carrying the `req` (and `id`) of the bad request when they could be read,
 /// so the client can match the error to what it sent.
 pub fn decode_request(header: &[u8]) -> Result<Request, ErrorEvent> {
-    let value: serde_json::Value = serde_json::from_slice(header).map_err(|e| {
-        ErrorEvent::new(ErrorCode::BadFrame, format!("frame header is not valid JSON: {e}"))
-    })?;
-    let Some(obj) = value.as_object() else {
-        return Err(ErrorEvent::new(ErrorCode::BadFrame, "frame header is not a JSON object"));
+    // Decoded in one pass: a spawn's header can hold megabytes of argv and
+    // environment, which a detour through `serde_json::Value` would copy.
+    let error = match serde_json::from_slice::<Request>(header) {
+        Ok(request) => return Ok(request),
+        Err(e) => e,
     };
-    let req = obj.get("req").and_then(|v| v.as_u64());
-    let id = obj.get("id").and_then(|v| v.as_str()).map(str::to_owned);
-    serde_json::from_value::<Request>(value.clone()).map_err(|e| {
-        let mut err = ErrorEvent::new(ErrorCode::BadRequest, format!("invalid request: {e}")).req(req);
-        err.id = id;
-        err
-    })
+    let (req, id) = identify(header);
+    // serde reports an unknown `op` as soon as it reads it, before the rest
+    // of the bytes: whether they are JSON at all is asked separately (by a
+    // full parse: skipping a value checks neither UTF-8 nor nesting depth).
+    let mut err = match serde_json::from_slice::<serde_json::Value>(header) {
+        Err(syntax) => ErrorEvent::new(ErrorCode::BadFrame, format!("frame header is not valid JSON: {syntax}")),
+        Ok(_) if header.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') => {
+            ErrorEvent::new(ErrorCode::BadFrame, "frame header is not a JSON object")
+        }
+        Ok(_) => ErrorEvent::new(ErrorCode::BadRequest, format!("invalid request: {error}")),
+    }
+    .req(req);
+    err.id = id;
+    Err(err)
+}
+
+/// The `req` and `id` of a request header that cannot be decoded whole (not
+/// JSON, of no known shape, or only its first bytes kept because it was over
+/// the size limit): read from the top-level keys that come before the bytes
+/// end or stop being JSON, so the error can name the request it answers.
+pub fn identify(head: &[u8]) -> (Option<u64>, Option<String>) {
+    #[derive(Default)]
+    struct Seen {
+        req: Option<u64>,
+        id: Option<String>,
+    }
+    struct Keys<'a>(&'a mut Seen);
+    impl<'de> Visitor<'de> for Keys<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a request object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            // Each value is kept as soon as it is read: the bytes may end
+            // (or stop being JSON) anywhere after it.
+            while let Some(key) = map.next_key::<String>()? {
+                match key.as_str() {
+                    // Any type is read, so a wrong one does not end the walk.
+                    "req" => self.0.req = map.next_value::<serde_json::Value>()?.as_u64(),
+                    "id" => self.0.id = map.next_value::<serde_json::Value>()?.as_str().map(str::to_owned),
+                    _ => drop(map.next_value::<IgnoredAny>()?),
+                }
+            }
+            Ok(())
+        }
+    }
+    let mut seen = Seen::default();
+    let _ = serde::Deserializer::deserialize_map(&mut serde_json::Deserializer::from_slice(head), Keys(&mut seen));
+    (seen.req, seen.id)
 }
 
 #[cfg(test)]
@@ -365,6 +415,25 @@ mod tests {
     fn non_object_header_is_bad_frame() {
         assert_eq!(decode_request(b"[1,2]").unwrap_err().code, ErrorCode::BadFrame);
         assert_eq!(decode_request(b"\xff\xfe").unwrap_err().code, ErrorCode::BadFrame);
+    }
+
+    #[test]
+    fn a_header_that_cannot_be_decoded_still_names_its_req_and_id() {
+        let e = decode_request(br#"{"op":"spawn","req":8,"id":"c1","argv":["x"],"cwd":"#).unwrap_err();
+        assert_eq!((e.code, e.req, e.id.as_deref()), (ErrorCode::BadFrame, Some(8), Some("c1")));
+        // Only the head of a header over the limit is kept: cut mid-string.
+        assert_eq!(identify(br#"{"op":"spawn","req":9,"id":"c2","argv":["xxxx"#), (Some(9), Some("c2".into())));
+        assert_eq!(identify(br#"{"op":"spawn","argv":["x"],"req":10}"#), (Some(10), None));
+        assert_eq!(identify(br#"{"op":"spawn","req":-1,"id":"c3"}"#), (None, Some("c3".into())), "a req that is no u64 names nothing");
+        assert_eq!(identify(br#"{"nested":{"req":5}}"#), (None, None), "only top-level keys count");
+        assert_eq!(identify(b"\xff{\"req\":1}"), (None, None));
+    }
+
+    #[test]
+    fn ping_is_a_request_and_pong_its_answer() {
+        let r = decode_request(br#"{"op":"ping","req":11}"#).unwrap();
+        assert!(matches!(r, Request::Ping { req: 11 }), "{r:?}");
+        assert_eq!(serde_json::to_string(&Event::Pong { req: 11 }).unwrap(), r#"{"event":"pong","req":11}"#);
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::protocol::{
     PlatformInfo, Request, SpawnRequest, StdioMode,
 };
 use crate::signals::Signal;
-use crate::sink::Sink;
+use crate::sink::{OutputGone, Sink};
 use crate::stdin::{self, StdinHandle};
 
 const MAX_ID_LEN: usize = 128;
@@ -80,14 +80,22 @@ pub struct Server {
 }
 
 /// Serves one host until shutdown; returns the process exit code.
-pub async fn serve<R, W>(input: R, output: W, splice: Option<SpliceTarget>, config: Config, watchdog: Option<Watchdog>) -> i32
+pub async fn serve<R, W>(
+    input: R,
+    output: W,
+    splice: Option<SpliceTarget>,
+    output_gone: Option<OutputGone>,
+    config: Config,
+    watchdog: Option<Watchdog>,
+) -> i32
 where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let config = Arc::new(config);
-    let (sink, writer) = Sink::start(output, splice);
-    let platform = Platform::init(config.use_cgroup, watchdog);
+    let (sink, writer, mut host_unreachable) = Sink::start(output, splice, output_gone);
+    let mut platform = Platform::init(config.use_cgroup, watchdog);
+    let mut watchdog_failed = platform.watchdog_failed();
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
     let (foreign_done, mut foreign_done_rx) = mpsc::unbounded_channel();
     let mut server = Server {
@@ -113,6 +121,7 @@ where
 
     let mut goodbye_req = None;
     let mut input_done = false;
+    let mut output_done = false;
     let mut give_up: Option<tokio::time::Instant> = None;
     let mut code = 0;
     loop {
@@ -170,6 +179,25 @@ where
                 }
                 None => {}
             },
+            // Nobody can be told anything any more, and trees that fill
+            // their output window would block for good: the host is gone.
+            gone = &mut host_unreachable, if !output_done => {
+                output_done = true;
+                if gone.is_ok() {
+                    tracing::info!("the host no longer reads the sidecar's output: it is gone; cancelling every child");
+                    server.begin_shutdown(true);
+                }
+            }
+            // Nothing would end the trees should the sidecar die now: end
+            // them while it lives, and say why.
+            failed = async { watchdog_failed.as_mut().expect("guarded").await }, if watchdog_failed.is_some() => {
+                watchdog_failed = None;
+                if let Ok(why) = failed {
+                    tracing::error!("{why}; ending every tree and exiting");
+                    sink.event(Event::Error(ErrorEvent::new(ErrorCode::ShuttingDown, format!("{why}: ending every tree")))).await;
+                    server.begin_shutdown(false);
+                }
+            }
             Some(()) = foreign_done_rx.recv() => server.foreign_in_flight -= 1,
             // `None` (no signal source, as on Windows) must not read as a signal.
             Some(()) = terminate.recv() => {
@@ -190,10 +218,18 @@ async fn read_loop<R: AsyncRead + Unpin>(mut reader: FrameReader<R>, tx: mpsc::S
         let msg = match reader.next().await {
             Ok(Some(f)) => Input::Frame(f),
             Ok(None) => Input::End,
-            Err(FrameError::TooLarge { header_len, payload_len }) => Input::Bad(ErrorEvent::new(
-                ErrorCode::FrameTooLarge,
-                format!("frame of {header_len} header and {payload_len} payload bytes is over the limit; skipped"),
-            )),
+            Err(FrameError::TooLarge { header_len, payload_len, head }) => {
+                // Answered as the request it was, when its head names one:
+                // a client waiting for that `req` is not left waiting.
+                let (req, id) = protocol::identify(&head);
+                let mut e = ErrorEvent::new(
+                    ErrorCode::FrameTooLarge,
+                    format!("frame of {header_len} header and {payload_len} payload bytes is over the limit; skipped"),
+                )
+                .req(req);
+                e.id = id;
+                Input::Bad(e)
+            }
             Err(FrameError::Truncated { expected, got }) => {
                 let e = ErrorEvent::new(ErrorCode::BadFrame, format!("input ended inside a frame ({got} of {expected} bytes)"));
                 let _ = tx.send(Input::Bad(e)).await;
@@ -277,6 +313,10 @@ impl Server {
                 Ok(())
             }
             Request::Terminate { req, pid, signal, grace_ms } => self.terminate(req, &pid, signal.as_deref(), grace_ms),
+            Request::Ping { req } => {
+                self.sink.event(Event::Pong { req }).await;
+                Ok(())
+            }
             Request::Shutdown { req } => {
                 self.begin_shutdown(false);
                 return Some(req);
@@ -403,7 +443,8 @@ impl Server {
         };
         // `spawned` goes out before the relays start, so it precedes every
         // `output` of this child.
-        self.sink.event(Event::Spawned { req, id: id.clone(), pid: spawned.pid, pgid: spawned.pgid }).await;
+        let event = Event::Spawned { req, id: id.clone(), pid: spawned.pid, pgid: spawned.pgid, containment: spawned.containment };
+        self.sink.event(event).await;
         let spawned_pid = spawned.pid;
         let mut spawned = spawned;
         let (stdin, feeder) = match spawned.stdin.take() {

@@ -7,8 +7,10 @@
 //! the writer moves it from the child's pipe to stdout right after writing
 //! the frame's header, so it stays in order with every other frame.
 
+use std::future::Future;
 use std::io::IoSlice;
 use std::ops::Range;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
@@ -48,11 +50,23 @@ pub struct Sink {
     splice: Option<Arc<SpliceTarget>>,
 }
 
+/// Resolves once the host's end of stdout is closed (the platform's watch,
+/// for a sidecar that has nothing to write).
+pub type OutputGone = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 impl Sink {
-    pub fn start<W: AsyncWrite + Unpin + Send + 'static>(out: W, splice: Option<SpliceTarget>) -> (Sink, JoinHandle<()>) {
+    /// Starts the writer. The receiver returned hears once, when stdout is
+    /// found broken: a write failed, or `gone` resolved.
+    pub fn start<W: AsyncWrite + Unpin + Send + 'static>(
+        out: W,
+        splice: Option<SpliceTarget>,
+        gone: Option<OutputGone>,
+    ) -> (Sink, JoinHandle<()>, oneshot::Receiver<()>) {
         let (tx, rx) = mpsc::channel(QUEUE);
+        let (broken_tx, broken_rx) = oneshot::channel();
         let splice = splice.map(Arc::new);
-        (Sink { tx, splice: splice.clone() }, tokio::spawn(write_loop(out, rx, splice)))
+        let gone = gone.unwrap_or_else(|| Box::pin(std::future::pending()));
+        (Sink { tx, splice: splice.clone() }, tokio::spawn(write_loop(out, rx, splice, gone, broken_tx)), broken_rx)
     }
 
     /// The output a relay may splice into, while it still takes splices.
@@ -80,8 +94,7 @@ impl Sink {
     /// For pre-serialized headers (output frames share theirs) and payloads
     /// handed over without a copy (a relay's read buffer).
     pub async fn raw(&self, header: Bytes, payload: Bytes) {
-        // A closed queue means the writer is gone (stdout broken): there is
-        // nobody left to tell, and the children are cleaned up regardless.
+        // A closed queue means the writer is gone: the sidecar is exiting.
         let _ = self.tx.send(Outgoing { header, payload, spliced: None }).await;
     }
 }
@@ -154,10 +167,29 @@ impl Batch {
     }
 }
 
-async fn write_loop<W: AsyncWrite + Unpin>(mut out: W, mut rx: mpsc::Receiver<Outgoing>, splice: Option<Arc<SpliceTarget>>) {
+async fn write_loop<W: AsyncWrite + Unpin>(
+    mut out: W,
+    mut rx: mpsc::Receiver<Outgoing>,
+    splice: Option<Arc<SpliceTarget>>,
+    mut gone: OutputGone,
+    broken_tx: oneshot::Sender<()>,
+) {
     let mut batch = Batch::default();
     let mut broken = false;
-    while let Some(msg) = rx.recv().await {
+    let mut broken_tx = Some(broken_tx);
+    loop {
+        let msg = tokio::select! {
+            msg = rx.recv() => match msg {
+                Some(msg) => msg,
+                None => break,
+            },
+            () = &mut gone, if !broken => {
+                tracing::info!("the host closed its end of stdout; events are dropped from now on");
+                broken = true;
+                let _ = broken_tx.take().map(|tx| tx.send(()));
+                continue;
+            }
+        };
         if broken {
             // Keep draining so senders never block on a dead host; a spliced
             // frame's bytes are taken out of its pipe all the same.
@@ -188,10 +220,11 @@ async fn write_loop<W: AsyncWrite + Unpin>(mut out: W, mut rx: mpsc::Receiver<Ou
             r = out.flush().await;
         }
         if let Err(e) = r {
-            // Expected when the host exits first; the trees are cleaned up
-            // regardless, so this is no warning.
+            // Expected when the host exits first, so this is no warning.
+            // The server takes it as the host gone and ends every tree.
             tracing::info!("stdout is gone ({e}); events are dropped from now on");
             broken = true;
+            let _ = broken_tx.take().map(|tx| tx.send(()));
         }
     }
     let _ = out.flush().await;
@@ -262,6 +295,31 @@ mod tests {
         }
         fn poll_shutdown(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
             std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_or_the_platforms_watch_reports_the_output_broken() {
+        let (host_end, sidecar_end) = tokio::io::duplex(64);
+        drop(host_end);
+        let (sink, _writer, broken) = Sink::start(sidecar_end, None, None);
+        sink.event(Event::Pong { req: 1 }).await;
+        assert!(broken.await.is_ok(), "a write into a closed output went unreported");
+
+        let (_host_end, sidecar_end) = tokio::io::duplex(64);
+        let (gone_tx, gone_rx) = oneshot::channel::<()>();
+        let gone: OutputGone = Box::pin(async move {
+            let _ = gone_rx.await;
+        });
+        let (sink, _writer, mut broken) = Sink::start(sidecar_end, None, Some(gone));
+        sink.event(Event::Pong { req: 2 }).await;
+        tokio::task::yield_now().await;
+        assert!(broken.try_recv().is_err(), "reported broken while the host still reads");
+        gone_tx.send(()).unwrap();
+        assert!(broken.await.is_ok(), "the platform's word went unreported");
+        // Events still queue (and are dropped) so no sender blocks.
+        for req in 0..200 {
+            sink.event(Event::Pong { req }).await;
         }
     }
 

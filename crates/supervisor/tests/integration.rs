@@ -41,8 +41,13 @@ mod integration {
     mod exit_status;
     // Stdin EOF and `shutdown` end every tree, then the sidecar exits 0.
     mod host_gone;
+    // `ping` gets `pong` from the dispatch loop, during a shutdown too.
+    mod liveness;
     // cwd, env and stream options reach the child.
     mod spawn_options;
+    // Command lines and environments up to the kernel's limit run; beyond
+    // it, E2BIG, as execve says.
+    mod exec_limits;
     // Children start clean: only fds 0-2, no blocked or ignored signals.
     mod child_hygiene;
     // Broken frames are answered and skipped; the stream stays in sync.
@@ -55,6 +60,9 @@ mod integration {
     mod safety;
     // Sidecar death and orphan reaping: nothing survives, no zombie piles up.
     mod containment;
+    // No tree runs unwatched: a host that stops reading stdout, a watchdog
+    // that dies before its sidecar.
+    mod unwatched;
     // Sidecars side by side: a live neighbour's trees are left alone, a dead
     // one's leftovers removed.
     mod neighbours;

@@ -252,6 +252,11 @@ fn transcript_terminate() {
 }
 
 #[test]
+fn transcript_ping() {
+    replay("ping.json");
+}
+
+#[test]
 fn matcher_rejects_what_it_should() {
     assert!(matches(&json!({"a": "*"}), &json!({"a": [1]})));
     assert!(!matches(&json!({"a": 1}), &json!({"a": 1, "b": 2})), "extra keys need \"...\"");

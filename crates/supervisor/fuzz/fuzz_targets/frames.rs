@@ -50,7 +50,7 @@ fuzz_target!(|input: &[u8]| {
                     }
                 }
                 Ok(None) => break,
-                Err(FrameError::TooLarge { header_len, payload_len }) => {
+                Err(FrameError::TooLarge { header_len, payload_len, .. }) => {
                     assert!(header_len > MAX_HEADER || payload_len > MAX_PAYLOAD);
                 }
                 Err(FrameError::Truncated { expected, got }) => {

@@ -58,7 +58,7 @@ fn read_all(input: Vec<u8>, sizes: Vec<usize>, max_header: u32, max_payload: u32
                     seen.push(Seen::Frame(f.header, f.payload));
                 }
                 Ok(None) => break,
-                Err(FrameError::TooLarge { header_len, payload_len }) => {
+                Err(FrameError::TooLarge { header_len, payload_len, .. }) => {
                     assert!(header_len > max_header || payload_len > max_payload, "TooLarge within limits");
                     seen.push(Seen::TooLarge(header_len, payload_len));
                 }

@@ -36,6 +36,10 @@ pub struct HostIo {
     pub input: ChildReader,
     pub output: ChildWriter,
     pub splice: Option<SpliceTarget>,
+    /// Resolves once the host can no longer read `output`, where the
+    /// platform can tell without writing to it (a failed write says so
+    /// everywhere).
+    pub gone: Option<Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
 }
 
 /// Why a splice stopped short: `moved` bytes went out before `error`.
@@ -82,6 +86,8 @@ pub enum Env<'a> {
 pub struct Spawned {
     pub pid: u32,
     pub pgid: Option<u32>,
+    /// How the tree is contained (`spawned.containment`, docs/protocol.md).
+    pub containment: &'static str,
     pub stdin: Option<ChildWriter>,
     pub stdout: Option<ChildOutput>,
     pub stderr: Option<ChildOutput>,

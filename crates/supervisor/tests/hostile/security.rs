@@ -15,22 +15,26 @@ use crate::common::procfs::{children_of, fd_links, socket_inodes, socket_tables,
 /// EOF on the sidecar's stdout when the sidecar dies. It has its own group
 /// (and session), so a signal to the sidecar's group leaves it alone.
 #[test]
-fn the_watchdog_holds_only_its_pipe_and_dev_null_in_a_group_of_its_own() {
+fn the_watchdog_holds_only_its_pipes_and_dev_null_in_a_group_of_its_own() {
     let dir = TestDir::new();
     let sc = Sidecar::start(&dir);
     let dog = watchdog_of(sc.pid()).expect("the sidecar's watchdog");
     let links = fd_links(dog);
     let fds: Vec<i32> = links.iter().map(|(fd, _)| *fd).collect();
     assert_eq!(fds, [0, 1, 2], "the watchdog holds {links:?}");
-    assert_eq!((links[1].1.as_str(), links[2].1.as_str()), ("/dev/null", "/dev/null"), "{links:?}");
-    let pipe = &links[0].1;
-    assert!(pipe.starts_with("pipe:["), "the watchdog's fd 0 is {pipe}");
+    assert_eq!(links[2].1.as_str(), "/dev/null", "{links:?}");
+    // Fd 0: the sidecar's death reaches it; fd 1: its own death reaches the
+    // sidecar. Both pipes' other ends are the sidecar's own, never the host's.
     let sidecar_fds = fd_links(sc.pid());
-    assert!(
-        sidecar_fds.iter().any(|(fd, t)| *fd > 2 && t == pipe),
-        "the other end of the watchdog's {pipe} is not the sidecar's own: {sidecar_fds:?}"
-    );
-    assert!(!sidecar_fds.iter().any(|(fd, t)| *fd <= 2 && t == pipe), "the watchdog holds the host's {pipe}");
+    for pipe in [&links[0].1, &links[1].1] {
+        assert!(pipe.starts_with("pipe:["), "the watchdog holds {pipe}: {links:?}");
+        assert!(
+            sidecar_fds.iter().any(|(fd, t)| *fd > 2 && t == pipe),
+            "the other end of the watchdog's {pipe} is not the sidecar's own: {sidecar_fds:?}"
+        );
+        assert!(!sidecar_fds.iter().any(|(fd, t)| *fd <= 2 && t == pipe), "the watchdog holds the host's {pipe}");
+    }
+    assert_ne!(links[0].1, links[1].1, "one pipe for both directions: {links:?}");
     assert_eq!(stat(dog).expect("the watchdog's stat").pgrp, dog, "the watchdog is not its own group leader");
 }
 

@@ -67,7 +67,10 @@ fn oversized_header_is_skipped_without_losing_sync() {
     header.resize(max + 1 - 2, b'a');
     header.extend_from_slice(b"\"}");
     sc.send_raw(encode_raw(&header, &[]));
-    next_error(&mut sc, 0, &["frame_too_large"]);
+    let (_, err) = next_error(&mut sc, 0, &["frame_too_large"]);
+    // Skipped unread, yet answered as the request it was: a client waiting
+    // for req 4242 is not left waiting.
+    assert_eq!(err["req"], 4242, "{err}");
     assert_in_sync(&mut sc, &dir, "after");
     assert!(sc.events().iter().all(|e| e.name() != "goodbye"), "the oversized shutdown was obeyed");
     bystander.assert_unharmed(&mut sc);
@@ -83,7 +86,8 @@ fn oversized_payload_is_skipped_and_never_reaches_the_child() {
     let max = sc.hello()["limits"]["max_payload"].as_u64().unwrap() as usize;
     let header = serde_json::to_vec(&json!({"op": "write", "req": 999, "id": "echo"})).unwrap();
     sc.send_raw(encode_raw(&header, &vec![b'X'; max + 1]));
-    next_error(&mut sc, 0, &["frame_too_large"]);
+    let (_, err) = next_error(&mut sc, 0, &["frame_too_large"]);
+    assert_eq!((&err["req"], &err["id"]), (&json!(999), &json!("echo")), "{err}");
     let req = sc.write("echo", b"hello\n");
     assert_eq!(sc.wait_reply(req)["event"], "written");
     let req = sc.request(json!({"op": "close_stdin", "id": "echo"}));
@@ -95,6 +99,16 @@ fn oversized_payload_is_skipped_and_never_reaches_the_child() {
     assert_eq!(out.exit["code"], 0, "exit: {}", out.exit);
     bystander.assert_unharmed(&mut sc);
     assert_all_gone(&report, GONE);
+}
+
+/// A header that is not JSON past its first keys still names its request.
+#[test]
+fn a_broken_header_is_answered_with_the_req_it_starts_with() {
+    let dir = TestDir::new();
+    let mut sc = Sidecar::start(&dir);
+    sc.send_raw(encode_raw(br#"{"op":"cancel","req":31,"id":"nobody","signal":SIG"#, &[]));
+    let (_, err) = next_error(&mut sc, 0, &["bad_frame"]);
+    assert_eq!((&err["req"], &err["id"]), (&json!(31), &json!("nobody")), "{err}");
 }
 
 #[test]

@@ -13,7 +13,7 @@ fn hello_comes_first_with_protocol_1_and_its_limits() {
     assert_eq!(h["platform"]["os"], "linux", "hello.platform: {h}");
 
     let limits = &h["limits"];
-    assert_eq!(limits["max_header"], 1048576, "limits: {limits}");
+    assert_eq!(limits["max_header"], 1048576 + 6 * 6 * 1048576, "limits: {limits}");
     assert_eq!(limits["max_payload"], 16777216, "limits: {limits}");
     for key in ["max_children", "output_window", "stdin_queue"] {
         assert!(limits[key].as_u64().is_some_and(|n| n > 0), "limits.{key} missing: {limits}");
@@ -54,10 +54,16 @@ fn hello_capabilities_describe_this_machine() {
     }
     // A cgroup claim must be true: a spawned child sits in a cgroup below it.
     match &caps["cgroup"] {
-        serde_json::Value::Null => {}
+        serde_json::Value::Null => {
+            let spawned = sc.spawn("c1", &fixture_argv(&dir.report("sleep"), &["sleep"]), json!({}));
+            assert_eq!(spawned["containment"], "marker", "no cgroup hierarchy, yet: {spawned}");
+            sc.cancel("c1");
+            sc.wait_exit("c1");
+        }
         serde_json::Value::String(path) => {
             let report = Report::new(dir.report("sleep"));
             let spawned = sc.spawn("c1", &fixture_argv(report.path(), &["sleep"]), json!({}));
+            assert_eq!(spawned["containment"], "cgroup", "{spawned}");
             let pid = spawned["pid"].as_i64().unwrap();
             report.wait_role("root");
             let members = leaks::cgroup_members(std::path::Path::new(path));

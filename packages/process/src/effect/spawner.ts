@@ -23,6 +23,7 @@ import type { EnvSpec } from "../protocol/messages.js"
 import { ABORT_GRACE_MS, spawnSettings } from "../defaults.js"
 import { SupervisorChild } from "../supervisor/child.js"
 import { spawnRequest } from "../supervisor/request.js"
+import { assertSpawnFits } from "../supervisor/spawn-limits.js"
 import { registerRoot } from "../supervisor/roots.js"
 import type { Options, Stdio } from "../types.js"
 import { badArgument, systemError, toPlatformError } from "./errors.js"
@@ -233,6 +234,8 @@ function spawnStandard(
     const child = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: async () => {
+          // As the Process API: refused, as Node's spawn would, before a sidecar is started for it.
+          assertSpawnFits(argv, request)
           sidecar = host.current()
           sidecar.hold()
           state.held = true

@@ -1,6 +1,8 @@
 import type { Readable, Writable } from "node:stream"
 import { SupervisorDiedError, SupervisorProtocolError, SupervisorRequestError } from "../errors.js"
-import { FrameDecoder, encodeFrame, type Frame, type Header } from "./framing.js"
+import { checkEvent, checkHello } from "./events.js"
+import { DEFAULT_MAX_HEADER, FrameDecoder, encodeFrame, type Frame, type Header } from "./framing.js"
+import { Liveness } from "./liveness.js"
 import {
   PROTOCOL_VERSION,
   type Answer,
@@ -23,8 +25,16 @@ export interface Transport {
 export interface ConnectionOptions {
   /** Builds the error live children get when the stream ends unasked (e.g. with the sidecar's exit status). */
   describeDeath?: (reason: string) => Promise<Error> | Error
-  /** Framing errors and unmatched `error` events: the protocol says they never affect other children. */
+  /** Unmatched `error` events: the protocol says they never affect other children. */
   onProtocolError?: (err: Error) => void
+  /**
+   * The sidecar is broken: it sent an event that fails its check (protocol/events.ts), or left a ping
+   * unanswered past the liveness bound. Everything pending has failed with `err`; the owner must end
+   * the sidecar (SIGKILL: its watchdog then ends every tree).
+   */
+  onBroken?: (err: Error) => void
+  /** The liveness bound in milliseconds (protocol/liveness.ts); 0 or absent: not checked. */
+  livenessMs?: number
 }
 
 /**
@@ -44,6 +54,21 @@ interface Pending {
   reject(err: Error): void
   /** A `cancel` is answered by the child's `exit` (or, for a kept tree, `released`), which carry no `req`. */
   exitOf?: string
+  /** The request's op, and the child it names: an answer of another kind, or for another child, is a broken sidecar. */
+  op: Request["op"] | "ping"
+  id?: string
+}
+
+/** The event that answers each request with its `req` (besides `error`); a cancel's answer carries none. */
+const ANSWERS: Record<Pending["op"], string | null> = {
+  spawn: "spawned",
+  write: "written",
+  close_stdin: "written",
+  signal: "signalled",
+  cancel: null,
+  terminate: "terminated",
+  shutdown: "goodbye",
+  ping: "pong",
 }
 
 interface ChildEntry {
@@ -65,6 +90,9 @@ export class Connection {
   private readonly pending = new Map<number, Pending>()
   private readonly children = new Map<string, ChildEntry>()
   private nextReq = 1
+  /** Pings in `pending`: they are not work (see `busy`). */
+  private probes = 0
+  private liveness: Liveness | null = null
   private closedWith: Error | null = null
   private expectingClose = false
   private readonly closeWaiters: Array<() => void> = []
@@ -87,17 +115,19 @@ export class Connection {
         if (items.length === 0) return
         const first = items[0]!
         if ("error" in first) return fail(new SupervisorProtocolError(`bad first frame: ${first.error.message}`))
-        const hello = first.frame.header as unknown as HelloEvent
-        if (hello.event !== "hello") return fail(new SupervisorProtocolError(`expected hello, got ${String(hello.event)}`))
-        if (hello.protocol !== PROTOCOL_VERSION) {
+        const header = first.frame.header
+        if (header.event !== "hello") return fail(new SupervisorProtocolError(`expected hello, got ${String(header.event)}`))
+        if (header.protocol !== PROTOCOL_VERSION) {
           return fail(
             new SupervisorProtocolError(
-              `sidecar speaks protocol ${String(hello.protocol)} (version ${String(hello.version)}), ` +
+              `sidecar speaks protocol ${String(header.protocol)} (version ${String(header.version)}), ` +
                 `this client speaks protocol ${PROTOCOL_VERSION}`,
             ),
           )
         }
-        conn = new Connection(transport, hello, options, decoder)
+        const checked = checkHello(header)
+        if ("wrong" in checked) return fail(new SupervisorProtocolError(`bad hello: ${checked.wrong}`))
+        conn = new Connection(transport, checked.hello, options, decoder)
         cleanupEarly()
         conn.attach()
         for (const item of items.slice(1)) conn.dispatchDecoded(item)
@@ -129,17 +159,51 @@ export class Connection {
     return {
       maxPayload: this.hello.limits?.max_payload ?? 16 * 1024 * 1024,
       outputWindow: this.hello.limits?.output_window ?? 1024 * 1024,
+      // A sidecar that does not say takes what the first version did.
+      maxHeader: this.hello.limits?.max_header ?? DEFAULT_MAX_HEADER,
     }
   }
 
-  /** Sends a request and resolves with the event that answers it; an `error` answer rejects. */
+  /** Work is pending: a request (other than a ping) awaits its answer, or a child its exit. */
+  get busy(): boolean {
+    if (this.pending.size > this.probes) return true
+    for (const child of this.children.values()) if (!child.kept) return true
+    return false
+  }
+
+  /**
+   * Sends a request and resolves with the event that answers it; an `error` answer rejects. A request the
+   * sidecar could not take (a header over its `max_header`) is refused here, unsent: `frame_too_large`, with
+   * errno E2BIG for a spawn (its command line and environment are what make a header that large).
+   */
   request(body: Request, payload?: Buffer): Promise<Answer> {
+    return this.send(body, body.op, payload)
+  }
+
+  /** A `ping`: answered by `pong`, and not work of its own (see `busy`). */
+  ping(): Promise<unknown> {
+    this.probes++
+    const done = () => void this.probes--
+    const answer = this.send({}, "ping")
+    answer.then(done, done)
+    return answer
+  }
+
+  private send(body: Request | Record<string, never>, op: Pending["op"], payload?: Buffer): Promise<Answer> {
     if (this.closedWith) return Promise.reject(this.closedWith)
     const req = this.nextReq++
+    // op, req and id first: a sidecar that cannot decode the frame (over a limit, not JSON) finds them in
+    // its first bytes and names them in its error, so no request goes unanswered.
+    const frame = encodeFrame(Object.assign<Header, typeof body>({ op, req }, body), payload)
+    const headerLen = frame.readUInt32BE(0)
+    if (headerLen > this.limits.maxHeader) {
+      const detail = `the ${op} request's header is ${headerLen} bytes; the sidecar takes at most ${this.limits.maxHeader}`
+      return Promise.reject(new SupervisorRequestError("frame_too_large", detail, op === "spawn" ? "E2BIG" : undefined))
+    }
+    const id = "id" in body && typeof body.id === "string" ? body.id : undefined
     return new Promise<Answer>((resolve, reject) => {
-      const exitOf = body.op === "cancel" ? body.id : undefined
-      this.pending.set(req, { resolve, reject, exitOf })
-      this.send({ ...body, req }, payload)
+      this.pending.set(req, { resolve, reject, op, id, exitOf: op === "cancel" ? id : undefined })
+      this.transport.output.write(frame)
     })
   }
 
@@ -184,24 +248,37 @@ export class Connection {
   private readonly pendingAcks = new Map<string, number>()
   private ackFlush: NodeJS.Immediate | null = null
 
-  private send(header: Header, payload?: Buffer): void {
-    this.transport.output.write(encodeFrame(header, payload))
-  }
-
   private attach(): void {
     const input = this.transport.input
     input.on("end", () => this.close("the sidecar closed its output"))
     input.on("error", (err: Error) => this.close(`reading from the sidecar failed: ${err.message}`))
     input.on("close", () => this.close("the sidecar's output was closed"))
+    const bound = this.options.livenessMs ?? 0
+    if (bound > 0) this.liveness = new Liveness(this, bound, () => this.describe(), (err) => this.fail(err))
+  }
+
+  private describe(): string {
+    return `pawwork-supervisor (pid ${this.hello.pid})`
   }
 
   private receive(chunk: Buffer): void {
-    for (const item of this.decoder.push(chunk)) this.dispatchDecoded(item)
+    for (const item of this.decoder.push(chunk)) {
+      // Once broken, nothing more it says is believed.
+      if (this.closedWith) return
+      this.dispatchDecoded(item)
+    }
   }
 
   private dispatchDecoded(item: ReturnType<FrameDecoder["push"]>[number]): void {
-    if ("error" in item) return this.options.onProtocolError?.(new SupervisorProtocolError(item.error.message))
-    this.dispatch(item.frame.header as unknown as Event, item.frame)
+    if ("error" in item) return this.broken(item.error.message)
+    const checked = checkEvent(item.frame.header)
+    if ("wrong" in checked) return this.broken(checked.wrong)
+    this.dispatch(checked.event, item.frame)
+  }
+
+  /** A sidecar that breaks the protocol cannot be trusted with anything pending. */
+  private broken(wrong: string): void {
+    this.fail(new SupervisorProtocolError(`${this.describe()} broke the protocol: ${wrong}`))
   }
 
   private dispatch(event: Event, frame: Frame): void {
@@ -218,10 +295,11 @@ export class Connection {
       case "written":
       case "signalled":
       case "terminated":
+      case "pong":
       case "goodbye":
         return this.answer(event)
-      default:
-        this.options.onProtocolError?.(new SupervisorProtocolError(`unexpected event ${JSON.stringify(event)}`))
+      case "hello":
+        return this.broken("a second hello")
     }
   }
 
@@ -229,6 +307,12 @@ export class Connection {
     if (event.req === undefined) return
     const waiting = this.pending.get(event.req)
     if (!waiting) return
+    if (ANSWERS[waiting.op] !== event.event) {
+      return this.broken(`a ${event.event} event answered ${waiting.op} request ${event.req}`)
+    }
+    if (waiting.id !== undefined && "id" in event && event.id !== waiting.id) {
+      return this.broken(`the answer to ${waiting.op} request ${event.req} for child ${waiting.id} names child ${event.id}`)
+    }
     this.pending.delete(event.req)
     waiting.resolve(event)
   }
@@ -288,8 +372,30 @@ export class Connection {
     waiting.reject(err)
   }
 
+  /**
+   * Fails everything pending with `err` now and tells the owner, which ends the sidecar: used when the
+   * sidecar broke the protocol or stopped answering, so nothing waits for what it might still say.
+   */
+  fail(err: Error): void {
+    if (this.closedWith) return
+    this.failAll(err)
+    this.options.onBroken?.(err)
+  }
+
+  private failAll(err: Error): void {
+    this.closedWith = err
+    this.liveness?.stop()
+    for (const waiting of this.pending.values()) waiting.reject(err)
+    this.pending.clear()
+    const children = [...this.children.values()]
+    this.children.clear()
+    for (const child of children) child.handlers.failed(err)
+    for (const resolve of this.closeWaiters.splice(0)) resolve()
+  }
+
   private close(reason: string): void {
     if (this.closedWith) return
+    this.liveness?.stop()
     const tail = this.decoder.end()
     const orderly = this.expectingClose && this.children.size === 0
     const makeError = orderly
@@ -297,14 +403,6 @@ export class Connection {
       : Promise.resolve(this.options.describeDeath?.(reason) ?? new SupervisorDiedError(`supervisor died: ${reason}`))
     this.closedWith = new SupervisorDiedError(`supervisor died: ${reason}`)
     if (tail) this.options.onProtocolError?.(new SupervisorProtocolError(tail.message))
-    void makeError.then((err) => {
-      this.closedWith = err
-      for (const waiting of this.pending.values()) waiting.reject(err)
-      this.pending.clear()
-      const children = [...this.children.values()]
-      this.children.clear()
-      for (const child of children) child.handlers.failed(err)
-      for (const resolve of this.closeWaiters.splice(0)) resolve()
-    })
+    void makeError.then((err) => this.failAll(err))
   }
 }

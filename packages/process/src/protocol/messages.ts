@@ -32,6 +32,7 @@ export type Request =
   | { op: "cancel"; id: string; signal?: string; grace_ms?: number }
   | { op: "terminate"; pid: number; signal?: string; grace_ms?: number }
   | { op: "shutdown" }
+  | { op: "ping" }
 
 export interface HelloEvent {
   event: "hello"
@@ -56,6 +57,8 @@ export interface SpawnedEvent {
   id: string
   pid: number
   pgid: number | null
+  /** How the tree is contained: `cgroup`, `marker` (Linux without one), `process_group` (macOS), `job` (Windows). */
+  containment?: string
 }
 
 export interface OutputEvent {
@@ -134,6 +137,12 @@ export interface ErrorEvent {
   errno?: string
 }
 
+/** The answer to `ping`: the sidecar's dispatch loop still runs. */
+export interface PongEvent {
+  event: "pong"
+  req: number
+}
+
 export interface GoodbyeEvent {
   event: "goodbye"
   req?: number
@@ -149,7 +158,16 @@ export type Event =
   | ReleasedEvent
   | TerminatedEvent
   | ErrorEvent
+  | PongEvent
   | GoodbyeEvent
 
 /** Events that answer a request carry its `req`. */
-export type Answer = SpawnedEvent | WrittenEvent | SignalledEvent | ExitEvent | ReleasedEvent | TerminatedEvent | GoodbyeEvent
+export type Answer =
+  | SpawnedEvent
+  | WrittenEvent
+  | SignalledEvent
+  | ExitEvent
+  | ReleasedEvent
+  | TerminatedEvent
+  | PongEvent
+  | GoodbyeEvent

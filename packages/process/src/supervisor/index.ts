@@ -10,6 +10,7 @@ import type { Child, Options, ProcessApi, SupervisedChild, TerminateTreeInput } 
 import { SupervisorChild } from "./child.js"
 import { locateSupervisor } from "./locate.js"
 import { spawnRequest } from "./request.js"
+import { assertSpawnFits } from "./spawn-limits.js"
 import { liveRoot, registerRoot } from "./roots.js"
 import { Sidecar } from "./sidecar.js"
 
@@ -44,6 +45,8 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
     const settings = spawnSettings(cmd, opts)
     const id = `${prefix}-${++counter}`
     const request = spawnRequest(id, settings, opts)
+    // Thrown, as Node's spawn throws E2BIG: before a sidecar is started for it.
+    assertSpawnFits(cmd, request)
     const host = current()
     host.hold()
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process"
 import type { Socket } from "node:net"
 import { SupervisorDiedError } from "../errors.js"
 import { Connection } from "../protocol/connection.js"
+import { livenessBoundMs } from "../protocol/liveness.js"
 import { checkSidecarVersion } from "./version.js"
 
 /** Hosts use this to hear that a sidecar is gone, so the next spawn starts a fresh one. */
@@ -40,6 +41,8 @@ export class Sidecar {
         {
           describeDeath: (reason) => this.describeDeath(reason),
           onProtocolError: (err) => process.emitWarning(err.message, { code: "PAWWORK_SUPERVISOR_PROTOCOL" }),
+          livenessMs: livenessBoundMs(),
+          onBroken: () => this.abandon(),
         },
       ).then((conn) => (checkSidecarVersion(conn.hello, binary), conn)),
       started,
@@ -92,6 +95,18 @@ export class Sidecar {
     } finally {
       this.release()
     }
+  }
+
+  /**
+   * The connection found the sidecar broken (a bad event, or silent past the liveness bound) and failed
+   * everything pending: nothing it holds may outlive it, so it is SIGKILLed, which its watchdog answers by
+   * ending every tree. The next spawn starts a fresh one.
+   */
+  private abandon(): void {
+    this.unusable = true
+    const pid = this.proc.pid
+    // Our own child, by its pid; Node does not signal a child it has seen exit.
+    if (pid !== undefined && pid > 1 && !this.gone) this.proc.kill("SIGKILL")
   }
 
   private applyRef(): void {

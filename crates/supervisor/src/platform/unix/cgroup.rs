@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use nix::fcntl::{Flock, FlockArg};
 
-const PREFIX: &str = "pawwork-supervisor-";
+pub(super) const PREFIX: &str = "pawwork-supervisor-";
 
 /// `<our cgroup>/pawwork-supervisor-<pid>`, removed when the sidecar ends.
 #[derive(Debug)]

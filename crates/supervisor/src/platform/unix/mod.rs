@@ -33,6 +33,12 @@ use os_linux as os;
 mod os_other;
 #[cfg(not(target_os = "linux"))]
 use os_other as os;
+#[cfg(target_os = "linux")]
+mod output_gone;
+#[cfg(not(target_os = "linux"))]
+mod output_gone_other;
+#[cfg(not(target_os = "linux"))]
+use output_gone_other as output_gone;
 mod output_pipe;
 #[cfg(target_os = "linux")]
 mod pipe_size;
@@ -66,9 +72,10 @@ use crate::signals::Signal;
 
 pub struct Platform {
     cgroup: Option<cgroup::CgroupRoot>,
-    /// Holds the write end of the watchdog's pipe: closing it (by dying)
-    /// wakes the watchdog. Its pid: `terminate` never signals it.
-    watchdog: Option<Watchdog>,
+    /// Holds the write end of the watchdog's pipe (closing it, by dying,
+    /// wakes the watchdog) and replaces a watchdog that dies. Its pid:
+    /// `terminate` never signals it.
+    watchdog: Option<Keeper>,
     subreaper: bool,
     pidfd: bool,
     /// Spawn with clone3 (clone3.rs), straight into the tree's cgroup; false
@@ -76,6 +83,8 @@ pub struct Platform {
     clone3: AtomicBool,
     roots: reaper::RootSet,
     seq: AtomicU64,
+    /// Some tree with a cgroup hierarchy at hand got none (`tree_cgroup`).
+    marked: AtomicBool,
 }
 
 impl Platform {
@@ -91,14 +100,9 @@ impl Platform {
         }
         let cgroup = if use_cgroup { cgroup::CgroupRoot::detect() } else { None };
         let pidfd = matches!(kill::pidfd::open(std::process::id() as i32), kill::pidfd::Pinned::Fd(_));
-        if let (Some(dog), Some(root)) = (&watchdog, &cgroup) {
-            // Unarmed, it would look for marked processes, and cgroup trees carry no marker.
-            if let Err(e) = dog.arm(root.path()) {
-                tracing::warn!("the watchdog does not know the cgroup subtree; trees may outlive a killed sidecar: {e}");
-            }
-        }
+        let watchdog = watchdog.map(|dog| Keeper::start(dog, cgroup.as_ref().map(|c| c.path().to_owned())));
         let clone3 = AtomicBool::new(clone3::available());
-        Platform { cgroup, watchdog, subreaper, pidfd, clone3, roots, seq: AtomicU64::new(0) }
+        Platform { cgroup, watchdog, subreaper, pidfd, clone3, roots, seq: AtomicU64::new(0), marked: AtomicBool::new(false) }
     }
 
     pub fn capabilities(&self) -> Capabilities {
@@ -120,19 +124,19 @@ impl Platform {
     /// Validates and pins the root of a tree this sidecar did not start, for
     /// `terminate` (foreign.rs; Linux only, `unsupported` elsewhere).
     pub fn foreign(&self, pid: u32) -> Result<ForeignTarget, ForeignRefusal> {
-        foreign::target(pid, self.watchdog.as_ref().map(Watchdog::pid))
+        foreign::target(pid, self.watchdog.as_ref().map(Keeper::pid))
+    }
+
+    /// Hears once if the watchdog died and no other could be started: the
+    /// sidecar must then end every tree itself and exit.
+    pub fn watchdog_failed(&mut self) -> Option<tokio::sync::oneshot::Receiver<String>> {
+        self.watchdog.as_mut().and_then(Keeper::failed)
     }
 
     pub fn spawn(&self, spec: &SpawnSpec<'_>) -> Result<Spawned, SpawnError> {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed);
-        let marker = self.cgroup.is_none().then(|| format!("{}.{seq}", std::process::id()));
-        let cg = match &self.cgroup {
-            Some(root) => {
-                let name = format!("c{seq}");
-                Some(root.create_child(&name).map_err(|e| spawn::os_error("cannot create the child's cgroup", &e))?)
-            }
-            None => None,
-        };
+        let cg = self.cgroup.as_ref().and_then(|root| self.tree_cgroup(root, seq));
+        let marker = cg.is_none().then(|| format!("{}.{seq}", std::process::id()));
         let (_, started) = self.roots.spawn_locked(|| {
             let started = self.start(spec, cg.as_ref(), marker.as_deref())?;
             Ok((started.pid, started))
@@ -153,7 +157,30 @@ impl Platform {
             Some(fd) => Some(output_pipe::OutputPipe::new(pipe::Receiver::from_owned_fd(fd).map_err(wrap_err)?)),
             None => None,
         };
-        Ok(Spawned { pid: started.pid, pgid: Some(tree.pgid()), stdin, stdout, stderr, tree })
+        let containment = if marker.is_some() { os::MARKED_CONTAINMENT } else { "cgroup" };
+        Ok(Spawned { pid: started.pid, pgid: Some(tree.pgid()), containment, stdin, stdout, stderr, tree })
+    }
+
+    /// The tree's own cgroup, or None when it cannot be created (a
+    /// `cgroup.max.descendants` or `cgroup.max.depth` limit, a hierarchy
+    /// made read-only meanwhile). Then the tree is contained as without
+    /// cgroups, by its group, the subreaper and the environment marker,
+    /// which `spawned` reports: a spawn Node's own spawn runs is not refused
+    /// for a limit the user cannot see (docs/design.md).
+    fn tree_cgroup(&self, root: &cgroup::CgroupRoot, seq: u64) -> Option<cgroup::CgroupChild> {
+        match root.create_child(&format!("c{seq}")) {
+            Ok(cg) => Some(cg),
+            Err(e) => {
+                if !self.marked.swap(true, Ordering::Relaxed) {
+                    tracing::warn!("cannot create a tree's cgroup ({e}): trees without one are contained by group and marker");
+                }
+                tracing::info!("tree c{seq} has no cgroup of its own ({e}); contained by group and marker");
+                if let Some(dog) = &self.watchdog {
+                    dog.expect_marked();
+                }
+                None
+            }
+        }
     }
 }
 
@@ -174,11 +201,12 @@ impl Platform {
 }
 
 pub use os::{start_watchdog, Watchdog};
+use os::Keeper;
 
-/// `--watchdog` starts Windows' console helper. The Unix watchdog is forked
-/// (watchdog.rs), never started by flag: asked for here, a usage error.
-pub fn watchdog_main(_args: Vec<String>) -> i32 {
-    2
+/// `--watchdog unix:<sidecar pid>` is a replacement for a watchdog that died
+/// (watchdog.rs, Linux); the first one is forked, never started by flag.
+pub fn watchdog_main(args: Vec<String>) -> i32 {
+    os::watchdog_main(&args)
 }
 
 /// The protocol's own stdin/stdout, driven by the reactor when they are
@@ -206,8 +234,10 @@ pub fn stdio() -> crate::platform::HostIo {
         FdKind::Other => None,
     });
     match output {
-        Some(output) => HostIo { input, output, splice: SpliceTarget::new(stdout.as_fd()) },
-        None => HostIo { input, output: Box::pin(tokio::io::stdout()), splice: None },
+        Some(output) => {
+            HostIo { input, output, splice: SpliceTarget::new(stdout.as_fd()), gone: output_gone::watch(stdout.as_fd()) }
+        }
+        None => HostIo { input, output: Box::pin(tokio::io::stdout()), splice: None, gone: None },
     }
 }
 

@@ -2,6 +2,9 @@
 
 pub const NSIG: i32 = 65;
 
+/// `spawned.containment` of a tree without a cgroup of its own.
+pub const MARKED_CONTAINMENT: &str = "marker";
+
 /// `PR_SET_PDEATHSIG`: the child is SIGKILLed when the sidecar dies, even by
 /// SIGKILL. The signal fires when the *thread* that forked the child exits,
 /// which is why the sidecar runs a current-thread runtime: every spawn happens
@@ -67,7 +70,12 @@ pub fn reset_disposition(sig: i32) {
     }
 }
 
-pub use super::watchdog::Watchdog;
+pub use super::watchdog::{Keeper, Watchdog};
+
+/// `--watchdog unix:<sidecar pid>`: a replacement watchdog (watchdog.rs).
+pub fn watchdog_main(args: &[String]) -> i32 {
+    super::watchdog::exec_main(args)
+}
 
 /// The helper that kills every tree if the sidecar dies (watchdog.rs).
 /// Call while the process has one thread.

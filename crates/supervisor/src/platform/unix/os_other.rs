@@ -3,6 +3,10 @@
 
 pub const NSIG: i32 = 32;
 
+/// `spawned.containment` here: the process group alone (no subreaper; the
+/// marker is set, but nothing ends marked processes after the sidecar).
+pub const MARKED_CONTAINMENT: &str = "process_group";
+
 /// No parent-death signal outside Linux: a sidecar killed by SIGKILL leaves
 /// its trees running there; stdin EOF from a dying host is still handled.
 pub fn die_with_parent(_parent: i32) -> std::io::Result<()> {
@@ -42,4 +46,30 @@ impl Watchdog {
 
 pub fn start_watchdog() -> Option<Watchdog> {
     None
+}
+
+/// Never constructed: there is no watchdog to keep.
+pub enum Keeper {}
+
+impl Keeper {
+    pub fn start(dog: Watchdog, _cgroup: Option<std::path::PathBuf>) -> Keeper {
+        match dog {}
+    }
+
+    pub fn pid(&self) -> u32 {
+        match *self {}
+    }
+
+    pub fn expect_marked(&self) {
+        match *self {}
+    }
+
+    pub fn failed(&mut self) -> Option<tokio::sync::oneshot::Receiver<String>> {
+        match *self {}
+    }
+}
+
+/// No watchdog is started by flag here.
+pub fn watchdog_main(_args: &[String]) -> i32 {
+    2
 }

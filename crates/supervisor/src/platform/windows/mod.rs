@@ -78,6 +78,12 @@ impl Platform {
         foreign::target(pid)
     }
 
+    /// No watchdog here (kill-on-close job handles end the trees), so none
+    /// can fail.
+    pub fn watchdog_failed(&mut self) -> Option<tokio::sync::oneshot::Receiver<String>> {
+        None
+    }
+
     pub fn spawn(&self, spec: &SpawnSpec<'_>) -> Result<Spawned, SpawnError> {
         let Some(assign) = self.mode.assign else {
             return Err(SpawnError {
@@ -101,7 +107,7 @@ impl Platform {
         let stdin = wrap(started.stdin).map_err(wrap_err)?.map(|p| Box::pin(p) as ChildWriter);
         let stdout = wrap(started.stdout).map_err(wrap_err)?.map(|p| Box::pin(p) as ChildReader);
         let stderr = wrap(started.stderr).map_err(wrap_err)?.map(|p| Box::pin(p) as ChildReader);
-        Ok(Spawned { pid: started.pid, pgid: tree.pgid(), stdin, stdout, stderr, tree })
+        Ok(Spawned { pid: started.pid, pgid: tree.pgid(), containment: "job", stdin, stdout, stderr, tree })
     }
 }
 
@@ -129,7 +135,8 @@ pub fn watchdog_main(arg: PathBuf) -> i32 {
 /// them on its blocking pool.
 /// No splice on Windows.
 pub fn stdio() -> HostIo {
-    HostIo { input: Box::pin(tokio::io::stdin()), output: Box::pin(tokio::io::stdout()), splice: None }
+    // A host that stops reading is noticed when a write fails.
+    HostIo { input: Box::pin(tokio::io::stdin()), output: Box::pin(tokio::io::stdout()), splice: None, gone: None }
 }
 
 /// SIGINT is Ctrl-C, SIGTERM and SIGBREAK are Ctrl-Break (console.rs),

@@ -48,6 +48,10 @@ impl Invariants {
                 if pid <= 1 {
                     return Err(format!("spawned with pid {pid}: {h}"));
                 }
+                // Linux: the tree's own cgroup, or group, subreaper and marker.
+                if !["cgroup", "marker"].contains(&h["containment"].as_str().unwrap_or("")) {
+                    return Err(format!("spawned with containment {:?}: {h}", h["containment"]));
+                }
             }
             "exit" => self.check_exit(ev)?,
             "released" => {
@@ -86,6 +90,11 @@ impl Invariants {
                     if !h[flag].is_boolean() {
                         return Err(format!("terminated without boolean {flag}: {h}"));
                     }
+                }
+            }
+            "pong" => {
+                if ev.req().is_none() || h.as_object().is_some_and(|o| o.len() != 2) {
+                    return Err(format!("pong carries its req and nothing else: {h}"));
                 }
             }
             "written" | "signalled" | "goodbye" | "hello" => {}
