@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import { ownPackage } from "../../src/self.js"
 import { newReport } from "./report.js"
 
 /**
@@ -14,7 +15,8 @@ const framing = pathToFileURL(path.resolve(path.dirname(fileURLToPath(import.met
 
 /**
  * A stand-in for pawwork-supervisor: a script run by this runtime (Node or Bun) that speaks the framing
- * with this package's own codec. Each process appends its pid to `pidsFile`, so a test can tell a fresh
+ * with this package's own codec and greets with this package's version (another one is refused before any
+ * request is sent). Each process appends its pid to `pidsFile`, so a test can tell a fresh
  * sidecar from the last one and check that the client ended it.
  */
 export function scriptedSidecar(mode: ScriptedMode): { path: string; pids(): number[] } {
@@ -29,7 +31,7 @@ import { FrameDecoder, encodeFrame } from ${JSON.stringify(framing)}
 appendFileSync(${JSON.stringify(pidsFile)}, process.pid + "\\n")
 const mode = ${JSON.stringify(mode)}
 const limits = { max_header: 38797312, max_payload: 16777216, max_children: 4096, output_window: 1048576, stdin_queue: 16777216 }
-process.stdout.write(encodeFrame({ event: "hello", protocol: 1, version: "0.0.0-scripted", pid: process.pid, limits }))
+process.stdout.write(encodeFrame({ event: "hello", protocol: 1, version: ${JSON.stringify(ownPackage().version)}, pid: process.pid, limits }))
 const bad = {
   "unknown-event": (h) => encodeFrame({ event: "spawnt", req: h.req, id: h.id, pid: 5001, pgid: 5001 }),
   "wrong-type": (h) => encodeFrame({ event: "spawned", req: h.req, id: h.id, pid: "5001", pgid: null }),
