@@ -2,6 +2,11 @@
 
 use crate::signals::Signal;
 
+/// The highest descriptor `spawn.fds` may name: what libuv passes to a
+/// Windows child through the C runtime's inherited-descriptor table (255),
+/// kept the same on every platform so a request means the same everywhere.
+pub const MAX_FD: u32 = 255;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub max_header: u32,
