@@ -74,6 +74,8 @@ export interface Outcome {
 export interface CancelOptions {
   signal?: string
   graceMs?: number
+  /** Supervisor: once the root has exited, the rest of the tree waits at most this long (never past graceMs). */
+  graceAfterRootMs?: number
 }
 
 /**
