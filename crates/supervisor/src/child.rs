@@ -54,15 +54,26 @@ const KEPT_POLL_MAX: Duration = Duration::from_secs(1);
 
 #[derive(Debug)]
 pub enum Control {
-    Cancel { signal: Option<Signal>, grace: Option<Duration>, after_root: Option<Duration> },
+    Cancel(Cancel),
     Signal { req: u64, signal: Signal },
 }
 
 impl Control {
     /// A cancel that overrides nothing of the spawn's ladder.
     pub fn cancel() -> Control {
-        Control::Cancel { signal: None, grace: None, after_root: None }
+        Control::Cancel(Cancel::default())
     }
+}
+
+/// A cancel's overrides of the spawn's plan (docs/protocol.md, `cancel`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Cancel {
+    pub signal: Option<Signal>,
+    pub grace: Option<Duration>,
+    /// Once the root has exited, the rest of the tree waits at most this long.
+    pub after_root: Option<Duration>,
+    /// After this cancel's ladder, the pipes drain at most this long.
+    pub drain: Option<Duration>,
 }
 
 /// What a child task tells the server about its id.
@@ -87,8 +98,8 @@ pub struct Plan {
 
 impl Plan {
     /// The ladder of a cancel: its overrides over the spawn's own.
-    fn ladder(&self, signal: Option<Signal>, grace: Option<Duration>, after_root: Option<Duration>) -> (Signal, Grace) {
-        (signal.unwrap_or(self.signal), Grace { total: grace.unwrap_or(self.grace), after_root })
+    fn ladder(&self, c: &Cancel) -> (Signal, Grace) {
+        (c.signal.unwrap_or(self.signal), Grace { total: c.grace.unwrap_or(self.grace), after_root: c.after_root })
     }
 }
 
@@ -198,6 +209,8 @@ struct Relay {
 pub(crate) struct Ran {
     pub reason: ExitReason,
     pub killed_pids: Vec<u32>,
+    /// The drain deadline a cancel asked for, over the spawn's own.
+    pub drain: Option<Duration>,
 }
 
 /// How the draining phase ended.
@@ -252,10 +265,11 @@ pub async fn supervise(
 
     let deadline = plan.timeout.map(|t| started + t);
     let mut notice = RootNotice::new(&plan, started, &sink);
-    let Ran { reason, mut killed_pids } = running(&plan, &mut tree, deadline, &mut ctl, &sink, &mut notice).await;
+    let Ran { reason, mut killed_pids, drain: drain_for } = running(&plan, &mut tree, deadline, &mut ctl, &sink, &mut notice).await;
     notice.check(&mut tree);
 
-    let Drained { drained, kill_now } = drain(&plan, &mut tree, reason, join_relays(&mut relays), &mut ctl, &sink).await;
+    let bound = drain_for.unwrap_or(plan.drain_timeout);
+    let Drained { drained, kill_now } = drain(&plan, &mut tree, reason, bound, join_relays(&mut relays), &mut ctl, &sink).await;
 
     let left = leftovers(&plan, &mut tree, reason, kill_now).await;
     killed_pids.extend(left.killed_pids);
@@ -352,41 +366,38 @@ pub(crate) async fn running<T: Supervised>(
     notice: &mut RootNotice,
 ) -> Ran {
     loop {
-        let (reason, signal, grace) = tokio::select! {
-            _ = tree.wait_root_exit() => return Ran { reason: ExitReason::Exited, killed_pids: Vec::new() },
-            _ = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
-                (ExitReason::TimedOut, plan.signal, Grace::from(plan.grace))
-            }
+        let (reason, cancel) = tokio::select! {
+            _ = tree.wait_root_exit() => return Ran { reason: ExitReason::Exited, killed_pids: Vec::new(), drain: None },
+            _ = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => (ExitReason::TimedOut, Cancel::default()),
             msg = ctl.recv() => match msg {
                 Some(Control::Signal { req, signal }) => {
                     forward(&plan.id, tree, req, signal, sink).await;
                     continue;
                 }
-                Some(Control::Cancel { signal, grace, after_root }) => {
-                    let (signal, grace) = plan.ladder(signal, grace, after_root);
-                    (ExitReason::Cancelled, signal, grace)
-                }
+                Some(Control::Cancel(c)) => (ExitReason::Cancelled, c),
                 // The server is gone without a word: nothing may outlive it.
-                None => (ExitReason::Cancelled, plan.signal, Grace::from(plan.grace)),
+                None => (ExitReason::Cancelled, Cancel::default()),
             },
         };
+        let (signal, grace) = plan.ladder(&cancel);
         let out = ladder::run(&mut Watched { tree, notice }, signal, grace).await;
-        return Ran { reason, killed_pids: out.killed_pids };
+        return Ran { reason, killed_pids: out.killed_pids, drain: cancel.drain };
     }
 }
 
 /// Draining: every byte already written reaches the client, but a
-/// descendant holding a pipe cannot delay the exit past the deadline.
-/// `join` resolves when every relay has ended.
+/// descendant holding a pipe cannot delay the exit past the deadline,
+/// `bound` from now. `join` resolves when every relay has ended.
 pub(crate) async fn drain<T: Tree>(
     plan: &Plan,
     tree: &mut T,
     reason: ExitReason,
+    bound: Duration,
     join: impl Future<Output = ()>,
     ctl: &mut mpsc::UnboundedReceiver<Control>,
     sink: &Sink,
 ) -> Drained {
-    let deadline = Instant::now() + plan.drain_timeout;
+    let deadline = Instant::now() + bound;
     tokio::pin!(join);
     loop {
         tokio::select! {
@@ -397,8 +408,8 @@ pub(crate) async fn drain<T: Tree>(
                 // leftovers now instead of at the deadline, under either
                 // policy: the client asked for the end. After a ladder the
                 // tree is already empty: nothing to hurry.
-                Some(Control::Cancel { signal, grace, after_root }) if reason == ExitReason::Exited => {
-                    return Drained { drained: false, kill_now: Some(plan.ladder(signal, grace, after_root)) };
+                Some(Control::Cancel(c)) if reason == ExitReason::Exited => {
+                    return Drained { drained: false, kill_now: Some(plan.ladder(&c)) };
                 }
                 Some(Control::Cancel { .. }) => {}
                 // The server is gone: nothing is kept past it.
@@ -450,8 +461,8 @@ pub(crate) async fn kept<T: Tree>(
             }
             msg = ctl.recv() => match msg {
                 Some(Control::Signal { req, signal }) => forward(&plan.id, tree, req, signal, sink).await,
-                Some(Control::Cancel { signal, grace, after_root }) => {
-                    let (signal, grace) = plan.ladder(signal, grace, after_root);
+                Some(Control::Cancel(c)) => {
+                    let (signal, grace) = plan.ladder(&c);
                     let out = ladder::run(tree, signal, grace).await;
                     return (ReleaseReason::Cancelled, out.killed_pids);
                 }
@@ -564,7 +575,8 @@ mod tests {
         let (_tx, mut ctl) = mpsc::unbounded_channel();
         let mut t = mock(vec![(12, vec![])]);
         let start = Instant::now();
-        let out = drain(&plan(Leftovers::Kill), &mut t, ExitReason::Exited, std::future::pending(), &mut ctl, &sink()).await;
+        let p = plan(Leftovers::Kill);
+        let out = drain(&p, &mut t, ExitReason::Exited, p.drain_timeout, std::future::pending(), &mut ctl, &sink()).await;
         assert_eq!(out, Drained { drained: false, kill_now: None });
         assert_eq!(start.elapsed(), Duration::from_millis(2000), "the cut comes at the drain deadline, not before or after");
         assert!(t.log.is_empty(), "the drain itself signals nothing");
@@ -576,7 +588,8 @@ mod tests {
         let mut t = mock(vec![]);
         let start = Instant::now();
         let eof = sleep(Duration::from_millis(300));
-        let out = drain(&plan(Leftovers::Keep), &mut t, ExitReason::Exited, eof, &mut ctl, &sink()).await;
+        let p = plan(Leftovers::Keep);
+        let out = drain(&p, &mut t, ExitReason::Exited, p.drain_timeout, eof, &mut ctl, &sink()).await;
         assert_eq!(out, Drained { drained: true, kill_now: None });
         assert_eq!(start.elapsed(), Duration::from_millis(300));
     }
@@ -585,10 +598,10 @@ mod tests {
     async fn cancel_during_the_drain_kills_now_under_either_policy() {
         for policy in [Leftovers::Kill, Leftovers::Keep] {
             let (tx, mut ctl) = mpsc::unbounded_channel();
-            tx.send(Control::Cancel { signal: Some(Signal::Int), grace: None, after_root: None }).unwrap();
+            tx.send(Control::Cancel(Cancel { signal: Some(Signal::Int), ..Cancel::default() })).unwrap();
             let mut t = mock(vec![(12, vec![])]);
             let p = plan(policy);
-            let out = drain(&p, &mut t, ExitReason::Exited, std::future::pending(), &mut ctl, &sink()).await;
+            let out = drain(&p, &mut t, ExitReason::Exited, p.drain_timeout, std::future::pending(), &mut ctl, &sink()).await;
             assert_eq!(out.kill_now, Some((Signal::Int, p.grace.into())));
             let left = leftovers(&p, &mut t, ExitReason::Exited, out.kill_now).await;
             assert_eq!(left, LeftoversOutcome { leftover_pids: vec![12], killed_pids: vec![12], kept: false });
@@ -602,7 +615,7 @@ mod tests {
         drop(tx);
         let mut t = mock(vec![(12, vec![Signal::Term])]);
         let p = plan(Leftovers::Keep);
-        let out = drain(&p, &mut t, ExitReason::Exited, std::future::pending(), &mut ctl, &sink()).await;
+        let out = drain(&p, &mut t, ExitReason::Exited, p.drain_timeout, std::future::pending(), &mut ctl, &sink()).await;
         let left = leftovers(&p, &mut t, ExitReason::Exited, out.kill_now).await;
         assert!(!left.kept);
         assert!(t.is_empty());
@@ -707,7 +720,7 @@ mod tests {
         });
         let mut notice = RootNotice::new(&p, start, &sink);
         let ran = running(&p, &mut t, None, &mut ctl, &sink, &mut notice).await;
-        assert_eq!(ran, Ran { reason: ExitReason::Cancelled, killed_pids: vec![12] });
+        assert_eq!(ran, Ran { reason: ExitReason::Cancelled, killed_pids: vec![12], drain: None });
         assert!(start.elapsed() >= p.grace, "the ladder waited out its grace");
         notice.flush(&mut t).await;
         let (event, at) = reader.await.unwrap();
@@ -725,7 +738,7 @@ mod tests {
         let p = plan(Leftovers::Keep);
         let mut notice = RootNotice::new(&p, Instant::now(), &sink);
         let ran = running(&p, &mut t, None, &mut ctl, &sink, &mut notice).await;
-        assert_eq!(ran, Ran { reason: ExitReason::Exited, killed_pids: vec![] });
+        assert_eq!(ran, Ran { reason: ExitReason::Exited, killed_pids: vec![], drain: None });
 
         let mut t = mock(vec![(12, vec![])]);
         t.root_exit_at = Instant::now() + Duration::from_secs(60);

@@ -39,6 +39,10 @@ pub enum Request {
         /// long before the forceful step (never more than `grace_ms`).
         #[serde(default)]
         grace_after_root_ms: Option<u64>,
+        /// After this cancel's ladder, the pipes drain at most this long
+        /// (default: the spawn's `drain_timeout_ms`).
+        #[serde(default)]
+        drain_timeout_ms: Option<u64>,
     },
     Ack { id: String, bytes: u64 },
     Shutdown { req: u64 },

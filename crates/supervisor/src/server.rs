@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 
-use crate::child::{self, Control, Done, Plan};
+use crate::child::{self, Cancel, Control, Done, Plan};
 use crate::config::{Config, MAX_FD};
 use crate::finished::Finished;
 use crate::framing::{FrameError, FrameReader};
@@ -272,8 +272,10 @@ impl Server {
             Request::Write { req, id, fd } => self.stdin(req, &id, fd, |s| s.write(req, frame.payload)),
             Request::CloseStdin { req, id, fd } => self.stdin(req, &id, fd, |s| s.close(req)),
             Request::Signal { req, id, signal } => self.signal(req, &id, &signal),
-            Request::Cancel { req, id, signal, grace_ms, grace_after_root_ms } => {
-                self.cancel(req, &id, signal.as_deref(), grace_ms, grace_after_root_ms)
+            Request::Cancel { req, id, signal, grace_ms, grace_after_root_ms, drain_timeout_ms } => {
+                let ms = |v: Option<u64>| v.map(Duration::from_millis);
+                let overrides = (ms(grace_ms), ms(grace_after_root_ms), ms(drain_timeout_ms));
+                self.cancel(req, &id, signal.as_deref(), overrides)
             }
             Request::Ack { id, bytes } => {
                 // Acks race with `exit` by design: an unknown id is ignored.
@@ -332,12 +334,13 @@ impl Server {
         live.ctl.send(Control::Signal { req, signal }).map_err(|_| child::gone(id).req(Some(req)))
     }
 
-    fn cancel(&self, req: u64, id: &str, signal: Option<&str>, grace_ms: Option<u64>, after_root_ms: Option<u64>) -> Result<(), ErrorEvent> {
+    /// `overrides`: the grace, the grace after the root's exit, the drain bound.
+    fn cancel(&self, req: u64, id: &str, signal: Option<&str>, overrides: (Option<Duration>, Option<Duration>, Option<Duration>)) -> Result<(), ErrorEvent> {
         let signal = signal.map(parse_signal).transpose().map_err(|e| e.req(Some(req)).id(id))?;
         let live = self.lookup(req, id)?;
-        let grace = grace_ms.map(Duration::from_millis);
-        let after_root = after_root_ms.map(Duration::from_millis);
-        live.ctl.send(Control::Cancel { signal, grace, after_root }).map_err(|_| child::gone(id).req(Some(req)))
+        let (grace, after_root, drain) = overrides;
+        let cancel = Cancel { signal, grace, after_root, drain };
+        live.ctl.send(Control::Cancel(cancel)).map_err(|_| child::gone(id).req(Some(req)))
     }
 
     /// `terminate`: validates and pins the foreign root here (cheap), then

@@ -41,7 +41,7 @@ export type Request =
   | { op: "write"; id: string; fd?: number }
   | { op: "close_stdin"; id: string; fd?: number }
   | { op: "signal"; id: string; signal: string }
-  | { op: "cancel"; id: string; signal?: string; grace_ms?: number; grace_after_root_ms?: number }
+  | { op: "cancel"; id: string; signal?: string; grace_ms?: number; grace_after_root_ms?: number; drain_timeout_ms?: number }
   | { op: "terminate"; pid: number; signal?: string; grace_ms?: number }
   | { op: "shutdown" }
 
