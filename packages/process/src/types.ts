@@ -76,6 +76,8 @@ export interface CancelOptions {
   graceMs?: number
   /** Supervisor: once the root has exited, the rest of the tree waits at most this long (never past graceMs). */
   graceAfterRootMs?: number
+  /** Supervisor: after the ladder, the pipes drain at most this long (default: the spawn's drainTimeout). */
+  drainTimeoutMs?: number
 }
 
 /**

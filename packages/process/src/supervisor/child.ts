@@ -198,7 +198,8 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
     const conn = await this.conn
     try {
       const afterRoot = opts.graceAfterRootMs === undefined ? {} : { grace_after_root_ms: opts.graceAfterRootMs }
-      await conn.request({ op: "cancel", id: this.id, signal: opts.signal, grace_ms: opts.graceMs, ...afterRoot })
+      const drain = opts.drainTimeoutMs === undefined ? {} : { drain_timeout_ms: opts.drainTimeoutMs }
+      await conn.request({ op: "cancel", id: this.id, signal: opts.signal, grace_ms: opts.graceMs, ...afterRoot, ...drain })
     } catch (err) {
       // unknown_child races with an exit we have not processed yet; the outcome tells what happened.
       if (!(err instanceof SupervisorRequestError && err.code === "unknown_child")) throw err
@@ -269,18 +270,19 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
     this.settled = true
     this.finishStreams()
     this.spawnedP.resolve(this.pid)
+    // First: whoever waits on the outcome (a cancel) finds the root's end already settled. Without a
+    // `root_exited` before it (not asked for), the exit says the same, later.
+    if (outcome.reason === "spawn_failed") this.rootExitP.reject(this.spawnFailure ?? new SpawnFailedError(this.cmd, "spawn_failed"))
+    else this.rootExitP.resolve({ code: outcome.code, signal: outcome.signal })
     this.outcomeP.resolve(outcome)
     if (outcome.reason === "spawn_failed") {
       const err = this.spawnFailure ?? new SpawnFailedError(this.cmd, "spawn_failed")
-      this.rootExitP.reject(err)
       this.exitedP.reject(err)
       this.treeGoneP.resolve()
       this.onSettled()
       if (this.listenerCount("error") > 0) this.emit("error", err)
       return
     }
-    // No `root_exited` before it (not asked for): the exit says the same, later.
-    this.rootExitP.resolve({ code: outcome.code, signal: outcome.signal })
     this.exitCode = outcome.code
     this.signalCode = outcome.signal as NodeJS.Signals | null
     this.exitedP.resolve(outcome.code ?? (outcome.signal ? 1 : 0))
