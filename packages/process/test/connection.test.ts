@@ -165,3 +165,25 @@ describe("connection requests and events", () => {
     assert.ok(conn.closed)
   })
 })
+
+describe("cancels answered by the child's end", () => {
+  test("a cancel that reached the sidecar after the exit is answered twice; the late unknown_child is no protocol error", async () => {
+    const fake = new FakeSidecar()
+    const errors: Error[] = []
+    const opening = Connection.open(fake.transport, { onProtocolError: (err) => errors.push(err) })
+    fake.send(HELLO)
+    const conn = await opening
+    const { handlers } = recorder()
+    conn.register("c1", handlers)
+    const cancel = conn.request({ op: "cancel", id: "c1" })
+    await fake.settle()
+    const req = fake.ops("cancel")[0]!.req as number
+    fake.send(exitEvent("c1"))
+    assert.equal(((await cancel) as ExitEvent).event, "exit")
+    fake.send({ event: "error", req, id: "c1", code: "unknown_child", message: "child \"c1\" has already exited" })
+    // Any other unmatched error still is one.
+    fake.send({ event: "error", req: 999, code: "unknown_child", message: "no child" })
+    await fake.settle()
+    assert.deepEqual(errors.map((e) => e.message), ["no child"])
+  })
+})

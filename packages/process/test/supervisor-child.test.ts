@@ -154,18 +154,35 @@ describe("supervisor child over crafted frames", () => {
     await assert.rejects(child.exited, (err: Error) => err instanceof SupervisorProtocolError && /fd3 2/.test(err.message))
   })
 
-  test("cancel's graceAfterRootMs goes out as grace_after_root_ms, and only when given", async () => {
+  test("cancel's graceAfterRootMs and drainTimeoutMs go out under their wire names, and only when given", async () => {
+    const sent = []
+    for (const opts of [{ signal: "SIGTERM", graceMs: 5000, graceAfterRootMs: 1000, drainTimeoutMs: 250 }, { signal: "SIGTERM" }]) {
+      const { fake, child, req } = await childOver()
+      fake.send({ event: "spawned", req, id: "c1", pid: 9, pgid: 9 })
+      await fake.settle()
+      void child.cancel(opts)
+      await fake.settle()
+      const h = fake.ops("cancel")[0]!
+      sent.push([h.grace_ms, h.grace_after_root_ms, h.drain_timeout_ms, "grace_after_root_ms" in h, "drain_timeout_ms" in h])
+      fake.send(exit({ reason: "cancelled", code: null, signal: "SIGTERM" }))
+      await child.exited
+    }
+    assert.deepEqual(sent, [
+      [5000, 1000, 250, true, true],
+      [undefined, undefined, undefined, false, false],
+    ])
+  })
+
+  test("a second cancel while one is in flight joins it: one request, both settle at the tree's end", async () => {
     const { fake, child, req } = await childOver()
     fake.send({ event: "spawned", req, id: "c1", pid: 9, pgid: 9 })
     await fake.settle()
-    void child.cancel({ signal: "SIGTERM", graceMs: 5000, graceAfterRootMs: 1000 })
-    void child.cancel({ signal: "SIGTERM" })
+    const first = child.cancel({ signal: "SIGTERM", graceMs: 100 })
+    const second = child.cancel({ signal: "SIGKILL", graceMs: 0 })
     await fake.settle()
-    assert.deepEqual(fake.ops("cancel").map((h) => [h.grace_ms, h.grace_after_root_ms, "grace_after_root_ms" in h]), [
-      [5000, 1000, true],
-      [undefined, undefined, false],
-    ])
+    assert.equal(fake.ops("cancel").length, 1)
     fake.send(exit({ reason: "cancelled", code: null, signal: "SIGTERM" }))
-    await child.exited
+    assert.deepEqual(await first, await second)
+    assert.equal(fake.ops("cancel").length, 1)
   })
 })

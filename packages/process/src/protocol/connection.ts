@@ -14,6 +14,9 @@ import {
   type Request,
 } from "./messages.js"
 
+/** How many cancels answered by an end event are remembered for a late `unknown_child` (see endedCancels). */
+const ENDED_CANCELS = 256
+
 /** The two byte streams to the sidecar; injected so tests can use in-memory streams. */
 export interface Transport {
   /** Events from the sidecar (its stdout). */
@@ -283,12 +286,21 @@ export class Connection {
       if (waiting.exitOf !== event.id) continue
       this.pending.delete(req)
       waiting.resolve(event)
+      this.endedCancels.add(req)
+      if (this.endedCancels.size > ENDED_CANCELS) this.endedCancels.delete(this.endedCancels.values().next().value!)
     }
   }
+
+  /**
+   * Cancels answered by their child's end event. One that reached the sidecar after that end is answered
+   * again, with `unknown_child`: already settled, so not a protocol error. Bounded: such answers come at once.
+   */
+  private readonly endedCancels = new Set<number>()
 
   private onError(event: ErrorEvent): void {
     const waiting = event.req === undefined ? undefined : this.pending.get(event.req)
     const err = new SupervisorRequestError(event.code, event.message, event.errno)
+    if (!waiting && event.code === "unknown_child" && this.endedCancels.delete(event.req!)) return
     if (!waiting) return this.options.onProtocolError?.(err)
     this.pending.delete(event.req!)
     waiting.reject(err)

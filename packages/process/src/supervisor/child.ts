@@ -183,16 +183,21 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
   /** Ends the tree with the cancel ladder; after a kept exit, the kept tree (resolves at its `released`). */
   async cancel(opts: CancelOptions = {}): Promise<Outcome> {
     if (this.settled && !this.keptAlive) return this.outcome
+    // One ladder at a time: the sidecar runs the first cancel's and ignores the others until the tree's end,
+    // which answers them all; a second request would only draw an `unknown_child` after that end.
+    if (this.cancelling) return this.cancelling
     // A kept tree gave its ref back at the exit (it must not keep Node alive), so the wait for its `released`
     // holds the ref itself: otherwise an idle event loop could end with this cancel still unanswered.
     const held = this.settled && this.ref
     if (held) held.hold()
-    try {
-      return await this.cancelTree(opts)
-    } finally {
+    this.cancelling = this.cancelTree(opts).finally(() => {
       if (held) held.release()
-    }
+      this.cancelling = null
+    })
+    return this.cancelling
   }
+
+  private cancelling: Promise<Outcome> | null = null
 
   private async cancelTree(opts: CancelOptions): Promise<Outcome> {
     const conn = await this.conn
