@@ -71,9 +71,10 @@ export async function release(child: SupervisorChild, policy: Leftovers, state: 
 }
 
 /**
- * Effect's Node spawner signals a leader's group as soon as the leader exits non-zero (a crash leaves no
- * helpers behind), without waiting or escalating; under `scope` the layer does the same to the whole tree,
- * before `exitCode` is seen, and leaves the rest to the release (or the layer's close).
+ * Effect's Node spawner signals a leader's group as soon as the leader exits non-zero, without waiting or
+ * escalating, so even an unref'd command whose scope is long gone leaves nothing of a failed run behind.
+ * Under `scope` the layer does the same to the whole tree, before `exitCode` is seen, and leaves what
+ * ignores the signal to the release (or the layer's close).
  */
 export function onLeaderExit(child: SupervisorChild, policy: Leftovers, code: number | null, signal: ChildProcess.Signal | undefined): void {
   if (policy !== "scope" || code === null || code === 0) return

@@ -14,7 +14,6 @@ import {
   ChildProcessSpawner,
   ExitCode,
   ProcessId,
-  type ExitCode as ExitCodeType,
   make as makeService,
   makeHandle,
   type ChildProcessHandle,
@@ -312,7 +311,7 @@ function exitCodeOf(
   inputFailure: Deferred.Deferred<never, PlatformError.PlatformError>,
   onError: (method: string) => (err: unknown) => PlatformError.PlatformError,
   shown: string,
-): Effect.Effect<ExitCodeType, PlatformError.PlatformError> {
+): Effect.Effect<ExitCode, PlatformError.PlatformError> {
   const leader = Effect.tryPromise({ try: () => leaderExit, catch: onError("exitCode") })
   return Effect.raceFirst(
     Deferred.await(inputFailure),
