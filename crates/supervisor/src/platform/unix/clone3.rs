@@ -90,7 +90,8 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
     let extra = extra_fds::prepare(spec.extra).map_err(|e| io_err("extra descriptors", e))?;
     let (err_read, err_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| io_err("exec status pipe", e))?;
     // Used after the extra descriptors are installed: none may land on it.
-    let err_write = extra_fds::lift_above(err_write, extra.floor()).map_err(|e| io_err("exec status pipe", e))?;
+    let floor = extra.map.iter().map(|&(_, target)| target + 1).max().unwrap_or(3);
+    let err_write = extra_fds::lift_above(err_write, floor).map_err(|e| io_err("exec status pipe", e))?;
     let fds = [child_stdin.as_raw_fd(), child_stdout.as_raw_fd(), child_stderr.as_raw_fd()];
     let err_fd = err_write.as_raw_fd();
     let parent = nix::unistd::getpid().as_raw();

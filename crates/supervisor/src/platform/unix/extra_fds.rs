@@ -18,7 +18,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 use nix::errno::Errno;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
-use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
+
+use super::os::{cloexec_pipe, cloexec_socketpair};
 
 use crate::platform::{ExtraFd, FdDir};
 
@@ -41,29 +42,21 @@ pub struct Prepared {
     pub ours: Vec<(u32, FdDir, Ours)>,
 }
 
-impl Prepared {
-    /// The lowest number a descriptor the child must keep using before the
-    /// installation may have (the clone3 path's exec-status pipe).
-    pub fn floor(&self) -> RawFd {
-        self.map.iter().map(|&(_, t)| t + 1).max().unwrap_or(3)
-    }
-}
-
 pub fn prepare(extra: &[ExtraFd]) -> Result<Prepared, Errno> {
     let floor = extra.iter().map(|e| e.fd as RawFd + 1).max().unwrap_or(3);
     let mut prepared = Prepared { map: Vec::with_capacity(extra.len()), child_ends: Vec::new(), ours: Vec::new() };
     for e in extra {
         let (ours, theirs) = match e.dir {
             FdDir::Input => {
-                let (r, w) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+                let (r, w) = cloexec_pipe()?;
                 (Ours::Pipe(w), r)
             }
             FdDir::Output => {
-                let (r, w) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+                let (r, w) = cloexec_pipe()?;
                 (Ours::Pipe(r), w)
             }
             FdDir::Duplex => {
-                let (a, b) = socketpair(AddressFamily::Unix, SockType::Stream, None, SockFlag::SOCK_CLOEXEC)?;
+                let (a, b) = cloexec_socketpair()?;
                 (Ours::Socket(a), b)
             }
         };
@@ -136,7 +129,6 @@ mod tests {
         let targets: Vec<RawFd> = p.map.iter().map(|m| m.1).collect();
         assert_eq!(targets, [3, 9, 5], "the spec's order");
         assert!(p.map.iter().all(|&(s, _)| s > 9), "a source at or below a target could be replaced: {:?}", p.map);
-        assert_eq!(p.floor(), 10);
         assert!(matches!(p.ours[1].2, Ours::Socket(_)), "a duplex descriptor is a socket");
     }
 
