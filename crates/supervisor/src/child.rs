@@ -275,11 +275,10 @@ pub async fn supervise(
     killed_pids.extend(left.killed_pids);
     if !drained {
         // Killed leftovers' last bytes are still collected; kept ones are
-        // not waited for (that is the point of keeping them). With no
-        // leftovers the tree was empty at the cut already: what holds the
-        // pipe is outside it, or the client's credit, and waiting longer
-        // would not bring it.
-        if !left.kept && !left.leftover_pids.is_empty() {
+        // not waited for (that is the point of keeping them), nor are they
+        // after a cancel that set its own drain bound: its client asked for
+        // no longer wait (a release whose output nobody reads).
+        if !left.kept && drain_for.is_none() {
             let _ = timeout(POST_KILL_DRAIN, join_relays(&mut relays)).await;
         }
         let _ = stop_tx.send(true);
