@@ -36,7 +36,7 @@ export function wireLeftovers(policy: Leftovers): "keep" | "kill" {
 /**
  * How long the pipes drain once a kill or a release has ended the tree. Effect's Node spawner returns from
  * either without waiting for the pipes; output nobody reads holds the relay at its credit window, and its
- * EOF would only come at the spawn's drain bound. A reader that is reading gets the last bytes within this.
+ * EOF would only come at the spawn's drain bound. A reader still reading is given this long for the rest.
  */
 export const END_DRAIN_MS = 250
 
