@@ -9,6 +9,9 @@
 //! kept --cancel / shutdown / EOF: ladder, or the tree empties--> reaping --> `released` sent
 //! ```
 //!
+//! Asked for (`report_root_exit`), `root_exited` goes out as soon as the
+//! root's exit is seen, in whichever phase, and always before the `exit`.
+//!
 //! The root is reaped only in the last step, so its (zombie) pid keeps the
 //! process group id reserved for as long as the group may be signalled:
 //! under `keep` that is until `released`, so the `exit` reads the root's
@@ -27,7 +30,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::{sleep, sleep_until, timeout, timeout_at, Instant};
 
-use crate::ladder::{self, Tree};
+use crate::ladder::{self, Grace, Tree};
 use crate::output::{self, Credit, Relayed};
 use crate::platform::{ChildOutput, ExitStatus, ProcessTree, Spawned};
 use crate::protocol::{
@@ -51,8 +54,26 @@ const KEPT_POLL_MAX: Duration = Duration::from_secs(1);
 
 #[derive(Debug)]
 pub enum Control {
-    Cancel { signal: Option<Signal>, grace: Option<Duration> },
+    Cancel(Cancel),
     Signal { req: u64, signal: Signal },
+}
+
+impl Control {
+    /// A cancel that overrides nothing of the spawn's ladder.
+    pub fn cancel() -> Control {
+        Control::Cancel(Cancel::default())
+    }
+}
+
+/// A cancel's overrides of the spawn's plan (docs/protocol.md, `cancel`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Cancel {
+    pub signal: Option<Signal>,
+    pub grace: Option<Duration>,
+    /// Once the root has exited, the rest of the tree waits at most this long.
+    pub after_root: Option<Duration>,
+    /// After this cancel's ladder, the pipes drain at most this long.
+    pub drain: Option<Duration>,
 }
 
 /// What a child task tells the server about its id.
@@ -72,6 +93,14 @@ pub struct Plan {
     pub drain_timeout: Duration,
     pub timeout: Option<Duration>,
     pub leftovers: Leftovers,
+    pub report_root_exit: bool,
+}
+
+impl Plan {
+    /// The ladder of a cancel: its overrides over the spawn's own.
+    fn ladder(&self, c: &Cancel) -> (Signal, Grace) {
+        (c.signal.unwrap_or(self.signal), Grace { total: c.grace.unwrap_or(self.grace), after_root: c.after_root })
+    }
 }
 
 /// What the lifecycle needs from a platform's tree beyond the ladder's view.
@@ -80,6 +109,8 @@ pub(crate) trait Supervised: Tree {
     fn wait_root_exit(&mut self) -> impl Future<Output = ()> + Send;
     /// Live members other than the root.
     fn descendants(&mut self) -> Vec<u32>;
+    /// How the root ended, without reaping it. Call only once it exited.
+    fn exit_status(&mut self) -> ExitStatus;
 }
 
 impl Supervised for ProcessTree {
@@ -88,6 +119,80 @@ impl Supervised for ProcessTree {
     }
     fn descendants(&mut self) -> Vec<u32> {
         ProcessTree::descendants(self)
+    }
+    fn exit_status(&mut self) -> ExitStatus {
+        ProcessTree::exit_status(self)
+    }
+}
+
+/// `root_exited`, when the spawn asked for it: sent once, as soon as any
+/// phase sees the root gone (the running phase's wait, or a ladder's poll
+/// through [`Watched`]). The event is queued from a task of its own, since
+/// a ladder's poll cannot wait for the sink; the `exit` waits for that task.
+pub(crate) struct RootNotice {
+    id: String,
+    started: Instant,
+    sink: Option<Sink>,
+    queued: Option<JoinHandle<()>>,
+}
+
+impl RootNotice {
+    fn new(plan: &Plan, started: Instant, sink: &Sink) -> RootNotice {
+        RootNotice { id: plan.id.clone(), started, sink: plan.report_root_exit.then(|| sink.clone()), queued: None }
+    }
+
+    /// Queues the event if the root has exited and it was not sent yet.
+    fn check<T: Supervised>(&mut self, tree: &mut T) {
+        if self.sink.is_none() || !tree.root_exited() {
+            return;
+        }
+        let Some(sink) = self.sink.take() else { return };
+        let (code, signal) = split(tree.exit_status());
+        let event = Event::RootExited { id: self.id.clone(), code, signal, duration_ms: self.started.elapsed().as_millis() as u64 };
+        self.queued = Some(tokio::spawn(async move { sink.event(event).await }));
+    }
+
+    /// Before the `exit`: the root has exited by then, so this sends it if
+    /// no phase did, and waits until it is queued.
+    async fn flush<T: Supervised>(&mut self, tree: &mut T) {
+        self.check(tree);
+        if let Some(queued) = self.queued.take() {
+            let _ = queued.await;
+        }
+    }
+}
+
+/// A tree seen through a ladder, which polls it: each poll also looks for
+/// the root's exit, so `root_exited` is not held back until the ladder ends.
+struct Watched<'a, T> {
+    tree: &'a mut T,
+    notice: &'a mut RootNotice,
+}
+
+impl<T: Supervised> Tree for Watched<'_, T> {
+    fn signal(&mut self, sig: Signal) -> Vec<u32> {
+        self.tree.signal(sig)
+    }
+    fn kill(&mut self) -> Vec<u32> {
+        self.tree.kill()
+    }
+    fn is_empty(&mut self) -> bool {
+        let empty = self.tree.is_empty();
+        self.notice.check(self.tree);
+        empty
+    }
+    fn root_exited(&mut self) -> bool {
+        self.tree.root_exited()
+    }
+    fn graceful_failed(&mut self) -> bool {
+        self.tree.graceful_failed()
+    }
+}
+
+fn split(status: ExitStatus) -> (Option<i32>, Option<String>) {
+    match status {
+        ExitStatus::Code(c) => (Some(c), None),
+        ExitStatus::Signal(s) => (None, Some(s)),
     }
 }
 
@@ -104,6 +209,8 @@ struct Relay {
 pub(crate) struct Ran {
     pub reason: ExitReason,
     pub killed_pids: Vec<u32>,
+    /// The drain deadline a cancel asked for, over the spawn's own.
+    pub drain: Option<Duration>,
 }
 
 /// How the draining phase ended.
@@ -113,7 +220,7 @@ pub(crate) struct Drained {
     pub drained: bool,
     /// A cancel (or the server's end) during the drain: the leftovers are
     /// killed now, with this ladder, whatever the policy.
-    pub kill_now: Option<(Signal, Duration)>,
+    pub kill_now: Option<(Signal, Grace)>,
 }
 
 /// What the leftovers phase did.
@@ -129,20 +236,25 @@ pub(crate) struct LeftoversOutcome {
 
 /// Runs the child to its end and sends its `exit` (and, for a kept tree,
 /// its `released`); reports the id on `done`.
+/// `feeders`: stdin's and every input descriptor's.
 pub async fn supervise(
     plan: Plan,
     spawned: Spawned,
-    feeder: Option<StdinFeeder>,
+    feeders: Vec<StdinFeeder>,
     mut ctl: mpsc::UnboundedReceiver<Control>,
     credit: Arc<Credit>,
     sink: Sink,
     done: mpsc::UnboundedSender<Done>,
 ) {
     let started = Instant::now();
-    let Spawned { stdout, stderr, mut tree, .. } = spawned;
+    let Spawned { stdout, stderr, extra, mut tree, .. } = spawned;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut relays: Vec<Relay> = [(Stream::Stdout, stdout), (Stream::Stderr, stderr)]
+    // Every output channel counts in the drain: an extra descriptor's bytes
+    // reach the client before the `exit` as stdout's do.
+    let outputs = [(Stream::Stdout, stdout), (Stream::Stderr, stderr)]
         .into_iter()
+        .chain(extra.into_iter().map(|e| (Stream::Fd(e.fd), e.reader)));
+    let mut relays: Vec<Relay> = outputs
         .filter_map(|(stream, reader)| {
             let reader = reader?;
             let task = output::relay(plan.id.clone(), stream, reader, credit.clone(), sink.clone(), stop_rx.clone());
@@ -152,16 +264,21 @@ pub async fn supervise(
     let piped = !relays.is_empty();
 
     let deadline = plan.timeout.map(|t| started + t);
-    let Ran { reason, mut killed_pids } = running(&plan, &mut tree, deadline, &mut ctl, &sink).await;
+    let mut notice = RootNotice::new(&plan, started, &sink);
+    let Ran { reason, mut killed_pids, drain: drain_for } = running(&plan, &mut tree, deadline, &mut ctl, &sink, &mut notice).await;
+    notice.check(&mut tree);
 
-    let Drained { drained, kill_now } = drain(&plan, &mut tree, reason, join_relays(&mut relays), &mut ctl, &sink).await;
+    let bound = drain_for.unwrap_or(plan.drain_timeout);
+    let Drained { drained, kill_now } = drain(&plan, &mut tree, reason, bound, join_relays(&mut relays), &mut ctl, &sink).await;
 
     let left = leftovers(&plan, &mut tree, reason, kill_now).await;
     killed_pids.extend(left.killed_pids);
     if !drained {
         // Killed leftovers' last bytes are still collected; kept ones are
-        // not waited for (that is the point of keeping them).
-        if !left.kept {
+        // not waited for (that is the point of keeping them), nor are they
+        // after a cancel that set its own drain bound: its client asked for
+        // no longer wait (a release whose output nobody reads).
+        if !left.kept && drain_for.is_none() {
             let _ = timeout(POST_KILL_DRAIN, join_relays(&mut relays)).await;
         }
         let _ = stop_tx.send(true);
@@ -175,10 +292,11 @@ pub async fn supervise(
         (true, false) => DrainState::Cut,
     };
 
+    notice.flush(&mut tree).await;
     // Reaping (or, for a kept tree, reading the status without reaping:
     // the kept group may still be signalled).
     let status = if left.kept { tree.exit_status() } else { tree.reap() };
-    if let Some(f) = feeder {
+    for f in feeders {
         f.finish().await;
     }
     let mut bytes = ByteTotals::default();
@@ -186,14 +304,14 @@ pub async fn supervise(
         match r.stream {
             Stream::Stdout => bytes.stdout = r.done.bytes,
             Stream::Stderr => bytes.stderr = r.done.bytes,
+            Stream::Fd(_) => {
+                bytes.fds.insert(r.stream.name().into_owned(), r.done.bytes);
+            }
         }
     }
     killed_pids.sort_unstable();
     killed_pids.dedup();
-    let (code, signal) = match status {
-        ExitStatus::Code(c) => (Some(c), None),
-        ExitStatus::Signal(s) => (None, Some(s)),
-    };
+    let (code, signal) = split(status);
     sink.event(Event::Exit(ExitEvent {
         id: plan.id.clone(),
         reason,
@@ -247,42 +365,41 @@ pub(crate) async fn running<T: Supervised>(
     deadline: Option<Instant>,
     ctl: &mut mpsc::UnboundedReceiver<Control>,
     sink: &Sink,
+    notice: &mut RootNotice,
 ) -> Ran {
     loop {
-        tokio::select! {
-            _ = tree.wait_root_exit() => return Ran { reason: ExitReason::Exited, killed_pids: Vec::new() },
-            _ = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
-                let killed_pids = ladder::run(tree, plan.signal, plan.grace).await.killed_pids;
-                return Ran { reason: ExitReason::TimedOut, killed_pids };
-            }
+        let (reason, cancel) = tokio::select! {
+            _ = tree.wait_root_exit() => return Ran { reason: ExitReason::Exited, killed_pids: Vec::new(), drain: None },
+            _ = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => (ExitReason::TimedOut, Cancel::default()),
             msg = ctl.recv() => match msg {
-                Some(Control::Signal { req, signal }) => forward(&plan.id, tree, req, signal, sink).await,
-                Some(Control::Cancel { signal, grace }) => {
-                    let out = ladder::run(tree, signal.unwrap_or(plan.signal), grace.unwrap_or(plan.grace)).await;
-                    return Ran { reason: ExitReason::Cancelled, killed_pids: out.killed_pids };
+                Some(Control::Signal { req, signal }) => {
+                    forward(&plan.id, tree, req, signal, sink).await;
+                    continue;
                 }
+                Some(Control::Cancel(c)) => (ExitReason::Cancelled, c),
                 // The server is gone without a word: nothing may outlive it.
-                None => {
-                    let killed_pids = ladder::run(tree, plan.signal, plan.grace).await.killed_pids;
-                    return Ran { reason: ExitReason::Cancelled, killed_pids };
-                }
+                None => (ExitReason::Cancelled, Cancel::default()),
             },
-        }
+        };
+        let (signal, grace) = plan.ladder(&cancel);
+        let out = ladder::run(&mut Watched { tree, notice }, signal, grace).await;
+        return Ran { reason, killed_pids: out.killed_pids, drain: cancel.drain };
     }
 }
 
 /// Draining: every byte already written reaches the client, but a
-/// descendant holding a pipe cannot delay the exit past the deadline.
-/// `join` resolves when every relay has ended.
+/// descendant holding a pipe cannot delay the exit past the deadline,
+/// `bound` from now. `join` resolves when every relay has ended.
 pub(crate) async fn drain<T: Tree>(
     plan: &Plan,
     tree: &mut T,
     reason: ExitReason,
+    bound: Duration,
     join: impl Future<Output = ()>,
     ctl: &mut mpsc::UnboundedReceiver<Control>,
     sink: &Sink,
 ) -> Drained {
-    let deadline = Instant::now() + plan.drain_timeout;
+    let deadline = Instant::now() + bound;
     tokio::pin!(join);
     loop {
         tokio::select! {
@@ -293,13 +410,12 @@ pub(crate) async fn drain<T: Tree>(
                 // leftovers now instead of at the deadline, under either
                 // policy: the client asked for the end. After a ladder the
                 // tree is already empty: nothing to hurry.
-                Some(Control::Cancel { signal, grace }) if reason == ExitReason::Exited => {
-                    let ladder = (signal.unwrap_or(plan.signal), grace.unwrap_or(plan.grace));
-                    return Drained { drained: false, kill_now: Some(ladder) };
+                Some(Control::Cancel(c)) if reason == ExitReason::Exited => {
+                    return Drained { drained: false, kill_now: Some(plan.ladder(&c)) };
                 }
                 Some(Control::Cancel { .. }) => {}
                 // The server is gone: nothing is kept past it.
-                None => return Drained { drained: false, kill_now: Some((plan.signal, plan.grace)) },
+                None => return Drained { drained: false, kill_now: Some((plan.signal, plan.grace.into())) },
             },
         }
     }
@@ -313,7 +429,7 @@ pub(crate) async fn leftovers<T: Supervised>(
     plan: &Plan,
     tree: &mut T,
     reason: ExitReason,
-    kill_now: Option<(Signal, Duration)>,
+    kill_now: Option<(Signal, Grace)>,
 ) -> LeftoversOutcome {
     let leftover_pids = tree.descendants();
     if tree.is_empty() {
@@ -322,7 +438,7 @@ pub(crate) async fn leftovers<T: Supervised>(
     if plan.leftovers == Leftovers::Keep && kill_now.is_none() && reason == ExitReason::Exited {
         return LeftoversOutcome { leftover_pids, killed_pids: Vec::new(), kept: true };
     }
-    let (signal, grace) = kill_now.unwrap_or((plan.signal, plan.grace));
+    let (signal, grace) = kill_now.unwrap_or((plan.signal, plan.grace.into()));
     let out = ladder::run(tree, signal, grace).await;
     LeftoversOutcome { leftover_pids, killed_pids: out.killed_pids, kept: false }
 }
@@ -347,8 +463,9 @@ pub(crate) async fn kept<T: Tree>(
             }
             msg = ctl.recv() => match msg {
                 Some(Control::Signal { req, signal }) => forward(&plan.id, tree, req, signal, sink).await,
-                Some(Control::Cancel { signal, grace }) => {
-                    let out = ladder::run(tree, signal.unwrap_or(plan.signal), grace.unwrap_or(plan.grace)).await;
+                Some(Control::Cancel(c)) => {
+                    let (signal, grace) = plan.ladder(&c);
+                    let out = ladder::run(tree, signal, grace).await;
                     return (ReleaseReason::Cancelled, out.killed_pids);
                 }
                 None => {
@@ -417,6 +534,9 @@ mod tests {
             }
             Instant::now() >= self.root_exit_at && self.members.is_empty()
         }
+        fn root_exited(&mut self) -> bool {
+            Instant::now() >= self.root_exit_at
+        }
     }
 
     impl Supervised for Mock {
@@ -426,6 +546,9 @@ mod tests {
         fn descendants(&mut self) -> Vec<u32> {
             self.is_empty();
             self.members.iter().map(|m| m.0).collect()
+        }
+        fn exit_status(&mut self) -> ExitStatus {
+            ExitStatus::Code(0)
         }
     }
 
@@ -437,6 +560,7 @@ mod tests {
             drain_timeout: Duration::from_millis(2000),
             timeout: None,
             leftovers,
+            report_root_exit: false,
         }
     }
 
@@ -453,7 +577,8 @@ mod tests {
         let (_tx, mut ctl) = mpsc::unbounded_channel();
         let mut t = mock(vec![(12, vec![])]);
         let start = Instant::now();
-        let out = drain(&plan(Leftovers::Kill), &mut t, ExitReason::Exited, std::future::pending(), &mut ctl, &sink()).await;
+        let p = plan(Leftovers::Kill);
+        let out = drain(&p, &mut t, ExitReason::Exited, p.drain_timeout, std::future::pending(), &mut ctl, &sink()).await;
         assert_eq!(out, Drained { drained: false, kill_now: None });
         assert_eq!(start.elapsed(), Duration::from_millis(2000), "the cut comes at the drain deadline, not before or after");
         assert!(t.log.is_empty(), "the drain itself signals nothing");
@@ -465,7 +590,8 @@ mod tests {
         let mut t = mock(vec![]);
         let start = Instant::now();
         let eof = sleep(Duration::from_millis(300));
-        let out = drain(&plan(Leftovers::Keep), &mut t, ExitReason::Exited, eof, &mut ctl, &sink()).await;
+        let p = plan(Leftovers::Keep);
+        let out = drain(&p, &mut t, ExitReason::Exited, p.drain_timeout, eof, &mut ctl, &sink()).await;
         assert_eq!(out, Drained { drained: true, kill_now: None });
         assert_eq!(start.elapsed(), Duration::from_millis(300));
     }
@@ -474,11 +600,11 @@ mod tests {
     async fn cancel_during_the_drain_kills_now_under_either_policy() {
         for policy in [Leftovers::Kill, Leftovers::Keep] {
             let (tx, mut ctl) = mpsc::unbounded_channel();
-            tx.send(Control::Cancel { signal: Some(Signal::Int), grace: None }).unwrap();
+            tx.send(Control::Cancel(Cancel { signal: Some(Signal::Int), ..Cancel::default() })).unwrap();
             let mut t = mock(vec![(12, vec![])]);
             let p = plan(policy);
-            let out = drain(&p, &mut t, ExitReason::Exited, std::future::pending(), &mut ctl, &sink()).await;
-            assert_eq!(out.kill_now, Some((Signal::Int, p.grace)));
+            let out = drain(&p, &mut t, ExitReason::Exited, p.drain_timeout, std::future::pending(), &mut ctl, &sink()).await;
+            assert_eq!(out.kill_now, Some((Signal::Int, p.grace.into())));
             let left = leftovers(&p, &mut t, ExitReason::Exited, out.kill_now).await;
             assert_eq!(left, LeftoversOutcome { leftover_pids: vec![12], killed_pids: vec![12], kept: false });
             assert_eq!(t.log, vec!["signal SIGINT", "kill"]);
@@ -491,7 +617,7 @@ mod tests {
         drop(tx);
         let mut t = mock(vec![(12, vec![Signal::Term])]);
         let p = plan(Leftovers::Keep);
-        let out = drain(&p, &mut t, ExitReason::Exited, std::future::pending(), &mut ctl, &sink()).await;
+        let out = drain(&p, &mut t, ExitReason::Exited, p.drain_timeout, std::future::pending(), &mut ctl, &sink()).await;
         let left = leftovers(&p, &mut t, ExitReason::Exited, out.kill_now).await;
         assert!(!left.kept);
         assert!(t.is_empty());
@@ -541,7 +667,7 @@ mod tests {
         let canceller = tokio::spawn(async move {
             // The kept tree lives on until the cancel: seconds later.
             sleep(Duration::from_secs(30)).await;
-            tx.send(Control::Cancel { signal: None, grace: None }).unwrap();
+            tx.send(Control::cancel()).unwrap();
             tx
         });
         let start = Instant::now();
@@ -577,12 +703,44 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn root_exited_goes_out_during_a_ladder_not_after_it() {
+        let (client_end, sidecar_end) = tokio::io::duplex(1 << 20);
+        let (sink, _writer, _) = Sink::start(sidecar_end, None, None);
+        let mut p = plan(Leftovers::Kill);
+        p.report_root_exit = true;
+        p.grace = Duration::from_secs(5);
+        let (tx, mut ctl) = mpsc::unbounded_channel();
+        tx.send(Control::cancel()).unwrap();
+        // The root ends 100 ms into the ladder; its child ignores SIGTERM and holds the ladder for the grace.
+        let mut t = mock(vec![(12, vec![])]);
+        let start = Instant::now();
+        t.root_exit_at = start + Duration::from_millis(100);
+        let reader = tokio::spawn(async move {
+            let mut frames = crate::framing::FrameReader::new(client_end, 1 << 20, 1 << 20);
+            let f = frames.next().await.unwrap().expect("a frame");
+            (serde_json::from_slice::<serde_json::Value>(&f.header).unwrap(), Instant::now())
+        });
+        let mut notice = RootNotice::new(&p, start, &sink);
+        let ran = running(&p, &mut t, None, &mut ctl, &sink, &mut notice).await;
+        assert_eq!(ran, Ran { reason: ExitReason::Cancelled, killed_pids: vec![12], drain: None });
+        assert!(start.elapsed() >= p.grace, "the ladder waited out its grace");
+        notice.flush(&mut t).await;
+        let (event, at) = reader.await.unwrap();
+        assert_eq!(event["event"], "root_exited");
+        assert_eq!((event["code"].clone(), event["signal"].clone()), (serde_json::json!(0), serde_json::Value::Null));
+        assert!(at - start < Duration::from_secs(1), "root_exited came {:?} after the start, with the ladder", at - start);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn running_ends_at_root_exit_or_timeout() {
         let (_tx, mut ctl) = mpsc::unbounded_channel();
         let mut t = mock(vec![]);
         t.root_exit_at = Instant::now() + Duration::from_secs(1);
-        let ran = running(&plan(Leftovers::Keep), &mut t, None, &mut ctl, &sink()).await;
-        assert_eq!(ran, Ran { reason: ExitReason::Exited, killed_pids: vec![] });
+        let sink = sink();
+        let p = plan(Leftovers::Keep);
+        let mut notice = RootNotice::new(&p, Instant::now(), &sink);
+        let ran = running(&p, &mut t, None, &mut ctl, &sink, &mut notice).await;
+        assert_eq!(ran, Ran { reason: ExitReason::Exited, killed_pids: vec![], drain: None });
 
         let mut t = mock(vec![(12, vec![])]);
         t.root_exit_at = Instant::now() + Duration::from_secs(60);
@@ -590,7 +748,7 @@ mod tests {
         // The mock's root only "exits" at 60 s, so the ladder's kill empties
         // the members but the root keeps the tree non-empty until then: the
         // ladder gives up waiting after its own bound, which is fine here.
-        let ran = running(&plan(Leftovers::Keep), &mut t, deadline, &mut ctl, &sink()).await;
+        let ran = running(&p, &mut t, deadline, &mut ctl, &sink, &mut notice).await;
         assert_eq!(ran.reason, ExitReason::TimedOut);
         assert_eq!(t.log[0], "signal SIGTERM");
     }

@@ -14,6 +14,11 @@ const EXEC_STRINGS_MAX: u32 = 6 << 20;
 /// for it, and the rest of a spawn (cwd, id, options) is far below 1 MiB.
 const MAX_HEADER: u32 = (1 << 20) + 6 * EXEC_STRINGS_MAX;
 
+/// The highest descriptor `spawn.fds` may name: what libuv passes to a
+/// Windows child through the C runtime's inherited-descriptor table (255),
+/// kept the same on every platform so a request means the same everywhere.
+pub const MAX_FD: u32 = 255;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub max_header: u32,

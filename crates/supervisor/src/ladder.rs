@@ -20,6 +20,8 @@ pub trait Tree {
     fn kill(&mut self) -> Vec<u32>;
     /// True once no member is alive (an unreaped root counts as gone).
     fn is_empty(&mut self) -> bool;
+    /// True once the root has exited (it may still be unreaped).
+    fn root_exited(&mut self) -> bool;
     /// True once the last `signal` is known to have reached no member, so
     /// waiting out the grace would only delay the forceful step. Windows
     /// learns it from the console helper (no console to attach to, or the
@@ -47,7 +49,26 @@ pub struct LadderOutcome {
 /// the supervisor.
 const STUBBORN_LIMIT: Duration = Duration::from_secs(10);
 
-pub async fn run<T: Tree>(tree: &mut T, signal: Signal, grace: Duration) -> LadderOutcome {
+/// How long the graceful step may wait before the forceful one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grace {
+    /// From the graceful signal.
+    pub total: Duration,
+    /// From the root's exit (or at once if it had exited already): the rest
+    /// of the tree waits no longer than this for the forceful step. The
+    /// timing of Effect's Node spawner, which waits for the leader and then
+    /// gives its group a fixed while (docs/adoption.md).
+    pub after_root: Option<Duration>,
+}
+
+impl From<Duration> for Grace {
+    fn from(total: Duration) -> Grace {
+        Grace { total, after_root: None }
+    }
+}
+
+pub async fn run<T: Tree>(tree: &mut T, signal: Signal, grace: impl Into<Grace>) -> LadderOutcome {
+    let grace = grace.into();
     if signal != Signal::Kill {
         tree.signal(signal);
         if wait_graceful(tree, grace).await {
@@ -79,17 +100,18 @@ pub async fn run<T: Tree>(tree: &mut T, signal: Signal, grace: Duration) -> Ladd
 /// 20 ms) keeps the mechanism platform-neutral; the short first steps keep
 /// time-to-quiescence close to the real death time.
 pub async fn wait_empty<T: Tree>(tree: &mut T, limit: Duration) -> bool {
-    poll_empty(tree, limit, false).await
+    poll_empty(tree, limit.into(), false).await
 }
 
 /// The graceful step's wait: like `wait_empty`, but cut short when the
-/// signal is known to have reached nobody.
-async fn wait_graceful<T: Tree>(tree: &mut T, grace: Duration) -> bool {
+/// signal is known to have reached nobody, and by `after_root`.
+async fn wait_graceful<T: Tree>(tree: &mut T, grace: Grace) -> bool {
     poll_empty(tree, grace, true).await
 }
 
-async fn poll_empty<T: Tree>(tree: &mut T, limit: Duration, graceful: bool) -> bool {
-    let deadline = Instant::now() + limit;
+async fn poll_empty<T: Tree>(tree: &mut T, limit: Grace, graceful: bool) -> bool {
+    let mut deadline = Instant::now() + limit.total;
+    let mut after_root = limit.after_root;
     let mut step = Duration::from_millis(1);
     loop {
         if tree.is_empty() {
@@ -98,6 +120,10 @@ async fn poll_empty<T: Tree>(tree: &mut T, limit: Duration, graceful: bool) -> b
         if graceful && tree.graceful_failed() {
             tracing::info!("the graceful signal reached no member: forceful step without waiting out the grace");
             return false;
+        }
+        if let Some(rest) = after_root.filter(|_| tree.root_exited()) {
+            deadline = deadline.min(Instant::now() + rest);
+            after_root = None;
         }
         let now = Instant::now();
         if now >= deadline {
@@ -120,10 +146,12 @@ mod tests {
         /// The graceful signal is reported undeliverable this long after it is sent.
         undeliverable_after: Option<Duration>,
         sent_at: Option<Instant>,
+        /// The pid standing for the root (none: the root exited before the ladder).
+        root: Option<u32>,
     }
 
     fn mock(members: Vec<(u32, Vec<Signal>)>, survive_kill: bool) -> Mock {
-        Mock { members, log: vec![], survive_kill, undeliverable_after: None, sent_at: None }
+        Mock { members, log: vec![], survive_kill, undeliverable_after: None, sent_at: None, root: None }
     }
 
     impl Tree for Mock {
@@ -153,6 +181,35 @@ mod tests {
         fn is_empty(&mut self) -> bool {
             self.members.is_empty()
         }
+        /// The first member stands for the root.
+        fn root_exited(&mut self) -> bool {
+            !self.root.is_some_and(|r| self.members.iter().any(|m| m.0 == r))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn after_root_grace_starts_at_the_root_exit() {
+        // The root dies on SIGTERM, its child ignores it: the child gets `after_root`, not the whole grace.
+        let mut t = mock(vec![(10, vec![Signal::Term]), (12, vec![])], false);
+        t.root = Some(10);
+        let start = Instant::now();
+        let grace = Grace { total: Duration::from_secs(5), after_root: Some(Duration::from_millis(1000)) };
+        let out = run(&mut t, Signal::Term, grace).await;
+        assert_eq!(out.killed_pids, vec![12]);
+        let took = start.elapsed();
+        assert!(took >= Duration::from_millis(1000) && took < Duration::from_millis(1100), "{took:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn after_root_grace_waits_for_a_root_that_outlives_it() {
+        // A root that ignores SIGTERM keeps the whole grace: `after_root` counts from its exit only.
+        let mut t = mock(vec![(10, vec![]), (12, vec![])], false);
+        t.root = Some(10);
+        let start = Instant::now();
+        let grace = Grace { total: Duration::from_secs(5), after_root: Some(Duration::from_millis(1000)) };
+        let out = run(&mut t, Signal::Term, grace).await;
+        assert_eq!(out.killed_pids, vec![10, 12]);
+        assert!(start.elapsed() >= Duration::from_secs(5), "{:?}", start.elapsed());
     }
 
     #[tokio::test(start_paused = true)]

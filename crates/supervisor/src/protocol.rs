@@ -15,8 +15,19 @@ pub const PROTOCOL_VERSION: u32 = 1;
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Request {
     Spawn(SpawnRequest),
-    Write { req: u64, id: String },
-    CloseStdin { req: u64, id: String },
+    /// `fd`: an input descriptor of the spawn's `fds` (default 0, stdin).
+    Write {
+        req: u64,
+        id: String,
+        #[serde(default)]
+        fd: Option<u32>,
+    },
+    CloseStdin {
+        req: u64,
+        id: String,
+        #[serde(default)]
+        fd: Option<u32>,
+    },
     Signal { req: u64, id: String, signal: String },
     Cancel {
         req: u64,
@@ -25,6 +36,14 @@ pub enum Request {
         signal: Option<String>,
         #[serde(default)]
         grace_ms: Option<u64>,
+        /// Once the root has exited, the rest of the tree gets at most this
+        /// long before the forceful step (never more than `grace_ms`).
+        #[serde(default)]
+        grace_after_root_ms: Option<u64>,
+        /// After this cancel's ladder, the pipes drain at most this long
+        /// (default: the spawn's `drain_timeout_ms`).
+        #[serde(default)]
+        drain_timeout_ms: Option<u64>,
     },
     Ack { id: String, bytes: u64 },
     Shutdown { req: u64 },
@@ -68,6 +87,32 @@ pub struct SpawnRequest {
     pub drain_timeout_ms: Option<u64>,
     #[serde(default)]
     pub leftovers: Leftovers,
+    /// Descriptors beyond stdio (3 and up), each a channel of its own.
+    #[serde(default)]
+    pub fds: Vec<FdSpec>,
+    /// Send `root_exited` as soon as the root's exit is seen.
+    #[serde(default)]
+    pub report_root_exit: bool,
+}
+
+/// One extra descriptor of a child (docs/protocol.md, `spawn.fds`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FdSpec {
+    pub fd: u32,
+    pub mode: FdMode,
+}
+
+/// Which way the bytes of an extra descriptor flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FdMode {
+    /// The client writes (`write` with `fd`), the child reads.
+    Input,
+    /// The child writes, the client reads (`output` with `stream: "fdN"`).
+    Output,
+    /// Both, over one descriptor (a socket on Unix, a duplex pipe on Windows).
+    Duplex,
 }
 
 /// What happens to descendants still alive once the root has exited and
@@ -111,11 +156,28 @@ pub struct LadderSpec {
     pub grace_ms: Option<u64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// A child's output channel: `"stdout"`, `"stderr"` or `"fdN"` on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Stream {
     Stdout,
     Stderr,
+    Fd(u32),
+}
+
+impl Stream {
+    pub fn name(self) -> std::borrow::Cow<'static, str> {
+        match self {
+            Stream::Stdout => "stdout".into(),
+            Stream::Stderr => "stderr".into(),
+            Stream::Fd(n) => format!("fd{n}").into(),
+        }
+    }
+}
+
+impl Serialize for Stream {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -135,10 +197,14 @@ pub enum DrainState {
     None,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ByteTotals {
     pub stdout: u64,
     pub stderr: u64,
+    /// Output and duplex descriptors of `spawn.fds`, as `"fdN"`: present
+    /// only for children that have any, so other exits keep their shape.
+    #[serde(flatten)]
+    pub fds: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -184,6 +250,8 @@ pub struct Limits {
     pub max_children: usize,
     pub output_window: u64,
     pub stdin_queue: u64,
+    /// The highest descriptor `spawn.fds` may name.
+    pub max_fd: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -222,11 +290,17 @@ pub enum Event {
     Written {
         req: u64,
         id: String,
+        /// The descriptor written (absent for stdin).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fd: Option<u32>,
         bytes: u64,
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         closed: bool,
     },
     Signalled { req: u64, id: String, signal: String, pids: Vec<u32> },
+    /// The root has exited (only for a spawn with `report_root_exit`): its
+    /// status, before the drain and whatever its descendants still do.
+    RootExited { id: String, code: Option<i32>, signal: Option<String>, duration_ms: u64 },
     Exit(ExitEvent),
     /// The end of a tree kept after its `exit` (`leftovers: "keep"`); sent
     /// once, and only after an `exit` that said `kept: true`.
@@ -459,7 +533,7 @@ mod tests {
             reason: ExitReason::TimedOut,
             code: None,
             signal: Some("SIGKILL".into()),
-            bytes: ByteTotals { stdout: 3, stderr: 0 },
+            bytes: ByteTotals { stdout: 3, stderr: 0, ..ByteTotals::default() },
             drain: DrainState::Cut,
             killed_pids: vec![9],
             leftover_pids: vec![],
@@ -482,6 +556,40 @@ mod tests {
         assert_eq!(spec.leftovers, Leftovers::Keep);
         let e = decode_request(br#"{"op":"spawn","req":2,"id":"a","argv":["x"],"leftovers":"orphan"}"#).unwrap_err();
         assert_eq!((e.code, e.req), (ErrorCode::BadRequest, Some(2)));
+    }
+
+    #[test]
+    fn extra_fds_decode_and_bad_modes_are_refused() {
+        let r = decode_request(
+            br#"{"op":"spawn","req":1,"id":"a","argv":["x"],"fds":[{"fd":3,"mode":"output"},{"fd":5,"mode":"duplex"}]}"#,
+        )
+        .unwrap();
+        let Request::Spawn(spec) = r else { panic!("not a spawn") };
+        assert_eq!(spec.fds, vec![FdSpec { fd: 3, mode: FdMode::Output }, FdSpec { fd: 5, mode: FdMode::Duplex }]);
+        assert!(!spec.report_root_exit);
+        let e = decode_request(br#"{"op":"spawn","req":2,"id":"a","argv":["x"],"fds":[{"fd":3,"mode":"both"}]}"#).unwrap_err();
+        assert_eq!((e.code, e.req), (ErrorCode::BadRequest, Some(2)));
+        let Request::Write { fd, .. } = decode_request(br#"{"op":"write","req":3,"id":"a","fd":4}"#).unwrap() else {
+            panic!("not a write")
+        };
+        assert_eq!(fd, Some(4));
+    }
+
+    #[test]
+    fn extra_fd_output_and_totals_use_fd_names() {
+        let s = serde_json::to_string(&Event::Output { id: "c".into(), stream: Stream::Fd(3) }).unwrap();
+        assert_eq!(s, r#"{"event":"output","id":"c","stream":"fd3"}"#);
+        let mut bytes = ByteTotals { stdout: 1, stderr: 2, ..ByteTotals::default() };
+        assert_eq!(serde_json::to_string(&bytes).unwrap(), r#"{"stdout":1,"stderr":2}"#, "no fds, the old shape");
+        bytes.fds.insert("fd3".into(), 7);
+        assert_eq!(serde_json::to_string(&bytes).unwrap(), r#"{"stdout":1,"stderr":2,"fd3":7}"#);
+    }
+
+    #[test]
+    fn root_exited_serializes_with_wire_names() {
+        let ev = Event::RootExited { id: "c".into(), code: None, signal: Some("SIGKILL".into()), duration_ms: 4 };
+        let s = serde_json::to_string(&ev).unwrap();
+        assert_eq!(s, r#"{"event":"root_exited","id":"c","code":null,"signal":"SIGKILL","duration_ms":4}"#);
     }
 
     #[test]

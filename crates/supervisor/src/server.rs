@@ -12,15 +12,15 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 
-use crate::child::{self, Control, Done, Plan};
-use crate::config::Config;
+use crate::child::{self, Cancel, Control, Done, Plan};
+use crate::config::{Config, MAX_FD};
 use crate::finished::Finished;
 use crate::framing::{FrameError, FrameReader};
 use crate::output::Credit;
-use crate::platform::{self, ForeignOutcome, ForeignRefusal, Platform, SpawnSpec, SpliceTarget, Watchdog};
+use crate::platform::{self, ExtraFd, FdDir, ForeignOutcome, ForeignRefusal, Platform, SpawnSpec, SpliceTarget, Watchdog};
 use crate::protocol::{
-    self, ByteTotals, Defaults, DrainState, EnvSpec, ErrorCode, ErrorEvent, Event, ExitEvent, ExitReason, Limits,
-    PlatformInfo, Request, SpawnRequest, StdioMode,
+    self, ByteTotals, Defaults, DrainState, EnvSpec, ErrorCode, ErrorEvent, Event, ExitEvent, ExitReason, FdMode, FdSpec,
+    Limits, PlatformInfo, Request, SpawnRequest, StdioMode,
 };
 use crate::signals::Signal;
 use crate::sink::{OutputGone, Sink};
@@ -48,6 +48,8 @@ struct Live {
     ctl: mpsc::UnboundedSender<Control>,
     credit: Arc<Credit>,
     stdin: Option<StdinHandle>,
+    /// The input (and duplex) descriptors of `spawn.fds`, by number.
+    inputs: Vec<(u32, StdinHandle)>,
     /// The `exit` was sent and the tree is kept (`leftovers: "keep"`):
     /// stdin is closed, cancel and signal still reach the tree.
     kept: bool,
@@ -163,6 +165,7 @@ where
                     if let Some(live) = server.live.get_mut(&id) {
                         live.kept = true;
                         live.stdin = None;
+                        live.inputs.clear();
                     }
                 }
                 Some(Done::Finished(id)) => {
@@ -266,6 +269,7 @@ impl Server {
                 max_children: c.max_children,
                 output_window: c.output_window,
                 stdin_queue: c.stdin_queue,
+                max_fd: MAX_FD,
             },
             defaults: Defaults {
                 grace_ms: c.grace_ms,
@@ -286,7 +290,7 @@ impl Server {
                 // Nobody will ack any more: let the trees drain freely.
                 live.credit.set_unlimited();
             }
-            let _ = live.ctl.send(Control::Cancel { signal: None, grace: None });
+            let _ = live.ctl.send(Control::cancel());
         }
     }
 
@@ -301,10 +305,14 @@ impl Server {
         };
         let result = match request {
             Request::Spawn(spec) => self.spawn(spec).await,
-            Request::Write { req, id } => self.stdin(req, &id, |s| s.write(req, frame.payload)),
-            Request::CloseStdin { req, id } => self.stdin(req, &id, |s| s.close(req)),
+            Request::Write { req, id, fd } => self.stdin(req, &id, fd, |s| s.write(req, frame.payload)),
+            Request::CloseStdin { req, id, fd } => self.stdin(req, &id, fd, |s| s.close(req)),
             Request::Signal { req, id, signal } => self.signal(req, &id, &signal),
-            Request::Cancel { req, id, signal, grace_ms } => self.cancel(req, &id, signal.as_deref(), grace_ms),
+            Request::Cancel { req, id, signal, grace_ms, grace_after_root_ms, drain_timeout_ms } => {
+                let ms = |v: Option<u64>| v.map(Duration::from_millis);
+                let overrides = (ms(grace_ms), ms(grace_after_root_ms), ms(drain_timeout_ms));
+                self.cancel(req, &id, signal.as_deref(), overrides)
+            }
             Request::Ack { id, bytes } => {
                 // Acks race with `exit` by design: an unknown id is ignored.
                 if let Some(live) = self.live.get(&id) {
@@ -336,20 +344,28 @@ impl Server {
         }
     }
 
+    /// `fd`: `None` or 0 for stdin, else an input descriptor of the spawn.
     fn stdin(
         &self,
         req: u64,
         id: &str,
+        fd: Option<u32>,
         op: impl FnOnce(&StdinHandle) -> Result<(), ErrorEvent>,
     ) -> Result<(), ErrorEvent> {
+        let fail = |code, msg: String| Err(ErrorEvent::new(code, msg).req(Some(req)).id(id));
         if self.finished.contains(id) || self.live.get(id).is_some_and(|l| l.kept) {
-            return Err(ErrorEvent::new(ErrorCode::StdinClosed, format!("child {id:?} has exited")).req(Some(req)).id(id));
+            return fail(ErrorCode::StdinClosed, format!("child {id:?} has exited"));
         }
         let live = self.lookup(req, id)?;
-        let Some(s) = &live.stdin else {
-            return Err(ErrorEvent::new(ErrorCode::StdinClosed, "this child's stdin is not a pipe").req(Some(req)).id(id));
+        let handle = match fd {
+            None | Some(0) => live.stdin.as_ref().ok_or("this child's stdin is not a pipe"),
+            Some(n) => live.inputs.iter().find(|(k, _)| *k == n).map(|(_, h)| h).ok_or("not an input descriptor of this child"),
         };
-        op(s).map_err(|e| e.req(Some(req)).id(id))
+        match handle {
+            Ok(s) => op(s).map_err(|e| e.req(Some(req)).id(id)),
+            Err(why) if fd.unwrap_or(0) == 0 => fail(ErrorCode::StdinClosed, why.to_owned()),
+            Err(why) => fail(ErrorCode::BadRequest, format!("fd {}: {why}", fd.unwrap_or(0))),
+        }
     }
 
     fn signal(&self, req: u64, id: &str, name: &str) -> Result<(), ErrorEvent> {
@@ -358,11 +374,13 @@ impl Server {
         live.ctl.send(Control::Signal { req, signal }).map_err(|_| child::gone(id).req(Some(req)))
     }
 
-    fn cancel(&self, req: u64, id: &str, signal: Option<&str>, grace_ms: Option<u64>) -> Result<(), ErrorEvent> {
+    /// `overrides`: the grace, the grace after the root's exit, the drain bound.
+    fn cancel(&self, req: u64, id: &str, signal: Option<&str>, overrides: (Option<Duration>, Option<Duration>, Option<Duration>)) -> Result<(), ErrorEvent> {
         let signal = signal.map(parse_signal).transpose().map_err(|e| e.req(Some(req)).id(id))?;
         let live = self.lookup(req, id)?;
-        let grace = grace_ms.map(Duration::from_millis);
-        live.ctl.send(Control::Cancel { signal, grace }).map_err(|_| child::gone(id).req(Some(req)))
+        let (grace, after_root, drain) = overrides;
+        let cancel = Cancel { signal, grace, after_root, drain };
+        live.ctl.send(Control::Cancel(cancel)).map_err(|_| child::gone(id).req(Some(req)))
     }
 
     /// `terminate`: validates and pins the foreign root here (cheap), then
@@ -422,6 +440,7 @@ impl Server {
         let (req, id) = (spec.req, spec.id.clone());
         let plan = self.validate(&spec).map_err(|e| e.req(Some(req)).id(&id))?;
         let cwd = spec.cwd.as_ref().map(PathBuf::from);
+        let extra = platform_fds(&spec.fds);
         let spawn_spec = SpawnSpec {
             argv: &spec.argv,
             cwd,
@@ -429,6 +448,7 @@ impl Server {
             stdin: platform_stdio(spec.stdin),
             stdout: platform_stdio(spec.stdout),
             stderr: platform_stdio(spec.stderr),
+            extra: &extra,
         };
         let spawned = match self.platform.spawn(&spawn_spec) {
             Ok(s) => s,
@@ -447,18 +467,20 @@ impl Server {
         self.sink.event(event).await;
         let spawned_pid = spawned.pid;
         let mut spawned = spawned;
-        let (stdin, feeder) = match spawned.stdin.take() {
-            Some(w) => {
-                let (h, f) = stdin::start(id.clone(), w, self.sink.clone(), self.config.stdin_queue);
-                (Some(h), Some(f))
-            }
-            None => (None, None),
+        let mut feeders = Vec::new();
+        let mut feed = |fd: Option<u32>, w| {
+            let (h, f) = stdin::start(id.clone(), fd, w, self.sink.clone(), self.config.stdin_queue);
+            feeders.push(f);
+            h
         };
+        let stdin = spawned.stdin.take().map(|w| feed(None, w));
+        let inputs: Vec<(u32, StdinHandle)> =
+            spawned.extra.iter_mut().filter_map(|e| Some((e.fd, feed(Some(e.fd), e.writer.take()?)))).collect();
         let credit = Credit::new(self.config.output_window);
         let (ctl, ctl_rx) = mpsc::unbounded_channel();
-        let task = child::supervise(plan, spawned, feeder, ctl_rx, credit.clone(), self.sink.clone(), self.done_tx.clone());
+        let task = child::supervise(plan, spawned, feeders, ctl_rx, credit.clone(), self.sink.clone(), self.done_tx.clone());
         tokio::spawn(task);
-        self.live.insert(id, Live { pid: spawned_pid, ctl, credit, stdin, kept: false });
+        self.live.insert(id, Live { pid: spawned_pid, ctl, credit, stdin, inputs, kept: false });
         self.peak_live = self.peak_live.max(self.live.len());
         Ok(())
     }
@@ -508,6 +530,7 @@ impl Server {
         if values.iter().any(|v| v.contains('\0')) {
             return bad(ErrorCode::InvalidEnv, "an environment value contains a NUL byte".into());
         }
+        check_fds(&spec.fds).map_err(|m| ErrorEvent::new(ErrorCode::BadRequest, m))?;
         let ladder = spec.ladder.clone().unwrap_or_default();
         let signal = match &ladder.signal {
             Some(name) => parse_signal(name)?,
@@ -520,6 +543,7 @@ impl Server {
             drain_timeout: Duration::from_millis(spec.drain_timeout_ms.unwrap_or(self.config.drain_timeout_ms)),
             timeout: spec.timeout_ms.map(Duration::from_millis),
             leftovers: spec.leftovers,
+            report_root_exit: spec.report_root_exit,
         })
     }
 }
@@ -556,6 +580,38 @@ fn spawn_failed_exit(id: &str) -> ExitEvent {
         kept: false,
         duration_ms: 0,
     }
+}
+
+/// Extra descriptors name 3 to MAX_FD, each once: 0-2 are the stdio
+/// options' to set.
+fn check_fds(fds: &[FdSpec]) -> Result<(), String> {
+    for (i, f) in fds.iter().enumerate() {
+        if !(3..=MAX_FD).contains(&f.fd) {
+            return Err(format!("fds: descriptor {} is outside 3..={MAX_FD} (0-2 are stdin, stdout and stderr)", f.fd));
+        }
+        if fds[..i].iter().any(|g| g.fd == f.fd) {
+            return Err(format!("fds: descriptor {} is named twice", f.fd));
+        }
+    }
+    Ok(())
+}
+
+/// The one translation of the wire's extra descriptors into the platform's,
+/// in ascending order.
+fn platform_fds(fds: &[FdSpec]) -> Vec<ExtraFd> {
+    let mut extra: Vec<ExtraFd> = fds
+        .iter()
+        .map(|f| ExtraFd {
+            fd: f.fd,
+            dir: match f.mode {
+                FdMode::Input => FdDir::Input,
+                FdMode::Output => FdDir::Output,
+                FdMode::Duplex => FdDir::Duplex,
+            },
+        })
+        .collect();
+    extra.sort_by_key(|e| e.fd);
+    extra
 }
 
 /// The one translation of the wire's stream mode into the platform's.

@@ -1,7 +1,9 @@
-//! Feeding one child's stdin. Writes are queued per child and answered one
-//! by one with `written` once their bytes are in the pipe; the queue is
-//! bounded in bytes (`stdin_queue`), so a client that floods a child which
-//! does not read gets `stdin_overflow`, not an ever-growing sidecar.
+//! Feeding one child's stdin, or one of its input descriptors (`spawn.fds`,
+//! each with a feeder and a queue of its own). Writes are queued per
+//! channel and answered one by one with `written` once their bytes are in
+//! the pipe; the queue is bounded in bytes (`stdin_queue`), so a client
+//! that floods a child which does not read gets `stdin_overflow`, not an
+//! ever-growing sidecar.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -32,11 +34,13 @@ pub struct StdinFeeder {
     task: JoinHandle<()>,
 }
 
-pub fn start(id: String, writer: ChildWriter, sink: Sink, limit: u64) -> (StdinHandle, StdinFeeder) {
+/// `fd`: `None` for stdin, else the input descriptor's number (echoed in
+/// `written`).
+pub fn start(id: String, fd: Option<u32>, writer: ChildWriter, sink: Sink, limit: u64) -> (StdinHandle, StdinFeeder) {
     let (tx, rx) = mpsc::unbounded_channel();
     let (stop, stop_rx) = watch::channel(false);
     let queued = Arc::new(AtomicU64::new(0));
-    let task = tokio::spawn(feed(id, writer, rx, stop_rx, queued.clone(), sink));
+    let task = tokio::spawn(feed(Channel { id, fd }, writer, rx, stop_rx, queued.clone(), sink));
     (StdinHandle { tx, queued, limit }, StdinFeeder { stop, task })
 }
 
@@ -48,17 +52,17 @@ impl StdinHandle {
         if queued + len > self.limit {
             return Err(ErrorEvent::new(
                 ErrorCode::StdinOverflow,
-                format!("{queued} bytes already queued for this child's stdin; the limit is {}", self.limit),
+                format!("{queued} bytes already queued for this input of the child; the limit is {}", self.limit),
             ));
         }
         self.queued.fetch_add(len, Ordering::AcqRel);
         self.tx
             .send(Cmd::Write { req, bytes })
-            .map_err(|_| ErrorEvent::new(ErrorCode::StdinClosed, "the child's stdin is closed"))
+            .map_err(|_| ErrorEvent::new(ErrorCode::StdinClosed, "this input of the child is closed"))
     }
 
     pub fn close(&self, req: u64) -> Result<(), ErrorEvent> {
-        self.tx.send(Cmd::Close { req }).map_err(|_| ErrorEvent::new(ErrorCode::StdinClosed, "the child's stdin is already closed"))
+        self.tx.send(Cmd::Close { req }).map_err(|_| ErrorEvent::new(ErrorCode::StdinClosed, "this input of the child is already closed"))
     }
 
 }
@@ -73,8 +77,27 @@ impl StdinFeeder {
     }
 }
 
-async fn feed(
+/// Which input of which child a feeder writes, for its answers.
+struct Channel {
     id: String,
+    fd: Option<u32>,
+}
+
+impl Channel {
+    fn name(&self) -> String {
+        self.fd.map_or_else(|| "stdin".to_owned(), |n| format!("fd{n}"))
+    }
+    fn written(&self, req: u64, bytes: u64, closed: bool) -> Event {
+        Event::Written { req, id: self.id.clone(), fd: self.fd, bytes, closed }
+    }
+    fn closed(&self, req: u64, why: &str) -> Event {
+        let message = format!("{}: {why}", self.name());
+        Event::Error(ErrorEvent::new(ErrorCode::StdinClosed, message).req(Some(req)).id(self.id.clone()))
+    }
+}
+
+async fn feed(
+    ch: Channel,
     writer: ChildWriter,
     mut rx: mpsc::UnboundedReceiver<Cmd>,
     mut stop: watch::Receiver<bool>,
@@ -82,11 +105,9 @@ async fn feed(
     sink: Sink,
 ) {
     // `None` once closed: dropping the writer is what closes the pipe
-    // (shutdown() is a no-op on a pipe).
+    // (shutdown() is a no-op on a pipe; a duplex socket's write half shuts
+    // down for writing when dropped).
     let mut writer = Some(writer);
-    let closed_err = |req: u64, why: &str| {
-        Event::Error(ErrorEvent::new(ErrorCode::StdinClosed, why.to_owned()).req(Some(req)).id(id.clone()))
-    };
     loop {
         // Checked on every turn, not only by `changed()` below: a stop seen
         // inside a pending write consumes the change notification, and the
@@ -108,25 +129,25 @@ async fn feed(
                 let outcome = match writer.as_mut() {
                     Some(_) if *stop.borrow() => Err("the child exited before reading these bytes"),
                     Some(w) => tokio::select! {
-                        r = w.write_all(&bytes) => r.map_err(|_| "the child closed its stdin"),
+                        r = w.write_all(&bytes) => r.map_err(|_| "the child closed its end"),
                         _ = stop.changed() => Err("the child exited before reading these bytes"),
                     },
-                    None => Err("the child's stdin is closed"),
+                    None => Err("closed"),
                 };
                 queued.fetch_sub(len, Ordering::AcqRel);
                 match outcome {
-                    Ok(()) => sink.event(Event::Written { req, id: id.clone(), bytes: len, closed: false }).await,
+                    Ok(()) => sink.event(ch.written(req, len, false)).await,
                     Err(why) => {
                         writer = None;
-                        sink.event(closed_err(req, why)).await;
+                        sink.event(ch.closed(req, why)).await;
                     }
                 }
             }
             Cmd::Close { req } => {
                 if writer.take().is_some() {
-                    sink.event(Event::Written { req, id: id.clone(), bytes: 0, closed: true }).await;
+                    sink.event(ch.written(req, 0, true)).await;
                 } else {
-                    sink.event(closed_err(req, "the child's stdin is already closed")).await;
+                    sink.event(ch.closed(req, "already closed")).await;
                 }
             }
         }
@@ -136,6 +157,6 @@ async fn feed(
     rx.close();
     while let Ok(cmd) = rx.try_recv() {
         let (Cmd::Write { req, .. } | Cmd::Close { req }) = cmd;
-        sink.event(closed_err(req, "the child exited before reading these bytes")).await;
+        sink.event(ch.closed(req, "the child exited before reading these bytes")).await;
     }
 }

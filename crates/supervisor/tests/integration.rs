@@ -33,6 +33,10 @@ mod integration {
     mod leftovers;
     // Stdin writes arrive in order; close_stdin; the queue is bounded.
     mod stdin_pipe;
+    // Descriptors beyond stdio: outputs, inputs, gaps, duplex, drain, credit.
+    mod extra_fds;
+    // `root_exited` at the root's exit, before the `exit`; the after-root grace.
+    mod root_exit;
     // Cancel while stdin writes or unacked output are in flight.
     mod in_flight;
     // `signal` reaches every process of the tree.

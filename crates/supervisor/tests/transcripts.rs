@@ -247,6 +247,11 @@ fn transcript_bad_input() {
 }
 
 #[test]
+fn transcript_extra_fds() {
+    replay("extra-fds.json");
+}
+
+#[test]
 fn transcript_terminate() {
     replay("terminate.json");
 }

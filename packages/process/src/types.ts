@@ -67,6 +67,10 @@ export interface Outcome {
 export interface CancelOptions {
   signal?: string
   graceMs?: number
+  /** Supervisor: once the root has exited, the rest of the tree waits at most this long (never past graceMs). */
+  graceAfterRootMs?: number
+  /** Supervisor: after the ladder, the pipes drain at most this long (default: the spawn's drainTimeout). */
+  drainTimeoutMs?: number
 }
 
 /**

@@ -208,6 +208,9 @@ describe("every event is checked at the connection", () => {
 
   const badChildEvents: Array<[string, Record<string, unknown>, Buffer?]> = [
     ["an output of an unknown stream", { event: "output", id: "c1", stream: "stdlog" }, Buffer.from("x")],
+    ["an output of a descriptor below 3", { event: "output", id: "c1", stream: "fd2" }, Buffer.from("x")],
+    ["a root_exited with neither code nor signal", { event: "root_exited", id: "c1", code: null, signal: null }],
+    ["an exit whose byte totals name an unknown channel", exitEvent("c1", { stdout: 0, stderr: 0, stdlog: 1 } as ExitEvent["bytes"])],
     ["an exit with an unknown reason", exitEvent("c1", undefined, { reason: "vanished" as ExitEvent["reason"] })],
     ["an exit with both code and signal", exitEvent("c1", undefined, { signal: "SIGTERM" })],
     ["an exit with neither code nor signal", exitEvent("c1", undefined, { code: null })],
@@ -375,3 +378,25 @@ async function waitFor(cond: () => boolean): Promise<void> {
     await sleep(5)
   }
 }
+
+describe("cancels answered by the child's end", () => {
+  test("a cancel that reached the sidecar after the exit is answered twice; the late unknown_child is no protocol error", async () => {
+    const fake = new FakeSidecar()
+    const errors: Error[] = []
+    const opening = Connection.open(fake.transport, { onProtocolError: (err) => errors.push(err) })
+    fake.send(HELLO)
+    const conn = await opening
+    const { handlers } = recorder()
+    conn.register("c1", handlers)
+    const cancel = conn.request({ op: "cancel", id: "c1" })
+    await fake.settle()
+    const req = fake.ops("cancel")[0]!.req as number
+    fake.send(exitEvent("c1"))
+    assert.equal(((await cancel) as ExitEvent).event, "exit")
+    fake.send({ event: "error", req, id: "c1", code: "unknown_child", message: "child \"c1\" has already exited" })
+    // Any other unmatched error still is one.
+    fake.send({ event: "error", req: 999, code: "unknown_child", message: "no child" })
+    await fake.settle()
+    assert.deepEqual(errors.map((e) => e.message), ["no child"])
+  })
+})

@@ -207,24 +207,29 @@ describe("SupervisorSpawner: errors and refusals", () => {
     assert.equal(err.reason._tag, "PermissionDenied")
   })
 
-  test("additionalFds are refused with a PlatformError that says so, and nothing starts", GUARD, async () => {
+  test("an additionalFds key that names no descriptor from fd3 to fd255 is refused, and nothing starts", GUARD, async () => {
     const file = report()
     const [program, ...rest] = fixture(file, "sleep")
-    const err = await failure(Effect.gen(function* () {
-      const sp = yield* spawner
-      return yield* sp.spawn(ChildProcess.make(program!, rest, { additionalFds: { fd3: { type: "output" } } }))
-    }))
-    assert.equal(err.reason._tag, "BadArgument")
-    assert.match(err.message, /additionalFds \(fd3\) are not supported/)
+    for (const key of ["fd2", "fd256", "stdout"]) {
+      const err = await failure(Effect.gen(function* () {
+        const sp = yield* spawner
+        const additionalFds = { [key]: { type: "output" } } as unknown as ChildProcess.CommandOptions["additionalFds"]
+        return yield* sp.spawn(ChildProcess.make(program!, rest, { additionalFds }))
+      }))
+      assert.equal(err.reason._tag, "BadArgument", key)
+      assert.match(err.message, new RegExp(`additionalFds: "${key}" names no descriptor`))
+    }
     assert.deepEqual(reportedPids(file), [])
   })
 
-  test("a pipe into an extra fd is refused too (it would need additionalFds)", GUARD, async () => {
-    const err = await failure(Effect.gen(function* () {
-      const sp = yield* spawner
-      return yield* sp.spawn(cmd(["cwd"]).pipe(ChildProcess.pipeTo(cmd(["echo-stdin"]), { to: "fd3" })))
-    }))
-    assert.equal(err.reason._tag, "BadArgument")
-    assert.match(err.message, /additionalFds/)
+  test("a pipe to or from something that is neither stdio nor a descriptor is refused", GUARD, async () => {
+    for (const join of [{ to: "fd2" }, { from: "fd1" }] as ChildProcess.PipeOptions[]) {
+      const err = await failure(Effect.gen(function* () {
+        const sp = yield* spawner
+        return yield* sp.spawn(cmd(["cwd"]).pipe(ChildProcess.pipeTo(cmd(["echo-stdin"]), join)))
+      }))
+      assert.equal(err.reason._tag, "BadArgument", JSON.stringify(join))
+      assert.match(err.message, /pipeTo: cannot pipe/)
+    }
   })
 })

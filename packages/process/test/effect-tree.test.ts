@@ -134,6 +134,24 @@ describe("SupervisorSpawner: ending trees", () => {
     assert.deepEqual(survivors(file), [])
   })
 
+  test("without any forceKillAfter, a leader that ignores SIGTERM is ended at the layer's bound", GUARD, async () => {
+    // Effect's Node spawner waits for such a leader without end; the layer's forceKillAfter bounds it.
+    const file = report()
+    const elapsed = await run(
+      Effect.gen(function* () {
+        const sp = yield* spawner
+        const handle = yield* sp.spawn(cmd(file, ["ignore-term", "--children", "1"]))
+        yield* promise(() => waitForReport(file, countPids(2), "root and child"))
+        const started = Date.now()
+        yield* handle.kill()
+        return Date.now() - started
+      }),
+      SupervisorSpawner.layer({ forceKillAfter: Duration.millis(400) }),
+    )
+    assert.ok(elapsed >= 380 && elapsed < 3_000, `took ${elapsed} ms`)
+    assert.deepEqual(survivors(file), [])
+  })
+
   test("an unref'd tree outlives its spawn's scope, and ends when the layer's scope closes", GUARD, async () => {
     const file = report()
     const aliveAfterScope = await run(Effect.gen(function* () {

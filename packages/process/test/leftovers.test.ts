@@ -1,10 +1,13 @@
 // leftovers: "keep" (supervisor backend and the Effect layer): a background holder of the output pipe does not
 // hold the call past the drain bound, is alive and listed right after it, and ends with kill(), stop(),
-// terminateTree({ pid }) of the root, or the sidecar's shutdown. The default (kill) ends it before the call
-// returns. Leaks are judged by pid and start time (support/leaks.ts).
+// terminateTree({ pid }) of the root, or the sidecar's shutdown. The Process API's default (kill) ends it
+// before the call returns; the layer's default (scope) when the command's scope closes, and its `kill` at the
+// drain bound. Leaks are judged by pid and start time (support/leaks.ts).
 import assert from "node:assert/strict"
 import { describe, test } from "node:test"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import * as ChildProcess from "effect/process/ChildProcess"
 import { SupervisorSpawner } from "../src/effect/index.js"
 import { createProcess } from "../src/index.js"
@@ -99,7 +102,7 @@ describe("SupervisorSpawner.layer({ leftovers })", () => {
     return ChildProcess.make(program!, rest)
   }
 
-  test("keep: exitCode at the drain bound, holder alive after it, gone after handle.kill()", GUARD, async () => {
+  test("keep: exitCode at the leader's exit, holder alive after it, gone after handle.kill()", GUARD, async () => {
     const file = report()
     const left = await run(
       Effect.gen(function* () {
@@ -110,8 +113,7 @@ describe("SupervisorSpawner.layer({ leftovers })", () => {
         const took = Date.now() - started
         const holder = yield* promise(() => holderOf(file))
         assert.equal(code, 0)
-        // The layer's default drain (the sidecar's 2 s) applies here.
-        assert.ok(took < 2_000 + CALL_BOUND_MS, `exitCode took ${took} ms`)
+        assert.ok(took < CALL_BOUND_MS, `exitCode took ${took} ms`)
         assert.ok(isAlive(holder), "the kept holder is not alive after exitCode")
         yield* handle.kill()
         return survivors(file)
@@ -137,15 +139,40 @@ describe("SupervisorSpawner.layer({ leftovers })", () => {
     assert.deepEqual(await waitAllGone(file), [], `the layer closed with the kept holder ${holder.pid} alive`)
   })
 
-  test("kill (default): the holder is gone when exitCode succeeds", GUARD, async () => {
+  test("scope (default): exitCode at the leader's exit, the holder alive until the command's scope closes", GUARD, async () => {
+    const file = report()
+    const left = await run(
+      Effect.gen(function* () {
+        const sp = yield* spawner
+        const holder = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const handle = yield* sp.spawn(holdPipe(file))
+            assert.equal(yield* handle.exitCode, 0)
+            const holder = yield* promise(() => holderOf(file))
+            assert.ok(isAlive(holder), "the holder died before the command's scope closed")
+            return holder
+          }),
+        )
+        // The release has returned: it waits until the whole tree is gone.
+        assert.ok(!isAlive(holder), "the command's scope closed with the holder alive")
+        return survivors(file)
+      }),
+    )
+    assert.deepEqual(left, [])
+  })
+
+  test("kill: the holder is gone at the drain bound, before the command's scope closes", GUARD, async () => {
     const file = report()
     const left = await run(
       Effect.gen(function* () {
         const sp = yield* spawner
         const handle = yield* sp.spawn(holdPipe(file))
         assert.equal(yield* handle.exitCode, 0)
-        return survivors(file)
+        // The output ends at the drain bound, and the ladder has ended the holder by then.
+        yield* Stream.runDrain(handle.stdout)
+        return yield* promise(() => waitAllGone(file))
       }),
+      SupervisorSpawner.layer({ leftovers: "kill", drainTimeout: Duration.millis(DRAIN_MS) }),
     )
     assert.deepEqual(left, [])
   })

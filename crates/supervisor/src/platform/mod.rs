@@ -61,6 +61,44 @@ pub struct SpawnSpec<'a> {
     pub stdin: Stdio,
     pub stdout: Stdio,
     pub stderr: Stdio,
+    /// Descriptors beyond stdio, in ascending order, each at most once.
+    pub extra: &'a [ExtraFd],
+}
+
+/// One descriptor beyond stdio, as the child sees it: number `fd` (3 and
+/// up), the child's end of a channel whose other end the sidecar holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExtraFd {
+    pub fd: u32,
+    pub dir: FdDir,
+}
+
+/// Which way an extra descriptor carries bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FdDir {
+    /// The child reads what the sidecar writes.
+    Input,
+    /// The child writes what the sidecar reads.
+    Output,
+    /// Both, over the one descriptor.
+    Duplex,
+}
+
+impl FdDir {
+    pub fn child_reads(self) -> bool {
+        matches!(self, FdDir::Input | FdDir::Duplex)
+    }
+    pub fn child_writes(self) -> bool {
+        matches!(self, FdDir::Output | FdDir::Duplex)
+    }
+}
+
+/// The sidecar's ends of one extra descriptor: what it reads (the child's
+/// writes) and what it writes (the child's reads).
+pub struct ExtraIo {
+    pub fd: u32,
+    pub reader: Option<ChildOutput>,
+    pub writer: Option<ChildWriter>,
 }
 
 /// One of a child's standard streams.
@@ -91,6 +129,8 @@ pub struct Spawned {
     pub stdin: Option<ChildWriter>,
     pub stdout: Option<ChildOutput>,
     pub stderr: Option<ChildOutput>,
+    /// One entry per `SpawnSpec::extra`, in the same order.
+    pub extra: Vec<ExtraIo>,
     pub tree: ProcessTree,
 }
 

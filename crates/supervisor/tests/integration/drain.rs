@@ -142,3 +142,28 @@ fn cancel_after_the_root_ended_reports_exited_and_cuts_the_drain() {
     assert!(out.stdout.windows(10).any(|w| w == b"root done\n"), "stdout: {:?}", out.stdout);
     assert_all_gone(&report, GONE);
 }
+
+#[test]
+fn a_cancels_drain_timeout_bounds_the_drain_after_its_ladder() {
+    let dir = TestDir::new();
+    let mut sc = Sidecar::start(&dir);
+    let report = Report::new(dir.report("unread"));
+    // Nobody acks: once a window is out the relay can take no more, and the
+    // pipe never reaches EOF for it. The spawn's own drain would wait a minute.
+    sc.hold_acks("u");
+    let mut opts = piped(&["stdout"]);
+    opts["drain_timeout_ms"] = json!(60_000);
+    sc.spawn("u", &fixture_argv(report.path(), &["flood", "--bytes", "8000000"]), opts);
+    let window = sc.window();
+    let deadline = Instant::now() + HANG;
+    while sc.received("u", "stdout") < window {
+        assert!(Instant::now() < deadline, "never received a full window");
+        sc.pump(Duration::from_millis(20));
+    }
+    let started = Instant::now();
+    sc.request(json!({"op": "cancel", "id": "u", "grace_ms": 200, "drain_timeout_ms": 200}));
+    let exit = sc.wait_exit("u");
+    assert!(started.elapsed() < HANG, "the exit waited {:?}", started.elapsed());
+    assert_eq!((exit["reason"].as_str(), exit["drain"].as_str()), (Some("cancelled"), Some("cut")), "{exit}");
+    assert_all_gone(&report, GONE);
+}

@@ -152,6 +152,7 @@ const SCENARIOS: &[Scenario] = &[
     ("spawn_options_env_cwd_enoent", scenarios_io::spawn_options),
     ("flood_both_streams_drains_complete", scenarios_io::flood),
     ("stdin_round_trip", scenarios_io::stdin_echo),
+    ("extra_fds_through_the_crt_table", scenarios_io::extra_fds),
     ("cancel_tree_every_pid_gone", scenarios_tree::cancel_tree),
     ("cancel_orphaned_subtree", scenarios_tree::orphan),
     ("leftover_killed_after_root_exit", scenarios_tree::leftover),

@@ -129,3 +129,34 @@ pub fn stdin_echo(cx: &mut Ctx) -> Verdict {
     sc.shutdown()?;
     Ok(Outcome::Pass("300000 bytes through stdin and back, EOF on close".into()))
 }
+
+/// Descriptors beyond stdio through the C runtime's inherited table
+/// (`lpReserved2`): an input and an output with a gap, and a duplex one's
+/// output direction. Half-closing a duplex pipe is not possible on Windows
+/// (docs/protocol.md), so its input direction is not asked to reach EOF.
+pub fn extra_fds(cx: &mut Ctx) -> Verdict {
+    let mut sc = cx.sidecar()?;
+    let report = cx.report("fd-copy");
+    let fds = json!([{"fd": 3, "mode": "output"}, {"fd": 5, "mode": "input"}]);
+    sc.spawn("c", &cx.argv(&report, &["fd-copy", "--from", "5", "--to", "3", "--prefix", "got:"]), json!({"fds": fds}))?;
+    let w = sc.send(json!({"op": "write", "id": "c", "fd": 5}), b"ping");
+    let written = sc.wait_for(T, |e| e.header["req"] == w)?;
+    expect(written["event"] == "written" && written["fd"] == 5, || format!("write to fd 5 answered {written}"))?;
+    let c = sc.send(json!({"op": "close_stdin", "id": "c", "fd": 5}), &[]);
+    let closed = sc.wait_for(T, |e| e.header["req"] == c)?;
+    expect(closed["closed"] == true, || format!("close of fd 5 answered {closed}"))?;
+    let exit = sc.wait_exit("c", T)?;
+    expect(exit["code"] == 0 && exit["drain"] == "complete", || format!("fd-copy exit: {exit}"))?;
+    let got = sc.output("c", "fd3");
+    expect(got == b"got:ping", || format!("fd 3 carried {:?}", String::from_utf8_lossy(&got)))?;
+    expect(exit["bytes"]["fd3"] == 8, || format!("fd 3 total: {exit}"))?;
+
+    let report = cx.report("fd-write");
+    sc.spawn("d", &cx.argv(&report, &["fd-write", "--fd", "4", "--text", "both ways"]), json!({"fds": [{"fd": 4, "mode": "duplex"}]}))?;
+    let exit = sc.wait_exit("d", T)?;
+    expect(exit["code"] == 0, || format!("fd-write exit: {exit}"))?;
+    let got = sc.output("d", "fd4");
+    expect(got == b"both ways", || format!("duplex fd 4 carried {:?}", String::from_utf8_lossy(&got)))?;
+    sc.shutdown()?;
+    Ok(Outcome::Pass("fd 5 in and fd 3 out with a gap, a duplex fd 4 out, through the C runtime's table".into()))
+}

@@ -61,8 +61,9 @@ export function createEffectProcess(opts: EffectProcessOptions): ProcessApi {
   // Node spawner has neither: one layer, and the two options are ignored as by the other peers.
   const runtimes = new Map<string, Runtime>()
   const runtimeFor = (options: Options): Runtime => {
-    const leftovers = options.leftovers ?? "kill"
-    const key = backend === "effect" ? "node" : `${leftovers}/${options.drainTimeout ?? "default"}`
+    // Unset: the layer's own default (Effect's model, the tree ends with the command's scope).
+    const leftovers = options.leftovers
+    const key = backend === "effect" ? "node" : `${leftovers ?? "default"}/${options.drainTimeout ?? "default"}`
     let rt = runtimes.get(key)
     if (!rt) {
       const layer =

@@ -25,7 +25,7 @@ export function outputStream(readable: Readable | null, onError: OnError): Strea
  * calls once the bytes are sent and its in-flight bound has room (stdin-writer.ts): a fast upstream is
  * slowed to what the child reads. Strings are accepted at run time and encoded with the stdin encoding,
  * as Effect's Node spawner does. On the upstream's end the pipe is closed (`close_stdin`) unless
- * `endOnDone` is false.
+ * `endOnDone` is false. Also an input descriptor's sink (fds.ts), whose failures are not made quiet.
  */
 export function stdinSink(
   writable: Writable | null,
@@ -42,9 +42,10 @@ export function stdinSink(
       if (writable.writableEnded || writable.destroyed) return resume(Effect.fail(onError(new Error("stdin is closed"))))
       writable.write(bytes, (err) => resume(err ? Effect.fail(onError(err)) : Effect.void))
     })
+  // Closing waits for every write to be confirmed: a write the child's end refused fails here.
   const end = Effect.callback<void, PlatformError.PlatformError>((resume) => {
     if (!config.endOnDone || writable.writableEnded || writable.destroyed) return resume(Effect.void)
-    writable.end(() => resume(Effect.void))
+    writable.end((err?: Error | null) => resume(err ? Effect.fail(onError(err)) : Effect.void))
   })
   return Sink.forEach(write).pipe(Sink.mapEffect(() => end))
 }

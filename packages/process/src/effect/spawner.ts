@@ -9,7 +9,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
-import type * as ChildProcess from "effect/process/ChildProcess"
+import * as ChildProcess from "effect/process/ChildProcess"
 import {
   ChildProcessSpawner,
   ExitCode,
@@ -19,46 +19,51 @@ import {
   type ChildProcessHandle,
 } from "effect/process/ChildProcessSpawner"
 import * as CommandLine from "effect/process/CommandLine"
-import type { EnvSpec } from "../protocol/messages.js"
+import type { EnvSpec, SpawnRequest } from "../protocol/messages.js"
 import { ABORT_GRACE_MS, spawnSettings } from "../defaults.js"
-import { SupervisorChild } from "../supervisor/child.js"
+import { type RootExit, SupervisorChild } from "../supervisor/child.js"
 import { spawnRequest } from "../supervisor/request.js"
 import { assertSpawnFits } from "../supervisor/spawn-limits.js"
 import { registerRoot } from "../supervisor/roots.js"
 import type { Options, Stdio } from "../types.js"
 import { badArgument, systemError, toPlatformError } from "./errors.js"
+import { type AdditionalFd, fdAccess, fdSpecs, MAX_FD, parseAdditionalFds } from "./fds.js"
 import { SidecarHost } from "./host.js"
 import { outputStream, stdinSink } from "./io.js"
+import { ladder, type Leftovers, onLeaderExit, release, wireLeftovers } from "./lifetime.js"
 
 export interface SupervisorSpawnerOptions {
   /** The pawwork-supervisor binary; default PAWWORK_SUPERVISOR_PATH, then the usual lookup (locateSupervisor). */
   readonly supervisorPath?: string | undefined
   /**
-   * Grace between the kill signal and SIGKILL of the whole tree when neither `kill()` nor the command gives
-   * `forceKillAfter` (default 5 s, the Process namespace's abort grace). Effect's Node spawner waits for
-   * the leader without end in that case; a supervised tree always ends, so the ladder always has a step 2.
+   * Without `forceKillAfter` (from `kill()` or the command), a kill or a release keeps Effect's timing: the
+   * leader as long as it takes, up to this bound (default 5 s, the Process namespace's abort grace), and the
+   * rest of the tree one second after the leader's end; then SIGKILL. Effect's Node spawner waits for the
+   * leader without end and leaves the rest running after that second: a supervised tree always ends.
    */
   readonly forceKillAfter?: Duration.Input | undefined
   /**
-   * What happens to descendants still alive when a command's root has exited and the drain is over (a shell's
-   * `server &`): `kill` (default) ends them before `exitCode` succeeds; `keep` lets `exitCode` succeed at the
-   * drain bound and leaves them running, still contained, until `handle.kill()`, Process.terminateTree({ pid })
-   * of the root, or the layer's close (the sidecar's shutdown). The command's scope closing does not end a kept
-   * tree: the command is over. A layer option, since Effect's CommandOptions have no place for it.
+   * What becomes of what a command's leader leaves running (a shell's `server &`): `scope` (default, Effect's
+   * model) lives until the spawn's scope is released; `keep` also outlives the scope once the leader has
+   * exited, until `handle.kill()`, Process.terminateTree({ pid }) of the leader, or the layer's close; `kill`
+   * ends it at the drain bound after the leader's exit. See lifetime.ts. A layer option, since Effect's
+   * CommandOptions have no place for it.
    */
-  readonly leftovers?: "kill" | "keep" | undefined
+  readonly leftovers?: Leftovers | undefined
   /**
-   * How long the pipes are drained after the root exits while a descendant still holds them, before they are
-   * cut and `exitCode` succeeds (default: the sidecar's, 2 s; docs/protocol.md, `drain_timeout_ms`). A layer
-   * option for the same reason as `leftovers`.
+   * How long the output streams wait, after the leader exits, for a descendant that holds a pipe, before they
+   * are cut and end (default: the sidecar's, 2 s; docs/protocol.md, `drain_timeout_ms`). A layer option for
+   * the same reason as `leftovers`.
    */
   readonly drainTimeout?: Duration.Input | undefined
 }
 
 /** The layer's per-command policy, passed to every stage. */
 interface Policy {
-  readonly leftovers: SupervisorSpawnerOptions["leftovers"]
+  readonly leftovers: Leftovers
   readonly drainTimeoutMs: number | undefined
+  /** The leader's bound in a kill or release without `forceKillAfter` (ms). */
+  readonly leaderBoundMs: number
 }
 
 type Service = ChildProcessSpawner["Service"]
@@ -73,12 +78,12 @@ export const make = (options: SupervisorSpawnerOptions = {}): Effect.Effect<Serv
   Effect.gen(function* () {
     const host = new SidecarHost(options.supervisorPath)
     yield* Effect.addFinalizer(() => Effect.promise(() => host.close()))
-    const graceMs = options.forceKillAfter === undefined ? ABORT_GRACE_MS : Duration.toMillis(options.forceKillAfter)
     const policy: Policy = {
-      leftovers: options.leftovers,
+      leftovers: options.leftovers ?? "scope",
       drainTimeoutMs: options.drainTimeout === undefined ? undefined : Duration.toMillis(options.drainTimeout),
+      leaderBoundMs: options.forceKillAfter === undefined ? ABORT_GRACE_MS : Duration.toMillis(options.forceKillAfter),
     }
-    return makeService((command) => spawnCommand(host, graceMs, command, policy))
+    return makeService((command) => spawnCommand(host, command, policy))
   })
 
 /** A layer providing ChildProcessSpawner with one sidecar, the shape of PawWork's CrossSpawnSpawner.layer. */
@@ -99,25 +104,16 @@ function display(command: ChildProcess.StandardCommand): string {
 
 function spawnCommand(
   host: SidecarHost,
-  graceMs: number,
   command: ChildProcess.Command,
   policy: Policy,
 ): Effect.Effect<Handle, PlatformError.PlatformError, Scope.Scope> {
-  if (command._tag === "StandardCommand") return spawnStandard(host, graceMs, command, undefined, policy)
-  return spawnPipeline(host, graceMs, command, policy)
+  if (command._tag === "StandardCommand") return spawnStandard(host, command, undefined, policy)
+  return spawnPipeline(host, command, policy)
 }
 
 /** Refusals decided before anything runs, with the reason in the error. */
 function validate(command: ChildProcess.StandardCommand): PlatformError.PlatformError | undefined {
   const { options } = command
-  const fds = Object.keys(options.additionalFds ?? {})
-  if (fds.length > 0) {
-    return badArgument(
-      "spawn",
-      `additionalFds (${fds.join(", ")}) are not supported by the pawwork-supervisor spawner: its protocol ` +
-        "carries stdin, stdout and stderr only, so the process is not started rather than started without them",
-    )
-  }
   if (options.shell !== undefined && options.shell !== false && command.args.length > 0) {
     return badArgument("spawn", "The shell option cannot be combined with arguments; pass the whole script as the command")
   }
@@ -192,7 +188,6 @@ function stdio(mode: ChildProcess.CommandInput | ChildProcess.CommandOutput): St
 
 function spawnStandard(
   host: SidecarHost,
-  graceMs: number,
   command: ChildProcess.StandardCommand,
   pipedInput: Stream.Stream<Uint8Array, PlatformError.PlatformError> | undefined,
   policy: Policy,
@@ -201,73 +196,38 @@ function spawnStandard(
     const shown = display(command)
     const refusal = validate(command)
     if (refusal) return yield* Effect.fail(refusal)
+    const fds = parseAdditionalFds(command.options)
+    if (!Array.isArray(fds)) return yield* Effect.fail(fds)
     const { options } = command
     const input = stdinConfig(options)
     if (pipedInput) input.stream = pipedInput
     const stdout = outputConfig(options.stdout)
     const stderr = outputConfig(options.stderr)
     const cwd = yield* resolveCwd(options.cwd, shown)
-
-    const argv = [command.command, ...command.args.map(unwrap)]
-    // `detached` and `windowsHide` are accepted and ignored: the sidecar contains every tree anyway.
-    const forceKillAfter = options.forceKillAfter === undefined ? graceMs : Duration.toMillis(options.forceKillAfter)
-    const opts: Options = {
-      cwd,
-      shell: options.shell,
-      stdin: stdio(input.stream),
-      stdout: stdio(stdout),
-      stderr: stdio(stderr),
-      leftovers: policy.leftovers,
-      drainTimeout: policy.drainTimeoutMs,
-      // Effect's names for the abort ladder, in the API's: spawnRequest translates them to the protocol's.
-      kill: options.killSignal,
-      timeout: forceKillAfter,
-    }
-    const id = host.nextId()
-    const request = spawnRequest(id, spawnSettings(argv, opts), opts)
-    request.env = envSpec(options)
+    const { opts, request } = spawnPlan(host.nextId(), command, cwd, { input, stdout, stderr, fds }, policy)
 
     const onError = (method: string) => (err: unknown) => toPlatformError(method, err, shown)
-    const state = { settled: false, held: false, referenced: true }
-    let sidecar: ReturnType<SidecarHost["current"]> | null = null
-
+    const state: ChildState = { settled: false, held: false, referenced: true, leaderGone: false, sidecar: null }
+    // The release: the ladder over the whole tree, with the command's signal and forceKillAfter.
+    const releaseLadder = ladder(options.killSignal, options.forceKillAfter, policy.leaderBoundMs)
     const child = yield* Effect.acquireRelease(
-      Effect.tryPromise({
-        try: async () => {
-          // As the Process API: refused, as Node's spawn would, before a sidecar is started for it.
-          assertSpawnFits(argv, request)
-          sidecar = host.current()
-          sidecar.hold()
-          state.held = true
-          const started: SupervisorChild = new SupervisorChild(id, argv, opts, sidecar.ready, () => {
-            state.settled = true
-            if (state.held) sidecar?.release()
-            state.held = false
-          }, sidecar)
-          sidecar.ready.then(
-            (conn) => started.start(conn, request),
-            (err: Error) => started.fail(err),
-          )
-          // So Process.terminateTree({ pid: handle.pid }) ends this tree through this sidecar.
-          registerRoot(started)
-          if ((await started.spawned) === undefined) {
-            await started.exited
-            throw new Error("the sidecar reported neither a pid nor a spawn error")
-          }
-          return started
-        },
-        catch: onError("spawn"),
-      }),
-      // The scope closing ends the whole tree with the command's ladder and waits for the sidecar's `exit`,
-      // which it sends only once every member is gone. After an exit of its own there is nothing left to
-      // do: the sidecar killed any leftovers then, or, under `leftovers: "keep"`, left them to kill(),
-      // terminateTree or the layer's shutdown. An unref'd process is left to the layer's shutdown.
-      (started) =>
-        Effect.promise(async () => {
-          if (state.settled || !state.referenced) return
-          await started.cancel({ signal: options.killSignal ?? "SIGTERM" }).catch(() => undefined)
-        }),
+      Effect.tryPromise({ try: () => startChild(host, request, opts, state), catch: onError("spawn") }),
+      (started) => Effect.promise(() => release(started, policy.leftovers, state, releaseLadder)),
     )
+
+    // Effect's rule for a leader that exits non-zero runs before anyone sees the exit code.
+    const leaderExit = child.rootExited.then(
+      (exit) => {
+        state.leaderGone = true
+        onLeaderExit(child, policy.leftovers, exit.code, options.killSignal)
+        return exit
+      },
+      (err: unknown) => {
+        state.leaderGone = true
+        throw err
+      },
+    )
+    void leaderExit.catch(() => undefined)
 
     const inputFailure = Deferred.makeUnsafe<never, PlatformError.PlatformError>()
     const stdinSinkValue = stdinSink(child.stdin, input, onError("fromWritable(stdin)"))
@@ -275,67 +235,148 @@ function spawnStandard(
       const source = Stream.tapError(input.stream, (err) => Deferred.fail(inputFailure, err))
       yield* Effect.forkScoped(Stream.run(source, stdinSinkValue))
     }
+    const { getInputFd, getOutputFd } = yield* fdAccess(child, fds, onError, inputFailure)
 
     let out = outputStream(child.stdout, onError("fromReadable(stdout)"))
     let err = outputStream(child.stderr, onError("fromReadable(stderr)"))
     if (Sink.isSink(stdout)) out = Stream.transduce(out, stdout)
     if (Sink.isSink(stderr)) err = Stream.transduce(err, stderr)
 
-    const outcome = Effect.tryPromise({ try: () => child.outcome, catch: onError("exitCode") })
-    // A failed stdin stream truncated the child's input, so it wins over the exit status, as in Effect's
-    // Node spawner. A signal death has no exit code: it fails, as there.
-    const exitCode = Effect.raceFirst(
-      Deferred.await(inputFailure),
-      Effect.flatMap(outcome, (o) =>
-        o.code !== null
-          ? Effect.succeed(ExitCode(o.code))
-          : Effect.fail(systemError("exitCode", undefined, `Process interrupted due to receipt of signal: '${o.signal}' (${o.reason})`, shown)),
-      ),
-    )
+    const exitCode = exitCodeOf(leaderExit, inputFailure, onError, shown)
 
+    // Without forceKillAfter, the command's applies, else Effect's timing (lifetime.ts).
     const kill = (killOptions?: ChildProcess.KillOptions) =>
       Effect.tryPromise({
-        try: () =>
-          child.cancel({
-            signal: killOptions?.killSignal ?? "SIGTERM",
-            // Without forceKillAfter the spawn's ladder grace applies (the command's, else the layer's).
-            graceMs: killOptions?.forceKillAfter === undefined ? undefined : Math.max(0, Duration.toMillis(killOptions.forceKillAfter)),
-          }),
+        try: () => child.cancel(ladder(killOptions?.killSignal, killOptions?.forceKillAfter ?? options.forceKillAfter, policy.leaderBoundMs)),
         catch: onError("kill"),
       }).pipe(Effect.asVoid)
 
-    const reref = Effect.sync(() => {
-      state.referenced = true
-      if (!state.held && !state.settled) {
-        sidecar?.hold()
-        state.held = true
-      }
-    })
-    // Unref: the process no longer keeps the event loop alive (the hold on the sidecar is released) and
-    // the scope closing leaves it running; it still ends with the layer, like every supervised tree.
-    const unref = Effect.sync(() => {
-      state.referenced = false
-      if (state.held) {
-        sidecar?.release()
-        state.held = false
-      }
-      return reref
-    })
-
-    const noFd = (fd: number) => badArgument("getFd", `fd${fd} does not exist: the pawwork-supervisor spawner refuses additionalFds`)
     return makeHandle({
       pid: ProcessId(child.pid!),
       exitCode,
-      isRunning: Effect.sync(() => !state.settled),
+      isRunning: Effect.sync(() => !state.leaderGone),
       kill,
       stdin: stdinSinkValue,
       stdout: out,
       stderr: err,
       all: Stream.merge(out, err),
-      getInputFd: (fd) => Sink.fail(noFd(fd)),
-      getOutputFd: (fd) => Stream.fail(noFd(fd)),
-      unref,
+      getInputFd,
+      getOutputFd,
+      unref: unrefOf(state),
     })
+  })
+}
+
+/** What a spawn's handle, its release and its unref share about it. */
+interface ChildState {
+  /** The sidecar sent the `exit`: the pipes are drained. */
+  settled: boolean
+  /** This spawn holds the sidecar's ref (keeps the event loop alive). */
+  held: boolean
+  referenced: boolean
+  leaderGone: boolean
+  sidecar: { hold(): void; release(): void } | null
+}
+
+/** Starts the child on the layer's sidecar; resolves once it runs, rejects (with the errno) if it could not. */
+async function startChild(host: SidecarHost, request: SpawnRequest, opts: { argv: string[]; options: Options }, state: ChildState): Promise<SupervisorChild> {
+  // As the Process API: refused, as Node's spawn would, before a sidecar is started for it.
+  assertSpawnFits(opts.argv, request)
+  const sidecar = host.current()
+  state.sidecar = sidecar
+  sidecar.hold()
+  state.held = true
+  const onSettled = () => {
+    state.settled = true
+    if (state.held) sidecar.release()
+    state.held = false
+  }
+  const started: SupervisorChild = new SupervisorChild(request.id, opts.argv, opts.options, sidecar.ready, onSettled, sidecar, request.fds)
+  sidecar.ready.then(
+    (conn) => started.start(conn, request),
+    (err: Error) => started.fail(err),
+  )
+  // So Process.terminateTree({ pid: handle.pid }) ends this tree through this sidecar.
+  registerRoot(started)
+  if ((await started.spawned) === undefined) {
+    await started.exited
+    throw new Error("the sidecar reported neither a pid nor a spawn error")
+  }
+  return started
+}
+
+/**
+ * The leader's status. A failed stdin stream truncated the child's input, so it wins over the exit status,
+ * as in Effect's Node spawner. A signal death has no exit code: it fails, as there.
+ */
+function exitCodeOf(
+  leaderExit: Promise<RootExit>,
+  inputFailure: Deferred.Deferred<never, PlatformError.PlatformError>,
+  onError: (method: string) => (err: unknown) => PlatformError.PlatformError,
+  shown: string,
+): Effect.Effect<ExitCode, PlatformError.PlatformError> {
+  const leader = Effect.tryPromise({ try: () => leaderExit, catch: onError("exitCode") })
+  return Effect.raceFirst(
+    Deferred.await(inputFailure),
+    Effect.flatMap(leader, (exit) =>
+      exit.code !== null
+        ? Effect.succeed(ExitCode(exit.code))
+        : Effect.fail(systemError("exitCode", undefined, `Process interrupted due to receipt of signal: '${exit.signal}'`, shown)),
+    ),
+  )
+}
+
+interface Streams {
+  input: StdinConfig
+  stdout: ChildProcess.CommandOutput
+  stderr: ChildProcess.CommandOutput
+  fds: readonly AdditionalFd[]
+}
+
+/** The Process API's options and the spawn request for a command: the one translation of Effect's options. */
+function spawnPlan(id: string, command: ChildProcess.StandardCommand, cwd: string | undefined, streams: Streams, policy: Policy) {
+  const { options } = command
+  const argv = [command.command, ...command.args.map(unwrap)]
+  // `detached` and `windowsHide` are accepted and ignored: the sidecar contains every tree anyway.
+  const forceKillAfter = options.forceKillAfter === undefined ? policy.leaderBoundMs : Duration.toMillis(options.forceKillAfter)
+  const opts: Options = {
+    cwd,
+    shell: options.shell,
+    stdin: stdio(streams.input.stream),
+    stdout: stdio(streams.stdout),
+    stderr: stdio(streams.stderr),
+    leftovers: wireLeftovers(policy.leftovers),
+    drainTimeout: policy.drainTimeoutMs,
+    // Effect's names for the abort ladder, in the API's: spawnRequest translates them to the protocol's.
+    kill: options.killSignal,
+    timeout: forceKillAfter,
+  }
+  const request = spawnRequest(id, spawnSettings(argv, opts), opts)
+  request.env = envSpec(options)
+  request.report_root_exit = true
+  if (streams.fds.length > 0) request.fds = fdSpecs(streams.fds)
+  return { opts: { argv, options: opts }, request }
+}
+
+/**
+ * Unref: the process no longer keeps the event loop alive (the hold on the sidecar is released) and the
+ * scope closing leaves it running; it still ends with the layer, like every supervised tree. Reref undoes it.
+ */
+function unrefOf(state: ChildState): Effect.Effect<Effect.Effect<void, PlatformError.PlatformError>> {
+  const reref = Effect.sync(() => {
+    state.referenced = true
+    if (!state.held && !state.settled) {
+      state.sidecar?.hold()
+      state.held = true
+    }
+  })
+  return Effect.sync(() => {
+    state.referenced = false
+    if (state.held) {
+      state.sidecar?.release()
+      state.held = false
+    }
+    return reref
   })
 }
 
@@ -359,33 +400,60 @@ function flatten(command: ChildProcess.Command): { stages: ChildProcess.Standard
 function source(handle: Handle, from: ChildProcess.PipeFromOption | undefined): Stream.Stream<Uint8Array, PlatformError.PlatformError> {
   if (from === "stderr") return handle.stderr
   if (from === "all") return handle.all
-  return handle.stdout
+  if (from === undefined || from === "stdout") return handle.stdout
+  return handle.getOutputFd(ChildProcess.parseFdName(from)!)
+}
+
+/** A join's `from` and `to` name stdio or a descriptor from fd3 to MAX_FD; anything else is refused. */
+function checkJoin(join: ChildProcess.PipeOptions): PlatformError.PlatformError | undefined {
+  const fd = (name: string) => {
+    const n = ChildProcess.parseFdName(name)
+    return n !== undefined && n <= MAX_FD
+  }
+  const from = join.from ?? "stdout"
+  const to = join.to ?? "stdin"
+  if (!["stdout", "stderr", "all"].includes(from) && !fd(from)) return badArgument("spawn", `pipeTo: cannot pipe from ${JSON.stringify(from)}`)
+  if (to !== "stdin" && !fd(to)) return badArgument("spawn", `pipeTo: cannot pipe to ${JSON.stringify(to)}`)
+  return undefined
 }
 
 /**
- * Each stage is a standard spawn, its own supervised tree, its stdin fed from the previous stage's chosen
- * stream: credit for the previous stage's output goes back as the next stage's stdin takes it, so the
- * pipeline runs at the pace of its slowest stage. The handle is the last stage's, with the first stage's
- * stdin; kill() ends every stage, last first.
+ * The next stage, fed from `input`: on its stdin, or on one of its descriptors (configured as an input there,
+ * or a duplex one that stays duplex with `input` as its written side), as Effect's Node spawner does.
+ */
+function fed(
+  stage: ChildProcess.StandardCommand,
+  to: ChildProcess.PipeToOption | undefined,
+  input: Stream.Stream<Uint8Array, PlatformError.PlatformError>,
+): [ChildProcess.StandardCommand, Stream.Stream<Uint8Array, PlatformError.PlatformError> | undefined] {
+  if (to === undefined || to === "stdin") return [stage, input]
+  const existing = stage.options.additionalFds?.[to]
+  const config: ChildProcess.AdditionalFdConfig = existing?.type === "duplex" ? { ...existing, stream: input } : { type: "input", stream: input }
+  const additionalFds = { ...stage.options.additionalFds, [to]: config }
+  return [ChildProcess.make(stage.command, stage.args, { ...stage.options, additionalFds }), undefined]
+}
+
+/**
+ * Each stage is a standard spawn, its own supervised tree, fed from the previous stage's chosen stream:
+ * credit for the previous stage's output goes back as the next stage takes it, so the pipeline runs at the
+ * pace of its slowest stage. The handle is the last stage's, with the first stage's stdin; kill() ends
+ * every stage, last first.
  */
 function spawnPipeline(
   host: SidecarHost,
-  graceMs: number,
   command: ChildProcess.PipedCommand,
   policy: Policy,
 ): Effect.Effect<Handle, PlatformError.PlatformError, Scope.Scope> {
   return Effect.gen(function* () {
     const { stages, joins } = flatten(command)
     for (const join of joins) {
-      if ((join.to ?? "stdin") !== "stdin" || (join.from !== undefined && !["stdout", "stderr", "all"].includes(join.from))) {
-        return yield* Effect.fail(
-          badArgument("spawn", `a pipe from ${join.from ?? "stdout"} to ${join.to ?? "stdin"} needs additionalFds, which the pawwork-supervisor spawner refuses`),
-        )
-      }
+      const refusal = checkJoin(join)
+      if (refusal) return yield* Effect.fail(refusal)
     }
-    const handles: Handle[] = [yield* spawnStandard(host, graceMs, stages[0]!, undefined, policy)]
+    const handles: Handle[] = [yield* spawnStandard(host, stages[0]!, undefined, policy)]
     for (let i = 1; i < stages.length; i++) {
-      handles.push(yield* spawnStandard(host, graceMs, stages[i]!, source(handles[i - 1]!, joins[i - 1]!.from), policy))
+      const [stage, stdin] = fed(stages[i]!, joins[i - 1]!.to, source(handles[i - 1]!, joins[i - 1]!.from))
+      handles.push(yield* spawnStandard(host, stage, stdin, policy))
     }
     const last = handles[handles.length - 1]!
     const kill = (options?: ChildProcess.KillOptions) =>

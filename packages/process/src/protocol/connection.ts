@@ -9,10 +9,15 @@ import {
   type ErrorEvent,
   type Event,
   type ExitEvent,
+  type OutputStreamName,
   type ReleasedEvent,
+  type RootExitedEvent,
   type HelloEvent,
   type Request,
 } from "./messages.js"
+
+/** How many cancels answered by an end event are remembered for a late `unknown_child` (see endedCancels). */
+const ENDED_CANCELS = 256
 
 /** The two byte streams to the sidecar; injected so tests can use in-memory streams. */
 export interface Transport {
@@ -43,7 +48,9 @@ export interface ConnectionOptions {
  * ended the kept tree with it).
  */
 export interface ChildHandlers {
-  output(stream: "stdout" | "stderr", payload: Buffer): void
+  output(stream: OutputStreamName, payload: Buffer): void
+  /** Only for a spawn with `report_root_exit`, before `exit`. */
+  rootExited?(event: RootExitedEvent): void
   exit(event: ExitEvent): void
   released?(event: ReleasedEvent): void
   failed(err: Error): void
@@ -73,7 +80,8 @@ const ANSWERS: Record<Pending["op"], string | null> = {
 
 interface ChildEntry {
   handlers: ChildHandlers
-  delivered: { stdout: number; stderr: number }
+  /** Payload bytes handed on, per output channel. */
+  delivered: Record<string, number>
   /** Its `exit` said `kept: true`: only `released` (or the connection's end) is still to come. */
   kept?: boolean
 }
@@ -287,6 +295,8 @@ export class Connection {
         return this.onOutput(event.id, event.stream, frame.pieces)
       case "exit":
         return this.onExit(event)
+      case "root_exited":
+        return this.children.get(event.id)?.handlers.rootExited?.(event)
       case "released":
         return this.onReleased(event)
       case "error":
@@ -318,11 +328,11 @@ export class Connection {
   }
 
   /** A frame's payload is handed on piece by piece, as it arrived, so no byte is copied to join it. */
-  private onOutput(id: string, stream: "stdout" | "stderr", pieces: readonly Buffer[]): void {
+  private onOutput(id: string, stream: OutputStreamName, pieces: readonly Buffer[]): void {
     const child = this.children.get(id)
     if (!child) return
     for (const piece of pieces) {
-      child.delivered[stream] += piece.length
+      child.delivered[stream] = (child.delivered[stream] ?? 0) + piece.length
       child.handlers.output(stream, piece)
     }
   }
@@ -336,13 +346,12 @@ export class Connection {
     if (event.kept) child.kept = true
     else this.children.delete(event.id)
     const got = child.delivered
-    const said = event.bytes ?? { stdout: 0, stderr: 0 }
-    if (got.stdout !== said.stdout || got.stderr !== said.stderr) {
+    const said: Record<string, number> = event.bytes ?? { stdout: 0, stderr: 0 }
+    const streams = new Set(["stdout", "stderr", ...Object.keys(said), ...Object.keys(got)])
+    const counts = (of: Record<string, number>) => [...streams].map((s) => `${s} ${of[s] ?? 0}`).join(" / ")
+    if ([...streams].some((s) => (got[s] ?? 0) !== (said[s] ?? 0))) {
       return child.handlers.failed(
-        new SupervisorProtocolError(
-          `exit of child ${event.id} reports stdout ${said.stdout} / stderr ${said.stderr} bytes, ` +
-            `but ${got.stdout} / ${got.stderr} were delivered`,
-        ),
+        new SupervisorProtocolError(`exit of child ${event.id} reports ${counts(said)} bytes, but ${counts(got)} were delivered`),
       )
     }
     child.handlers.exit(event)
@@ -361,12 +370,21 @@ export class Connection {
       if (waiting.exitOf !== event.id) continue
       this.pending.delete(req)
       waiting.resolve(event)
+      this.endedCancels.add(req)
+      if (this.endedCancels.size > ENDED_CANCELS) this.endedCancels.delete(this.endedCancels.values().next().value!)
     }
   }
+
+  /**
+   * Cancels answered by their child's end event. One that reached the sidecar after that end is answered
+   * again, with `unknown_child`: already settled, so not a protocol error. Bounded: such answers come at once.
+   */
+  private readonly endedCancels = new Set<number>()
 
   private onError(event: ErrorEvent): void {
     const waiting = event.req === undefined ? undefined : this.pending.get(event.req)
     const err = new SupervisorRequestError(event.code, event.message, event.errno)
+    if (!waiting && event.code === "unknown_child" && this.endedCancels.delete(event.req!)) return
     if (!waiting) return this.options.onProtocolError?.(err)
     this.pending.delete(event.req!)
     waiting.reject(err)

@@ -11,7 +11,8 @@
  *   `spawned.containment` of any string.
  * What is an error: an unknown `event`, a field this client reads that is missing or of the wrong type,
  * and an unknown value where the protocol lists every value (`exit.reason`, `exit.drain`,
- * `released.reason`, `output.stream`), since passing one on would be passing on a wrong value.
+ * `released.reason`, `output.stream`: stdout, stderr or `fdN` for a descriptor of 3 and up), since passing
+ * one on would be passing on a wrong value.
  */
 import type { Event, HelloEvent } from "./messages.js"
 
@@ -35,6 +36,21 @@ const req = (h: Header) => ["req", isInt(h.req, 1), "a request id"] as [string, 
 const optional = (h: Header, field: string, ok: (v: unknown) => boolean, expected: string) =>
   [field, h[field] === undefined || ok(h[field]), expected] as [string, boolean, string]
 
+/** `fd3` .. `fd<max>`: an extra descriptor's channel (docs/protocol.md, "Extra descriptors"). */
+const isFdStream = (v: unknown): boolean => typeof v === "string" && /^fd([3-9]|[1-9][0-9]+)$/.test(v)
+const isStream = (v: unknown): boolean => v === "stdout" || v === "stderr" || isFdStream(v)
+/** Byte totals per output channel: stdout and stderr always, `fdN` for the spawn's output descriptors. */
+const isByteTotals = (v: unknown): boolean =>
+  isObject(v) && isInt(v.stdout) && isInt(v.stderr) && Object.entries(v).every(([k, n]) => k === "stdout" || k === "stderr" || (isFdStream(k) && isInt(n)))
+/** A root's status: exactly one of a code and a signal. */
+function statusGuard(h: Header): string | null {
+  const wrong = check(h, [
+    ["code", h.code === null || (typeof h.code === "number" && Number.isSafeInteger(h.code)), "an integer or null"],
+    ["signal", h.signal === null || (typeof h.signal === "string" && h.signal !== ""), "a signal name or null"],
+  ])
+  return wrong ?? ((h.code !== null) !== (h.signal !== null) ? null : "exactly one of code and signal must be set for a process that ran")
+}
+
 const EXIT_REASONS = ["exited", "cancelled", "timed_out", "spawn_failed"]
 const DRAINS = ["complete", "cut", "none"]
 
@@ -45,7 +61,7 @@ function exitGuard(h: Header): string | null {
     ["reason", EXIT_REASONS.includes(h.reason as string), `one of ${EXIT_REASONS.join(", ")}`],
     ["code", h.code === null || (typeof h.code === "number" && Number.isSafeInteger(h.code)), "an integer or null"],
     ["signal", h.signal === null || (typeof h.signal === "string" && h.signal !== ""), "a signal name or null"],
-    ["bytes", isObject(bytes) && isInt(bytes.stdout) && isInt(bytes.stderr), "{stdout, stderr} byte counts"],
+    ["bytes", isByteTotals(bytes), "{stdout, stderr, fdN...} byte counts"],
     ["drain", DRAINS.includes(h.drain as string), `one of ${DRAINS.join(", ")}`],
     ["killed_pids", isPidList(h.killed_pids), "a list of pids"],
     ["leftover_pids", isPidList(h.leftover_pids), "a list of pids"],
@@ -55,9 +71,8 @@ function exitGuard(h: Header): string | null {
   if (wrong) return wrong
   // docs/protocol.md: a process that ran ended with exactly one of a code and a signal; nothing ran for
   // spawn_failed, so it has neither.
-  const [hasCode, hasSignal] = [h.code !== null, h.signal !== null]
-  if (h.reason === "spawn_failed") return hasCode || hasSignal ? "a spawn_failed exit must have neither code nor signal" : null
-  return hasCode !== hasSignal ? null : "exactly one of code and signal must be set for a process that ran"
+  if (h.reason === "spawn_failed") return h.code !== null || h.signal !== null ? "a spawn_failed exit must have neither code nor signal" : null
+  return statusGuard(h)
 }
 
 const GUARDS: Record<string, Guard> = {
@@ -70,12 +85,19 @@ const GUARDS: Record<string, Guard> = {
       ["pgid", h.pgid === null || isPid(h.pgid), "a pid or null"],
       optional(h, "containment", (v) => typeof v === "string", "a string"),
     ]),
-  output: (h) => check(h, [id(h), ["stream", h.stream === "stdout" || h.stream === "stderr", "stdout or stderr"]]),
+  output: (h) => check(h, [id(h), ["stream", isStream(h.stream), "stdout, stderr or fdN"]]),
   written: (h) =>
-    check(h, [req(h), id(h), ["bytes", isInt(h.bytes), "a byte count"], optional(h, "closed", (v) => typeof v === "boolean", "a boolean")]),
+    check(h, [
+      req(h),
+      id(h),
+      ["bytes", isInt(h.bytes), "a byte count"],
+      optional(h, "closed", (v) => typeof v === "boolean", "a boolean"),
+      optional(h, "fd", (v) => isInt(v), "a descriptor number"),
+    ]),
   signalled: (h) =>
     check(h, [req(h), id(h), ["signal", typeof h.signal === "string", "a signal name"], ["pids", isPidList(h.pids), "a list of pids"]]),
   exit: exitGuard,
+  root_exited: (h) => check(h, [id(h), optional(h, "duration_ms", (v) => isInt(v), "a duration")]) ?? statusGuard(h),
   released: (h) =>
     check(h, [
       id(h),

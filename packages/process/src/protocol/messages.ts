@@ -4,6 +4,15 @@ export const PROTOCOL_VERSION = 1
 
 export type StdioMode = "pipe" | "ignore"
 
+/** A descriptor beyond stdio (3 and up, at most `hello.limits.max_fd`): its own channel. */
+export interface FdSpec {
+  fd: number
+  mode: "input" | "output" | "duplex"
+}
+
+/** `stdout`, `stderr`, or an extra descriptor's `fdN`. */
+export type OutputStreamName = "stdout" | "stderr" | `fd${number}`
+
 export type EnvSpec =
   | { mode: "inherit" }
   | { mode: "merge"; vars: Record<string, string | null> }
@@ -22,14 +31,17 @@ export interface SpawnRequest {
   ladder?: { signal?: string; grace_ms?: number }
   drain_timeout_ms?: number
   leftovers?: "kill" | "keep"
+  fds?: FdSpec[]
+  /** Ask for `root_exited` at the root's exit, before the drain and the `exit`. */
+  report_root_exit?: boolean
 }
 
 export type Request =
   | SpawnRequest
-  | { op: "write"; id: string }
-  | { op: "close_stdin"; id: string }
+  | { op: "write"; id: string; fd?: number }
+  | { op: "close_stdin"; id: string; fd?: number }
   | { op: "signal"; id: string; signal: string }
-  | { op: "cancel"; id: string; signal?: string; grace_ms?: number }
+  | { op: "cancel"; id: string; signal?: string; grace_ms?: number; grace_after_root_ms?: number; drain_timeout_ms?: number }
   | { op: "terminate"; pid: number; signal?: string; grace_ms?: number }
   | { op: "shutdown" }
   | { op: "ping" }
@@ -47,6 +59,7 @@ export interface HelloEvent {
     max_children?: number
     output_window?: number
     stdin_queue?: number
+    max_fd?: number
   }
   defaults?: Record<string, unknown>
 }
@@ -64,13 +77,15 @@ export interface SpawnedEvent {
 export interface OutputEvent {
   event: "output"
   id: string
-  stream: "stdout" | "stderr"
+  stream: OutputStreamName
 }
 
 export interface WrittenEvent {
   event: "written"
   req: number
   id: string
+  /** The input descriptor written; absent for stdin. */
+  fd?: number
   bytes: number
   closed?: boolean
 }
@@ -90,12 +105,22 @@ export interface ExitEvent {
   reason: "exited" | "cancelled" | "timed_out" | "spawn_failed"
   code: number | null
   signal: string | null
-  bytes: { stdout: number; stderr: number }
+  /** Per output channel: stdout, stderr, and `fdN` for each output or duplex descriptor of the spawn. */
+  bytes: { stdout: number; stderr: number; [fd: `fd${number}`]: number }
   drain: "complete" | "cut" | "none"
   killed_pids: number[]
   leftover_pids: number[]
   /** The leftovers were left running (`leftovers: "keep"`): a `released` follows. Absent otherwise. */
   kept?: boolean
+  duration_ms?: number
+}
+
+/** The root has exited (asked for with `report_root_exit`): once, before the child's `exit`. */
+export interface RootExitedEvent {
+  event: "root_exited"
+  id: string
+  code: number | null
+  signal: string | null
   duration_ms?: number
 }
 
@@ -155,6 +180,7 @@ export type Event =
   | WrittenEvent
   | SignalledEvent
   | ExitEvent
+  | RootExitedEvent
   | ReleasedEvent
   | TerminatedEvent
   | ErrorEvent

@@ -7,6 +7,7 @@ const MAX_CHUNK = 256 * 1024
 /**
  * Stdin of one child over the protocol: `write` frames of at most MAX_CHUNK bytes, at most `maxInFlight`
  * bytes unconfirmed at once, so the sidecar's stdin_queue is never hit (docs/protocol.md, "Flow control").
+ * With `fd`, one of the child's input descriptors instead (`spawn.fds`), each with a queue of its own.
  */
 export class StdinWriter {
   private inFlight = 0
@@ -18,6 +19,7 @@ export class StdinWriter {
     private readonly conn: Connection,
     private readonly id: string,
     private readonly maxInFlight = DEFAULT_STDIN_IN_FLIGHT,
+    private readonly fd?: number,
   ) {}
 
   /** Resolves once the bytes are sent and the in-flight total is under the bound again. */
@@ -27,7 +29,7 @@ export class StdinWriter {
       if (this.failure) throw this.failure
       const part = data.subarray(at, at + chunk)
       this.inFlight += part.length
-      const done = this.conn.request({ op: "write", id: this.id }, part).then(
+      const done = this.conn.request({ op: "write", id: this.id, ...this.target() }, part).then(
         () => this.settle(part.length),
         (err: Error) => {
           this.failure ??= err
@@ -44,7 +46,12 @@ export class StdinWriter {
   async close(): Promise<void> {
     await Promise.all(this.sent)
     if (this.failure) throw this.failure
-    await this.conn.request({ op: "close_stdin", id: this.id })
+    await this.conn.request({ op: "close_stdin", id: this.id, ...this.target() })
+  }
+
+  /** Stdin's requests carry no `fd`, exactly as before descriptors beyond stdio existed. */
+  private target(): { fd?: number } {
+    return this.fd === undefined ? {} : { fd: this.fd }
   }
 
   get bytesInFlight(): number {

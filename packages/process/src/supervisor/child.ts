@@ -3,7 +3,7 @@ import { Writable } from "node:stream"
 import { abortGraceMs, killSignal, spawnFailedOutcome } from "../defaults.js"
 import { SpawnFailedError, SupervisorRequestError } from "../errors.js"
 import type { Connection } from "../protocol/connection.js"
-import type { ExitEvent, SignalledEvent, SpawnRequest, SpawnedEvent } from "../protocol/messages.js"
+import type { ExitEvent, FdSpec, OutputStreamName, RootExitedEvent, SignalledEvent, SpawnRequest, SpawnedEvent } from "../protocol/messages.js"
 import { OutputStream } from "../protocol/output-stream.js"
 import { StdinWriter } from "../protocol/stdin-writer.js"
 import type { CancelOptions, Options, Outcome, SupervisedChild } from "../types.js"
@@ -28,6 +28,12 @@ export function toOutcome(event: ExitEvent): Outcome {
     leftoverPids: event.leftover_pids ?? [],
     ...(event.kept ? { kept: true } : {}),
   }
+}
+
+/** How the root process ended, as `root_exited` (or, without one, the `exit`) says. */
+export interface RootExit {
+  code: number | null
+  signal: string | null
 }
 
 function spawnError(cmd: string[], err: unknown): Error {
@@ -68,6 +74,8 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
     private readonly onSettled: () => void,
     /** The sidecar's ref, held while a cancel of a kept tree waits for `released` (see cancel()). */
     private readonly ref?: { hold(): void; release(): void },
+    /** Descriptors beyond stdio, as the spawn request's `fds`: each gets its stream here. */
+    fds: readonly FdSpec[] = [],
   ) {
     super()
     const ack = (bytes: number) => void this.conn.then((c) => c.ack(id, bytes), () => undefined)
@@ -82,10 +90,35 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
     this.stdin = opts.stdin === "pipe" ? sink : null
     this.outputs = [out, err]
     this.sink = sink
+    for (const { fd, mode } of fds) {
+      if (mode !== "input") this.fdOutputs.set(fd, new OutputStream(ack))
+      if (mode !== "output") this.fdInputs.set(fd, this.makeInput(fd))
+    }
   }
 
   private readonly outputs: Array<OutputStream | null>
   private readonly sink: Writable | null
+  private readonly fdOutputs = new Map<number, OutputStream>()
+  private readonly fdInputs = new Map<number, Writable>()
+  private readonly rootExitP = settleable<RootExit>()
+
+  /** An output (or duplex) descriptor's bytes; null for a number the spawn did not configure so. */
+  outputFd(fd: number): OutputStream | null {
+    return this.fdOutputs.get(fd) ?? null
+  }
+
+  /** An input (or duplex) descriptor; ending it closes the child's end (a duplex one for writing only). */
+  inputFd(fd: number): Writable | null {
+    return this.fdInputs.get(fd) ?? null
+  }
+
+  /**
+   * Settles when the root exits, while descendants may still run and the pipes drain: at `root_exited`
+   * when the spawn asked for it, else at the `exit`. Rejects as `exited` does.
+   */
+  get rootExited(): Promise<RootExit> {
+    return this.rootExitP.promise
+  }
 
   get exited(): Promise<number> {
     return this.exitedP.promise
@@ -110,7 +143,8 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
   /** Registers with the connection and sends the spawn request. */
   start(conn: Connection, request: SpawnRequest): void {
     conn.register(this.id, {
-      output: (stream, payload) => this.outputs[stream === "stdout" ? 0 : 1]?.deliver(payload),
+      output: (stream, payload) => this.outputOf(stream)?.deliver(payload),
+      rootExited: (event) => this.onRootExited(event),
       exit: (event) => this.onExit(event),
       released: () => this.onReleased(),
       failed: (err) => this.fail(err),
@@ -149,21 +183,28 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
   /** Ends the tree with the cancel ladder; after a kept exit, the kept tree (resolves at its `released`). */
   async cancel(opts: CancelOptions = {}): Promise<Outcome> {
     if (this.settled && !this.keptAlive) return this.outcome
+    // One ladder at a time: the sidecar runs the first cancel's and ignores the others until the tree's end,
+    // which answers them all; a second request would only draw an `unknown_child` after that end.
+    if (this.cancelling) return this.cancelling
     // A kept tree gave its ref back at the exit (it must not keep Node alive), so the wait for its `released`
     // holds the ref itself: otherwise an idle event loop could end with this cancel still unanswered.
     const held = this.settled && this.ref
     if (held) held.hold()
-    try {
-      return await this.cancelTree(opts)
-    } finally {
+    this.cancelling = this.cancelTree(opts).finally(() => {
       if (held) held.release()
-    }
+      this.cancelling = null
+    })
+    return this.cancelling
   }
+
+  private cancelling: Promise<Outcome> | null = null
 
   private async cancelTree(opts: CancelOptions): Promise<Outcome> {
     const conn = await this.conn
     try {
-      await conn.request({ op: "cancel", id: this.id, signal: opts.signal, grace_ms: opts.graceMs })
+      const afterRoot = opts.graceAfterRootMs === undefined ? {} : { grace_after_root_ms: opts.graceAfterRootMs }
+      const drain = opts.drainTimeoutMs === undefined ? {} : { drain_timeout_ms: opts.drainTimeoutMs }
+      await conn.request({ op: "cancel", id: this.id, signal: opts.signal, grace_ms: opts.graceMs, ...afterRoot, ...drain })
     } catch (err) {
       // unknown_child races with an exit we have not processed yet; the outcome tells what happened.
       if (!(err instanceof SupervisorRequestError && err.code === "unknown_child")) throw err
@@ -194,10 +235,22 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
     this.settled = true
     this.finishStreams()
     this.spawnedP.resolve(this.pid)
+    this.rootExitP.reject(err)
     this.exitedP.reject(err)
     this.outcomeP.reject(err)
     this.onSettled()
     if (this.listenerCount("error") > 0) this.emit("error", err)
+  }
+
+  private outputOf(stream: OutputStreamName): OutputStream | null | undefined {
+    if (stream === "stdout") return this.outputs[0]
+    if (stream === "stderr") return this.outputs[1]
+    return this.fdOutputs.get(Number(stream.slice(2)))
+  }
+
+  private onRootExited(event: RootExitedEvent): void {
+    // After the spawn's answer, so the pid is known when it settles (as for the exit).
+    void this.spawnAnswer.then(() => this.rootExitP.resolve({ code: event.code, signal: event.signal }))
   }
 
   private onExit(event: ExitEvent): void {
@@ -222,6 +275,10 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
     this.settled = true
     this.finishStreams()
     this.spawnedP.resolve(this.pid)
+    // First: whoever waits on the outcome (a cancel) finds the root's end already settled. Without a
+    // `root_exited` before it (not asked for), the exit says the same, later.
+    if (outcome.reason === "spawn_failed") this.rootExitP.reject(this.spawnFailure ?? new SpawnFailedError(this.cmd, "spawn_failed"))
+    else this.rootExitP.resolve({ code: outcome.code, signal: outcome.signal })
     this.outcomeP.resolve(outcome)
     if (outcome.reason === "spawn_failed") {
       const err = this.spawnFailure ?? new SpawnFailedError(this.cmd, "spawn_failed")
@@ -243,20 +300,27 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
 
   private finishStreams(): void {
     for (const stream of this.outputs) stream?.finish()
+    for (const stream of this.fdOutputs.values()) stream.finish()
     if (this.sink && this.opts.stdin === "inherit") process.stdin.unpipe(this.sink)
   }
 
   private makeStdin(): Writable {
+    return this.makeInput(undefined)
+  }
+
+  /** Stdin (`fd` undefined) or an input descriptor, as a Writable with the protocol's flow control. */
+  private makeInput(fd: number | undefined): Writable {
     let writer: StdinWriter | null = null
     const ready = async () => {
       const conn = await this.conn
       if ((await this.spawned) === undefined) return null
-      return (writer ??= new StdinWriter(conn, this.id))
+      return (writer ??= new StdinWriter(conn, this.id, undefined, fd))
     }
-    // Writes after the child is gone are dropped quietly: the sidecar answers `stdin_closed`, and Node's
-    // EPIPE on a dead child's stdin is noise for the callers this API serves.
+    // Writes to stdin after the child is gone are dropped quietly: the sidecar answers `stdin_closed`, and
+    // Node's EPIPE on a dead child's stdin is noise for the callers this API serves. An extra descriptor's
+    // failures are its user's to see, as Node's EPIPE on a child's stdio[3] is.
     const quiet = (err: unknown) =>
-      this.settled || (err instanceof SupervisorRequestError && err.code === "stdin_closed")
+      fd === undefined && (this.settled || (err instanceof SupervisorRequestError && err.code === "stdin_closed"))
     return new Writable({
       highWaterMark: 64 * 1024,
       write: (chunk: Buffer, _enc, callback) => {

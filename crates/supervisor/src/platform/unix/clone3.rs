@@ -30,6 +30,7 @@ use nix::errno::Errno;
 use nix::fcntl::OFlag;
 
 use super::cgroup::CgroupChild;
+use super::extra_fds;
 use super::spawn::{child_setup, os_error, Started};
 use crate::platform::{self, Env, SpawnError, SpawnSpec};
 
@@ -86,7 +87,11 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
     let (stdin, child_stdin) = stdio(spec.stdin, true).map_err(|e| io_err("stdin", e))?;
     let (stdout, child_stdout) = stdio(spec.stdout, false).map_err(|e| io_err("stdout", e))?;
     let (stderr, child_stderr) = stdio(spec.stderr, false).map_err(|e| io_err("stderr", e))?;
+    let extra = extra_fds::prepare(spec.extra).map_err(|e| io_err("extra descriptors", e))?;
     let (err_read, err_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| io_err("exec status pipe", e))?;
+    // Used after the extra descriptors are installed: none may land on it.
+    let floor = extra.map.iter().map(|&(_, target)| target + 1).max().unwrap_or(3);
+    let err_write = extra_fds::lift_above(err_write, floor).map_err(|e| io_err("exec status pipe", e))?;
     let fds = [child_stdin.as_raw_fd(), child_stdout.as_raw_fd(), child_stderr.as_raw_fd()];
     let err_fd = err_write.as_raw_fd();
     let parent = nix::unistd::getpid().as_raw();
@@ -102,7 +107,7 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
     let pid = unsafe { libc::syscall(libc::SYS_clone3, &mut args as *mut CloneArgs, std::mem::size_of::<CloneArgs>()) };
     if pid == 0 {
         // SAFETY: see above; in the child.
-        unsafe { child_main(&mut image, fds, err_fd, parent) }
+        unsafe { child_main(&mut image, fds, &extra.map, err_fd, parent) }
     }
     if pid < 0 {
         let e = Errno::last();
@@ -116,8 +121,10 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
     let pid = pid as u32;
     // Our copies of the child's ends must close, or EOF never comes.
     drop((child_stdin, child_stdout, child_stderr, err_write));
+    let extra_fds::Prepared { child_ends, ours, .. } = extra;
+    drop(child_ends);
     match exec_status(err_read) {
-        None => Ok(Started { pid, stdin, stdout, stderr }),
+        None => Ok(Started { pid, stdin, stdout, stderr, extra: ours }),
         Some(errno) => {
             // The child exits at once; reap it here, before the pid is
             // registered as a root (the caller holds the reaper's lock).
@@ -271,15 +278,15 @@ fn candidates(program: &[u8], path: &[u8]) -> Option<Vec<CString>> {
 /// The child, between clone3 and exec: async-signal-safe calls only, no
 /// allocation, no unwinding. Reports the errno of whatever failed through
 /// `err_fd` (close-on-exec, so a successful exec closes it empty).
-unsafe fn child_main(image: &mut Image, fds: [RawFd; 3], err_fd: RawFd, parent: i32) -> ! {
-    let errno = prepare_and_exec(image, fds, parent);
+unsafe fn child_main(image: &mut Image, fds: [RawFd; 3], extra: &[(RawFd, RawFd)], err_fd: RawFd, parent: i32) -> ! {
+    let errno = prepare_and_exec(image, fds, extra, parent);
     let bytes = errno.to_be_bytes();
     libc::write(err_fd, bytes.as_ptr().cast(), bytes.len());
     libc::_exit(127)
 }
 
 /// Returns only on failure, with its errno.
-unsafe fn prepare_and_exec(image: &mut Image, fds: [RawFd; 3], parent: i32) -> i32 {
+unsafe fn prepare_and_exec(image: &mut Image, fds: [RawFd; 3], extra: &[(RawFd, RawFd)], parent: i32) -> i32 {
     let last = || Errno::last_raw();
     for (target, &fd) in fds.iter().enumerate() {
         // dup2 clears close-on-exec on the copy; every `fd` is above 2.
@@ -295,6 +302,9 @@ unsafe fn prepare_and_exec(image: &mut Image, fds: [RawFd; 3], parent: i32) -> i
     // Created inside its cgroup already: nothing to join.
     if let Err(e) = child_setup(-1, parent) {
         return e.raw_os_error().unwrap_or(libc::EINVAL);
+    }
+    if let Err(errno) = extra_fds::install(extra) {
+        return errno;
     }
     // execvp's search, as glibc does it: go on past a candidate that does
     // not exist, remember one we may not run, stop at any other failure.

@@ -17,6 +17,7 @@ mod cgroup_other;
 #[cfg(not(target_os = "linux"))]
 use cgroup_other as cgroup;
 mod exit_watch;
+mod extra_fds;
 #[cfg(target_os = "linux")]
 mod foreign;
 #[cfg(not(target_os = "linux"))]
@@ -66,7 +67,7 @@ pub use output_pipe::OutputPipe as ChildOutput;
 pub use splice::SpliceTarget;
 pub use tree::ProcessTree;
 
-use crate::platform::{ForeignRefusal, SpawnError, SpawnSpec, Spawned};
+use crate::platform::{ChildWriter, ExtraIo, FdDir, ForeignRefusal, SpawnError, SpawnSpec, Spawned};
 use crate::protocol::Capabilities;
 use crate::signals::Signal;
 
@@ -157,8 +158,9 @@ impl Platform {
             Some(fd) => Some(output_pipe::OutputPipe::new(pipe::Receiver::from_owned_fd(fd).map_err(wrap_err)?)),
             None => None,
         };
+        let extra = started.extra.into_iter().map(|(fd, dir, ours)| extra_io(fd, dir, ours)).collect::<Result<_, _>>().map_err(wrap_err)?;
         let containment = if marker.is_some() { os::MARKED_CONTAINMENT } else { "cgroup" };
-        Ok(Spawned { pid: started.pid, pgid: Some(tree.pgid()), containment, stdin, stdout, stderr, tree })
+        Ok(Spawned { pid: started.pid, pgid: Some(tree.pgid()), containment, stdin, stdout, stderr, extra, tree })
     }
 
     /// The tree's own cgroup, or None when it cannot be created (a
@@ -182,6 +184,24 @@ impl Platform {
             }
         }
     }
+}
+
+/// The sidecar's end of one extra descriptor, for the relay and the feeder.
+fn extra_io(fd: u32, dir: FdDir, ours: extra_fds::Ours) -> std::io::Result<ExtraIo> {
+    Ok(match ours {
+        extra_fds::Ours::Pipe(p) if dir == FdDir::Output => {
+            ExtraIo { fd, reader: Some(output_pipe::OutputPipe::new(pipe::Receiver::from_owned_fd(p)?)), writer: None }
+        }
+        extra_fds::Ours::Pipe(p) => ExtraIo { fd, reader: None, writer: Some(Box::pin(pipe::Sender::from_owned_fd(p)?) as ChildWriter) },
+        extra_fds::Ours::Socket(s) => {
+            let std_stream = std::os::unix::net::UnixStream::from(s);
+            std_stream.set_nonblocking(true)?;
+            // Dropping the write half shuts the socket down for writing: the
+            // child reads EOF while it can still answer on the same descriptor.
+            let (read, write) = tokio::net::UnixStream::from_std(std_stream)?.into_split();
+            ExtraIo { fd, reader: Some(output_pipe::OutputPipe::socket(read)), writer: Some(Box::pin(write) as ChildWriter) }
+        }
+    })
 }
 
 impl Platform {

@@ -70,6 +70,18 @@ pub fn reset_disposition(sig: i32) {
     }
 }
 
+/// A pipe, both ends close-on-exec from their creation.
+pub fn cloexec_pipe() -> nix::Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)> {
+    nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+}
+
+/// A connected pair of stream sockets, both close-on-exec from their creation.
+pub fn cloexec_socketpair() -> nix::Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)> {
+    use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
+    socketpair(AddressFamily::Unix, SockType::Stream, None, SockFlag::SOCK_CLOEXEC)
+}
+
+
 pub use super::watchdog::{Keeper, Watchdog};
 
 /// `--watchdog unix:<sidecar pid>`: a replacement watchdog (watchdog.rs).

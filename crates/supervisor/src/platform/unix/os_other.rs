@@ -17,6 +17,31 @@ pub fn mark_inherited_fds_cloexec() {
     super::os_common::cloexec_loop();
 }
 
+/// A pipe, both ends close-on-exec. macOS has no `pipe2`, so the flag is set
+/// right after creation; nothing else forks meanwhile (every spawn is made on
+/// the runtime's one thread, this one).
+pub fn cloexec_pipe() -> nix::Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)> {
+    let (r, w) = nix::unistd::pipe()?;
+    set_cloexec(&r)?;
+    set_cloexec(&w)?;
+    Ok((r, w))
+}
+
+/// A connected pair of stream sockets, both close-on-exec (set after
+/// creation, as for `cloexec_pipe`: macOS has no `SOCK_CLOEXEC`).
+pub fn cloexec_socketpair() -> nix::Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)> {
+    use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
+    let (a, b) = socketpair(AddressFamily::Unix, SockType::Stream, None, SockFlag::empty())?;
+    set_cloexec(&a)?;
+    set_cloexec(&b)?;
+    Ok((a, b))
+}
+
+fn set_cloexec(fd: &std::os::fd::OwnedFd) -> nix::Result<()> {
+    use nix::fcntl::{fcntl, FcntlArg, FdFlag};
+    fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).map(drop)
+}
+
 /// No child subreaper outside Linux: orphans re-parent to launchd/init.
 pub fn set_subreaper() -> bool {
     false

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, ReadBuf};
-use tokio::net::unix::pipe;
+use tokio::net::unix::{pipe, OwnedReadHalf};
 
 use super::pipe_size;
 
@@ -36,16 +36,27 @@ const GROWN_SIZE: usize = 1024 * 1024;
 static GROWN: AtomicUsize = AtomicUsize::new(0);
 
 pub struct OutputPipe {
-    rx: pipe::Receiver,
+    rx: Source,
     /// Growth was tried (once per pipe, whatever came of it).
     tried: bool,
     /// Bytes this pipe added to [`GROWN`], given back when it closes.
     extra: usize,
 }
 
+/// What is read: a pipe, or the read half of a duplex descriptor's socket
+/// (extra_fds.rs), which is neither grown nor spliced.
+enum Source {
+    Pipe(pipe::Receiver),
+    Socket(OwnedReadHalf),
+}
+
 impl OutputPipe {
     pub fn new(rx: pipe::Receiver) -> OutputPipe {
-        OutputPipe { rx, tried: false, extra: 0 }
+        OutputPipe { rx: Source::Pipe(rx), tried: false, extra: 0 }
+    }
+
+    pub fn socket(rx: OwnedReadHalf) -> OutputPipe {
+        OutputPipe { rx: Source::Socket(rx), tried: true, extra: 0 }
     }
 
     /// Waits until bytes wait in the pipe and says how many, without taking
@@ -56,10 +67,13 @@ impl OutputPipe {
     pub async fn waiting(&mut self) -> io::Result<usize> {
         use std::os::fd::AsRawFd;
         use tokio::io::Interest;
-        loop {
-            let ready = self.rx.ready(Interest::READABLE).await?;
-            let fd = self.rx.as_raw_fd();
-            let counted = self.rx.try_io(|| {
+        // splice(2) needs a pipe on one side, and stdout is a pipe or a
+        // socket: a socket's bytes are read instead (0 sends the relay to its read).
+        let Source::Pipe(rx) = &self.rx else { return Ok(0) };
+        let n = loop {
+            let ready = rx.ready(Interest::READABLE).await?;
+            let fd = rx.as_raw_fd();
+            let counted = rx.try_io(|| {
                 let mut n: libc::c_int = 0;
                 // SAFETY: FIONREAD writes one int, to `n`, which outlives the call.
                 if unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) } < 0 {
@@ -75,14 +89,13 @@ impl OutputPipe {
                 Ok(n.max(0) as usize)
             });
             match counted {
-                Ok(n) => {
-                    self.grow_if_full(n);
-                    return Ok(n);
-                }
+                Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 Err(e) => return Err(e),
             }
-        }
+        };
+        self.grow_if_full(n);
+        Ok(n)
     }
 
     /// `bytes` were found in the pipe at once (by a read or a count): a
@@ -102,7 +115,7 @@ impl OutputPipe {
             GROWN.fetch_sub(want, Ordering::AcqRel);
             return;
         }
-        match pipe_size::set(self.rx.as_fd(), GROWN_SIZE) {
+        match pipe_size::set(self.as_fd(), GROWN_SIZE) {
             Some(size) => {
                 self.extra = size.saturating_sub(DEFAULT_SIZE).min(want);
                 GROWN.fetch_sub(want - self.extra, Ordering::AcqRel);
@@ -122,14 +135,20 @@ impl Drop for OutputPipe {
 
 impl AsFd for OutputPipe {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.rx.as_fd()
+        match &self.rx {
+            Source::Pipe(rx) => rx.as_fd(),
+            Source::Socket(rx) => rx.as_ref().as_fd(),
+        }
     }
 }
 
 impl AsyncRead for OutputPipe {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
-        let polled = Pin::new(&mut self.rx).poll_read(cx, buf);
+        let polled = match &mut self.rx {
+            Source::Pipe(rx) => Pin::new(rx).poll_read(cx, buf),
+            Source::Socket(rx) => Pin::new(rx).poll_read(cx, buf),
+        };
         if matches!(polled, Poll::Ready(Ok(()))) {
             self.grow_if_full(buf.filled().len() - before);
         }

@@ -10,13 +10,16 @@ use std::process::{Command, Stdio};
 use nix::errno::Errno;
 
 use super::cgroup::{self, CgroupChild};
-use crate::platform::{self, Env, SpawnError, SpawnSpec};
+use super::extra_fds::{self, Ours};
+use crate::platform::{self, Env, FdDir, SpawnError, SpawnSpec};
 
 pub struct Started {
     pub pid: u32,
     pub stdin: Option<OwnedFd>,
     pub stdout: Option<OwnedFd>,
     pub stderr: Option<OwnedFd>,
+    /// The sidecar's ends of `spec.extra`, in its order.
+    pub extra: Vec<(u32, FdDir, Ours)>,
 }
 
 /// `marker`: the tree's environment tag when no cgroup contains it.
@@ -45,6 +48,12 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
     }
     cmd.stdin(stdio(spec.stdin)).stdout(stdio(spec.stdout)).stderr(stdio(spec.stderr));
 
+    let extra = extra_fds::prepare(spec.extra).map_err(|e| os_error("cannot open the extra descriptors", &e.into()))?;
+    // Held until the spawn returns, so std's exec-error pipe is not given a
+    // number the child's installation would replace (extra_fds.rs).
+    let reserved = extra_fds::reserve_targets(spec.extra).map_err(|e| os_error("cannot reserve descriptor numbers", &e.into()))?;
+    let map = extra.map.clone();
+
     // Open until the spawn returns: the child writes to it before exec.
     let procs = cgroup.map(|c| c.open_procs()).transpose().map_err(|e| os_error("cannot open the child's cgroup.procs", &e))?;
     let procs_fd: RawFd = procs.as_ref().map_or(-1, |f| f.as_raw_fd());
@@ -53,9 +62,17 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
     // captured by copy; see `child_setup`.
     unsafe {
         use std::os::unix::process::CommandExt;
-        cmd.pre_exec(move || child_setup(procs_fd, parent));
+        cmd.pre_exec(move || {
+            child_setup(procs_fd, parent)?;
+            extra_fds::install(&map).map_err(std::io::Error::from_raw_os_error)
+        });
     }
-    let mut child = cmd.spawn().map_err(|e| os_error(format_args!("cannot start {:?}", spec.argv[0]), &e))?;
+    let spawned = cmd.spawn();
+    drop(reserved);
+    let extra_fds::Prepared { child_ends, ours, .. } = extra;
+    // Our copies of the child's ends must close, or EOF never comes.
+    drop(child_ends);
+    let mut child = spawned.map_err(|e| os_error(format_args!("cannot start {:?}", spec.argv[0]), &e))?;
     // std's Child neither kills nor reaps on drop: the tree owns reaping
     // (exactly once, after the group is no longer signalled).
     Ok(Started {
@@ -63,6 +80,7 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
         stdin: child.stdin.take().map(OwnedFd::from),
         stdout: child.stdout.take().map(OwnedFd::from),
         stderr: child.stderr.take().map(OwnedFd::from),
+        extra: ours,
     })
 }
 

@@ -225,6 +225,10 @@ impl Tree for ProcessTree {
         members
     }
 
+    fn root_exited(&mut self) -> bool {
+        ProcessTree::root_exited(self)
+    }
+
     fn is_empty(&mut self) -> bool {
         if !self.root_exited() {
             return false;

@@ -7,6 +7,7 @@
 mod attrs;
 mod cmdline;
 mod console;
+mod crt_fds;
 mod env;
 mod errors;
 mod exit_watch;
@@ -27,7 +28,7 @@ use tokio::net::windows::named_pipe::NamedPipeServer;
 pub use foreign::ForeignTarget;
 pub use tree::ProcessTree;
 
-use crate::platform::{ChildReader, ChildWriter, ForeignRefusal, HostIo, SpawnError, SpawnSpec, Spawned};
+use crate::platform::{ChildReader, ChildWriter, ExtraIo, FdDir, ForeignRefusal, HostIo, SpawnError, SpawnSpec, Spawned};
 
 /// A child's stdout or stderr as the relay reads it: an overlapped named pipe.
 pub type ChildOutput = ChildReader;
@@ -107,7 +108,19 @@ impl Platform {
         let stdin = wrap(started.stdin).map_err(wrap_err)?.map(|p| Box::pin(p) as ChildWriter);
         let stdout = wrap(started.stdout).map_err(wrap_err)?.map(|p| Box::pin(p) as ChildReader);
         let stderr = wrap(started.stderr).map_err(wrap_err)?.map(|p| Box::pin(p) as ChildReader);
-        Ok(Spawned { pid: started.pid, pgid: tree.pgid(), containment: "job", stdin, stdout, stderr, tree })
+        let mut extra = Vec::with_capacity(started.extra.len());
+        for (fd, dir, h) in started.extra {
+            let pipe = wrap(Some(h)).map_err(wrap_err)?.expect("a handle was given");
+            extra.push(match dir {
+                FdDir::Input => ExtraIo { fd, reader: None, writer: Some(Box::pin(pipe) as ChildWriter) },
+                FdDir::Output => ExtraIo { fd, reader: Some(Box::pin(pipe) as ChildReader), writer: None },
+                FdDir::Duplex => {
+                    let (read, write) = tokio::io::split(pipe);
+                    ExtraIo { fd, reader: Some(Box::pin(read) as ChildReader), writer: Some(Box::pin(write) as ChildWriter) }
+                }
+            });
+        }
+        Ok(Spawned { pid: started.pid, pgid: tree.pgid(), containment: "job", stdin, stdout, stderr, extra, tree })
     }
 }
 

@@ -23,7 +23,7 @@ use windows_sys::Win32::Foundation::{GENERIC_READ, GENERIC_WRITE, INVALID_HANDLE
 use windows_sys::Win32::Security::SECURITY_ATTRIBUTES;
 use windows_sys::Win32::Storage::FileSystem::{
     CreateFileW, FILE_FLAG_FIRST_PIPE_INSTANCE, FILE_FLAG_OVERLAPPED, FILE_READ_ATTRIBUTES, FILE_SHARE_READ,
-    FILE_SHARE_WRITE, FILE_WRITE_ATTRIBUTES, OPEN_EXISTING, PIPE_ACCESS_INBOUND, PIPE_ACCESS_OUTBOUND,
+    FILE_SHARE_WRITE, FILE_WRITE_ATTRIBUTES, OPEN_EXISTING, PIPE_ACCESS_DUPLEX, PIPE_ACCESS_INBOUND, PIPE_ACCESS_OUTBOUND,
 };
 use windows_sys::Win32::System::Pipes::{
     CreateNamedPipeW, PIPE_READMODE_BYTE, PIPE_REJECT_REMOTE_CLIENTS, PIPE_TYPE_BYTE, PIPE_WAIT,
@@ -48,6 +48,13 @@ pub fn to_child() -> io::Result<Pipe> {
 /// The child writes, the sidecar reads (stdout, stderr).
 pub fn from_child() -> io::Result<Pipe> {
     pair(PIPE_ACCESS_INBOUND, GENERIC_WRITE | FILE_READ_ATTRIBUTES)
+}
+
+/// Both ways over one handle (a duplex extra descriptor). A named pipe has
+/// no half-close: the child sees EOF only once the sidecar's end is closed
+/// for both directions.
+pub fn duplex() -> io::Result<Pipe> {
+    pair(PIPE_ACCESS_DUPLEX, GENERIC_READ | GENERIC_WRITE)
 }
 
 /// The null device, inheritable, for a stream the client ignores.

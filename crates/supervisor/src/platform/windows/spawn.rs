@@ -26,10 +26,11 @@ use windows_sys::Win32::System::Threading::{
 };
 
 use super::attrs::AttrList;
+use super::crt_fds::{self, Entry};
 use super::errors::spawn_error;
 use super::job::Job;
 use super::{cmdline, env, pipes, resolve};
-use crate::platform::{SpawnError, SpawnSpec};
+use crate::platform::{FdDir, SpawnError, SpawnSpec};
 use crate::platform::Stdio;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +57,8 @@ pub struct Started {
     pub stdin: Option<OwnedHandle>,
     pub stdout: Option<OwnedHandle>,
     pub stderr: Option<OwnedHandle>,
+    /// The sidecar's ends of `spec.extra`, in its order (overlapped).
+    pub extra: Vec<(u32, FdDir, OwnedHandle)>,
 }
 
 pub fn start(spec: &SpawnSpec<'_>, job: &Job, opts: Options) -> Result<Started, SpawnError> {
@@ -71,12 +74,16 @@ pub fn start(spec: &SpawnSpec<'_>, job: &Job, opts: Options) -> Result<Started, 
     let stdout = stream(spec.stdout, pipes::from_child, true)?;
     let stderr = stream(spec.stderr, pipes::from_child, true)?;
     let child_handles: [HANDLE; 3] = [stdin.theirs(), stdout.theirs(), stderr.theirs()];
-    let mut inherited: Vec<HANDLE> = Vec::with_capacity(3);
-    for h in child_handles {
+    let extra = extra_pipes(spec)?;
+    let mut inherited: Vec<HANDLE> = Vec::with_capacity(3 + extra.len());
+    for h in child_handles.into_iter().chain(extra.iter().map(|(_, _, p)| p.theirs.as_raw_handle() as HANDLE)) {
         if !inherited.contains(&h) {
             inherited.push(h);
         }
     }
+    // The C runtime's descriptor table, only when there is more than stdio:
+    // without it a child's start is exactly what it was.
+    let mut table = (!extra.is_empty()).then(|| crt_fds::block(&crt_entries([&stdin, &stdout, &stderr], &extra)));
 
     let mut attrs = AttrList::new(2).map_err(|e| spawn_error("cannot prepare the process attributes", e))?;
     attrs
@@ -101,6 +108,10 @@ pub fn start(spec: &SpawnSpec<'_>, job: &Job, opts: Options) -> Result<Started, 
     si.StartupInfo.hStdInput = child_handles[0];
     si.StartupInfo.hStdOutput = child_handles[1];
     si.StartupInfo.hStdError = child_handles[2];
+    if let Some(t) = table.as_mut() {
+        si.StartupInfo.cbReserved2 = t.len() as u16;
+        si.StartupInfo.lpReserved2 = t.as_mut_ptr();
+    }
     si.lpAttributeList = attrs.as_ptr();
     let mut pi: PROCESS_INFORMATION = unsafe { zeroed() };
     // SAFETY: every pointer is valid and NUL-terminated for the call; the
@@ -142,7 +153,36 @@ pub fn start(spec: &SpawnSpec<'_>, job: &Job, opts: Options) -> Result<Started, 
         }
     }
     drop(thread);
-    Ok(Started { pid: pi.dwProcessId, process, stdin: stdin.ours(), stdout: stdout.ours(), stderr: stderr.ours() })
+    let extra = extra.into_iter().map(|(fd, dir, p)| (fd, dir, p.ours)).collect();
+    Ok(Started { pid: pi.dwProcessId, process, stdin: stdin.ours(), stdout: stdout.ours(), stderr: stderr.ours(), extra })
+}
+
+/// One pipe per extra descriptor: the child reads an input, writes an
+/// output, does both on a duplex one.
+fn extra_pipes(spec: &SpawnSpec<'_>) -> Result<Vec<(u32, FdDir, pipes::Pipe)>, SpawnError> {
+    spec.extra
+        .iter()
+        .map(|e| {
+            let pipe = match e.dir {
+                FdDir::Input => pipes::to_child(),
+                FdDir::Output => pipes::from_child(),
+                FdDir::Duplex => pipes::duplex(),
+            };
+            pipe.map(|p| (e.fd, e.dir, p)).map_err(|err| spawn_error(&format!("cannot create a pipe for descriptor {}", e.fd), err))
+        })
+        .collect()
+}
+
+/// Every descriptor from 0 to the highest extra one: stdio's handles, the
+/// extra pipes, and closed entries for the numbers between.
+fn crt_entries(stdio: [&Slot; 3], extra: &[(u32, FdDir, pipes::Pipe)]) -> Vec<Entry> {
+    let top = extra.iter().map(|e| e.0 as usize).max().unwrap_or(2);
+    let mut entries: Vec<Entry> = stdio.iter().map(|s| s.entry()).collect();
+    entries.resize(top + 1, Entry::Closed);
+    for (fd, _, p) in extra {
+        entries[*fd as usize] = Entry::Pipe(p.theirs.as_raw_handle() as HANDLE);
+    }
+    entries
 }
 
 /// One stdio slot: a pipe, or the null device.
@@ -156,6 +196,12 @@ impl Slot {
         match self {
             Slot::Pipe(p) => p.theirs.as_raw_handle() as HANDLE,
             Slot::Null(h) => h.as_raw_handle() as HANDLE,
+        }
+    }
+    fn entry(&self) -> Entry {
+        match self {
+            Slot::Pipe(p) => Entry::Pipe(p.theirs.as_raw_handle() as HANDLE),
+            Slot::Null(h) => Entry::Device(h.as_raw_handle() as HANDLE),
         }
     }
     fn ours(self) -> Option<OwnedHandle> {

@@ -199,6 +199,10 @@ impl Tree for ProcessTree {
         self.undelivered.load(Ordering::SeqCst)
     }
 
+    fn root_exited(&mut self) -> bool {
+        ProcessTree::root_exited(self)
+    }
+
     fn is_empty(&mut self) -> bool {
         self.root_exited() && self.active() == 0
     }

@@ -18,6 +18,13 @@ pub struct Invariants {
     exited: HashSet<String>,
     /// Ids whose `exit` said `kept: true` and that were not released yet.
     kept: HashSet<String>,
+    /// Ids that sent `root_exited`.
+    root_exited: HashSet<String>,
+}
+
+/// `stdout`, `stderr`, or an extra descriptor's `fdN` (N from 3).
+fn output_stream(name: &str) -> bool {
+    name == "stdout" || name == "stderr" || name.strip_prefix("fd").and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| n >= 3)
 }
 
 impl Invariants {
@@ -35,7 +42,7 @@ impl Invariants {
             "output" => {
                 let id = ev.id().ok_or("output without id")?.to_string();
                 let stream = h["stream"].as_str().unwrap_or("");
-                if stream != "stdout" && stream != "stderr" {
+                if !output_stream(stream) {
                     return Err(format!("output with stream {:?}", h["stream"]));
                 }
                 if self.exited.contains(&id) {
@@ -54,6 +61,17 @@ impl Invariants {
                 }
             }
             "exit" => self.check_exit(ev)?,
+            "root_exited" => {
+                // docs/protocol.md: at most once per id, before its `exit`,
+                // with exactly one of code and signal.
+                let id = ev.id().ok_or("root_exited without id")?.to_string();
+                if self.exited.contains(&id) || !self.root_exited.insert(id.clone()) {
+                    return Err(format!("root_exited for {id:?} after its exit, or twice: {h}"));
+                }
+                if h["code"].is_null() == h["signal"].is_null() {
+                    return Err(format!("root_exited needs exactly one of code / signal: {h}"));
+                }
+            }
             "released" => {
                 // docs/protocol.md: exactly one `released`, only after an
                 // `exit` that said `kept: true`.
@@ -135,7 +153,14 @@ impl Invariants {
                 return Err(format!("exit without array {list}: {h}"));
             }
         }
-        for stream in ["stdout", "stderr"] {
+        let mut streams: Vec<String> = vec!["stdout".into(), "stderr".into()];
+        let fds = h["bytes"].as_object().map(|o| o.keys().filter(|k| k.starts_with("fd")).cloned().collect::<Vec<_>>());
+        streams.extend(fds.unwrap_or_default());
+        // A descriptor's output with no total in the exit is a miscount too.
+        if let Some((_, s)) = self.totals.keys().find(|(i, s)| *i == id && !streams.contains(s)) {
+            return Err(format!("exit of {id:?} has no byte total for {s}, which sent output: {h}"));
+        }
+        for stream in streams.iter().map(String::as_str) {
             let claimed = h["bytes"][stream].as_u64();
             let seen = self.total(&id, stream);
             if claimed != Some(seen) {

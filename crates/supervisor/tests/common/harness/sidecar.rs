@@ -36,6 +36,8 @@ pub struct Sidecar {
 pub struct Output {
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
+    /// Extra output descriptors, by stream name (`fd3`).
+    pub fds: std::collections::BTreeMap<String, Vec<u8>>,
     pub exit: Value,
 }
 
@@ -149,6 +151,15 @@ impl Sidecar {
 
     pub fn write(&mut self, id: &str, bytes: &[u8]) -> u64 {
         self.request_with(json!({"op": "write", "id": id}), bytes)
+    }
+
+    /// A write to an input descriptor of `spawn.fds`.
+    pub fn write_fd(&mut self, id: &str, fd: u32, bytes: &[u8]) -> u64 {
+        self.request_with(json!({"op": "write", "id": id, "fd": fd}), bytes)
+    }
+
+    pub fn close_fd(&mut self, id: &str, fd: u32) -> u64 {
+        self.request(json!({"op": "close_stdin", "id": id, "fd": fd}))
     }
 
     pub fn shutdown(&mut self) -> u64 {

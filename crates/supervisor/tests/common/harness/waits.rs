@@ -100,11 +100,13 @@ impl Sidecar {
     /// Waits for the exit of `id`; returns everything it wrote before it.
     pub fn collect_output(&mut self, id: &str) -> Output {
         let at = self.wait_index(&format!("exit of {id:?}"), HANG, |e| e.is("exit", id));
-        let mut out = Output { stdout: Vec::new(), stderr: Vec::new(), exit: self.events[at].header.clone() };
+        let mut out = Output { stdout: Vec::new(), stderr: Vec::new(), fds: Default::default(), exit: self.events[at].header.clone() };
         for e in self.events[..at].iter().filter(|e| e.is("output", id)) {
             match e.header["stream"].as_str() {
                 Some("stdout") => out.stdout.extend_from_slice(&e.payload),
-                _ => out.stderr.extend_from_slice(&e.payload),
+                Some("stderr") => out.stderr.extend_from_slice(&e.payload),
+                Some(fd) => out.fds.entry(fd.to_owned()).or_default().extend_from_slice(&e.payload),
+                None => unreachable!("the invariants refuse an output without a stream"),
             }
         }
         out
