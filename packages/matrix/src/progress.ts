@@ -85,8 +85,9 @@ abstract class Counting implements Progress {
   abstract cellDone(cell: Cell): void
   abstract finish(): void
 
+  /** Time since the whole run started (earlier parts included). */
   protected elapsed(): string {
-    return minutes(performance.now() - this.started)
+    return minutes((this.plan.overall?.msBefore ?? 0) + performance.now() - this.started)
   }
 
   /**
