@@ -15,7 +15,7 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import { bunFailures, cargoFailures, nodeFailures } from "./test-output.mjs";
-import { fast, full, root } from "./test-steps.mjs";
+import { cargoTestBuild, fast, full, root } from "./test-steps.mjs";
 import { runLanes } from "./test-run.mjs";
 
 const { values } = parseArgs({
@@ -47,7 +47,7 @@ const logs = join(root, "report", "soak");
 mkdirSync(logs, { recursive: true });
 
 // Builds once, output shown, fatal on failure (nothing to soak otherwise).
-const built = await runLanes(set.builds);
+const built = await runLanes(set === fast ? [...set.builds, cargoTestBuild] : set.builds);
 if (built.some((r) => r.status !== 0)) {
   console.error(`=== soak: build step(s) ${built.filter((r) => r.status !== 0).map((r) => `"${r.step.name}"`).join(", ")} failed; nothing soaked`);
   process.exit(1);

@@ -53,12 +53,12 @@ const debugBinaries = () => {
 
 export const fast = {
   /**
-   * What must exist before any check runs: fatal when it fails. The debug builds (and the Rust test binaries,
-   * so the lanes do not wait on cargo's build lock later), beside the TypeScript builds and the pinned Nodes.
+   * What must exist before any check runs: fatal when it fails. The debug build, beside the TypeScript builds
+   * and the pinned Nodes. The Rust test binaries are built by `cargo test` itself, in its lane, while the
+   * TypeScript suites already run.
    */
   builds: [
     cmd("build Rust (debug)", "cargo", ["build", "--workspace", "--locked"], { fatal: true, lane: "rust" }),
-    cmd("build Rust tests (debug)", "cargo", ["test", "--workspace", "--locked", "--no-run"], { fatal: true, lane: "rust" }),
     npmCmd("build TypeScript", ["run", "build"], { fatal: true, lane: "ts" }),
     npmCmd("build TypeScript tests", ["run", "build:test", "-w", "@pawwork/process"], { fatal: true, lane: "ts" }),
     pinned.length
@@ -66,15 +66,16 @@ export const fast = {
       : skip("install the pinned Node runtimes", `none is pinned for ${process.platform}-${process.arch}`),
   ],
   checks: [
-    // Every target of every crate, tests included, warnings as errors. A toolchain without clippy (Debian's
-    // cargo, a minimal rustup profile) gets a named skip, never a pass.
-    hasClippy()
-      ? cmd("cargo clippy", "cargo", ["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"], { lane: "rust" })
-      : skip("cargo clippy", "this toolchain has no clippy (rustup component add clippy)"),
     // Everywhere; the suites that read /proc compile to nothing off Linux, and on Windows this includes the
     // Windows backend's lifecycle tests, natively. On Linux the integration suite runs with cgroups here; its
     // other modes are FULL's.
     cmd("cargo test", "cargo", [...cargoTest, "--workspace", "--locked"], { runner: "cargo", lane: "rust" }),
+    // Every target of every crate, tests included, warnings as errors; after cargo test, which holds cargo's
+    // build lock while it compiles. A toolchain without clippy (Debian's cargo, a minimal rustup profile)
+    // gets a named skip, never a pass.
+    hasClippy()
+      ? cmd("cargo clippy", "cargo", ["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"], { lane: "rust" })
+      : skip("cargo clippy", "this toolchain has no clippy (rustup component add clippy)"),
     // The Windows backend's lifecycle scenarios are not part of a plain `cargo test` (off Windows they would
     // run nothing yet count as a passed target): named here on Windows, under Wine by windows-cross.sh.
     process.platform === "win32"
@@ -122,9 +123,19 @@ export const fast = {
   ],
 };
 
+/**
+ * The Rust test binaries, built without running them: the soak builds them once before its first round, so
+ * its rounds time the tests alone; `cargo test` builds them anyway.
+ */
+export const cargoTestBuild = cmd("build Rust tests (debug)", "cargo", ["test", "--workspace", "--locked", "--no-run"], { fatal: true, lane: "rust" });
+
 export const full = {
   /** FAST's builds (nothing to do when they are current), then the release build the matrix measures. */
-  builds: [...fast.builds, cmd("build Rust (release)", "cargo", ["build", "--release", "--workspace", "--locked"], { fatal: true, lane: "rust" })],
+  builds: [
+    ...fast.builds,
+    cargoTestBuild,
+    cmd("build Rust (release)", "cargo", ["build", "--release", "--workspace", "--locked"], { fatal: true, lane: "rust" }),
+  ],
   /** One at a time: these measure whole runs (the matrix, the integration suite's timing bounds) end to end. */
   checks: [
     // The same black-box suite once more against the fallback used where no writable cgroup v2 exists (process
