@@ -70,11 +70,11 @@ export const fast = {
     // Windows backend's lifecycle tests, natively. On Linux the integration suite runs with cgroups here; its
     // other modes are FULL's.
     cmd("cargo test", "cargo", [...cargoTest, "--workspace", "--locked"], { runner: "cargo", lane: "rust" }),
-    // Every target of every crate, tests included, warnings as errors; after cargo test, which holds cargo's
-    // build lock while it compiles. A toolchain without clippy (Debian's cargo, a minimal rustup profile)
-    // gets a named skip, never a pass.
+    // Every target of every crate, tests included, warnings as errors. A lane of its own: cargo lets one of
+    // clippy and cargo test compile at a time (its build lock), and each then runs beside the other's rest.
+    // A toolchain without clippy (Debian's cargo, a minimal rustup profile) gets a named skip, never a pass.
     hasClippy()
-      ? cmd("cargo clippy", "cargo", ["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"], { lane: "rust" })
+      ? cmd("cargo clippy", "cargo", ["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"], { lane: "clippy" })
       : skip("cargo clippy", "this toolchain has no clippy (rustup component add clippy)"),
     // The Windows backend's lifecycle scenarios are not part of a plain `cargo test` (off Windows they would
     // run nothing yet count as a passed target): named here on Windows, under Wine by windows-cross.sh.
