@@ -29,12 +29,15 @@ export const multiRuntime = (r: Results): boolean => runtimesOf(r).length > 1
 
 /**
  * How the report names a runtime: "Node", "Node 24", "Bun"; the running Node by its major ("Node 20") when
- * pinned Nodes are beside it, so no two Node columns share a name.
+ * pinned Nodes are beside it, by its whole version when one of them has its major, so no two Node columns
+ * share a name.
  */
 export function runtimeName(r: Results, rt: RuntimeName): string {
   if (rt !== "node" || !runtimesOf(r).some((x) => x !== "node" && runtimeKind(x) === "node")) return runtimeLabel(rt)
-  const major = runningNode(r)?.split(".")[0]
-  return major ? `Node ${major}` : "Node"
+  const version = runningNode(r)
+  const major = version?.split(".")[0]
+  if (!major) return "Node"
+  return runtimesOf(r).includes(`node${major}` as RuntimeName) ? `Node ${version}` : `Node ${major}`
 }
 
 /** "Node and Bun", "Node 22, Node 24 and Bun". */

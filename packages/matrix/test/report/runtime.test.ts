@@ -124,6 +124,10 @@ test("the running Node beside pinned ones is named by its major", () => {
   assert.equal(runtimeName(r, "node"), "Node 20")
   assert.deepEqual(columns(r).filter((c) => c.backend === "supervisor").map((c) => c.label), ["supervisor (Node 20)", "supervisor (Node 24)", "supervisor (Bun)"])
   assert.equal(runtimeName(both(), "node"), "Node", "beside Bun alone it stays Node")
+  // A running Node of a pinned Node's major is named by its whole version.
+  const same = syntheticResults(2, undefined, () => null, ["node", "node24"])
+  same.runtimes.find((x) => x.name === "node")!.version = "24.11.0"
+  assert.deepEqual(columns(same).filter((c) => c.backend === "supervisor").map((c) => c.label), ["supervisor (Node 24.11.0)", "supervisor (Node 24)"])
 })
 
 test("with both runtimes each backend PawWork ships has a Node and a Bun column; the peers one Node column", () => {
