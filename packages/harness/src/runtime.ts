@@ -62,7 +62,6 @@ interface NodeRuntimesModule {
   PINS: Record<string, { package: string; version: string; host: { platform: string; arch: string } | null }>
   hostRuntimes(): string[]
   installedPath(id: string): string | null
-  ensureRuntime(id: string, log?: (m: string) => void): string
   installHint(id: string): string
 }
 
@@ -73,12 +72,6 @@ function nodeRuntimes(root: string): Promise<NodeRuntimesModule> {
 /** The pinned Nodes this host runs natively, oldest first ("node22", "node24"; none off Linux x64). */
 export async function pinnedNodes(root: string): Promise<RuntimeName[]> {
   return (await nodeRuntimes(root)).hostRuntimes() as RuntimeName[]
-}
-
-/** Installs the pinned Nodes among `names` that are missing (the set-up steps call this; it may download). */
-export async function installRuntimes(root: string, names: readonly RuntimeName[], log: (m: string) => void): Promise<void> {
-  const mod = await nodeRuntimes(root)
-  for (const name of names) if (name !== "node" && name !== "bun") mod.ensureRuntime(name, log)
 }
 
 /**
