@@ -1,3 +1,4 @@
+import { engineNotes } from "../engines.js"
 import { allPassed, passText } from "../stats.js"
 import { BASELINES, CANDIDATES, PEERS, type BackendName, type Cell, type ScenarioInfo, type Results, type RuntimeName } from "../types.js"
 import {
@@ -361,8 +362,10 @@ function peerRuntimeLine(results: Results): string | null {
       "ships under Bun, so they have no Bun column (by design, not a failure)."
   }
   const per = groups.length > 1 ? ` (${groups.map((g) => `${g.backends.join(", ")} under ${runtimeName(results, g.runtime)}`).join("; ")})` : ""
+  const unmet = Object.keys(engineNotes(results)).filter((b) => peers.includes(b as BackendName))
   return `The comparison backends (${peers.join(", ")}) were measured under ${where} only${per}: they are not engines PawWork ships, ` +
-    "so each has one column, on the newest Node of this run its packages admit in `engines` (by design, not a failure)."
+    "so each has one column, on the newest Node of this run its packages admit in `engines`" +
+    (unmet.length ? ` (none does for ${unmet.join(", ")}: the newest, with a note beside its column)` : "") + " (by design, not a failure)."
 }
 
 function countAllPass(scenarios: ScenarioVerdict[], backend: BackendName, runtime: RuntimeName): string {

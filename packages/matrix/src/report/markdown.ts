@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import type { Cell, Results, RuntimeInfo } from "../types.js"
+import type { BackendName, Cell, Results, RuntimeInfo } from "../types.js"
 import { LEAK_CAP_MS } from "../scenarios/steps.js"
 import { speedAndLoadSection } from "./appendix.js"
 import { analyze, cellSummary, explanation, flakyText, formatBytes, ladderText, mechanismFor, notExercisedText, peerNote, reasonsText } from "./analysis.js"
@@ -111,8 +111,9 @@ function peersNote(r: Results): string {
   if (runtimesOf(r).every((rt) => rt === "bun" || groups.some((g) => g.runtime === rt))) {
     return ` The comparison backends (${peers}) ran under ${where} only, by design: they are not engines PawWork ships under Bun.`
   }
+  const unmet = Object.keys(engineNotes(r)).filter((b) => groups.some((g) => g.backends.includes(b as BackendName)))
   return ` The comparison backends (${peers}) ran under ${where} only, by design: they are not engines PawWork ships, and each runs on ` +
-    "the newest Node of the run its packages admit in `engines`."
+    "the newest Node of the run its packages admit in `engines`" + (unmet.length ? ` (the newest, for ${unmet.join(", ")}: none does)` : "") + "."
 }
 
 function costSection(r: Results): string {

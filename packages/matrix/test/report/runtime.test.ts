@@ -104,6 +104,14 @@ test("with Node 22, Node 24 and Bun each shipped backend has three columns, each
   assert.match(html, /<th class="rt-bun" style="border-bottom:3px dashed [^"]+">supervisor \(Bun\)<\/th>/)
 })
 
+test("a peer whose packages no Node of the run admits says so beside the sentence about where peers ran", () => {
+  const r = three()
+  r.backend_packages = { effect: [{ name: "@effect/platform-node", version: "4.1.0", node: ">=26.0.0" }] }
+  const line = analyze(r).recommendation.lines.find((l) => l.startsWith("The comparison backends"))!
+  assert.match(line, /admit in `engines` \(none does for effect: the newest, with a note beside its column\)/)
+  assert.match(renderMarkdown(r), /Beside the `effect` column: @effect\/platform-node 4\.1\.0 declares Node >=26\.0\.0 in `engines`; these cells ran on Node 24\.1\.0\./)
+})
+
 test("with three runtimes a result that differs under one of them is named with all three, and a missing one is a gap", () => {
   const r = three((f, b, rt) => {
     if (f === "timeout-drain-race" && b === "supervisor" && rt === "node22") return [record(0), leaked(1), record(2), record(3)]
