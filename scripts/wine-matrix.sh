@@ -70,7 +70,8 @@ tail -n +1 -f --pid="$runner" "$LOG"
 wait "$runner" || status=$?
 step "matrix under Wine (exit $status)"
 
-left=$(host_leftovers_after_grace 'pawwork-fixture.exe' 'pawwork-supervisor.exe')
+# By this checkout's own paths: another checkout's Wine run on the same host is not this run's leftover.
+left=$(host_leftovers_after_grace "$(winpath "$RELEASE")\\pawwork-fixture.exe" "$(winpath "$RELEASE")\\pawwork-supervisor.exe")
 "$WINESERVER" -k 2>/dev/null || true
 if [ -n "$left" ]; then
   echo "wine-matrix: host process list still shows processes of the Windows binaries after the run:"
