@@ -1,24 +1,27 @@
 #!/usr/bin/env node
 // `npm run matrix [-- options]`: every set-up step a fresh machine needs (npm
-// install, TypeScript builds, the release build of the sidecar and the
-// fixture program, timed for the report's cost section), then the scenario
-// matrix itself (packages/matrix). `--no-setup` skips straight to the run.
+// install, TypeScript builds, the pinned Nodes it runs under, the release
+// build of the sidecar and the fixture program, timed for the report's cost
+// section), then the scenario matrix itself (packages/matrix). `--no-setup` skips straight to the run.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { hostRuntimes } from "./node-runtimes.mjs";
 import { root, setup } from "./setup.mjs";
 
 const args = process.argv.slice(2);
 const skipSetup = args.includes("--no-setup");
 const measureBuild = args.includes("--measure-build");
 const passOn = args.filter((a) => a !== "--no-setup" && a !== "--measure-build");
-const { fail, step, cargo, needsInstall } = setup("matrix");
+const { fail, step, cargo, needsInstall, nodeRuntimes } = setup("matrix");
 
 let buildInfoPath;
 if (!skipSetup) {
   if (needsInstall("playwright-core")) step("npm install", "npm", ["install", "--no-audit", "--no-fund"]);
   step("build TypeScript packages", "npm", ["run", "build"]);
+  // Without --runtime the matrix runs under every pinned Node this host has (cli.ts defaultRuntimes).
+  nodeRuntimes(passOn, hostRuntimes());
   const build = step(
     "cargo build --release (pawwork-supervisor, pawwork-fixture)",
     cargo(),

@@ -5,6 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureRuntime, PINS } from "./node-runtimes.mjs";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -42,5 +43,27 @@ export function setup(label) {
     return statSync(join(root, "package-lock.json")).mtimeMs > statSync(marker).mtimeMs;
   }
 
-  return { fail, step, cargo, needsInstall };
+  /**
+   * Installs the pinned Nodes the command will run under: those its `--runtime` options name, else
+   * `defaults` (what the command runs without options). Names that are not pins are left to the command,
+   * which refuses them with its usage.
+   */
+  function nodeRuntimes(argv, defaults) {
+    const named = [];
+    argv.forEach((a, i) => {
+      if (a === "--runtime" && argv[i + 1]) named.push(argv[i + 1]);
+      else if (a.startsWith("--runtime=")) named.push(a.slice("--runtime=".length));
+    });
+    const words = named.flatMap((v) => v.split(",")).map((v) => v.trim());
+    for (const id of (words.length ? words : defaults).filter((w) => Object.hasOwn(PINS, w) && PINS[w].host)) {
+      console.log(`${label} setup: Node runtime ${id}`);
+      try {
+        ensureRuntime(id, (m) => console.log(`${label} setup: ${m}`));
+      } catch (err) {
+        fail(`${id}: ${err.message}`);
+      }
+    }
+  }
+
+  return { fail, step, cargo, needsInstall, nodeRuntimes };
 }

@@ -1,32 +1,35 @@
 #!/usr/bin/env node
-// `npm run test:soak -- --times N [--load] [--out FILE] [--only TEXT]`:
-// builds once, then runs `npm test`'s test steps (scripts/test-steps.mjs,
-// the same list scripts/test.mjs runs) N times and counts failures per test,
-// to find the tests that fail now and then. With --load, one busy-looping
+// `npm run test:soak -- --times N [--load] [--full] [--out FILE] [--only TEXT]`:
+// builds once, then runs `npm test`'s checks (scripts/test-steps.mjs, the
+// same list scripts/test.mjs runs, by lane as it does; `--full`: those of
+// `npm run test:full`) N times and counts failures per test, to find the
+// tests that fail now and then. With --load, one busy-looping
 // worker thread per core runs for the whole soak, as on a machine that is
 // compiling something else. --only keeps the test steps whose name contains
 // TEXT (repeatable), to soak one suite. --out writes the Markdown report.
 // Each round's full output goes to report/soak/round-N.log.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync, createWriteStream } from "node:fs";
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import { bunFailures, cargoFailures, nodeFailures } from "./test-output.mjs";
-import { buildSteps, cargoTestBuild, root, testSteps } from "./test-steps.mjs";
+import { cargoTestBuild, fast, full, root } from "./test-steps.mjs";
+import { runLanes } from "./test-run.mjs";
 
 const { values } = parseArgs({
   options: {
     times: { type: "string", default: "5" },
     load: { type: "boolean", default: false },
+    full: { type: "boolean", default: false },
     out: { type: "string" },
     only: { type: "string", multiple: true },
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
-  console.log("usage: npm run test:soak -- --times N [--load] [--out docs/soak-linux.md] [--only STEP-NAME-PART]...");
+  console.log("usage: npm run test:soak -- --times N [--load] [--full] [--out docs/soak-linux.md] [--only STEP-NAME-PART]...");
   process.exit(0);
 }
 const times = Number(values.times);
@@ -34,22 +37,20 @@ if (!Number.isInteger(times) || times < 1) {
   console.error(`--times must be a positive integer, got ${values.times}`);
   process.exit(2);
 }
-const chosen = testSteps.filter((s) => !s.skip && (!values.only || values.only.some((o) => s.name.includes(o))));
+const set = values.full ? full : fast;
+const chosen = set.checks.filter((s) => !s.skip && (!values.only || values.only.some((o) => s.name.includes(o))));
 if (chosen.length === 0) {
-  console.error(`--only ${values.only?.join(", ")} matches no test step: ${testSteps.map((s) => s.name).join("; ")}`);
+  console.error(`--only ${values.only?.join(", ")} matches no test step: ${set.checks.map((s) => s.name).join("; ")}`);
   process.exit(2);
 }
 const logs = join(root, "report", "soak");
 mkdirSync(logs, { recursive: true });
 
 // Builds once, output shown, fatal on failure (nothing to soak otherwise).
-for (const s of [...buildSteps, cargoTestBuild]) {
-  console.log(`\n=== ${s.name}: ${s.cmd} ${(typeof s.args === "function" ? s.args() : s.args).join(" ")}`);
-  const r = spawnSync(s.cmd, typeof s.args === "function" ? s.args() : s.args, { cwd: root, stdio: "inherit", env: { ...process.env, ...s.env } });
-  if (r.status !== 0) {
-    console.error(`=== soak: build step "${s.name}" failed; nothing soaked`);
-    process.exit(1);
-  }
+const built = await runLanes(set === fast ? [...set.builds, cargoTestBuild] : set.builds);
+if (built.some((r) => r.status !== 0)) {
+  console.error(`=== soak: build step(s) ${built.filter((r) => r.status !== 0).map((r) => `"${r.step.name}"`).join(", ")} failed; nothing soaked`);
+  process.exit(1);
 }
 
 // The load: a busy loop per core, in worker threads of this process, so they
@@ -62,25 +63,6 @@ const loadSamples = [];
 const sampleLoad = () => loadSamples.push(os.loadavg()[0]);
 const sampler = setInterval(sampleLoad, 5_000);
 
-/** Runs one step, its output to `log`; resolves to { status, output, ms }. */
-function runStep(s, log) {
-  const args = typeof s.args === "function" ? s.args() : s.args;
-  log.write(`\n=== ${s.name}: ${s.cmd} ${args.join(" ")}\n`);
-  const started = performance.now();
-  return new Promise((done) => {
-    const child = spawn(s.cmd, args, { cwd: root, env: { ...process.env, ...s.env }, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    const take = (d) => {
-      output += d;
-      log.write(d);
-    };
-    child.stdout.setEncoding("utf8").on("data", take);
-    child.stderr.setEncoding("utf8").on("data", take);
-    child.on("error", (e) => take(`\n=== ${s.name}: ${e.message}\n`));
-    child.on("close", (code, signal) => done({ status: code ?? signal, output, ms: performance.now() - started }));
-  });
-}
-
 const rounds = [];
 const counts = new Map(); // "step: test" -> failures
 const started = new Date();
@@ -89,8 +71,12 @@ for (let round = 1; round <= times; round++) {
   const log = createWriteStream(join(logs, `round-${round}.log`));
   const steps = [];
   console.log(`\n=== soak round ${round}/${times}${values.load ? ` (under load: ${cores} busy threads)` : ""}`);
+  const roundStarted = performance.now();
+  // The lanes run as in npm test; the results are reported in the steps' own order.
+  const results = await runLanes(chosen, log);
   for (const s of chosen) {
-    const r = await runStep(s, log);
+    const r = results.find((x) => x.step === s);
+    if (!r) continue;
     const parsers = { cargo: cargoFailures, "node --test": nodeFailures, "bun test": bunFailures };
     const parse = parsers[s.runner] ?? (() => []);
     let tests = parse(r.output);
@@ -100,8 +86,9 @@ for (let round = 1; round <= times; round++) {
     steps.push({ name: s.name, ms: r.ms, status: r.status, failed: tests });
     console.log(`    ${r.status === 0 ? "ok    " : "FAILED"} ${s.name} (${(r.ms / 1000).toFixed(0)} s)${tests.map((t) => `\n           ${t}`).join("")}`);
   }
+  const wall = performance.now() - roundStarted;
   await new Promise((r) => log.end(r));
-  rounds.push({ round, steps, ms: steps.reduce((n, s) => n + s.ms, 0) });
+  rounds.push({ round, steps, ms: wall });
 }
 clearInterval(sampler);
 sampleLoad();
@@ -116,7 +103,7 @@ const load = {
 };
 const fmt = (n) => n.toFixed(2);
 const md = [
-  `# Soak of npm test's test steps`,
+  `# Soak of ${values.full ? "npm run test:full" : "npm test"}'s checks`,
   "",
   `- date: ${started.toISOString()} (${((Date.now() - started.getTime()) / 60000).toFixed(1)} min)`,
   `- commit: ${commit()}`,
@@ -128,7 +115,7 @@ const md = [
   "",
   "## Rounds",
   "",
-  `| round | ${chosen.map((s) => s.name).join(" | ")} | total |`,
+  `| round | ${chosen.map((s) => s.name).join(" | ")} | wall time (lanes side by side) |`,
   `|---|${chosen.map(() => "---|").join("")}---|`,
   ...rounds.map(
     (r) => `| ${r.round} | ${r.steps.map((s) => `${(s.ms / 1000).toFixed(0)} s${s.status === 0 ? "" : ` (${s.failed.length} failed)`}`).join(" | ")} | ${(r.ms / 1000).toFixed(0)} s |`,

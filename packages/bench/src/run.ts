@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process"
-import { repoRoot } from "@pawwork/harness"
+import { repoRoot, resolveRuntime } from "@pawwork/harness"
 import { now } from "./clock.js"
 import type { Sizes } from "./config.js"
 import { trivialCommand, type Context } from "./context.js"
@@ -10,7 +10,7 @@ import { measureMessageLatency } from "./message-latency.js"
 import type { Binaries } from "./paths.js"
 import { measureQuiescence } from "./quiescence.js"
 import { runnerFor, type Runner } from "./runners.js"
-import { currentRuntime, runtimeVersion, runUnderBun } from "./runtime.js"
+import { currentRuntime, runtimeLabel, runtimeVersion, runUnderWorker } from "./runtime.js"
 import { measureScale } from "./scale.js"
 import { measureSidecarStart, sidecarInfo } from "./sidecar-start.js"
 import { measureRoundTrip } from "./spawn-roundtrip.js"
@@ -89,12 +89,12 @@ function headCommit(): string | null {
 }
 
 /**
- * The whole benchmark: the client measurements under each runtime asked for (Node in this process, Bun in a
- * Bun process of its own running the same code), then the sidecar's memory, which does not depend on the
- * client's runtime. The runtimes run one after the other, not interleaved: their ratios are each taken
+ * The whole benchmark: the client measurements under each runtime asked for (the running Node in this
+ * process, a pinned Node or Bun in a process of that runtime running the same code), then the sidecar's
+ * memory, which does not depend on the client's runtime. The runtimes run one after the other, not interleaved: their ratios are each taken
  * within one runtime's run, and the load recorded with each figure says how alike the machine was.
  */
-export async function runBench(sizes: Sizes, bins: Binaries, log: (m: string) => void, runtimes: RuntimeName[] = ["node", "bun"]): Promise<BenchResults> {
+export async function runBench(sizes: Sizes, bins: Binaries, log: (m: string) => void, runtimes: RuntimeName[]): Promise<BenchResults> {
   const started = now()
   const machine = describeMachine()
   const sidecar = await sidecarInfo(bins.supervisor)
@@ -105,16 +105,17 @@ export async function runBench(sizes: Sizes, bins: Binaries, log: (m: string) =>
   const measured: ClientRun[] = []
   const notRun: BenchResults["notRun"] = []
   for (const runtime of runtimes) {
-    if (runtime === currentRuntime()) {
-      log(`client under ${runtime} ${runtimeVersion()}`)
-      measured.push(await measureClient(sizes, bins, variants, (m) => log(`${runtime}: ${m}`)))
-    } else if (runtime === "bun") {
-      log("client under bun (a bun process of its own)")
-      const got = await runUnderBun({ mode: sizes.mode, bins, variants }, (m) => log(`bun: ${m}`))
+    const found = await resolveRuntime(repoRoot(), runtime)
+    if ("reason" in found) {
+      notRun.push({ runtime, reason: found.reason })
+    } else if (found.binary === null) {
+      log(`client under ${runtimeLabel(runtime)} ${runtimeVersion()} (this process)`)
+      measured.push({ ...(await measureClient(sizes, bins, variants, (m) => log(`${runtime}: ${m}`))), runtime })
+    } else {
+      log(`client under ${runtimeLabel(runtime)} (a process of its own)`)
+      const got = await runUnderWorker({ name: runtime, binary: found.binary, version: found.version }, { mode: sizes.mode, bins, variants }, (m) => log(`${runtime}: ${m}`))
       if ("reason" in got) notRun.push({ runtime, reason: got.reason })
       else measured.push(got)
-    } else {
-      notRun.push({ runtime, reason: `this benchmark runs other runtimes only from Node (it is running under ${currentRuntime()})` })
     }
   }
   if (measured.length === 0) throw new Error(`no runtime was measured: ${notRun.map((n) => `${n.runtime}: ${n.reason}`).join("; ")}`)

@@ -5,6 +5,8 @@ import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { test } from "node:test"
 import { fileURLToPath } from "node:url"
+import { repoRoot, resolveRuntime, runtimeLabel, type RuntimeName } from "@pawwork/harness"
+import { defaultRuntimes } from "../src/cli.js"
 import { renderBenchSection } from "../src/index.js"
 import { readBench } from "../src/report.js"
 import { toCamelKeys, toSnakeKeys } from "../src/json-case.js"
@@ -37,7 +39,13 @@ function positiveSummary(s: Summary | undefined, what: string): void {
   assert.ok(s.n > 0 && s.min <= s.p50 && s.p50 <= s.p99 && s.p99 <= s.max, `${what} is not ordered: ${JSON.stringify(s)}`)
 }
 
-test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { timeout: 180_000 }, () => {
+async function resolved(name: RuntimeName): Promise<{ version: string | null }> {
+  const r = await resolveRuntime(repoRoot(), name)
+  assert.ok(!("reason" in r), "reason" in r ? r.reason : "")
+  return r
+}
+
+test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { timeout: 180_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), "pawwork-bench-test-"))
   try {
     const r = spawnSync(process.execPath, [cli, "--quick", "--out", out], { encoding: "utf8", timeout: 170_000 })
@@ -59,9 +67,12 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
     })
 
     assert.ok(b.machine.cores > 0 && b.machine.memoryMib > 0 && b.machine.cpuModel && b.machine.kernel && b.machine.node)
-    // --quick asks for both runtimes; Bun is a pinned devDependency, so both must have been measured.
+    // No --runtime: the desktop app's Node (pinned; the test steps install it) and Bun (a pinned
+    // devDependency), so both must have been measured, each reporting its own version.
     assert.deepEqual(b.notRun, [])
-    assert.deepEqual(b.runtimes.map((c) => c.runtime), ["node", "bun"])
+    const expected = await defaultRuntimes(repoRoot())
+    assert.deepEqual(b.runtimes.map((c) => c.runtime), expected)
+    if (expected[0] !== "node") assert.equal(b.runtimes[0]!.version, (await resolved(expected[0]!)).version)
     for (const c of b.runtimes) {
       const who = c.runtime
       assert.ok(c.version, `${who}: no version`)
@@ -108,12 +119,13 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
     const perRuntime = ["spawn-round-trip-p50", "spawn-round-trip-p99", "throughput-spawn", "throughput-run", "quiescence-ignore-term"]
     assert.deepEqual(
       b.targets.map((t) => `${t.runtime}:${t.id}`),
-      [...perRuntime.map((id) => `node:${id}`), ...perRuntime.map((id) => `bun:${id}`), "null:idle-rss"],
+      [...expected.flatMap((rt) => perRuntime.map((id) => `${rt}:${id}`)), "null:idle-rss"],
     )
     for (const t of b.targets) assert.equal(t.met, t.missedBy === "", `${t.id}: met and missedBy disagree`)
 
     const md = readFileSync(join(out, "BENCH.md"), "utf8")
-    for (const h of ["## What the supervisor costs", "### Targets", "### Output throughput (Node)", "### Output throughput (Bun)", "### Spawn round trip (Node)", "### Spawn round trip (Bun)", "### Scale curve (Bun)", "### Sidecar memory"]) {
+    const node = runtimeLabel(expected[0]!)
+    for (const h of ["## What the supervisor costs", "### Targets", `### Output throughput (${node})`, "### Output throughput (Bun)", `### Spawn round trip (${node})`, "### Spawn round trip (Bun)", "### Scale curve (Bun)", "### Sidecar memory"]) {
       assert.ok(md.includes(h), `BENCH.md lacks ${h}`)
     }
     // What the matrix report's appendix embeds: the section rendered from bench.json's own (snake_case) content.

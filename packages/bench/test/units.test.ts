@@ -1,6 +1,7 @@
 import assert from "node:assert/strict"
 import { test } from "node:test"
-import { parseCli } from "../src/cli.js"
+import { pinnedNodes, repoRoot } from "@pawwork/harness"
+import { defaultRuntimes, parseCli } from "../src/cli.js"
 import { supervisorVariants } from "../src/run.js"
 import { describeLoad, LoadTracker, overCores } from "../src/load.js"
 import { renderBenchMarkdown } from "../src/markdown.js"
@@ -247,9 +248,15 @@ test("the producer-cap flag shows in the throughput table's caption", () => {
   assert.match(md, /\*\*less than 2x: the producer caps these figures\*\*/)
 })
 
-test("--runtime takes node, bun or both (the default) and nothing else", () => {
-  assert.deepEqual(parseCli([], "/r").runtimes, ["node", "bun"])
+test("--runtime takes node, the pinned Nodes, bun, both and lists of them; nothing else", () => {
+  assert.equal(parseCli([], "/r").runtimes, null, "no --runtime: the default, which depends on the host")
   assert.deepEqual(parseCli(["--runtime", "bun"], "/r").runtimes, ["bun"])
   assert.deepEqual(parseCli(["--runtime", "both"], "/r").runtimes, ["node", "bun"])
+  assert.deepEqual(parseCli(["--runtime", "node22,node24", "--runtime", "bun"], "/r").runtimes, ["node22", "node24", "bun"])
   assert.throws(() => parseCli(["--runtime", "deno"], "/r"), /--runtime must be/)
+})
+
+test("by default the client runs under the desktop app's Node (node24 where it is pinned) and Bun", async () => {
+  const pinned = await pinnedNodes(repoRoot())
+  assert.deepEqual(await defaultRuntimes(repoRoot()), [pinned.includes("node24") ? "node24" : "node", "bun"])
 })

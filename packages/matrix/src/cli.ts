@@ -5,13 +5,11 @@ import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { loadCreateProcess } from "./api.js"
 import { runAs } from "./containment.js"
-import { engineNotes } from "./engines.js"
+import { declaredEngines } from "./engines.js"
 import { SCENARIOS } from "./scenarios/index.js"
 import { paths as findPaths } from "./paths.js"
 import { detectPlatform } from "./platform.js"
-import { createProgress } from "./progress.js"
 import { type FlakeRegister, FlakeRegisterError, readFlakes } from "./flakes.js"
-import { runMatrix } from "./runner.js"
 import { measureCost } from "./cost.js"
 import { platformKey } from "./merge.js"
 import { buildResults, readResults, writeJson } from "./report/json.js"
@@ -21,11 +19,14 @@ import { writeHtml } from "./report/html.js"
 import { screenshot } from "./report/screenshot.js"
 import { analyze } from "./report/analysis.js"
 import { DRAIN_MS } from "./scenarios/hold-pipe.js"
-import { currentRuntime, runtimeLabel, runtimeVersion, runUnderBun } from "./runtime.js"
+import { isRuntimeName, pinnedNodes } from "@pawwork/harness"
+import { planRuntimes, runRuntime, runtimeLabel } from "./runtime.js"
+import type { Overall } from "./progress.js"
 import {
   BACKENDS,
   BUN_BACKENDS,
-  RUNTIMES,
+  DEFAULT_RUNS,
+  PUBLISH_RUNS,
   type BackendName,
   type BuildInfo,
   type Cell,
@@ -35,20 +36,25 @@ import {
   type RuntimeName,
 } from "./types.js"
 
+export { DEFAULT_RUNS, PUBLISH_RUNS } from "./types.js"
+
 const USAGE = `usage: npm run matrix -- [options]
 
-  --runs N          runs per scenario x backend cell (default 20)
+  --runs N          runs per scenario x backend cell (default ${DEFAULT_RUNS}, a first look in minutes; ${PUBLISH_RUNS} with
+                    --publish, as the committed reports)
   --scenario NAME   only this scenario (repeat, or comma-separate; --fixture is the same)
   --backend NAME    only this backend: ${BACKENDS.join(", ")} (repeat, or comma-separate)
-  --runtime NAME    node, bun or both (default both): the runtime the Process API runs under. Under bun the
-                    cells run in a Bun process (node_modules/.bin/bun); only ${BUN_BACKENDS.join(", ")}
-                    run there, the comparison backends under Node only
+  --runtime NAME    the runtimes the Process API runs under (repeat, or comma-separate): node (the Node running
+                    the matrix), node22 / node24 (the pinned Nodes, scripts/node-runtimes.mjs), bun
+                    (node_modules/.bin/bun); both = node,bun. Default: the pinned Nodes this host has (Linux
+                    x64: node22, node24; elsewhere node) and bun. ${BUN_BACKENDS.join(", ")} run under
+                    each; each comparison backend under one Node, the newest its packages declare in engines
   --out DIR         where results.json, REPORT.md and index.html go (default: report/)
   --grace MS        grace period of every cancel (default 400)
   --slack MS        allowance past the grace before a pid counts as leaked (default 1000)
   --flakes FILE     the known-flakes register (default docs/flakes.md; a missing file retries nothing)
   --build-info FILE release-build timing written by the setup step
-  --publish         also copy REPORT.md to docs/report-PLATFORM.md, results.json to docs/results-PLATFORM.json and
+  --publish         runs ${PUBLISH_RUNS} per cell unless --runs says otherwise, and also copies REPORT.md to docs/report-PLATFORM.md, results.json to docs/results-PLATFORM.json and
                     screenshot index.html to docs/report-PLATFORM.png (PLATFORM: linux, darwin, win32, or wine);
                     with --render, from that results.json
   --bench-label TXT show a bench.json (beside the report) from another commit or machine, labelled TXT;
@@ -63,8 +69,8 @@ export interface CliOptions {
   runs: number
   scenarios: Scenario[]
   backends: BackendName[]
-  /** The runtimes to measure under, in table order (`--runtime`, default both). */
-  runtimes: RuntimeName[]
+  /** The runtimes to measure under (`--runtime`); null: the default, which depends on the host (defaultRuntimes). */
+  runtimes: RuntimeName[] | null
   out: string
   graceMs: number
   slackMs: number
@@ -98,7 +104,7 @@ export function parseCli(argv: string[], root: string): CliOptions {
       fixture: { type: "string", multiple: true },
       backend: { type: "string", multiple: true },
       out: { type: "string" },
-      runtime: { type: "string" },
+      runtime: { type: "string", multiple: true },
       grace: { type: "string" },
       slack: { type: "string" },
       "build-info": { type: "string" },
@@ -119,19 +125,18 @@ export function parseCli(argv: string[], root: string): CliOptions {
   const backends = split(values.backend)
   const badBackends = backends.filter((b) => !BACKENDS.includes(b as BackendName))
   if (badBackends.length) throw new Error(`unknown backend(s): ${badBackends.join(", ")}; known: ${BACKENDS.join(", ")}`)
-  const runtime = values.runtime ?? "both"
-  if (runtime !== "both" && !RUNTIMES.includes(runtime as RuntimeName)) {
-    throw new Error(`--runtime needs node, bun or both, got ${JSON.stringify(runtime)}`)
-  }
+  const runtimes = split(values.runtime).flatMap((r) => (r === "both" ? ["node", "bun"] : [r]))
+  const badRuntimes = runtimes.filter((r) => !isRuntimeName(r))
+  if (badRuntimes.length) throw new Error(`--runtime needs node, node<major> (e.g. node24), bun or both, got ${badRuntimes.map((r) => JSON.stringify(r)).join(", ")}`)
   let build: BuildInfo = { seconds: null, cached: false, note: "not measured in this run (setup skipped)" }
   if (values["build-info"] && existsSync(values["build-info"])) {
     build = JSON.parse(readFileSync(values["build-info"], "utf8")) as BuildInfo
   }
   return {
-    runs: positive("runs", values.runs, 20),
+    runs: positive("runs", values.runs, values.publish ? PUBLISH_RUNS : DEFAULT_RUNS),
     scenarios: names.length ? SCENARIOS.filter((f) => names.includes(f.name)) : [...SCENARIOS],
     backends: backends.length ? BACKENDS.filter((b) => backends.includes(b)) : [...BACKENDS],
-    runtimes: runtime === "both" ? [...RUNTIMES] : [runtime as RuntimeName],
+    runtimes: runtimes.length ? [...new Set(runtimes as RuntimeName[])] : null,
     out: resolve(values.out ?? join(root, "report")),
     graceMs: positive("grace", values.grace, 400),
     slackMs: positive("slack", values.slack, 1000),
@@ -163,54 +168,22 @@ export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = p
   const loadSampler = setInterval(() => loads.push(loadavg()[0]!), 5000)
   loadSampler.unref()
   const hardTimeoutMs = 20_000
+  const packages = declaredEngines(p.root, opts.backends)
+  const plans = (await planRuntimes(p.root, opts.runtimes ?? (await defaultRuntimes(p.root)), opts.backends, packages)).filter((x) => x.backends.length > 0)
   const cells: Cell[] = []
   const rssKib: number[] = []
   const runtimes: RuntimeInfo[] = []
-  if (opts.runtimes.includes("node")) {
-    // The Node cells run here, in this process: it must be Node, or their label would be wrong.
-    if (currentRuntime() !== "node") throw new Error(`the matrix's Node cells run in its own process, which is ${currentRuntime()}: start it with node`)
-    if (opts.runtimes.length > 1) out.write(`${runtimeLabel("node")} ${runtimeVersion()}: ${opts.backends.join(", ")}\n`)
-    const progress = createProgress({ scenarios: opts.scenarios.map((f) => f.name), backends: opts.backends, runs: opts.runs, out })
-    const node = await runMatrix({
-      runs: opts.runs,
-      scenarios: opts.scenarios,
-      backends: opts.backends,
-      graceMs: opts.graceMs,
-      slackMs: opts.slackMs,
-      hardTimeoutMs,
-      paths: p,
-      platform,
-      create,
-      progress,
-      flakes: opts.flakes,
-      runtime: "node",
-    })
-    progress.finish()
-    cells.push(...node.cells)
-    rssKib.push(...node.rssKib)
-    runtimes.push({ name: "node", version: runtimeVersion(), backends: [...opts.backends] })
-  }
-  const bunBackends = opts.backends.filter((b) => BUN_BACKENDS.includes(b))
-  if (opts.runtimes.includes("bun") && bunBackends.length > 0) {
-    // One after the other, never side by side: both would compete for the same CPUs and skew each other's times.
-    out.write(`Bun (node_modules/.bin/bun): ${bunBackends.join(", ")}\n`)
-    const bun = await runUnderBun(
-      {
-        runs: opts.runs,
-        scenarios: opts.scenarios.map((f) => f.name),
-        backends: bunBackends,
-        graceMs: opts.graceMs,
-        slackMs: opts.slackMs,
-        hardTimeoutMs,
-        flakes: opts.flakes,
-      },
-      opts.scenarios,
-      p.root,
-      out,
-    )
-    cells.push(...bun.cells)
-    rssKib.push(...bun.rssKib)
-    runtimes.push({ name: "bun", version: bun.version ?? "not run", backends: bunBackends })
+  const overall: Overall = { runsBefore: 0, measuredBefore: 0, msBefore: 0, runsTotal: plans.reduce((n, x) => n + x.backends.length, 0) * opts.scenarios.length * opts.runs }
+  for (const plan of plans) {
+    if (plans.length > 1) out.write(`${runtimeLabel(plan.runtime.name)} (${plan.runtime.name}): ${plan.backends.join(", ")}\n`)
+    const started = performance.now()
+    const got = await runRuntime(plan, { ...opts, hardTimeoutMs, paths: p, platform, create, out, overall: { ...overall } })
+    overall.runsBefore += plan.backends.length * opts.scenarios.length * opts.runs
+    overall.measuredBefore += got.cells.reduce((n, c) => n + c.runs, 0)
+    overall.msBefore += performance.now() - started
+    cells.push(...got.cells)
+    rssKib.push(...got.rssKib)
+    runtimes.push(got.info)
   }
   clearInterval(loadSampler)
   loads.push(loadavg()[0]!)
@@ -238,12 +211,18 @@ export async function runAndReport(opts: CliOptions, out: NodeJS.WriteStream = p
   })
   results.commit = gitCommit(p.root)
   results.run_as = runAs()
-  results.backend_notes = engineNotes(p.root, opts.backends, runtimes)
+  results.backend_packages = packages
   results.bench = benchForResults(opts.out, results, opts.benchLabel)
   mkdirSync(opts.out, { recursive: true })
   writeJson(opts.out, results)
   await writeReports(opts, results)
   return results
+}
+
+/** Without `--runtime`: the pinned Nodes this host runs (node22, node24 on Linux x64), else the running Node; and Bun. */
+export async function defaultRuntimes(root: string): Promise<RuntimeName[]> {
+  const pinned = await pinnedNodes(root)
+  return [...(pinned.length ? pinned : ["node" as const]), "bun"]
 }
 
 /** The commit the matrix ran from, "-dirty" appended when the checkout had changes; null without git. */

@@ -1,45 +1,68 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import type { BackendName, RuntimeInfo } from "./types.js"
+import { runtimeKind } from "@pawwork/harness"
+import type { BackendName, PackageEngines, Results, RuntimeInfo } from "./types.js"
 
 /**
- * The packages each comparison backend is made of, whose `engines.node` the run is checked against: a backend
- * measured on a Node its package does not declare is measured outside its maker's promise, and the report must
- * say so beside its column rather than leave it to an install warning nobody reads.
+ * The packages each comparison backend is made of, whose `engines.node` decides the Node it runs on: a peer
+ * runs on a Node its maker declares, and when none of the Nodes of a run does, the report says so beside its
+ * column rather than leave it to an install warning nobody reads.
  */
 const PACKAGES: Partial<Record<BackendName, readonly string[]>> = {
   effect: ["@effect/platform-node", "@effect/platform-node-shared"],
   execa: ["execa"],
 }
 
+/** What the packages of `backends` declare, read from node_modules, for Results.backend_packages. */
+export function declaredEngines(root: string, backends: readonly BackendName[]): Partial<Record<BackendName, PackageEngines[]>> {
+  const out: Partial<Record<BackendName, PackageEngines[]>> = {}
+  for (const backend of backends) {
+    const names = PACKAGES[backend]
+    if (!names) continue
+    out[backend] = names.map((name) => {
+      const pkg = readPackage(root, name)
+      return { name, version: pkg?.version ?? null, node: pkg ? (pkg.engines?.node ?? null) : null }
+    })
+  }
+  return out
+}
+
+/**
+ * The Node a peer runs on, of the Nodes of this run (name and version): the newest whose version every one
+ * of its packages' `engines.node` admits, else the newest (the report then says what was not met).
+ */
+export function peerNode<T extends { version: string }>(packages: readonly PackageEngines[] | undefined, nodes: readonly T[]): T | undefined {
+  const newestFirst = [...nodes].sort((a, b) => compare(parse(b.version) ?? [0, 0, 0], parse(a.version) ?? [0, 0, 0]))
+  return newestFirst.find((n) => (packages ?? []).every((p) => p.node === null || satisfies(n.version, p.node) === true)) ?? newestFirst[0]
+}
+
 /**
  * One line per backend that ran under a Node its packages do not declare (or whose declaration could not be
- * checked), keyed by backend; empty when every declaration holds.
+ * read or checked), keyed by backend, from the results themselves: the packages' declarations and the
+ * versions of the runtimes each backend ran under. Files written before the declarations were recorded
+ * carry their notes as text (`backend_notes`), shown as they are.
  */
-export function engineNotes(root: string, backends: readonly BackendName[], runtimes: readonly RuntimeInfo[]): Partial<Record<BackendName, string>> {
-  const node = runtimes.find((r) => r.name === "node")
+export function engineNotes(r: Results): Partial<Record<BackendName, string>> {
+  if (!r.backend_packages) return r.backend_notes ?? {}
   const notes: Partial<Record<BackendName, string>> = {}
-  if (!node) return notes
-  for (const backend of backends) {
-    if (!node.backends.includes(backend)) continue
-    const problems: string[] = []
-    for (const name of PACKAGES[backend] ?? []) {
-      const pkg = readPackage(root, name)
-      if (!pkg) {
-        problems.push(`${name} could not be read, so its \`engines\` was not checked`)
-        continue
+  for (const [backend, packages] of Object.entries(r.backend_packages) as [BackendName, PackageEngines[]][]) {
+    const nodes = (r.runtimes ?? []).filter((rt) => runtimeKind(rt.name) === "node" && rt.backends.includes(backend))
+    const problems = new Set<string>()
+    const unmet: RuntimeInfo[] = []
+    for (const node of nodes) {
+      for (const pkg of packages) {
+        if (pkg.version === null) problems.add(`${pkg.name} could not be read, so its \`engines\` was not checked`)
+        else if (pkg.node !== null && satisfies(node.version, pkg.node) !== true) {
+          problems.add(satisfies(node.version, pkg.node) === false
+            ? `${pkg.name} ${pkg.version} declares Node ${pkg.node} in \`engines\``
+            : `${pkg.name} ${pkg.version} declares Node ${pkg.node} in \`engines\`, a range this check cannot read`)
+          if (!unmet.includes(node)) unmet.push(node)
+        }
       }
-      const range = pkg.engines?.node
-      if (range === undefined) continue
-      const holds = satisfies(node.version, range)
-      if (holds === true) continue
-      problems.push(
-        holds === false
-          ? `${name} ${pkg.version} declares Node ${range} in \`engines\``
-          : `${name} ${pkg.version} declares Node ${range} in \`engines\`, a range this check cannot read`,
-      )
     }
-    if (problems.length) notes[backend] = `${problems.join("; ")}; these cells ran on Node ${node.version}.`
+    if (problems.size === 0) continue
+    const ran = (unmet.length ? unmet : nodes).map((n) => n.version).join(" and ")
+    notes[backend] = `${[...problems].join("; ")}; these cells ran on Node ${ran}.`
   }
   return notes
 }

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "nod
 import { join } from "node:path"
 import { readResults } from "./report/json.js"
 import { runtimeLabel } from "./runtime.js"
-import { RUNTIMES, type Cell, type FailureCount, type Results, type RuntimeName } from "./types.js"
+import { compareRuntimes } from "@pawwork/harness"
+import type { Cell, FailureCount, Results, RuntimeName } from "./types.js"
 
 /*
  * One cross-OS report from the results.json of several machines (the CI
@@ -29,7 +30,7 @@ export interface MergedCell {
   platform: PlatformKey
   scenario: string
   backend: string
-  /** "node" or "bun"; a results.json written before runtimes were measured is Node's. */
+  /** "node", "node24", "bun"...; a results.json written before runtimes were measured is Node's. */
   runtime: string
   control: boolean
   expected: string
@@ -57,7 +58,7 @@ export interface MergedResults {
   missing: { platform: PlatformKey; reason: string }[]
   scenarios: { name: string; title: string; control: boolean }[]
   backends: string[]
-  /** The runtimes any platform measured, in table order (node, then bun). */
+  /** The runtimes any platform measured, in table order (Nodes by major, then Bun). */
   runtimes: string[]
   cells: MergedCell[]
 }
@@ -145,7 +146,7 @@ export function mergeResults(inputs: readonly { file: string; results: Results }
     missing: expected.filter((p) => !byPlatform.has(p)).map((platform) => ({ platform, reason: "no results.json (the job failed before the matrix, or uploaded nothing)" })),
     scenarios: [...scenarios.values()],
     backends: union(all.map(({ results }) => results.backends)),
-    runtimes: RUNTIMES.filter((rt) => all.some(({ results }) => results.cells.some((c) => (c.runtime ?? "node") === rt))),
+    runtimes: [...new Set(all.flatMap(({ results }) => results.cells.map((c) => c.runtime ?? "node")))].sort((a, b) => compareRuntimes(a, b)),
     cells: all.flatMap(({ results }) => results.cells.map((c) => mergedCell(platformKey(results), c))),
   }
 }

@@ -7,11 +7,25 @@ export interface Progress {
   finish(): void
 }
 
+/**
+ * Where one part of a matrix (one runtime's cells) stands in the whole run, for the ETA: the runs of the
+ * parts before it (planned, and measured: a cell that is not run takes no time), the time they took, and
+ * every run planned.
+ */
+export interface Overall {
+  runsBefore: number
+  measuredBefore: number
+  msBefore: number
+  runsTotal: number
+}
+
 interface Plan {
   scenarios: readonly string[]
   backends: readonly BackendName[]
   runs: number
   out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }
+  /** Absent: this part is the whole run. */
+  overall?: Overall
 }
 
 interface Tally {
@@ -36,6 +50,8 @@ export function createProgress(plan: Plan): Progress {
 abstract class Counting implements Progress {
   protected readonly tallies = new Map<string, Tally>()
   protected done = 0
+  /** Runs that ran (the not-run cells' runs are counted in `done` at once). */
+  protected measured = 0
   protected failed = 0
   protected readonly total: number
   protected readonly started = performance.now()
@@ -56,6 +72,7 @@ abstract class Counting implements Progress {
   runDone(scenario: string, backend: BackendName, record: RunRecord): void {
     const t = this.tallies.get(this.key(scenario, backend))!
     t.runs++
+    this.measured++
     if (record.passed) t.passed++
     else if (record.flaky) t.flaky++
     else {
@@ -68,9 +85,22 @@ abstract class Counting implements Progress {
   abstract cellDone(cell: Cell): void
   abstract finish(): void
 
+  /** Time since the whole run started (earlier parts included). */
   protected elapsed(): string {
-    const s = Math.round((performance.now() - this.started) / 1000)
-    return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`
+    return minutes((this.plan.overall?.msBefore ?? 0) + performance.now() - this.started)
+  }
+
+  /**
+   * "ETA 4m10s": the whole run's remaining runs at the pace of the runs measured so far (those of earlier
+   * parts included), so it is rough while few runs are in and when cells differ much in length.
+   */
+  protected eta(): string {
+    const o = this.plan.overall ?? { runsBefore: 0, measuredBefore: 0, msBefore: 0, runsTotal: this.total }
+    const measured = o.measuredBefore + this.measured
+    const left = o.runsTotal - o.runsBefore - this.done
+    if (left <= 0) return "ETA 0m00s"
+    if (measured === 0) return "ETA unknown"
+    return `ETA ${minutes(((o.msBefore + performance.now() - this.started) / measured) * left)}`
   }
 }
 
@@ -88,7 +118,7 @@ class LineProgress extends Counting {
     }
     const why = cell.failures.map((f) => `${f.reason} x${f.count}`).join("; ")
     const flaky = cell.flaky > 0 ? `, ${cell.flaky} flaky (${cell.flake?.id})` : ""
-    this.plan.out.write(`${head} ${what} ${cell.passed}/${cell.runs} passed${flaky}${why ? `  (${why})` : ""}  ${this.elapsed()}\n`)
+    this.plan.out.write(`${head} ${what} ${cell.passed}/${cell.runs} passed${flaky}${why ? `  (${why})` : ""}  ${this.elapsed()}, ${this.eta()}\n`)
   }
 
   finish(): void {
@@ -140,7 +170,7 @@ class LiveProgress extends Counting {
     const filled = this.total ? Math.round((this.done / this.total) * width) : width
     const bar = `${"█".repeat(filled)}${"░".repeat(width - filled)}`
     const lines = [
-      `matrix [${bar}] ${this.done}/${this.total} runs  ${this.failed ? red(`${this.failed} failed`) : "0 failed"}  ${this.elapsed()}`,
+      `matrix [${bar}] ${this.done}/${this.total} runs  ${this.failed ? red(`${this.failed} failed`) : "0 failed"}  ${this.elapsed()}  ${this.eta()}`,
       `${"".padEnd(22)} ${this.plan.backends.map((b) => b.padEnd(this.colW)).join(" ")}`,
       ...this.plan.scenarios.map(
         (f) => `${f.padEnd(22)} ${this.plan.backends.map((b) => this.cellText(f, b)).join(" ")}`,
@@ -152,6 +182,11 @@ class LiveProgress extends Counting {
     this.plan.out.write(`${up}\r\x1b[J${lines.join("\n")}\n`)
     this.drawn = lines.length
   }
+}
+
+function minutes(ms: number): string {
+  const s = Math.round(ms / 1000)
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`
 }
 
 /** No output at all (tests, library use). */

@@ -23,18 +23,25 @@ export const PEERS: readonly BackendName[] = ["execa", "tree-kill", "effect"]
 /** The backends driven through Effect's ChildProcessSpawner service (packages/peers/src/effect/backends.ts). */
 export const EFFECT_BACKENDS: readonly BackendName[] = ["supervisor-effect", "effect"]
 
-/** The JavaScript runtime the Process API (its child processes, its event loop) ran under. */
+/**
+ * The JavaScript runtime the Process API (its child processes, its event loop) ran under: "node" (the Node
+ * running the matrix), a pinned Node ("node22", "node24") or "bun". Tables order them by Node major, then Bun
+ * (compareRuntimes).
+ */
 export type { RuntimeName }
 
-/** Order of the runtimes in every table: PawWork's desktop app (Node), then its server and CLI (Bun). */
-export const RUNTIMES: readonly RuntimeName[] = ["node", "bun"]
-
 /**
- * What runs under Bun: the engines PawWork can ship, on both of its paths. The comparison peers (execa,
- * tree-kill, Effect's Node spawner) run under Node only: they answer "why not a library?", which the runtime
- * does not change.
+ * What runs under every runtime of a run, Bun included: the engines PawWork can ship, on both of its paths.
+ * The comparison peers (execa, tree-kill, Effect's Node spawner) run under one Node each, one their packages
+ * declare (engines.ts peerNode): they answer "why not a library?", which the runtime does not change.
  */
 export const BUN_BACKENDS: readonly BackendName[] = ["baseline", "baseline-detached", "supervisor", "supervisor-effect"]
+
+/** Runs per cell of a first run (`npm run matrix` without options), which answers in minutes. */
+export const DEFAULT_RUNS = 2
+
+/** Runs per cell of the committed reports (`--publish`); the report says when a run had fewer. */
+export const PUBLISH_RUNS = 20
 
 /** A runtime of this results file: its version and the backends measured under it. */
 export interface RuntimeInfo {
@@ -152,6 +159,8 @@ export interface Cell {
   backend: BackendName
   /** The runtime the cell ran under (files written before runtimes existed read as "node"). */
   runtime: RuntimeName
+  /** That runtime's exact version, as the process that ran the cell reported it (absent in older files). */
+  runtime_version?: string
   control: boolean
   runs: number
   passed: number
@@ -273,12 +282,26 @@ export interface Results {
   /** `git rev-parse HEAD` of the checkout the matrix ran from (null when unknown; absent in older files). */
   commit?: string | null
   /**
-   * Per backend, what the report must say beside its column about how it was measured (e.g. a Node older than
-   * its packages declare; engines.ts). Absent or empty: nothing to say.
+   * Per comparison backend, the packages it is made of and the Node each declares in `engines`: the report
+   * checks them against the runtimes the backend ran under (engines.ts engineNotes). Absent in older files.
+   */
+  backend_packages?: Partial<Record<BackendName, PackageEngines[]>>
+  /**
+   * Older files only (before backend_packages): per backend, what the report says beside its column about how
+   * it was measured, as text. Absent or empty: nothing to say.
    */
   backend_notes?: Partial<Record<BackendName, string>>
   /** The bench.json the report's appendix shows, embedded so a re-render needs nothing else (absent: none). */
   bench?: BenchUsed | null
+}
+
+/** A package a backend is made of, and what it declares (null: unreadable, or no `engines.node`). */
+export interface PackageEngines {
+  name: string
+  /** null when its package.json could not be read. */
+  version: string | null
+  /** Its `engines.node` range; null when it declares none (or could not be read). */
+  node: string | null
 }
 
 export interface BenchUsed {

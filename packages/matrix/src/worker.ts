@@ -1,6 +1,6 @@
 /*
  * The matrix's runner in a process of its own, for the runtimes the matrix does not itself run on:
- * `bun dist/src/worker.js SPEC.json OUT.json` runs the cells SPEC names (runtime.ts WorkerSpec) with the
+ * `bun dist/src/worker.js SPEC.json OUT.json` (or a pinned Node's binary) runs the cells SPEC names (runtime.ts WorkerSpec) with the
  * same runner, scenarios and leak check as the Node cells, and writes them to OUT.json, labelled with the
  * runtime that really ran them. Progress lines go to stdout, one per finished cell.
  */
@@ -22,7 +22,7 @@ async function work(specPath: string, outPath: string): Promise<void> {
     return f
   })
   const runtime = currentRuntime()
-  const progress = createProgress({ scenarios: spec.scenarios, backends: spec.backends, runs: spec.runs, out: process.stdout })
+  const progress = createProgress({ scenarios: spec.scenarios, backends: spec.backends, runs: spec.runs, out: process.stdout, overall: spec.overall })
   const { cells, rssKib } = await runMatrix({
     runs: spec.runs,
     scenarios,

@@ -1,7 +1,20 @@
-import { runtimeLabel } from "../runtime.js"
+import { engineNotes } from "../engines.js"
 import { allPassed, passText } from "../stats.js"
 import { BASELINES, CANDIDATES, PEERS, type BackendName, type Cell, type ScenarioInfo, type Results, type RuntimeName } from "../types.js"
-import { cellAt, cellLabel, columns, multiRuntime, type RuntimeDiff, runtimeComparison, runtimeDiffText, runtimesOf } from "./columns.js"
+import {
+  cellAt,
+  cellLabel,
+  columns,
+  multiRuntime,
+  peerRuntimes,
+  type RuntimeDiff,
+  runtimeComparison,
+  runtimeDiffText,
+  runtimeList,
+  runtimeName,
+  runtimesFor,
+  runtimesOf,
+} from "./columns.js"
 
 /*
  * The supervisor is judged against PawWork's baselines only: "newly covered"
@@ -9,7 +22,7 @@ import { cellAt, cellLabel, columns, multiRuntime, type RuntimeDiff, runtimeComp
  * ("why not just use one of those?"): the report says where they close the
  * same gaps, but they never count as the baseline or decide the verdict.
  *
- * With two runtimes the supervisor is judged under each: a failure under either is a failure, a baseline
+ * With several runtimes the supervisor is judged under each: a failure under any is a failure, a baseline
  * is weighed against the supervisor under the same runtime, and every cell whose result the runtime
  * changes is named.
  */
@@ -33,7 +46,7 @@ export interface ScenarioVerdict {
   regression: boolean
   /** Comparison backends that pass every run of this scenario (whatever the supervisor does). */
   peersPassing: BackendName[]
-  /** Backends whose result here differs between Node and Bun. */
+  /** Backends whose result here differs between the runtimes that ran them. */
   runtimeDiffs: RuntimeDiff[]
 }
 
@@ -163,7 +176,7 @@ function recommend(results: Results, all: ScenarioVerdict[]): Recommendation {
   // "tree-deep" with one runtime, "tree-deep under Bun" with two.
   // The supervisor through Effect's layer is named in each cell it concerns; the Process path needs no name.
   const where = (c: Cell) =>
-    `${c.scenario}${c.backend === "supervisor" ? "" : ` (${c.backend})`}${multi ? ` under ${runtimeLabel(c.runtime)}` : ""}`
+    `${c.scenario}${c.backend === "supervisor" ? "" : ` (${c.backend})`}${multi ? ` under ${runtimeName(results, c.runtime)}` : ""}`
   const measured = all.filter((f) => !f.info.control)
   const control = all.filter((f) => f.info.control)
   // Both of PawWork's paths flip together (docs/adoption.md): a failure of either is the supervisor's.
@@ -227,10 +240,10 @@ function recommend(results: Results, all: ScenarioVerdict[]): Recommendation {
   const covered = all.filter((f) => f.newlyCovered)
   const regressions = all.filter((f) => f.regression)
   for (const rt of rts) {
-    // Only the runtimes the peers ran under get the comparison (Node: execa and tree-kill never run under Bun).
+    // Only the runtimes the peers ran under get the comparison (one Node each: they never run under Bun).
     const rtPeers = peers.filter((b) => measured.some((f) => ran(f.cells.find((c) => c.backend === b && c.runtime === rt))))
     lines.push(
-      `${multi ? `Under ${runtimeLabel(rt)}: the` : "The"} supervisor passes ${countAllPass(measured, "supervisor", rt)} scenarios in every run` +
+      `${multi ? `Under ${runtimeName(results, rt)}: the` : "The"} supervisor passes ${countAllPass(measured, "supervisor", rt)} scenarios in every run` +
         (viaEffect(rt) ? `, ${countAllPass(measured, "supervisor-effect", rt)} through Effect's ChildProcessSpawner layer (supervisor-effect)` : "") +
         (baselinesRan
           ? `; the baseline passes ${countAllPass(measured, "baseline", rt)}, the detached (bash-tool) baseline ` +
@@ -240,11 +253,8 @@ function recommend(results: Results, all: ScenarioVerdict[]): Recommendation {
     )
   }
   if (multi) {
-    const nodeOnly = peers.filter((b) => !results.cells.some((c) => c.backend === b && c.runtime !== "node"))
-    if (nodeOnly.length) {
-      lines.push(`The comparison backends (${nodeOnly.join(", ")}) were measured under Node only: they are not engines PawWork ` +
-        "ships under Bun, so they have no Bun column (by design, not a failure).")
-    }
+    const line = peerRuntimeLine(results)
+    if (line) lines.push(line)
     lines.push(...runtimeLines(results))
   }
   if (covered.length > 0) {
@@ -254,19 +264,23 @@ function recommend(results: Results, all: ScenarioVerdict[]): Recommendation {
   if (regressions.length > 0) {
     lines.push(`Regressions (${multi ? "under the same runtime, " : ""}a baseline passes every run, the supervisor does not): ${regressions.map((f) => f.info.name).join(", ")}.`)
   }
-  // The peers ran under Node: they are weighed against the supervisor under Node.
+  // A peer is weighed against the supervisor under the runtime the peer ran under.
   const peerAhead = measured.filter((f) => {
-    const sup = f.cells.find((c) => c.backend === "supervisor" && c.runtime === "node")
-    return f.peersPassing.length > 0 && ran(sup) && !allPass(sup)
+    const ahead = f.cells.filter((c) => PEERS.includes(c.backend) && allPass(c))
+    return ahead.some((p) => {
+      const sup = f.cells.find((c) => c.backend === "supervisor" && c.runtime === p.runtime)
+      return ran(sup) && !allPass(sup)
+    })
   })
   if (peerAhead.length > 0) {
     lines.push(`**A comparison backend passes where the supervisor does not:** ` +
       peerAhead.map((f) => `${f.info.name} (${f.peersPassing.join(", ")})`).join("; ") + ".")
   }
   const perRt = (text: (rt: RuntimeName) => string) =>
-    multi ? rts.map((rt) => `${text(rt)} under ${runtimeLabel(rt)}`).join(", ") : text(rts[0]!)
+    multi ? rts.map((rt) => `${text(rt)} under ${runtimeName(results, rt)}`).join(", ") : text(rts[0]!)
   const leaks = (b: BackendName) => perRt((rt) => String(sumLeaks(results, b, rt)))
-  const leakPeers = peers.map((b) => `${b} ${sumLeaks(results, b, "node")}${multi ? " under Node" : ""}`)
+  const leakPeers = peers.map((b) =>
+    runtimesFor(results, b).map((rt) => `${b} ${sumLeaks(results, b, rt)}${multi ? ` under ${runtimeName(results, rt)}` : ""}`).join(", "))
   lines.push(`Leaked pids over all scenario runs: ${baselinesRan ? `baselines ${perRt((rt) => String(sumLeaks(results, "baseline", rt) + sumLeaks(results, "baseline-detached", rt)))}, ` : ""}` +
     `supervisor ${leaks("supervisor")}` +
     (supCells.some((c) => c.backend === "supervisor-effect") ? `, supervisor-effect ${leaks("supervisor-effect")}` : "") + (peers.length ? `; for comparison ${leakPeers.join(", ")}.` : "."))
@@ -278,7 +292,7 @@ function recommend(results: Results, all: ScenarioVerdict[]): Recommendation {
     if (qs === null || qb === null) continue
     const qp = peers.flatMap((b) => (q(b, rt) === null ? [] : [`${b} ${q(b, rt)} ms`]))
     // A cell whose tree never emptied has no p50, so a backend that leaks looks fast here: say so.
-    lines.push(`Median of the per-scenario p50 times to quiescence${multi ? ` under ${runtimeLabel(rt)}` : ""}, over the scenarios where the tree emptied: supervisor ${qs} ms, ` +
+    lines.push(`Median of the per-scenario p50 times to quiescence${multi ? ` under ${runtimeName(results, rt)}` : ""}, over the scenarios where the tree emptied: supervisor ${qs} ms, ` +
       `baseline ${qb} ms${qp.length ? `, ${qp.join(", ")}` : ""} (grace ${results.settings.grace_ms} ms).`)
   }
   lines.push(costLine(results))
@@ -308,23 +322,50 @@ function recommend(results: Results, all: ScenarioVerdict[]): Recommendation {
 }
 
 /**
- * Where the runtime changes the result, from the cells (never fixed prose): every scenario x backend that
- * ran under both with a different pass count, then the pairs measured under one runtime only.
+ * Where the runtime changes the result, from the cells (never fixed prose): every scenario x backend whose
+ * pass rate differs between the runtimes that ran it, then the pairs some of their runtimes did not run.
  */
 export function runtimeLines(results: Results): string[] {
-  const { compared, diffs, gaps } = runtimeComparison(results)
+  const comparison = runtimeComparison(results)
+  const { compared, diffs, gaps } = comparison
+  const runtimes = comparison.runtimes.length ? comparison.runtimes : runtimesOf(results)
+  const under = `${runtimes.length === 2 ? "both" : "each of"} ${runtimeList(results, runtimes)}`
   const lines: string[] = []
   if (diffs.length > 0) {
-    lines.push(`**The runtime changes the result in ${diffs.length} of ${compared} scenario × backend pairs measured under both Node and Bun:** ` +
-      diffs.map(runtimeDiffText).join("; ") + ".")
+    lines.push(`**The runtime changes the result in ${diffs.length} of ${compared} scenario × backend pairs measured under ${under}:** ` +
+      diffs.map((d) => runtimeDiffText(results, d)).join("; ") + ".")
   } else if (compared > 0) {
-    lines.push(`The runtime changes no result: each of the ${compared} scenario × backend pairs measured under both Node and Bun has the same pass count.`)
+    lines.push(`The runtime changes no result: each of the ${compared} scenario × backend pairs measured under ${under} has the same pass count.`)
   }
   if (gaps.length > 0) {
-    lines.push(`Measured under one runtime only (not compared): ` +
-      gaps.map((g) => `${g.backend} × ${g.scenario} (not run under ${runtimeLabel(g.missing.runtime)}: ${g.missing.not_run_reason ?? "no reason given"})`).join("; ") + ".")
+    const missing = (g: (typeof gaps)[number]) =>
+      g.missing.map((c) => `not run under ${runtimeName(results, c.runtime)}: ${c.not_run_reason ?? "no reason given"}`).join("; ")
+    lines.push(`Measured under ${runtimes.length === 2 ? "one runtime" : "some runtimes"} only (not compared): ` +
+      gaps.map((g) => `${g.backend} × ${g.scenario} (${missing(g)})`).join("; ") + ".")
   }
   return lines
+}
+
+/**
+ * Why the comparison backends have one column each, from where they ran: under Node beside Bun only, they
+ * are not engines PawWork ships under Bun; beside other Nodes, each ran on the newest Node of the run its
+ * packages admit in `engines` (runtime.ts planRuntimes; the note beside a column says when none did).
+ */
+function peerRuntimeLine(results: Results): string | null {
+  const groups = peerRuntimes(results)
+  if (!groups) return null
+  const peers = groups.flatMap((g) => g.backends)
+  const where = runtimeList(results, groups.map((g) => g.runtime))
+  const otherNodes = runtimesOf(results).filter((rt) => rt !== "bun" && !groups.some((g) => g.runtime === rt))
+  if (otherNodes.length === 0) {
+    return `The comparison backends (${peers.join(", ")}) were measured under ${where} only: they are not engines PawWork ` +
+      "ships under Bun, so they have no Bun column (by design, not a failure)."
+  }
+  const per = groups.length > 1 ? ` (${groups.map((g) => `${g.backends.join(", ")} under ${runtimeName(results, g.runtime)}`).join("; ")})` : ""
+  const unmet = Object.keys(engineNotes(results)).filter((b) => peers.includes(b as BackendName))
+  return `The comparison backends (${peers.join(", ")}) were measured under ${where} only${per}: they are not engines PawWork ships, ` +
+    "so each has one column, on the newest Node of this run its packages admit in `engines`" +
+    (unmet.length ? ` (none does for ${unmet.join(", ")}: the newest, with a note beside its column)` : "") + " (by design, not a failure)."
 }
 
 function countAllPass(scenarios: ScenarioVerdict[], backend: BackendName, runtime: RuntimeName): string {

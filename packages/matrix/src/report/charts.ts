@@ -1,5 +1,5 @@
 import type { BackendName, Results } from "../types.js"
-import { cellAt, type Column, columns } from "./columns.js"
+import { cellAt, type Column, columns, runtimeStyle } from "./columns.js"
 
 /* Inline SVG charts for the HTML report: no script, no external asset. */
 
@@ -23,16 +23,16 @@ const GAP = 12
 const TOP = 40
 const LEGEND_ROW = 16
 
-/** A Bun column's bars: its backend's colour, lighter, so the Node and Bun bars of a backend read as a pair. */
-const BUN_OPACITY = 0.5
-
-const fill = (col: Column) => `fill="${COLORS[col.backend]}"${col.runtime === "bun" ? ` fill-opacity="${BUN_OPACITY}"` : ""}`
+const fill = (results: Results, col: Column) => {
+  const { opacity } = runtimeStyle(results, col.runtime)
+  return `fill="${COLORS[col.backend]}"${opacity < 1 ? ` fill-opacity="${opacity}"` : ""}`
+}
 
 /**
  * Entries advance by their name's width and wrap onto a new row before the chart's right edge, so eight
  * columns ("supervisor (Bun)" ...) fit as well as five. Returns the entries and the rows they took.
  */
-function legend(cols: readonly Column[], width: number): { svg: string; rows: number } {
+function legend(results: Results, cols: readonly Column[], width: number): { svg: string; rows: number } {
   let x = LABEL_W
   let row = 0
   const parts = cols.map((col) => {
@@ -42,7 +42,7 @@ function legend(cols: readonly Column[], width: number): { svg: string; rows: nu
       row++
     }
     const y = 8 + row * LEGEND_ROW
-    const entry = `<rect x="${x}" y="${y}" width="12" height="12" ${fill(col)}/><text x="${x + 17}" y="${y + 10}" class="legend">${xml(col.label)}</text>`
+    const entry = `<rect x="${x}" y="${y}" width="12" height="12" ${fill(results, col)}/><text x="${x + 17}" y="${y + 10}" class="legend">${xml(col.label)}</text>`
     x += w
     return entry
   })
@@ -61,7 +61,7 @@ export function passRateChart(results: Results): string {
   const cols = columns(results)
   const groupH = cols.length * BAR_H + GAP
   const width = LABEL_W + PLOT_W + 70
-  const key = legend(cols, width)
+  const key = legend(results, cols, width)
   const top = TOP + (key.rows - 1) * LEGEND_ROW
   const height = top + scenarios.length * groupH + 24
   const parts: string[] = [key.svg]
@@ -90,8 +90,8 @@ export function passRateChart(results: Results): string {
       const flaky = c.flaky ? ` +${c.flaky} flaky` : ""
       parts.push(
         `<g class="bar" ${attrs}><title>${xml(`${f.name} / ${b}: ${c.passed}/${c.runs} passed${flaky ? `, ${c.flaky} flaky (${c.flake?.id ?? "?"})` : ""}`)}</title>` +
-          `<rect x="${LABEL_W}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H - 2}" ${fill(col)}/>` +
-          (fw ? `<rect x="${(LABEL_W + w).toFixed(1)}" y="${y}" width="${fw.toFixed(1)}" height="${BAR_H - 2}" ${fill(col)} opacity="0.3" class="flaky"/>` : "") +
+          `<rect x="${LABEL_W}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H - 2}" ${fill(results, col)}/>` +
+          (fw ? `<rect x="${(LABEL_W + w).toFixed(1)}" y="${y}" width="${fw.toFixed(1)}" height="${BAR_H - 2}" ${fill(results, col)} opacity="0.3" class="flaky"/>` : "") +
           `<text x="${LABEL_W + w + fw + 4}" y="${y + BAR_H - 2}" class="value">${c.passed}/${c.runs}${flaky}</text></g>`,
       )
     })
@@ -105,7 +105,7 @@ export function quiescenceChart(results: Results): string {
   const cols = columns(results)
   const groupH = cols.length * BAR_H + GAP
   const width = LABEL_W + PLOT_W + 90
-  const key = legend(cols, width)
+  const key = legend(results, cols, width)
   const top = TOP + (key.rows - 1) * LEGEND_ROW
   const height = top + scenarios.length * groupH + 24
   const values = results.cells.flatMap((c) => (c.quiescence_ms ? [c.quiescence_ms.p95] : []))
@@ -139,7 +139,7 @@ export function quiescenceChart(results: Results): string {
         const partial = q.n < c.runs ? ` (${q.n}/${c.runs} runs; others leaked)` : ""
         parts.push(
           `<g class="bar" ${attrs}><title>${xml(`${f.name} / ${b}: p50 ${q.p50} ms, p95 ${q.p95} ms, max ${q.max} ms${partial}`)}</title>` +
-            `<rect x="${LABEL_W}" y="${y}" width="${Math.max(1, sx(q.p50) - LABEL_W).toFixed(1)}" height="${BAR_H - 2}" ${fill(col)}/>` +
+            `<rect x="${LABEL_W}" y="${y}" width="${Math.max(1, sx(q.p50) - LABEL_W).toFixed(1)}" height="${BAR_H - 2}" ${fill(results, col)}/>` +
             `<line x1="${sx(q.p50)}" y1="${y + (BAR_H - 2) / 2}" x2="${sx(q.p95)}" y2="${y + (BAR_H - 2) / 2}" class="whisker"/>` +
             `<text x="${sx(q.p95) + 4}" y="${y + BAR_H - 2}" class="value">${q.p50}${partial ? "*" : ""}</text></g>`,
         )

@@ -1,10 +1,10 @@
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import type { Cell, Results } from "../types.js"
+import { PUBLISH_RUNS, type Cell, type Results } from "../types.js"
 import { analyze, cellSummary, explanation, flakyText, formatBytes, ladderText, mechanismFor, notExercisedText, peerNote, reasonsText } from "./analysis.js"
 import { flakesLine, loadLine, passingBackends, runtimesNote } from "./markdown.js"
 import { COLORS, passRateChart, quiescenceChart, xml } from "./charts.js"
-import { cellAt, cellLabel, columns, runtimeDiffText } from "./columns.js"
+import { cellAt, cellLabel, columns, runtimeDiffText, runtimeStyle } from "./columns.js"
 
 /** The little markdown the analysis emits (**bold**, `code`) as HTML. */
 const inline = (s: string) =>
@@ -28,7 +28,7 @@ function cellTip(c: Cell): string {
 
 function resultsTable(r: Results): string {
   const cols = columns(r)
-  const head = `<tr><th>scenario</th>${cols.map((c) => `<th class="rt-${c.runtime}" style="border-bottom:3px ${c.runtime === "bun" ? "dashed" : "solid"} ${COLORS[c.backend]}">${xml(c.label)}</th>`).join("")}</tr>`
+  const head = `<tr><th>scenario</th>${cols.map((c) => `<th class="rt-${c.runtime}" style="border-bottom:3px ${runtimeStyle(r, c.runtime).border} ${COLORS[c.backend]}">${xml(c.label)}</th>`).join("")}</tr>`
   const rows = r.scenarios.map((f) => {
     const tds = cols.map((col) => {
       const c = cellAt(r, f.name, col.backend, col.runtime)
@@ -57,7 +57,7 @@ function scenarioSections(r: Results): string {
       }
       for (const c of v.notRun) items.push(`<li><strong>Not run: ${xml(label(c))}</strong> — ${xml(c.not_run_reason ?? "")}</li>`)
       for (const c of v.cells) for (const n of c.notes ?? []) items.push(`<li class="fail-line"><strong>Harness note, ${xml(label(c))}:</strong> ${xml(n)}</li>`)
-      for (const d of v.runtimeDiffs) items.push(`<li class="fail-line"><strong>The runtime changes the result:</strong> ${xml(runtimeDiffText(d))}.</li>`)
+      for (const d of v.runtimeDiffs) items.push(`<li class="fail-line"><strong>The runtime changes the result:</strong> ${xml(runtimeDiffText(r, d))}.</li>`)
       if (v.newlyCovered) items.push(`<li class="covered"><strong>Newly covered by the supervisor</strong>${xml(peerNote(v.peersPassing))}.</li>`)
       if (v.regression) items.push(`<li class="fail-line"><strong>Regression: a baseline passes where the supervisor does not.</strong></li>`)
       for (const c of v.passingCells.filter((x) => x.unexpected)) items.push(`<li class="fail-line"><strong>Passes every run: ${xml(label(c))}</strong> — ${inline(explanation(r, v.info, c))}.</li>`)
@@ -101,7 +101,7 @@ export function renderHtml(r: Results): string {
 <body>
 <h1>Scenario matrix: PawWork baseline vs pawwork-supervisor</h1>
 <p class="meta">execa and tree-kill are measured for comparison only: neither is PawWork's baseline, and neither decides the verdict.</p>
-<p class="meta">Measured on <strong>${xml(r.platform.label)}</strong> · started ${xml(r.started_at)} · ${r.runs_per_cell} runs per cell · grace ${r.settings.grace_ms} ms, slack ${r.settings.slack_ms} ms</p>
+<p class="meta">Measured on <strong>${xml(r.platform.label)}</strong> · started ${xml(r.started_at)} · ${r.runs_per_cell} runs per cell${r.runs_per_cell < PUBLISH_RUNS ? ` (a short run; the committed reports use ${PUBLISH_RUNS})` : ""} · grace ${r.settings.grace_ms} ms, slack ${r.settings.slack_ms} ms</p>
 <p class="meta">${xml(loadLine(r))}</p>
 <h2>Verdict</h2>
 <ul class="verdict">${recommendation.lines.map((l) => `<li>${inline(l)}</li>`).join("")}</ul>

@@ -1,12 +1,12 @@
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import type { Cell, Results } from "../types.js"
+import type { BackendName, Cell, Results, RuntimeInfo } from "../types.js"
 import { LEAK_CAP_MS } from "../scenarios/steps.js"
 import { speedAndLoadSection } from "./appendix.js"
 import { analyze, cellSummary, explanation, flakyText, formatBytes, ladderText, mechanismFor, notExercisedText, peerNote, reasonsText } from "./analysis.js"
-import { cellAt, cellLabel, columns, multiRuntime, runtimeDiffText } from "./columns.js"
-import { runtimeLabel } from "../runtime.js"
-import { BUN_BACKENDS, PEERS } from "../types.js"
+import { cellAt, cellLabel, columns, multiRuntime, peerRuntimes, runtimeDiffText, runtimeList, runtimeName, runtimesOf } from "./columns.js"
+import { engineNotes } from "../engines.js"
+import { BUN_BACKENDS, PEERS, PUBLISH_RUNS } from "../types.js"
 
 const esc = (s: string) => s.replace(/\|/g, "\\|")
 
@@ -67,7 +67,7 @@ function perScenario(r: Results): string {
       }
       for (const c of v.notRun) lines.push(`- **Not run: ${label(c)}** — ${c.not_run_reason}`)
       for (const c of v.cells) for (const n of c.notes ?? []) lines.push(`- **Harness note, ${label(c)}:** ${n}`)
-      for (const d of v.runtimeDiffs) lines.push(`- **The runtime changes the result:** ${runtimeDiffText(d)}.`)
+      for (const d of v.runtimeDiffs) lines.push(`- **The runtime changes the result:** ${runtimeDiffText(r, d)}.`)
       if (v.newlyCovered) lines.push(`- **Newly covered by the supervisor**${peerNote(v.peersPassing)}.`)
       if (v.regression) lines.push("- **Regression: a baseline passes where the supervisor does not.**")
       for (const c of v.passingCells.filter((x) => x.unexpected)) lines.push(`- **Passes every run: ${label(c)}** — ${explanation(r, v.info, c)}.`)
@@ -83,15 +83,37 @@ export function passingBackends(cells: readonly Cell[]): Cell["backend"][] {
   return [...new Set(cells.map((c) => c.backend))]
 }
 
-/** With two runtimes: what ran under which, and that the comparison backends have no Bun column on purpose. */
+/** With several runtimes: what ran under which, and why the comparison backends have one column each. */
 export function runtimesNote(r: Results): string {
   if (!multiRuntime(r)) return ""
-  const versions = (r.runtimes ?? []).map((x) => `${runtimeLabel(x.name)} ${x.version} (${x.backends.join(", ")})`).join("; ")
-  const nodeOnly = r.backends.filter((b) => !BUN_BACKENDS.includes(b))
-  return `Each backend PawWork ships (${BUN_BACKENDS.filter((b) => r.backends.includes(b)).join(", ")}) has a column per runtime: the same scenarios, once with the ` +
-    `Process API running under Node, once under Bun (its own process: the Process API, its child processes and its ` +
-    `event loop are Bun's). Runtimes: ${versions}.` +
-    (nodeOnly.length ? ` The comparison backends (${nodeOnly.join(", ")}) ran under Node only, by design: they are not engines PawWork ships under Bun.` : "")
+  const versions = (r.runtimes ?? []).map((x) => `${versionName(r, x)} (${x.backends.join(", ")})`).join("; ")
+  const rts = runtimesOf(r)
+  const under = rts.length === 2
+    ? `once with the Process API running under ${runtimeName(r, rts[0]!)}, once under ${runtimeName(r, rts[1]!)}`
+    : `once with the Process API running under each of ${runtimeList(r, rts)}`
+  const own = rts.filter((rt) => rt !== "node").map((rt) => runtimeName(r, rt))
+  return `Each backend PawWork ships (${BUN_BACKENDS.filter((b) => r.backends.includes(b)).join(", ")}) has a column per runtime: the same scenarios, ` +
+    `${under} (${own.length === 1 ? "its own process" : "each in its own process but the Node running the matrix"}: the Process API, its child processes and its ` +
+    `event loop are ${own.length === 1 ? `${own[0]}'s` : "that runtime's"}). Runtimes: ${versions}.` + peersNote(r)
+}
+
+/** "Node 24.22.3", "Bun 1.4.4"; "Node 24 not run" when its worker never reported a version. */
+function versionName(r: Results, x: RuntimeInfo): string {
+  return /^\d/.test(x.version) ? `${x.name === "bun" ? "Bun" : "Node"} ${x.version}` : `${runtimeName(r, x.name)} ${x.version}`
+}
+
+/** Where the comparison backends ran, and why only there. */
+function peersNote(r: Results): string {
+  const groups = peerRuntimes(r)
+  if (!groups) return ""
+  const peers = groups.flatMap((g) => g.backends).join(", ")
+  const where = runtimeList(r, groups.map((g) => g.runtime))
+  if (runtimesOf(r).every((rt) => rt === "bun" || groups.some((g) => g.runtime === rt))) {
+    return ` The comparison backends (${peers}) ran under ${where} only, by design: they are not engines PawWork ships under Bun.`
+  }
+  const unmet = Object.keys(engineNotes(r)).filter((b) => groups.some((g) => g.backends.includes(b as BackendName)))
+  return ` The comparison backends (${peers}) ran under ${where} only, by design: they are not engines PawWork ships, and each runs on ` +
+    "the newest Node of the run its packages admit in `engines`" + (unmet.length ? ` (the newest, for ${unmet.join(", ")}: none does)` : "") + "."
 }
 
 function costSection(r: Results): string {
@@ -114,6 +136,16 @@ function costSection(r: Results): string {
     `| Release build time | ${build} |`,
     `| Sidecar memory | ${rss} |`,
   ].join("\n")
+}
+
+/**
+ * Fewer runs per cell than the committed reports' say less: a cell that passes 2 of 2 may fail 1 in 20. Said
+ * with its trailing newline, and nothing for a run of the committed size or more.
+ */
+export function shortRunLine(r: Results): string {
+  if (r.runs_per_cell >= PUBLISH_RUNS) return ""
+  return `**A short run: ${r.runs_per_cell} run${r.runs_per_cell === 1 ? "" : "s"} per cell**, a first look that answers in minutes; a rare failure shows only ` +
+    `over more runs: the committed reports use ${PUBLISH_RUNS} (\`npm run matrix -- --runs ${PUBLISH_RUNS}\`, or \`--publish\`).\n`
 }
 
 /** Concurrent work on the machine inflates every timing: say how busy it was. */
@@ -157,11 +189,26 @@ export function flakesLine(r: Results): string {
     "Other cells are never retried."
 }
 
-/** What the report says beside a backend's column about how it was measured (Results.backend_notes). */
+/** What the report says beside a backend's column about how it was measured (engines.ts engineNotes). */
 export function backendNotesText(r: Results): string {
-  const notes = Object.entries(r.backend_notes ?? {})
+  const notes = Object.entries(engineNotes(r))
   if (notes.length === 0) return ""
   return `\n${notes.map(([b, note]) => `Beside the \`${b}\` column: ${note}`).join("\n\n")}\n`
+}
+
+/**
+ * How the cells of runtimes other than the matrix's own ran: in a process of that runtime, one runtime after
+ * the other. Results with Node and Bun alone keep their sentence.
+ */
+function workerMethod(r: Results): string {
+  const others = runtimesOf(r).filter((rt) => rt !== "node")
+  if (others.length === 0 || (others.length === 1 && others[0] === "bun")) {
+    return "Bun cells run in a Bun process of their own (the pinned `node_modules/.bin/bun`) with the same\n" +
+      "  runner, scenarios and leak check, after the Node cells, never beside them."
+  }
+  return `The cells of ${runtimeList(r, others)} run in a process of that runtime (the pinned Nodes of\n` +
+    "  `scripts/node-runtimes.mjs`, the pinned `node_modules/.bin/bun`) with the same runner, scenarios and leak check,\n" +
+    "  one runtime after the other, never beside each other."
 }
 
 /** "execa and tree-kill", with Effect's spawner when it was measured (older results: the first two only). */
@@ -197,7 +244,7 @@ export function renderMarkdown(r: Results): string {
 
 Measured on **${r.platform.label}**${r.platform.under_wine ? "" : ` (kernel ${r.platform.kernel})`},
 started ${r.started_at}, ${r.runs_per_cell} runs per cell, ${Math.round(r.duration_ms / 1000)} s in all.
-${loadLine(r)}
+${shortRunLine(r)}${loadLine(r)}
 
 ## Verdict
 
@@ -233,9 +280,8 @@ ${costSection(r)}
   candidate: \`execa\` (execa 9.6.1 as its docs recommend for ending a tree; every signal reaches the root pid alone)
   and \`tree-kill\` (cross-spawn plus tree-kill 1.2.2: a \`ps --ppid\` walk at each step, SIGTERM then SIGKILL after
   the grace). Their settings: packages/process/README.md.
-${effectMethod(r)}- Runtimes: ${(r.runtimes ?? []).map((x) => `${runtimeLabel(x.name)} ${x.version} for ${x.backends.join(", ")}`).join("; ")}
-  (\`--runtime\`). Bun cells run in a Bun process of their own (the pinned \`node_modules/.bin/bun\`) with the same
-  runner, scenarios and leak check, after the Node cells, never beside them.
+${effectMethod(r)}- Runtimes: ${(r.runtimes ?? []).map((x) => `${versionName(r, x)} for ${x.backends.join(", ")}`).join("; ")}
+  (\`--runtime\`). ${workerMethod(r)}
 ${runAsLine(r)}${flakesLine(r)}
 - Grace period of every cancel: ${s.grace_ms} ms (short on purpose, so the matrix runs in minutes; PawWork's
   default is 5000 ms and the baseline's stop() always uses 500 ms).

@@ -16,7 +16,8 @@ export function e2eOptions(run: {
   runs: number
   scenarios: Scenario[]
   backends: BackendName[]
-  runtimes: RuntimeName[]
+  /** null: the default (cli.ts defaultRuntimes). */
+  runtimes: RuntimeName[] | null
   out: string
   flakes: FlakeRegister
 }): CliOptions {

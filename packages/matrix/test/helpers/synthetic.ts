@@ -49,7 +49,8 @@ export const COST: Cost = {
  * Results where every scenario's cells follow the scenario's own expectation
  * ("fail" -> every run leaks), unless `override` says otherwise per cell.
  * With `runtimes` ["node", "bun"], the backends PawWork ships get a Bun cell
- * too (the comparison backends stay Node-only, as the matrix runs them).
+ * too; with several Nodes, a cell under each. The comparison backends run
+ * under the last Node of the list only, as the matrix runs them.
  */
 /**
  * The backends the report tests were written for (before the two Effect backends): their tables and verdict
@@ -64,9 +65,11 @@ export function syntheticResults(
   runtimes: readonly RuntimeName[] = ["node"],
   backends: readonly BackendName[] = FIVE_BACKENDS,
 ): Results {
+  const peerRuntime = runtimes.filter((rt) => rt !== "bun").at(-1)
+  const under = (runtime: RuntimeName, b: BackendName) => runtime === peerRuntime || BUN_BACKENDS.includes(b)
   const cells = runtimes.flatMap((runtime) =>
     SCENARIOS.flatMap((f) =>
-      backends.filter((b) => runtime === "node" || BUN_BACKENDS.includes(b)).map((b) => {
+      backends.filter((b) => under(runtime, b)).map((b) => {
         const o = override(f.name, b, runtime)
         const base = { scenario: f.name, backend: b, runtime, control: !!f.control, expected: f.expected[b] }
         if (o === "not run") return summarizeCell({ ...base, records: [], notRun: { count: runs, reason: "synthetic: not here" } })
@@ -84,8 +87,8 @@ export function syntheticResults(
     backends: [...backends],
     runtimes: runtimes.map((name) => ({
       name,
-      version: name === "bun" ? "1.4.4" : "20.0.0",
-      backends: backends.filter((b) => name === "node" || BUN_BACKENDS.includes(b)),
+      version: name === "bun" ? "1.4.4" : name === "node" ? "20.0.0" : `${name.slice(4)}.1.0`,
+      backends: backends.filter((b) => under(name, b)),
     })),
     settings: { grace_ms: 400, slack_ms: 1000, hard_timeout_ms: 20000, drain_timeout_ms: 500, timeout_race: "synthetic" },
     scenarios: SCENARIOS,
