@@ -7,7 +7,11 @@
 // optionalDependencies are written into the packed manifest only: in this repository they would name
 // packages not published yet, which `npm ci` cannot lock.
 //
-// Usage: node scripts/pack.mjs [--platforms KEY,KEY]   (default: every platform; a missing binary fails)
+// Usage: node scripts/pack.mjs [--platforms KEY,KEY] [--host-build debug|release]
+//   --platforms: default every platform; a missing binary fails.
+//   --host-build: this machine's platform package holds this checkout's own cargo build of that profile
+//   instead of the cross-built binary: what `npm test` packs, so its packed-install check needs no cross
+//   toolchain (`npm run test:full` packs the cross-built binaries, as they ship).
 // `npm run pack` cross-builds every platform first.
 import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -35,6 +39,10 @@ const arg = process.argv.indexOf("--platforms");
 const { platforms } = readJson("packaging/platforms.json");
 const wanted = arg > 0 ? process.argv[arg + 1].split(",") : platforms.map((p) => p.key);
 for (const key of wanted) if (!platforms.some((p) => p.key === key)) fail(`unknown platform ${key}`);
+const hostArg = process.argv.indexOf("--host-build");
+const hostBuild = hostArg > 0 ? process.argv[hostArg + 1] : null;
+if (hostBuild !== null && !["debug", "release"].includes(hostBuild)) fail(`--host-build takes debug or release, not ${hostBuild}`);
+const hostKey = `${process.platform}-${process.arch}`;
 
 // One version, checked.
 const product = readJson("packages/process/package.json");
@@ -54,8 +62,10 @@ packProduct();
 
 for (const p of platforms.filter((x) => wanted.includes(x.key))) {
   const exe = p.os === "win32" ? "pawwork-supervisor.exe" : "pawwork-supervisor";
-  const binary = join(root, "target-cross", "bin", p.key, exe);
-  if (!existsSync(binary)) fail(`${p.key}: no binary at ${relative(root, binary)} (bash scripts/cross-build.sh ${p.key})`);
+  const binary = hostBuild && p.key === hostKey ? join(root, "target", hostBuild, exe) : join(root, "target-cross", "bin", p.key, exe);
+  if (!existsSync(binary)) {
+    fail(`${p.key}: no binary at ${relative(root, binary)} (${hostBuild && p.key === hostKey ? `cargo build${hostBuild === "release" ? " --release" : ""} -p pawwork-supervisor` : `bash scripts/cross-build.sh ${p.key}`})`);
+  }
   const dir = join(stage, p.key);
   mkdirSync(join(dir, "bin"), { recursive: true });
   copyFileSync(binary, join(dir, "bin", exe));

@@ -111,19 +111,19 @@ export const fast = {
           npmCmd("TypeScript tests: @pawwork/peers (Bun)", ["run", "test:bun:only", "-w", "@pawwork/peers"], { runner: "bun test", lane: "bun", env: debugBinaries() }),
         ]
       : [skip("TypeScript tests: @pawwork/peers", "their leak checks read /proc (Linux only)")]),
-    // What a user installs, for this machine's platform: its sidecar cross-built as it ships (static musl),
-    // the tarballs `npm run pack` writes, installed into a project outside the repository and run under Node
-    // and Bun. FULL cross-builds and packs every platform and runs the arm64 binary under qemu-user.
+    // What a user installs, for this machine's platform: the tarballs `npm run pack` writes (the platform package
+    // holding this checkout's debug sidecar, so no cross toolchain is needed here), installed into a project
+    // outside the repository and run under Node and Bun. FULL cross-builds and packs every platform as it ships,
+    // installs that set and runs the arm64 binary under qemu-user.
     ...(linux && process.arch === "x64"
       ? [
-          cmd("cross-build this platform's sidecar (scripts/cross-build.sh linux-x64)", "bash", [join("scripts", "cross-build.sh"), "linux-x64"], { lane: "pack" }),
-          node("pack the product and this platform's package (scripts/pack.mjs)", "pack.mjs", ["--platforms", "linux-x64"], { lane: "pack" }),
+          node("pack the product and this platform's package, with the debug sidecar (scripts/pack.mjs)", "pack.mjs", ["--platforms", "linux-x64", "--host-build", "debug"], { lane: "pack" }),
           cmd("packed install outside the repository: Node and Bun, ESM and CommonJS, app.asar", process.execPath, ["--test", "--test-concurrency=1", join("packaging", "test", "packed-install.test.mjs")], {
             runner: "node --test",
             lane: "pack",
           }),
         ]
-      : [skip("cross-build, pack, packed install", "the platform packages are cross-built on Linux x64; the release workflow runs the packed install on this OS")]),
+      : [skip("pack, packed install", "the platform packages are built on Linux x64; the release workflow runs the packed install on this OS")]),
     node("lint workflows (actionlint)", "lint-workflows.mjs", [], { lane: "ts" }),
     // What the process tests, the matrix and the bench share to see processes: /proc on Linux, the fixture
     // program's proc-start elsewhere (its lookups are compared with /proc on Linux).

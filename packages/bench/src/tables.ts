@@ -44,7 +44,7 @@ export function targetsTable(r: BenchResults): Table {
     runtime: null,
     title: "Targets",
     caption:
-      "Each target of issues 18's and 32's acceptance (and the earlier quiescence target) with what this run measured, as ratios within one run; " +
+      "Each target of the acceptance of issues 18 and 32 (and the earlier quiescence target) with what this run measured, as ratios within one run; " +
       "a missed target says by how much, and why below, as does one measured at a load over the core count.",
     head: ["target", "goal", "measured", "met", "missed by"],
     rows: r.targets.map((t) => [t.label, t.goal, t.measured, t.met ? "yes" : "**no**", t.missedBy || "-"]),

@@ -20,7 +20,7 @@ import type { Summary } from "../src/types.js"
 const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli.js")
 
 /** Keys (as bench.json spells them) whose value may be null: things a backend or a platform does not have. */
-const MAY_BE_NULL = new Set(["commit", "runtime", "sidecar_ms", "sidecar_cpu_ms_per_child", "watchdog_rss_kib", "rustc", "cgroup", "pidfd", "subreaper", "output_window", "version", "exited_ms"])
+const MAY_BE_NULL = new Set(["commit", "runtime", "sidecar_ms", "sidecar_cpu_ms", "sidecar_cpu_ms_per_child", "watchdog_rss_kib", "rustc", "cgroup", "pidfd", "subreaper", "output_window", "version", "exited_ms"])
 
 function walk(value: unknown, path: string, visit: (path: string, key: string, v: unknown) => void): void {
   if (value !== null && typeof value === "object") {
@@ -78,6 +78,11 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
       assert.ok(c.version, `${who}: no version`)
       for (const v of ["bare", "baseline", "supervisor"] as const) positiveSummary(c.spawnRoundTrip.backends[v], `${who} round trip ${v}`)
       assert.ok(c.spawnRoundTrip.ratios["supervisor/baseline"]!.p50 > 0)
+      const m = c.messageLatency
+      assert.ok(m, `${who}: no message latency`)
+      for (const p of ["direct", "baseline", "supervisor"] as const) positiveSummary(m.paths[p], `${who} message ${p}`)
+      assert.ok(m.paths.supervisor.sidecarCpuMs !== null && m.paths.baseline.sidecarCpuMs === null, `${who}: sidecar CPU only on the supervisor's path`)
+      assert.ok(m.ratios["supervisor/baseline"]!.p50 > 0 && m.bytes === 1024)
       positiveSummary(c.sidecarStart.hello, `${who} sidecar hello`)
       positiveSummary(c.sidecarStart.firstSpawn, `${who} first spawn`)
 
@@ -116,7 +121,7 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
     for (const l of b.memory.live) assert.ok(l.rssKib > 0 && l.spawnAllMs > 0 && l.idleCpuPercent >= 0)
     assert.ok(b.memory.slowConsumer.peakRssKib > 0 && b.memory.slowConsumer.consumedBytes > 0)
 
-    const perRuntime = ["spawn-round-trip-p50", "spawn-round-trip-p99", "throughput-spawn", "throughput-run", "quiescence-ignore-term"]
+    const perRuntime = ["spawn-round-trip-p50", "spawn-round-trip-p99", "message-round-trip-p50", "throughput-spawn", "throughput-run", "quiescence-ignore-term"]
     assert.deepEqual(
       b.targets.map((t) => `${t.runtime}:${t.id}`),
       [...expected.flatMap((rt) => perRuntime.map((id) => `${rt}:${id}`)), "null:idle-rss"],
@@ -125,7 +130,7 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
 
     const md = readFileSync(join(out, "BENCH.md"), "utf8")
     const node = runtimeLabel(expected[0]!)
-    for (const h of ["## What the supervisor costs", "### Targets", `### Output throughput (${node})`, "### Output throughput (Bun)", `### Spawn round trip (${node})`, "### Spawn round trip (Bun)", "### Scale curve (Bun)", "### Sidecar memory"]) {
+    for (const h of ["## What the supervisor costs", "### Targets", `### Output throughput (${node})`, "### Output throughput (Bun)", `### Spawn round trip (${node})`, "### Spawn round trip (Bun)", `### Stdio message round trip (${node})`, "### Stdio message round trip (Bun)", "### Scale curve (Bun)", "### Sidecar memory"]) {
       assert.ok(md.includes(h), `BENCH.md lacks ${h}`)
     }
     // What the matrix report's appendix embeds: the section rendered from bench.json's own (snake_case) content.
