@@ -64,6 +64,12 @@ pub struct SpawnRequest {
     pub drain_timeout_ms: Option<u64>,
     #[serde(default)]
     pub leftovers: Leftovers,
+    /// Unix: `false` puts the child in the host's process group (the group
+    /// the sidecar was started in) instead of a session of its own, so a
+    /// terminal's Ctrl-C reaches it as a member of the host's job. Absent:
+    /// `true`, the behaviour before the field existed.
+    #[serde(default)]
+    pub detached: Option<bool>,
 }
 
 /// What happens to descendants still alive once the root has exited and
