@@ -154,15 +154,18 @@ pub async fn supervise(
     let deadline = plan.timeout.map(|t| started + t);
     let Ran { reason, mut killed_pids } = running(&plan, &mut tree, deadline, &mut ctl, &sink).await;
 
-    let Drained { drained, kill_now } = drain(&plan, &mut tree, reason, join_relays(&mut relays), &mut ctl, &sink).await;
+    let client_bound = || credit.exhausted() || sink.backed_up();
+    let Drained { drained, kill_now } =
+        drain(&plan, &mut tree, reason, join_relays(&mut relays), &mut ctl, &sink, client_bound).await;
 
     let left = leftovers(&plan, &mut tree, reason, kill_now).await;
     killed_pids.extend(left.killed_pids);
     if !drained {
-        // Killed leftovers' last bytes are still collected; kept ones are
-        // not waited for (that is the point of keeping them).
+        // Killed leftovers' last bytes are still collected, as fast as the
+        // client takes them; kept ones are not waited for (that is the
+        // point of keeping them).
         if !left.kept {
-            let _ = timeout(POST_KILL_DRAIN, join_relays(&mut relays)).await;
+            while timeout(POST_KILL_DRAIN, join_relays(&mut relays)).await.is_err() && client_bound() {}
         }
         let _ = stop_tx.send(true);
         join_relays(&mut relays).await;
@@ -273,7 +276,12 @@ pub(crate) async fn running<T: Supervised>(
 
 /// Draining: every byte already written reaches the client, but a
 /// descendant holding a pipe cannot delay the exit past the deadline.
-/// `join` resolves when every relay has ended.
+/// `join` resolves when every relay has ended. `client_bound`: the relays
+/// wait for the client (its window is used up, or stdout's queue is full).
+/// A deadline that finds the tree gone and the relays waiting on the client
+/// is moved on: what is left in the pipes is finite and was written by the
+/// tree, and a client blocked a while (a run of synchronous spawns) must
+/// not lose it. Nothing alive can hold the pipes then.
 pub(crate) async fn drain<T: Tree>(
     plan: &Plan,
     tree: &mut T,
@@ -281,12 +289,17 @@ pub(crate) async fn drain<T: Tree>(
     join: impl Future<Output = ()>,
     ctl: &mut mpsc::UnboundedReceiver<Control>,
     sink: &Sink,
+    client_bound: impl Fn() -> bool,
 ) -> Drained {
-    let deadline = Instant::now() + plan.drain_timeout;
+    let mut deadline = Instant::now() + plan.drain_timeout;
     tokio::pin!(join);
     loop {
         tokio::select! {
-            r = timeout_at(deadline, &mut join) => return Drained { drained: r.is_ok(), kill_now: None },
+            r = timeout_at(deadline, &mut join) => match r {
+                Ok(()) => return Drained { drained: true, kill_now: None },
+                Err(_) if client_bound() && tree.is_empty() => deadline = Instant::now() + plan.drain_timeout,
+                Err(_) => return Drained { drained: false, kill_now: None },
+            },
             msg = ctl.recv() => match msg {
                 Some(Control::Signal { req, signal }) => forward(&plan.id, tree, req, signal, sink).await,
                 // After a root that ended on its own, a cancel kills the
@@ -453,10 +466,28 @@ mod tests {
         let (_tx, mut ctl) = mpsc::unbounded_channel();
         let mut t = mock(vec![(12, vec![])]);
         let start = Instant::now();
-        let out = drain(&plan(Leftovers::Kill), &mut t, ExitReason::Exited, std::future::pending(), &mut ctl, &sink()).await;
+        let out = drain(&plan(Leftovers::Kill), &mut t, ExitReason::Exited, std::future::pending(), &mut ctl, &sink(), || false).await;
         assert_eq!(out, Drained { drained: false, kill_now: None });
         assert_eq!(start.elapsed(), Duration::from_millis(2000), "the cut comes at the drain deadline, not before or after");
         assert!(t.log.is_empty(), "the drain itself signals nothing");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_deadline_that_finds_the_tree_gone_and_the_client_behind_waits_for_the_client() {
+        let (_tx, mut ctl) = mpsc::unbounded_channel();
+        let mut t = mock(vec![]);
+        let start = Instant::now();
+        let caught_up = start + Duration::from_millis(4500);
+        let eof = sleep_until(caught_up);
+        let behind = || Instant::now() < caught_up;
+        let out = drain(&plan(Leftovers::Kill), &mut t, ExitReason::Exited, eof, &mut ctl, &sink(), behind).await;
+        assert_eq!(out, Drained { drained: true, kill_now: None });
+        assert_eq!(start.elapsed(), Duration::from_millis(4500), "every byte, at the client's pace");
+        // With a member alive, the deadline cuts even while the client is behind.
+        let mut held = mock(vec![(12, vec![])]);
+        let start = Instant::now();
+        let out = drain(&plan(Leftovers::Kill), &mut held, ExitReason::Exited, std::future::pending(), &mut ctl, &sink(), || true).await;
+        assert_eq!((out.drained, start.elapsed()), (false, Duration::from_millis(2000)));
     }
 
     #[tokio::test(start_paused = true)]
@@ -465,7 +496,7 @@ mod tests {
         let mut t = mock(vec![]);
         let start = Instant::now();
         let eof = sleep(Duration::from_millis(300));
-        let out = drain(&plan(Leftovers::Keep), &mut t, ExitReason::Exited, eof, &mut ctl, &sink()).await;
+        let out = drain(&plan(Leftovers::Keep), &mut t, ExitReason::Exited, eof, &mut ctl, &sink(), || false).await;
         assert_eq!(out, Drained { drained: true, kill_now: None });
         assert_eq!(start.elapsed(), Duration::from_millis(300));
     }
@@ -477,7 +508,7 @@ mod tests {
             tx.send(Control::Cancel { signal: Some(Signal::Int), grace: None }).unwrap();
             let mut t = mock(vec![(12, vec![])]);
             let p = plan(policy);
-            let out = drain(&p, &mut t, ExitReason::Exited, std::future::pending(), &mut ctl, &sink()).await;
+            let out = drain(&p, &mut t, ExitReason::Exited, std::future::pending(), &mut ctl, &sink(), || false).await;
             assert_eq!(out.kill_now, Some((Signal::Int, p.grace)));
             let left = leftovers(&p, &mut t, ExitReason::Exited, out.kill_now).await;
             assert_eq!(left, LeftoversOutcome { leftover_pids: vec![12], killed_pids: vec![12], kept: false });
@@ -491,7 +522,7 @@ mod tests {
         drop(tx);
         let mut t = mock(vec![(12, vec![Signal::Term])]);
         let p = plan(Leftovers::Keep);
-        let out = drain(&p, &mut t, ExitReason::Exited, std::future::pending(), &mut ctl, &sink()).await;
+        let out = drain(&p, &mut t, ExitReason::Exited, std::future::pending(), &mut ctl, &sink(), || false).await;
         let left = leftovers(&p, &mut t, ExitReason::Exited, out.kill_now).await;
         assert!(!left.kept);
         assert!(t.is_empty());

@@ -57,6 +57,11 @@ impl Credit {
         self.notify.notify_waiters();
     }
 
+    /// The window is used up: reading waits for the client's next ack.
+    pub fn exhausted(&self) -> bool {
+        self.room() == 0
+    }
+
     fn room(&self) -> usize {
         if self.unlimited.load(Ordering::Acquire) {
             return READ_CHUNK;
