@@ -24,7 +24,9 @@ export interface Options {
   timeout?: number
   /**
    * Baseline and tree-kill: the child leads its own process group, like PawWork's bash tool. Execa: execa's own
-   * `detached` (which also turns its `cleanup` off). Supervisor: ignored (always so).
+   * `detached` (which also turns its `cleanup` off). Supervisor (Unix): the same choice, which decides whether a
+   * terminal's Ctrl-C reaches the child: detached, its own session, out of reach; not detached (the default), a
+   * member of this process's group, as a child of Node's spawn is. The tree is contained either way.
    */
   detached?: boolean
   /** Supervisor only: how long to wait for descendants holding the pipes after the root ended (ms). */
@@ -89,6 +91,8 @@ export interface Child {
   readonly exitCode: number | null
   /** Node's: the signal that ended the process, else null. */
   readonly signalCode: NodeJS.Signals | null
+  /** Node's: a kill() has sent a signal (it returned true). */
+  readonly killed: boolean
   /** Node's `exit` (code, signal) and `error` (a spawn failure) events, as PawWork's `stop()` listens to them. */
   once(event: "exit", listener: (code: number | null, signal: NodeJS.Signals | null) => void): this
   once(event: "error", listener: (err: Error) => void): this

@@ -132,16 +132,34 @@ describe("supervisor backend only", () => {
   })
 })
 
-/** A stand-in sidecar: a Node script that says hello with another protocol version, then waits for EOF. */
+/**
+ * A stand-in sidecar: a Node script that says hello with another protocol version, on stdout and on the
+ * spawn channel it is asked for (FIFOs it makes with mkfifo(1) in the --sync-dir, or a pipe server on the
+ * --sync-pipe name), then waits for EOF.
+ */
 function wrongVersionSidecar(): string {
   const file = path.join(path.dirname(newReport()), "fake-supervisor.mjs")
   writeFileSync(
     file,
     `#!${process.execPath}
+import { execFileSync } from "node:child_process"
+import { openSync, writeSync } from "node:fs"
+import net from "node:net"
+import path from "node:path"
 const header = Buffer.from(JSON.stringify({ event: "hello", protocol: 99, version: "9.9.9", pid: process.pid }))
 const prefix = Buffer.alloc(8)
 prefix.writeUInt32BE(header.length, 0)
-process.stdout.write(Buffer.concat([prefix, header]))
+const hello = Buffer.concat([prefix, header])
+process.stdout.write(hello)
+const at = (flag) => process.argv[process.argv.indexOf(flag) + 1]
+if (process.argv.includes("--sync-dir")) {
+  const dir = at("--sync-dir")
+  execFileSync("mkfifo", ["-m", "600", path.join(dir, "requests"), path.join(dir, "answers")])
+  openSync(path.join(dir, "requests"), "r+")
+  writeSync(openSync(path.join(dir, "answers"), "r+"), hello)
+} else if (process.argv.includes("--sync-pipe")) {
+  net.createServer((socket) => socket.write(hello)).listen(at("--sync-pipe"))
+}
 process.stdin.resume()
 process.stdin.on("end", () => process.exit(0))
 `,

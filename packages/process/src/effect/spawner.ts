@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises"
+import { access } from "node:fs/promises"
 import path from "node:path"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -21,11 +21,11 @@ import {
 import * as CommandLine from "effect/process/CommandLine"
 import type { EnvSpec } from "../protocol/messages.js"
 import { ABORT_GRACE_MS, spawnSettings } from "../defaults.js"
-import { SupervisorChild } from "../supervisor/child.js"
+import type { SupervisorChild } from "../supervisor/child.js"
+import { launch } from "../supervisor/launch.js"
 import { spawnRequest } from "../supervisor/request.js"
-import { registerRoot } from "../supervisor/roots.js"
 import type { Options, Stdio } from "../types.js"
-import { badArgument, systemError, toPlatformError } from "./errors.js"
+import { badArgument, fileSystemError, systemError, toPlatformError } from "./errors.js"
 import { SidecarHost } from "./host.js"
 import { outputStream, stdinSink } from "./io.js"
 
@@ -52,6 +52,10 @@ export interface SupervisorSpawnerOptions {
    * option for the same reason as `leftovers`.
    */
   readonly drainTimeout?: Duration.Input | undefined
+  /** How long the spawn that starts the sidecar blocks, at most, for it to be ready (ms); see SupervisorOptions. */
+  readonly startTimeoutMs?: number | undefined
+  /** How long a spawn blocks, at most, for the sidecar's answer (ms); see SupervisorOptions. */
+  readonly spawnTimeoutMs?: number | undefined
 }
 
 /** The layer's per-command policy, passed to every stage. */
@@ -70,7 +74,7 @@ type Handle = ChildProcessHandle
  */
 export const make = (options: SupervisorSpawnerOptions = {}): Effect.Effect<Service, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const host = new SidecarHost(options.supervisorPath)
+    const host = new SidecarHost(options.supervisorPath, { startTimeoutMs: options.startTimeoutMs, spawnTimeoutMs: options.spawnTimeoutMs })
     yield* Effect.addFinalizer(() => Effect.promise(() => host.close()))
     const graceMs = options.forceKillAfter === undefined ? ABORT_GRACE_MS : Duration.toMillis(options.forceKillAfter)
     const policy: Policy = {
@@ -148,17 +152,19 @@ function envSpec(options: ChildProcess.CommandOptions): EnvSpec {
   return { mode: "replace", vars }
 }
 
-/** A missing or unusable `cwd` fails with the tag of its errno (NotFound for ENOENT), before any spawn. */
-function resolveCwd(cwd: string | undefined, shown: string): Effect.Effect<string | undefined, PlatformError.PlatformError> {
+/**
+ * The cwd checked as Effect's Node spawner checks it, with the same failure: `FileSystem.access` of the
+ * path given (NotFound for a missing one, BadArgument for a NUL byte). What access lets through and
+ * the spawn then refuses (a file, ENOTDIR) fails the spawn itself.
+ */
+function resolveCwd(cwd: string | undefined): Effect.Effect<string | undefined, PlatformError.PlatformError> {
   if (cwd === undefined) return Effect.succeed(undefined)
-  const absolute = path.resolve(cwd)
   return Effect.tryPromise({
     try: async () => {
-      const info = await stat(absolute)
-      if (!info.isDirectory()) throw Object.assign(new Error(`cwd ${absolute} is not a directory`), { code: "ENOTDIR" })
-      return absolute
+      await access(cwd)
+      return path.resolve(cwd)
     },
-    catch: (err) => systemError("spawn", (err as { code?: string }).code, `cwd ${absolute}: ${String((err as Error).message)}`, shown, err),
+    catch: (err) => fileSystemError("access", err, cwd),
   })
 }
 
@@ -205,10 +211,11 @@ function spawnStandard(
     if (pipedInput) input.stream = pipedInput
     const stdout = outputConfig(options.stdout)
     const stderr = outputConfig(options.stderr)
-    const cwd = yield* resolveCwd(options.cwd, shown)
+    const cwd = yield* resolveCwd(options.cwd)
 
     const argv = [command.command, ...command.args.map(unwrap)]
-    // `detached` and `windowsHide` are accepted and ignored: the sidecar contains every tree anyway.
+    // `windowsHide` is accepted and ignored (no child of the sidecar ever gets a window). `detached` is
+    // Effect's: on Unix, true unless given, as in its Node spawner; false joins the host's process group.
     const forceKillAfter = options.forceKillAfter === undefined ? graceMs : Duration.toMillis(options.forceKillAfter)
     const opts: Options = {
       cwd,
@@ -216,6 +223,7 @@ function spawnStandard(
       stdin: stdio(input.stream),
       stdout: stdio(stdout),
       stderr: stdio(stderr),
+      detached: options.detached ?? process.platform !== "win32",
       leftovers: policy.leftovers,
       drainTimeout: policy.drainTimeoutMs,
       // Effect's names for the abort ladder, in the API's: spawnRequest translates them to the protocol's.
@@ -233,20 +241,15 @@ function spawnStandard(
     const child = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: async () => {
-          sidecar = host.current()
-          sidecar.hold()
-          state.held = true
-          const started: SupervisorChild = new SupervisorChild(id, argv, opts, sidecar.ready, () => {
+          const launched = launch(() => host.current(), request, opts, () => {
             state.settled = true
             if (state.held) sidecar?.release()
             state.held = false
-          }, sidecar)
-          sidecar.ready.then(
-            (conn) => started.start(conn, request),
-            (err: Error) => started.fail(err),
-          )
-          // So Process.terminateTree({ pid: handle.pid }) ends this tree through this sidecar.
-          registerRoot(started)
+          })
+          const started: SupervisorChild = launched.child
+          sidecar = launched.sidecar
+          sidecar.hold()
+          state.held = true
           if ((await started.spawned) === undefined) {
             await started.exited
             throw new Error("the sidecar reported neither a pid nor a spawn error")

@@ -22,6 +22,8 @@ export interface SpawnRequest {
   ladder?: { signal?: string; grace_ms?: number }
   drain_timeout_ms?: number
   leftovers?: "kill" | "keep"
+  /** Unix: false puts the child in the host's process group (docs/protocol.md); absent means true. */
+  detached?: boolean
 }
 
 export type Request =

@@ -8,26 +8,42 @@ import type { TerminatedEvent } from "../protocol/messages.js"
 import { assertTerminateTarget } from "../safety.js"
 import type { Child, Options, ProcessApi, SupervisedChild, TerminateTreeInput } from "../types.js"
 import { SupervisorChild } from "./child.js"
+import { launch } from "./launch.js"
 import { locateSupervisor } from "./locate.js"
+import { assertNoNulBytes } from "./node-spawn-errors.js"
 import { spawnRequest } from "./request.js"
-import { liveRoot, registerRoot } from "./roots.js"
-import { Sidecar } from "./sidecar.js"
+import { liveRoot } from "./roots.js"
+import { Sidecar, sidecarTimeouts, type SidecarTimeouts } from "./sidecar.js"
 
 export { locateSupervisor } from "./locate.js"
 export { shellArgv } from "./request.js"
 
 export interface SupervisorOptions {
   supervisorPath?: string
+  /**
+   * How long a spawn() that starts the sidecar blocks, at most, for it to be ready (ms); default
+   * PAWWORK_SUPERVISOR_START_TIMEOUT_MS, else 5000. A sidecar that does not greet in time is killed and
+   * that spawn fails, its error naming the binary.
+   */
+  startTimeoutMs?: number
+  /** How long a spawn() blocks, at most, for the sidecar's answer (ms); PAWWORK_SUPERVISOR_SPAWN_TIMEOUT_MS, else 5000. */
+  spawnTimeoutMs?: number
+}
+
+/** The sidecar bounds of these options. */
+export function timeoutsOf(options: Pick<SupervisorOptions, "startTimeoutMs" | "spawnTimeoutMs">): SidecarTimeouts {
+  return sidecarTimeouts({ startMs: options.startTimeoutMs, spawnMs: options.spawnTimeoutMs })
 }
 
 /**
  * The supervisor backend: one shared sidecar per backend object, started on the first spawn and again
- * after it died. `detached` is ignored: the sidecar makes every child lead its own group anyway.
+ * after it died. spawn() returns with `pid` set, as Node's does (launch.ts).
  */
 export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
   let sidecar: Sidecar | null = null
   let counter = 0
   const prefix = `c${process.pid}-${Date.now().toString(36)}`
+  const timeouts = timeoutsOf(options)
 
   function current(): Sidecar {
     if (sidecar?.alive) return sidecar
@@ -35,7 +51,7 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
     const binary = locateSupervisor(options.supervisorPath)
     const started: Sidecar = new Sidecar(binary, (dead) => {
       if (sidecar === dead) sidecar = null
-    })
+    }, timeouts)
     sidecar = started
     return started
   }
@@ -44,20 +60,17 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
     const settings = spawnSettings(cmd, opts)
     const id = `${prefix}-${++counter}`
     const request = spawnRequest(id, settings, opts)
-    const host = current()
-    host.hold()
+    // What Node checks, on what Node checks it: the caller's file and arguments, the child's environment.
+    assertNoNulBytes(settings.cmd[0], settings.cmd.slice(1), opts, request.env.mode === "replace" ? request.env.vars : {})
 
+    let host: Sidecar | undefined
     const abort = () => child.abort()
-    const child: SupervisorChild = new SupervisorChild(id, cmd, opts, host.ready, () => {
+    const { child, sidecar: used } = launch(current, request, opts, () => {
       opts.abort?.removeEventListener("abort", abort)
-      host.release()
-    }, host)
-    // So terminateTree can tell a root of any sidecar of this process from a foreign pid.
-    registerRoot(child)
-    host.ready.then(
-      (conn) => child.start(conn, request),
-      (err: Error) => child.fail(err),
-    )
+      host?.release()
+    })
+    host = used
+    host.hold()
     if (opts.abort) {
       opts.abort.addEventListener("abort", abort, { once: true })
       if (opts.abort.aborted) abort()

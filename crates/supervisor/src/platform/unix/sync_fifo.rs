@@ -37,10 +37,14 @@ pub fn sync_endpoint(dir: &Path) -> std::io::Result<SyncEndpoint> {
     if meta.uid() != me || meta.mode() & 0o077 != 0 {
         return Err(invalid("must belong to this user and be closed to group and others (mode 0700)"));
     }
+    // Made under a temporary name, opened, then renamed: once a client can
+    // see a FIFO, the sidecar's end of it is open.
     let fifo = |name: &str| -> std::io::Result<std::os::fd::OwnedFd> {
-        let path = dir.join(name);
-        nix::unistd::mkfifo(&path, Mode::S_IRUSR | Mode::S_IWUSR)?;
-        Ok(nix::fcntl::open(&path, OFlag::O_RDWR | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC, Mode::empty())?)
+        let making = dir.join(format!("{name}.new"));
+        nix::unistd::mkfifo(&making, Mode::S_IRUSR | Mode::S_IWUSR)?;
+        let fd = nix::fcntl::open(&making, OFlag::O_RDWR | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC, Mode::empty())?;
+        std::fs::rename(&making, dir.join(name))?;
+        Ok(fd)
     };
     let requests = pipe::Receiver::from_owned_fd(fifo("requests")?)?;
     let answers = pipe::Sender::from_owned_fd(fifo("answers")?)?;
