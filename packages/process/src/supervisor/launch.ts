@@ -16,8 +16,8 @@ export interface Launched {
  * Node's spawn does: the spawn round trip on the spawn channel blocks, within the sidecar's bound. A
  * failure Node throws from spawn() (an errno other than EACCES, EAGAIN, EMFILE, ENFILE, ENOENT, such as
  * ENOTDIR for a cwd that is a file) is thrown here too; any other reaches the child asynchronously. A
- * request that never reached a live sidecar (it had died, or did not start) is sent once more to a
- * fresh one from `current()`: nothing was started for it.
+ * request that never reached a live sidecar (it had died, or did not start), or that one shutting down
+ * refused, is sent once more to a fresh one from `current()`: nothing was started for it.
  * Used by the Process backend and by the Effect layer, each with its own sidecar.
  */
 export function launch(

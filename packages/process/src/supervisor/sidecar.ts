@@ -37,7 +37,8 @@ export function sidecarTimeouts(given: Partial<SidecarTimeouts> = {}): SidecarTi
 /**
  * What became of a spawn sent on the spawn channel: the child runs (`spawned`), the sidecar refused it
  * with an `error` (`refused`), or no answer came (`lost`: the sidecar did not start, died, or missed the
- * deadline). `retry`: the request certainly started nothing, because it never reached a live sidecar.
+ * deadline). `retry`: the request certainly started nothing, because it never reached a live sidecar or
+ * reached one that is shutting down.
  */
 export type SpawnAnswer =
   | { kind: "spawned"; pid: number; pgid: number | null }
@@ -150,6 +151,11 @@ export class Sidecar {
     if (answer.event === "spawned") return { kind: "spawned", pid: answer.pid as number, pgid: (answer.pgid as number | null) ?? null }
     if (answer.event === "error") {
       const error = new SupervisorRequestError(String(answer.code), String(answer.message), answer.errno as string | undefined)
+      // A sidecar ending (a signal told it to) starts nothing more: it is on its way out, as if dead.
+      if (error.code === "shutting_down") {
+        this.retire(error, false)
+        return { kind: "lost", error, retry: true }
+      }
       return { kind: "refused", error }
     }
     const error = new SupervisorProtocolError(`spawn channel: unexpected answer ${JSON.stringify(answer)}`)
