@@ -4,6 +4,8 @@ import type { Mode } from "./types.js"
 export interface Sizes {
   mode: Mode
   roundTrip: { warmup: number; iterations: number; block: number }
+  /** spawn() alone, per backend: steady and loaded samples, in turns of `block`; fresh backends' first spawns. */
+  spawnBlock: { samples: number; block: number; first: number }
   sidecarStart: { samples: number }
   throughput: { bytes: number; reps: number }
   quiescence: { treeWidth: number; treeReps: number; ignoreReps: number; graceMs: number; treeGraceMs: number }
@@ -23,6 +25,7 @@ export const SIZES: Record<Mode, Sizes> = {
   quick: {
     mode: "quick",
     roundTrip: { warmup: 5, iterations: 30, block: 10 },
+    spawnBlock: { samples: 20, block: 10, first: 2 },
     sidecarStart: { samples: 3 },
     throughput: { bytes: 8 * MiB, reps: 2 },
     quiescence: { treeWidth: 4, treeReps: 1, ignoreReps: 1, graceMs: 200, treeGraceMs: 2_000 },
@@ -32,6 +35,7 @@ export const SIZES: Record<Mode, Sizes> = {
   default: {
     mode: "default",
     roundTrip: { warmup: 100, iterations: 1_000, block: 50 },
+    spawnBlock: { samples: 300, block: 50, first: 10 },
     sidecarStart: { samples: 20 },
     throughput: { bytes: 256 * MiB, reps: 7 },
     quiescence: { treeWidth: 49, treeReps: 5, ignoreReps: 5, graceMs: 500, treeGraceMs: 2_000 },
@@ -41,6 +45,7 @@ export const SIZES: Record<Mode, Sizes> = {
   full: {
     mode: "full",
     roundTrip: { warmup: 200, iterations: 5_000, block: 100 },
+    spawnBlock: { samples: 1_000, block: 100, first: 30 },
     sidecarStart: { samples: 50 },
     throughput: { bytes: 1024 * MiB, reps: 9 },
     quiescence: { treeWidth: 49, treeReps: 20, ignoreReps: 20, graceMs: 500, treeGraceMs: 2_000 },

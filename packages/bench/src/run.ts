@@ -12,6 +12,7 @@ import { runnerFor, type Runner } from "./runners.js"
 import { currentRuntime, runtimeVersion, runUnderBun } from "./runtime.js"
 import { measureScale } from "./scale.js"
 import { measureSidecarStart, sidecarInfo } from "./sidecar-start.js"
+import { measureSpawnBlock } from "./spawn-block.js"
 import { measureRoundTrip } from "./spawn-roundtrip.js"
 import { round } from "./stats.js"
 import { evaluateTargets } from "./targets.js"
@@ -40,10 +41,12 @@ export async function measureClient(sizes: Sizes, bins: Binaries, variants: Supe
 
     log(`round trip: ${backends.join(", ")}`)
     const spawnRoundTrip = await measureRoundTrip(ctx, runners)
-    log("sidecar start")
-    const sidecarStart = await measureSidecarStart(ctx, spawnRoundTrip.backends.supervisor!.p50)
     const baseline = pick(runners, "baseline").api!
     const supervisor = pick(runners, "supervisor").api!
+    log("spawn block")
+    const spawnBlock = await measureSpawnBlock(ctx, { baseline, supervisor })
+    log("sidecar start")
+    const sidecarStart = await measureSidecarStart(ctx, spawnRoundTrip.backends.supervisor!.p50)
     // Output copied is a throughput path only: started here, it stays out of the round trip and the scale curve.
     const copy = copied ? await runnerFor("supervisor-copy", ctx.trivial, bins.supervisor) : null
     if (copy) {
@@ -60,7 +63,7 @@ export async function measureClient(sizes: Sizes, bins: Binaries, variants: Supe
     for (const r of runners) {
       if (r.sidecar() !== sidecars.get(r.backend)) ctx.notes.push(`the ${r.backend} sidecar restarted during the run (pid ${sidecars.get(r.backend)} -> ${r.sidecar()})`)
     }
-    return { runtime: currentRuntime(), version: runtimeVersion(), spawnRoundTrip, sidecarStart, throughput, quiescence, scale, scaleLoad: scaleLoad.span(), notes: ctx.notes }
+    return { runtime: currentRuntime(), version: runtimeVersion(), spawnRoundTrip, spawnBlock, sidecarStart, throughput, quiescence, scale, scaleLoad: scaleLoad.span(), notes: ctx.notes }
   } finally {
     for (const r of runners) await r.close().catch(() => undefined)
   }

@@ -67,6 +67,13 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
       assert.ok(c.version, `${who}: no version`)
       for (const v of ["bare", "baseline", "supervisor"] as const) positiveSummary(c.spawnRoundTrip.backends[v], `${who} round trip ${v}`)
       assert.ok(c.spawnRoundTrip.ratios["supervisor/baseline"]!.p50 > 0)
+      const block = c.spawnBlock
+      assert.ok(block, `${who}: no spawn block`)
+      for (const key of ["steady", "loaded", "first"] as const) {
+        for (const v of ["bare", "baseline", "supervisor"] as const) positiveSummary(block[key][v], `${who} spawn block ${key} ${v}`)
+        assert.ok(block.ratios[key]!["supervisor/bare"]!.p50 > 0)
+      }
+      assert.ok(block.hogs > 0, `${who}: the loaded figures ran beside no load`)
       positiveSummary(c.sidecarStart.hello, `${who} sidecar hello`)
       positiveSummary(c.sidecarStart.firstSpawn, `${who} first spawn`)
 
