@@ -87,3 +87,39 @@ describe("spawn failures read the same on both engines", () => {
     assert.match(cause?.message ?? "", /pawwork-node-errors-no-such-command/)
   })
 })
+
+/*
+ * What still differs (docs/adoption.md lists these): each asserted as it is, per runtime, so a change
+ * on either side fails here and the list is updated with it.
+ */
+describe("spawn failures that still differ between the engines", () => {
+  const underBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined"
+
+  test("a non-executable file found on PATH: EACCES on the supervisor (execvp's rule); Node says so too, Bun ENOENT", GUARD, async () => {
+    const opts = { env: { PATH: dir } }
+    const cmd = [path.basename(notExecutable)]
+    assert.equal((await failureOf(supervisor, cmd, opts)).code, "EACCES")
+    assert.equal((await failureOf(baseline, cmd, opts)).code, underBun ? "ENOENT" : "EACCES")
+  })
+
+  test("a file as cwd, thrown: Bun's own error names the file in `path`, the supervisor's (like Node's) has none", GUARD, async () => {
+    const thrownPath = (proc: ReturnType<typeof createProcess>) => {
+      try {
+        proc.spawn(sleep, { cwd: aFile })
+      } catch (err) {
+        return (err as NodeJS.ErrnoException).path
+      }
+      assert.fail("spawn() should throw for a file as cwd")
+    }
+    assert.equal(thrownPath(supervisor), undefined)
+    assert.equal(thrownPath(baseline), underBun ? sleep[0] : undefined)
+  })
+
+  test("an environment name with '=': the baseline passes it on, the supervisor refuses it (invalid_env)", GUARD, async () => {
+    const opts = { env: { "PAWWORK_A=B": "x" } }
+    const ran = await baseline.run(fixture(null, "exit", "--code", "0"), opts)
+    assert.equal(ran.code, 0)
+    const refused = await failureOf(supervisor, fixture(null, "exit", "--code", "0"), opts)
+    assert.deepEqual([refused.how, refused.code], ["emitted", "invalid_env"])
+  })
+})
