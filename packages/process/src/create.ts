@@ -7,6 +7,9 @@ import type { BackendName, EngineName, ProcessApi } from "./types.js"
 export interface CreateProcessOptions {
   backend: BackendName
   supervisorPath?: string
+  /** Supervisor: bounds of the sidecar's start and of each spawn's answer (see SupervisorOptions). */
+  startTimeoutMs?: number
+  spawnTimeoutMs?: number
 }
 
 const BACKENDS: readonly BackendName[] = ["baseline", "supervisor", "execa", "tree-kill"]
@@ -17,7 +20,7 @@ export function createProcess(opts: CreateProcessOptions): ProcessApi {
     case "baseline":
       return createBaseline()
     case "supervisor":
-      return createSupervisor({ supervisorPath: opts.supervisorPath })
+      return createSupervisor({ supervisorPath: opts.supervisorPath, startTimeoutMs: opts.startTimeoutMs, spawnTimeoutMs: opts.spawnTimeoutMs })
     case "execa":
       return createExeca()
     case "tree-kill":

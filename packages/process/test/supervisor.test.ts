@@ -181,6 +181,40 @@ describe("sidecars that cannot be used", () => {
     await odd.shutdown()
   })
 
+  test("a binary that never greets is killed at the start bound; the spawn fails naming it, nothing thrown", GUARD, async () => {
+    const pidFile = path.join(path.dirname(newReport()), "silent.pid")
+    const silent = path.join(path.dirname(pidFile), "silent-supervisor.sh")
+    writeFileSync(silent, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 60\n`)
+    chmodSync(silent, 0o755)
+    const proc = createProcess({ backend: "supervisor", supervisorPath: silent, startTimeoutMs: 300 })
+    const child = proc.spawn(fixture(null, "cwd"))
+    assert.equal(child.pid, undefined)
+    await assert.rejects(child.exited, (err: Error) => {
+      assert.ok(err instanceof SupervisorDiedError)
+      assert.match(err.message, /did not greet within 300 ms/)
+      assert.ok(err.message.includes(silent), err.message)
+      return true
+    })
+    const pid = Number(readFileSync(pidFile, "utf8"))
+    for (let i = 0; i < 200 && !processGone(pid); i++) await sleep(25)
+    assert.ok(processGone(pid), `the silent binary (pid ${pid}) was killed`)
+    await proc.shutdown()
+  })
+
+  test("a binary that cannot be executed fails the spawn with Node's reason, naming it", GUARD, async () => {
+    const file = path.join(path.dirname(newReport()), "not-executable")
+    writeFileSync(file, "#!/bin/sh\n")
+    chmodSync(file, 0o644)
+    const proc = createProcess({ backend: "supervisor", supervisorPath: file })
+    const child = proc.spawn(fixture(null, "cwd"))
+    await assert.rejects(child.exited, (err: Error) => {
+      assert.ok(err instanceof SupervisorDiedError)
+      assert.match(err.message, /could not start the supervisor .*not-executable.*EACCES/)
+      return true
+    })
+    await proc.shutdown()
+  })
+
   test("a sidecar that exits before hello rejects with SupervisorDiedError", GUARD, async () => {
     const dead = createProcess({ backend: "supervisor", supervisorPath: "/bin/false" })
     await assert.rejects(dead.spawn(fixture(null, "cwd")).exited, SupervisorDiedError)

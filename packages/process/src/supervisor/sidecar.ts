@@ -84,10 +84,15 @@ export class Sidecar {
       this.proc.once("error", () => resolve({ code: null, signal: null }))
     })
     const started = new Promise<never>((_, reject) => {
-      this.proc.once("error", (err) =>
-        reject(new SupervisorDiedError(`could not start the supervisor ${binary}: ${err.message}`)),
-      )
+      this.proc.once("error", (err) => {
+        const why = `could not start the supervisor ${binary}: ${err.message}`
+        // Node emits this on the tick after spawn(), before the failed spawn's own error is delivered:
+        // the reason the start failed reaches that error too.
+        if (this.broken) this.broken.message = why
+        reject(new SupervisorDiedError(why))
+      })
     })
+    void started.catch(() => undefined)
     this.proc.stdin!.on("error", () => undefined)
     this.conn = Connection.start(
       { input: this.proc.stdout!, output: this.proc.stdin! },
