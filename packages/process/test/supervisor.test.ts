@@ -112,6 +112,37 @@ describe("supervisor backend only", () => {
     assert.deepEqual(await waitAllGone(file), [], "the dead sidecar's tree outlived it")
   })
 
+  test("a spawn that reaches a sidecar already dead is sent once more to a fresh one", GUARD, async () => {
+    await proc.text(fixture(null, "cwd"))
+    const dead = proc.sidecarPid!
+    process.kill(dead, "SIGKILL")
+    // Blocking until the kernel says it is gone, so the event loop cannot have heard of it yet: the
+    // spawn below is the first to find out, on the spawn channel.
+    const deadline = Date.now() + 10_000
+    while (!processGone(dead) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
+    assert.ok(processGone(dead), `the sidecar ${dead} did not die`)
+    const child = proc.spawn(fixture(null, "exit", "--code", "4"))
+    assert.ok(Number.isInteger(child.pid), "the retried spawn returned with a pid")
+    assert.equal(await child.exited, 4)
+    assert.ok(proc.sidecarPid !== undefined && proc.sidecarPid !== dead)
+  })
+
+  test("a spawn refused by a sidecar that is shutting down is sent once more to a fresh one", GUARD, async () => {
+    const file = report()
+    // Traps SIGTERM and goes on: the sidecar's shutdown waits out this child's grace, long enough to
+    // refuse a spawn meanwhile.
+    const stubborn = proc.spawn(fixture(file, "trap"), { timeout: 3000 })
+    await waitForReport(file, countPids(1), "the stubborn root")
+    const ending = proc.sidecarPid!
+    process.kill(ending, "SIGTERM")
+    await waitForReport(file, (lines) => lines.some((l) => l.kind === "signal"), "the shutdown's SIGTERM at the child")
+    const child = proc.spawn(fixture(null, "exit", "--code", "5"))
+    assert.equal(await child.exited, 5)
+    assert.notEqual(proc.sidecarPid, ending, "the spawn ran on a fresh sidecar")
+    assert.equal((await stubborn.outcome).reason, "cancelled")
+    assert.deepEqual(await waitAllGone(file), [])
+  })
+
   test("shutdown() ends the sidecar and a later spawn starts a new one", GUARD, async () => {
     await proc.text(fixture(null, "cwd"))
     const first = proc.sidecarPid!
