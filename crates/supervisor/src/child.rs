@@ -154,9 +154,16 @@ pub async fn supervise(
     let deadline = plan.timeout.map(|t| started + t);
     let Ran { reason, mut killed_pids } = running(&plan, &mut tree, deadline, &mut ctl, &sink).await;
 
-    let client_bound = || credit.exhausted() || sink.backed_up();
+    // Output still on its way: the relays wait for the client (its window
+    // used up, or stdout's queue full), or moved bytes since last asked.
+    let last_moved = std::sync::atomic::AtomicU64::new(credit.moved());
+    let in_flight = || {
+        let moved = credit.moved();
+        let progressed = moved != last_moved.swap(moved, std::sync::atomic::Ordering::Relaxed);
+        progressed || credit.exhausted() || sink.backed_up()
+    };
     let Drained { drained, kill_now } =
-        drain(&plan, &mut tree, reason, join_relays(&mut relays), &mut ctl, &sink, client_bound).await;
+        drain(&plan, &mut tree, reason, join_relays(&mut relays), &mut ctl, &sink, in_flight).await;
 
     let left = leftovers(&plan, &mut tree, reason, kill_now).await;
     killed_pids.extend(left.killed_pids);
@@ -165,7 +172,7 @@ pub async fn supervise(
         // client takes them; kept ones are not waited for (that is the
         // point of keeping them).
         if !left.kept {
-            while timeout(POST_KILL_DRAIN, join_relays(&mut relays)).await.is_err() && client_bound() {}
+            while timeout(POST_KILL_DRAIN, join_relays(&mut relays)).await.is_err() && in_flight() {}
         }
         let _ = stop_tx.send(true);
         join_relays(&mut relays).await;
@@ -276,12 +283,12 @@ pub(crate) async fn running<T: Supervised>(
 
 /// Draining: every byte already written reaches the client, but a
 /// descendant holding a pipe cannot delay the exit past the deadline.
-/// `join` resolves when every relay has ended. `client_bound`: the relays
-/// wait for the client (its window is used up, or stdout's queue is full).
-/// A deadline that finds the tree gone and the relays waiting on the client
-/// is moved on: what is left in the pipes is finite and was written by the
-/// tree, and a client blocked a while (a run of synchronous spawns) must
-/// not lose it. Nothing alive can hold the pipes then.
+/// `join` resolves when every relay has ended. `in_flight`: output is still
+/// on its way (the relays wait for the client, or moved bytes since it was
+/// last asked). A deadline that finds the tree gone and output in flight is
+/// moved on: nothing alive holds the pipes then, so what is left in them is
+/// finite and was written by the tree, and neither a client blocked a while
+/// (a run of synchronous spawns) nor a sidecar short of CPU must lose it.
 pub(crate) async fn drain<T: Tree>(
     plan: &Plan,
     tree: &mut T,
@@ -289,7 +296,7 @@ pub(crate) async fn drain<T: Tree>(
     join: impl Future<Output = ()>,
     ctl: &mut mpsc::UnboundedReceiver<Control>,
     sink: &Sink,
-    client_bound: impl Fn() -> bool,
+    in_flight: impl Fn() -> bool,
 ) -> Drained {
     let mut deadline = Instant::now() + plan.drain_timeout;
     tokio::pin!(join);
@@ -297,7 +304,7 @@ pub(crate) async fn drain<T: Tree>(
         tokio::select! {
             r = timeout_at(deadline, &mut join) => match r {
                 Ok(()) => return Drained { drained: true, kill_now: None },
-                Err(_) if client_bound() && tree.is_empty() => deadline = Instant::now() + plan.drain_timeout,
+                Err(_) if tree.is_empty() && in_flight() => deadline = Instant::now() + plan.drain_timeout,
                 Err(_) => return Drained { drained: false, kill_now: None },
             },
             msg = ctl.recv() => match msg {

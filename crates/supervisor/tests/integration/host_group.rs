@@ -96,6 +96,10 @@ fn detached_false_joins_the_hosts_group_and_detached_leads_its_own_session() {
     for ev in [&b, &c] {
         assert_eq!(ev["pgid"], ev["pid"], "a detached child leads its own group: {ev}");
     }
+    // Every child has reported before it is cancelled, so the leak check below has pids to check.
+    for report in [&joined, &apart, &default] {
+        report.wait_role("root");
+    }
     for id in ["joined", "apart", "default"] {
         sc.cancel(id);
         assert_eq!(sc.wait_exit(id)["reason"], "cancelled");
