@@ -12,11 +12,11 @@ import { fixture, fixturePath } from "./support/binaries.js"
  */
 const windowsOnly = process.platform !== "win32" && "Windows only: the named-pipe spawn channel"
 
-describe("the spawn channel on Windows", { skip: windowsOnly }, () => {
+describe("the spawn channel on Windows", () => {
   const proc = createProcess({ backend: "supervisor" })
   after(() => proc.shutdown())
 
-  test("pid is set when spawn() returns, the first spawn included", GUARD, async () => {
+  test("pid is set when spawn() returns, the first spawn included", { ...GUARD, skip: windowsOnly }, async () => {
     const first = proc.spawn(fixture(null, "exit", "--code", "3"))
     const firstPid = first.pid
     const second = proc.spawn(fixture(null, "exit", "--code", "0"))
@@ -25,14 +25,14 @@ describe("the spawn channel on Windows", { skip: windowsOnly }, () => {
     assert.deepEqual([await first.exited, await second.exited], [3, 0])
   })
 
-  test("a missing command: pid undefined, ENOENT emitted after spawn() returns", GUARD, async () => {
+  test("a missing command: pid undefined, ENOENT emitted after spawn() returns", { ...GUARD, skip: windowsOnly }, async () => {
     const child = proc.spawn(["pawwork-windows-no-such-command"])
     assert.equal(child.pid, undefined)
     const emitted = new Promise<NodeJS.ErrnoException>((resolve) => child.once("error", resolve))
     assert.equal((await emitted).code, "ENOENT")
   })
 
-  test("a binary that never greets fails the spawn at the start bound, naming it", GUARD, async () => {
+  test("a binary that never greets fails the spawn at the start bound, naming it", { ...GUARD, skip: windowsOnly }, async () => {
     // The fixture refuses the spawn channel's arguments and exits: it never greets. Windows cannot tell
     // the client synchronously that it exited, so the bound is what ends the wait.
     const silent = createProcess({ backend: "supervisor", supervisorPath: fixturePath(), startTimeoutMs: 1500 })
