@@ -8,9 +8,15 @@
 
 /** Retries made at once, before the first sleep. */
 const SPINS = 16
-/** The first sleep and the longest one (ms): the cap bounds what a late answer adds to the wait. */
+/**
+ * The first sleep, and the longest (ms): the cap bounds what an answer adds to the wait by arriving just
+ * after a wake-up. Short while an answer is due (a spawn's comes within milliseconds), longer once the
+ * wait is already long, where a wake-up costs more than the delay it saves.
+ */
 const FIRST_SLEEP_MS = 0.05
-const MAX_SLEEP_MS = 1
+const MAX_SLEEP_MS = 0.2
+const LONG_WAIT_MS = 20
+const MAX_SLEEP_LONG_MS = 1
 
 const cell = new Int32Array(new SharedArrayBuffer(4))
 
@@ -21,6 +27,7 @@ export function sleepSync(ms: number): void {
 
 export class Backoff {
   private tries = 0
+  private readonly started = performance.now()
 
   /** `deadline`: a `performance.now()` value. */
   constructor(readonly deadline: number) {}
@@ -36,7 +43,8 @@ export class Backoff {
     if (left <= 0) return false
     this.tries++
     if (this.tries <= SPINS) return true
-    sleepSync(Math.min(left, MAX_SLEEP_MS, FIRST_SLEEP_MS * 2 ** (this.tries - SPINS - 1)))
+    const cap = performance.now() - this.started < LONG_WAIT_MS ? MAX_SLEEP_MS : MAX_SLEEP_LONG_MS
+    sleepSync(Math.min(left, cap, FIRST_SLEEP_MS * 2 ** Math.min(this.tries - SPINS - 1, 8)))
     return true
   }
 }
