@@ -164,12 +164,13 @@ describe("supervisor backend only", () => {
 })
 
 /**
- * A stand-in sidecar: a Node script that says hello with another protocol version, on stdout and on the
- * spawn channel it is asked for (FIFOs it makes with mkfifo(1) in the --sync-dir, or a pipe server on the
- * --sync-pipe name), then waits for EOF.
+ * A stand-in sidecar: a Node script that says hello with `protocol` (another version by default), on
+ * stdout and on the spawn channel it is asked for (FIFOs it makes with mkfifo(1) in the --sync-dir, or a
+ * pipe server on the --sync-pipe name), writes its pid to `pidFile`, then answers nothing and waits for
+ * EOF.
  */
-function wrongVersionSidecar(): string {
-  const file = path.join(path.dirname(newReport()), "fake-supervisor.mjs")
+function wrongVersionSidecar(protocol = 99, pidFile = "/dev/null"): string {
+  const file = path.join(path.dirname(newReport()), `fake-supervisor-${protocol}.mjs`)
   writeFileSync(
     file,
     `#!${process.execPath}
@@ -177,7 +178,9 @@ import { execFileSync } from "node:child_process"
 import { openSync, writeSync } from "node:fs"
 import net from "node:net"
 import path from "node:path"
-const header = Buffer.from(JSON.stringify({ event: "hello", protocol: 99, version: "9.9.9", pid: process.pid }))
+import { writeFileSync } from "node:fs"
+writeFileSync(${JSON.stringify(pidFile)}, String(process.pid))
+const header = Buffer.from(JSON.stringify({ event: "hello", protocol: ${protocol}, version: "9.9.9", pid: process.pid }))
 const prefix = Buffer.alloc(8)
 prefix.writeUInt32BE(header.length, 0)
 const hello = Buffer.concat([prefix, header])
@@ -244,6 +247,22 @@ describe("sidecars that cannot be used", () => {
       return true
     })
     await proc.shutdown()
+  })
+
+  test("a sidecar that never answers a spawn fails it at the spawn bound, and is ended", GUARD, async () => {
+    const pidFile = path.join(path.dirname(newReport()), "mute.pid")
+    const mute = createProcess({ backend: "supervisor", supervisorPath: wrongVersionSidecar(1, pidFile), spawnTimeoutMs: 300, startTimeoutMs: 5000 })
+    const child = mute.spawn(fixture(null, "cwd"))
+    assert.equal(child.pid, undefined)
+    await assert.rejects(child.exited, (err: Error) => {
+      assert.ok(err instanceof SupervisorDiedError)
+      assert.match(err.message, /did not answer a spawn within 300 ms/)
+      return true
+    })
+    // Retired: its stdin is closed, on which this stand-in exits.
+    const pid = Number(readFileSync(pidFile, "utf8"))
+    assert.ok(await until(() => processGone(pid)), `the mute sidecar (pid ${pid}) was not ended`)
+    await mute.shutdown()
   })
 
   test("a sidecar that exits before hello rejects with SupervisorDiedError", GUARD, async () => {
