@@ -1,20 +1,19 @@
 /**
  * A bounded, blocking wait for something another process will do soon (the sidecar answering on the
- * spawn channel): retried at once a few times, then with sleeps that double up to a cap, until a
- * deadline. The sleeps are `Atomics.wait` on a private cell nobody notifies: a timed sleep of the
- * calling thread that Node and Bun both allow on the main thread. Each retry of the caller is one
- * non-blocking read, so the first retries cost microseconds and later ones stay under the cap.
+ * spawn channel): sleeps that double up to a cap between the caller's retries, until a deadline. The
+ * sleeps are `Atomics.wait` on a private cell nobody notifies: a timed sleep of the calling thread that
+ * Node and Bun both allow on the main thread. Each retry of the caller is one non-blocking read; none is
+ * made at once, since an answer needs the sidecar to fork and exec first, and a failed read costs Node
+ * an error object.
  */
 
-/** Retries made at once, before the first sleep. */
-const SPINS = 16
 /**
  * The first sleep, and the longest (ms): the cap bounds what an answer adds to the wait by arriving just
  * after a wake-up. Short while an answer is due (a spawn's comes within milliseconds), longer once the
  * wait is already long, where a wake-up costs more than the delay it saves.
  */
 const FIRST_SLEEP_MS = 0.05
-const MAX_SLEEP_MS = 0.2
+const MAX_SLEEP_MS = 0.1
 const LONG_WAIT_MS = 20
 const MAX_SLEEP_LONG_MS = 1
 
@@ -41,10 +40,8 @@ export class Backoff {
   next(): boolean {
     const left = this.left
     if (left <= 0) return false
-    this.tries++
-    if (this.tries <= SPINS) return true
     const cap = performance.now() - this.started < LONG_WAIT_MS ? MAX_SLEEP_MS : MAX_SLEEP_LONG_MS
-    sleepSync(Math.min(left, cap, FIRST_SLEEP_MS * 2 ** Math.min(this.tries - SPINS - 1, 8)))
+    sleepSync(Math.min(left, cap, FIRST_SLEEP_MS * 2 ** Math.min(this.tries++, 8)))
     return true
   }
 }
