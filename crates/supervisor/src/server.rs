@@ -73,16 +73,22 @@ enum Route {
 /// it is queued there.
 type Outbound = (Event, Option<oneshot::Sender<()>>);
 
+/// Events of the server loop that may wait for stdout before the loop
+/// itself waits: far more than a client that reads stdout ever leaves
+/// queued, so only one that sends failing requests by the thousand and
+/// reads nothing is slowed down, rather than growing the sidecar's memory.
+const OUTBOX: usize = 1024;
+
 pub struct Server {
     config: Arc<Config>,
     platform: Platform,
     sink: Sink,
     /// The server loop's own events (answers, errors) go out through this
-    /// queue and its forwarding task, in order, so the loop never waits on
-    /// stdout: a client blocked on the spawn channel reads no stdout, and a
-    /// loop waiting for it to do so would answer that spawn only at the
-    /// client's deadline.
-    outbox: Option<mpsc::UnboundedSender<Outbound>>,
+    /// queue and its forwarding task, in order, so the loop does not wait on
+    /// stdout (until OUTBOX of them wait): a client blocked on the spawn
+    /// channel reads no stdout, and a loop waiting for it to do so would
+    /// answer that spawn only at the client's deadline.
+    outbox: Option<mpsc::Sender<Outbound>>,
     /// The spawn channel, when the client asked for one.
     sync: Option<SyncChannel>,
     live: HashMap<String, Live>,
@@ -183,7 +189,7 @@ where
                         goodbye_req = Some(req);
                     }
                 }
-                Some(Input::Bad(e)) => server.emit(Event::Error(e)),
+                Some(Input::Bad(e)) => server.emit(Event::Error(e)).await,
                 Some(Input::End) | None => {
                     tracing::info!("stdin closed: the host is gone; cancelling every child");
                     input_done = true;
@@ -234,8 +240,8 @@ where
 }
 
 /// The forwarding task of `Server::outbox`.
-fn forward_to(sink: Sink) -> (mpsc::UnboundedSender<Outbound>, tokio::task::JoinHandle<()>) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Outbound>();
+fn forward_to(sink: Sink) -> (mpsc::Sender<Outbound>, tokio::task::JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::channel::<Outbound>(OUTBOX);
     let task = tokio::spawn(async move {
         while let Some((event, queued)) = rx.recv().await {
             sink.event(event).await;
@@ -326,13 +332,13 @@ impl Server {
 
     /// Queues one of the loop's events for stdout, after every one it
     /// queued before, without waiting for stdout (see `outbox`).
-    fn emit(&self, event: Event) {
-        self.emit_then(event, None);
+    async fn emit(&self, event: Event) {
+        self.emit_then(event, None).await;
     }
 
-    fn emit_then(&self, event: Event, queued: Option<oneshot::Sender<()>>) {
+    async fn emit_then(&self, event: Event, queued: Option<oneshot::Sender<()>>) {
         if let Some(outbox) = &self.outbox {
-            let _ = outbox.send((event, queued));
+            let _ = outbox.send((event, queued)).await;
         }
     }
 
@@ -340,7 +346,7 @@ impl Server {
     async fn answer(&self, route: Route, event: Event) {
         match (route, &self.sync) {
             (Route::Sync, Some(sync)) => sync.answer(&event),
-            _ => self.emit(event),
+            _ => self.emit(event).await,
         }
     }
 
@@ -362,7 +368,7 @@ impl Server {
         let request = match protocol::decode_request(&frame.header) {
             Ok(r) => r,
             Err(e) => {
-                self.emit(Event::Error(e));
+                self.emit(Event::Error(e)).await;
                 return None;
             }
         };
@@ -389,7 +395,7 @@ impl Server {
             }
         };
         if let Err(e) = result {
-            self.emit(Event::Error(e));
+            self.emit(Event::Error(e)).await;
         }
         None
     }
@@ -507,7 +513,7 @@ impl Server {
                 let mut err = ErrorEvent::new(ErrorCode::SpawnFailed, e.message).req(Some(req)).id(&id);
                 err.errno = e.errno;
                 self.answer(route, Event::Error(err)).await;
-                self.emit(Event::Exit(spawn_failed_exit(&id)));
+                self.emit(Event::Exit(spawn_failed_exit(&id))).await;
                 self.finished.insert(id);
                 return;
             }
@@ -518,7 +524,7 @@ impl Server {
         // (The spawn channel's client has the pid before it reads stdout.)
         let (queued, after) = oneshot::channel();
         match route {
-            Route::Stdout => self.emit_then(answer, Some(queued)),
+            Route::Stdout => self.emit_then(answer, Some(queued)).await,
             Route::Sync => {
                 self.answer(route, answer).await;
                 let _ = queued.send(());
