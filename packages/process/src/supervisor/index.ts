@@ -3,7 +3,7 @@ import { terminateTree as baselineTerminateTree } from "../baseline/terminate-tr
 import { processApi } from "../api.js"
 import { readToEnd } from "../run.js"
 import { spawnSettings, TERMINATION_GRACE_MS } from "../defaults.js"
-import { SupervisorRequestError } from "../errors.js"
+import { SupervisorDiedError, SupervisorRequestError } from "../errors.js"
 import type { TerminatedEvent } from "../protocol/messages.js"
 import { assertTerminateTarget } from "../safety.js"
 import type { Child, Options, ProcessApi, SupervisedChild, TerminateTreeInput } from "../types.js"
@@ -104,12 +104,28 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
     if (input.waitForExit) await Promise.race([input.waitForExit.catch(() => undefined), sleep(graceMs)])
   }
 
+  /**
+   * The `terminate` request on the current sidecar; sent once more to a fresh one if that one turns out
+   * dead (a second terminate of a tree the first began to end finds what is left of it).
+   */
+  async function terminateOnSidecar(pid: number, graceMs: number): Promise<TerminatedEvent> {
+    for (let attempt = 0; ; attempt++) {
+      const host = current()
+      host.hold()
+      try {
+        const conn = await host.ready
+        return (await conn.request({ op: "terminate", pid, signal: "SIGTERM", grace_ms: graceMs })) as TerminatedEvent
+      } catch (err) {
+        if (attempt > 0 || !(err instanceof SupervisorDiedError)) throw err
+      } finally {
+        host.release()
+      }
+    }
+  }
+
   async function terminateForeign(input: TerminateTreeInput, graceMs: number): Promise<void> {
-    const host = current()
-    host.hold()
     try {
-      const conn = await host.ready
-      const done = (await conn.request({ op: "terminate", pid: input.pid, signal: "SIGTERM", grace_ms: graceMs })) as TerminatedEvent
+      const done = await terminateOnSidecar(input.pid, graceMs)
       // Not errors (what could be ended was), but the caller's tree may not be wholly gone: say so.
       if (done.quiet === false || done.capped === true) {
         process.emitWarning(
@@ -124,8 +140,6 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
       const fallBack = err instanceof SupervisorRequestError && (err.code === "unsupported" || err.code === "supervised_pid")
       if (!fallBack) throw err
       await baselineTerminateTree({ ...input, graceMs })
-    } finally {
-      host.release()
     }
   }
 
