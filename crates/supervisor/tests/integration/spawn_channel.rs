@@ -101,7 +101,7 @@ fn only_spawn_is_served_there_and_refusals_carry_the_errno() {
     let cases = [
         ("nocwd", json!({"cwd": dir.path().join("missing")}), "bad_cwd", "ENOENT"),
         ("filecwd", json!({"cwd": file}), "bad_cwd", "ENOTDIR"),
-        ("noprog", json!({"argv": ["pawwork-no-such-program"]}), "spawn_failed", "ENOENT"),
+        ("noprog", json!({"argv": ["/nonexistent/pawwork-no-such-program"]}), "spawn_failed", "ENOENT"),
     ];
     for (i, (id, extra, code, errno)) in cases.into_iter().enumerate() {
         let mut req = json!({"op": "spawn", "req": 10 + i, "id": id, "argv": fixture_argv(&dir.report(id), &["sleep"])});
