@@ -53,12 +53,30 @@ step "TypeScript packages built"
 # so the run writes to a file that is followed here. The prefix reports
 # Windows 10 (setup.sh); should that ever not take, Node's refusal of older
 # Windows versions is waived, and the report's label shows the version.
+RELEASE=$TARGET_DIR/$TARGET/release
 mkdir -p "$OUT"
+
+# The spawn channel's Windows path (a named pipe read by a worker thread),
+# run as a test file by that node.exe: pid when spawn() returns, the bounded
+# start. Written to a file for the same EBADF reason as the matrix below.
+npm run -s build:test -w @pawwork/process >/dev/null
+CHANNEL_LOG=$OUT/spawn-channel.log
+status=0
+PAWWORK_FIXTURE_PATH=$(winpath "$RELEASE/pawwork-fixture.exe") \
+PAWWORK_SUPERVISOR_PATH=$(winpath "$RELEASE/pawwork-supervisor.exe") \
+NODE_SKIP_PLATFORM_CHECK=1 \
+  wine "$NODE_DIR/node.exe" packages/process/dist-test/test/spawn-channel-windows.test.js \
+  </dev/null >"$CHANNEL_LOG" 2>&1 || status=$?
+grep -E '^# (pass|fail|skipped)|^not ok' "$CHANNEL_LOG" || true
+if [ "$status" != 0 ] || ! grep -q '^# pass 3$' "$CHANNEL_LOG"; then
+  echo "wine-matrix: the spawn channel's Windows tests failed (exit $status); see $CHANNEL_LOG"
+  status=1
+fi
+step "spawn channel tests under Wine"
+
 rm -f "$OUT/results.json"
 LOG=$OUT/matrix.log
 : >"$LOG"
-RELEASE=$TARGET_DIR/$TARGET/release
-status=0
 PAWWORK_FIXTURE_PATH=$(winpath "$RELEASE/pawwork-fixture.exe") \
 PAWWORK_SUPERVISOR_PATH=$(winpath "$RELEASE/pawwork-supervisor.exe") \
 PAWWORK_WINE_VERSION=$(wine --version) \
@@ -67,8 +85,10 @@ NODE_SKIP_PLATFORM_CHECK=1 \
   </dev/null >"$LOG" 2>&1 &
 runner=$!
 tail -n +1 -f --pid="$runner" "$LOG"
-wait "$runner" || status=$?
-step "matrix under Wine (exit $status)"
+matrix_status=0
+wait "$runner" || matrix_status=$?
+step "matrix under Wine (exit $matrix_status)"
+[ "$matrix_status" = 0 ] || status=$matrix_status
 
 # By this checkout's own paths: another checkout's Wine run on the same host is not this run's leftover.
 left=$(host_leftovers_after_grace "$(winpath "$RELEASE")\\pawwork-fixture.exe" "$(winpath "$RELEASE")\\pawwork-supervisor.exe")

@@ -268,18 +268,33 @@ pub async fn supervise(
     let Ran { reason, mut killed_pids, drain: drain_for } = running(&plan, &mut tree, deadline, &mut ctl, &sink, &mut notice).await;
     notice.check(&mut tree);
 
-    let bound = drain_for.unwrap_or(plan.drain_timeout);
-    let Drained { drained, kill_now } = drain(&plan, &mut tree, reason, bound, join_relays(&mut relays), &mut ctl, &sink).await;
+    // Output still on its way: the relays wait for the client (its window
+    // used up, or stdout's queue full), or moved bytes since last asked.
+    // Never after a cancel that set its own drain bound: its client asked
+    // not to wait for output (a release whose output nobody reads), so a
+    // window used up must not hold the exit past that bound.
+    let last_moved = std::sync::atomic::AtomicU64::new(credit.moved());
+    let in_flight = || {
+        if drain_for.is_some() {
+            return false;
+        }
+        let moved = credit.moved();
+        let progressed = moved != last_moved.swap(moved, std::sync::atomic::Ordering::Relaxed);
+        progressed || credit.exhausted() || sink.backed_up()
+    };
+    let deadline = Deadline { after: drain_for.unwrap_or(plan.drain_timeout), in_flight: &in_flight };
+    let Drained { drained, kill_now } = drain(&plan, &mut tree, reason, deadline, join_relays(&mut relays), &mut ctl, &sink).await;
 
     let left = leftovers(&plan, &mut tree, reason, kill_now).await;
     killed_pids.extend(left.killed_pids);
     if !drained {
-        // Killed leftovers' last bytes are still collected; kept ones are
-        // not waited for (that is the point of keeping them), nor are they
-        // after a cancel that set its own drain bound: its client asked for
-        // no longer wait (a release whose output nobody reads).
+        // Killed leftovers' last bytes are still collected, as fast as the
+        // client takes them; kept ones are not waited for (that is the point
+        // of keeping them), nor are they after a cancel that set its own
+        // drain bound: its client asked for no longer wait (a release whose
+        // output nobody reads).
         if !left.kept && drain_for.is_none() {
-            let _ = timeout(POST_KILL_DRAIN, join_relays(&mut relays)).await;
+            while timeout(POST_KILL_DRAIN, join_relays(&mut relays)).await.is_err() && in_flight() {}
         }
         let _ = stop_tx.send(true);
         join_relays(&mut relays).await;
@@ -387,23 +402,40 @@ pub(crate) async fn running<T: Supervised>(
     }
 }
 
+/// A drain's deadline: `after` from its start. `in_flight` says output is
+/// still on its way (the relays wait for the client, or moved bytes since it
+/// was last asked). A deadline that finds the tree gone and output in flight
+/// is moved on by `after`: nothing alive holds the pipes then, so what is
+/// left in them is finite and was written by the tree, and neither a client
+/// blocked a while (a run of synchronous spawns) nor a sidecar short of CPU
+/// must lose it.
+pub(crate) struct Deadline<F: Fn() -> bool> {
+    pub after: Duration,
+    pub in_flight: F,
+}
+
 /// Draining: every byte already written reaches the client, but a
-/// descendant holding a pipe cannot delay the exit past the deadline,
-/// `bound` from now. `join` resolves when every relay has ended.
-pub(crate) async fn drain<T: Tree>(
+/// descendant holding a pipe cannot delay the exit past the `deadline`.
+/// `join` resolves when every relay has ended.
+pub(crate) async fn drain<T: Tree, F: Fn() -> bool>(
     plan: &Plan,
     tree: &mut T,
     reason: ExitReason,
-    bound: Duration,
+    deadline: Deadline<F>,
     join: impl Future<Output = ()>,
     ctl: &mut mpsc::UnboundedReceiver<Control>,
     sink: &Sink,
 ) -> Drained {
-    let deadline = Instant::now() + bound;
+    let Deadline { after, in_flight } = deadline;
+    let mut deadline = Instant::now() + after;
     tokio::pin!(join);
     loop {
         tokio::select! {
-            r = timeout_at(deadline, &mut join) => return Drained { drained: r.is_ok(), kill_now: None },
+            r = timeout_at(deadline, &mut join) => match r {
+                Ok(()) => return Drained { drained: true, kill_now: None },
+                Err(_) if tree.is_empty() && in_flight() => deadline = Instant::now() + after,
+                Err(_) => return Drained { drained: false, kill_now: None },
+            },
             msg = ctl.recv() => match msg {
                 Some(Control::Signal { req, signal }) => forward(&plan.id, tree, req, signal, sink).await,
                 // After a root that ended on its own, a cancel kills the
@@ -578,10 +610,29 @@ mod tests {
         let mut t = mock(vec![(12, vec![])]);
         let start = Instant::now();
         let p = plan(Leftovers::Kill);
-        let out = drain(&p, &mut t, ExitReason::Exited, p.drain_timeout, std::future::pending(), &mut ctl, &sink()).await;
+        let out = drain(&p, &mut t, ExitReason::Exited, Deadline { after: p.drain_timeout, in_flight: || false }, std::future::pending(), &mut ctl, &sink()).await;
         assert_eq!(out, Drained { drained: false, kill_now: None });
         assert_eq!(start.elapsed(), Duration::from_millis(2000), "the cut comes at the drain deadline, not before or after");
         assert!(t.log.is_empty(), "the drain itself signals nothing");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_deadline_that_finds_the_tree_gone_and_the_client_behind_waits_for_the_client() {
+        let (_tx, mut ctl) = mpsc::unbounded_channel();
+        let mut t = mock(vec![]);
+        let start = Instant::now();
+        let caught_up = start + Duration::from_millis(4500);
+        let eof = sleep_until(caught_up);
+        let behind = || Instant::now() < caught_up;
+        let p = plan(Leftovers::Kill);
+        let out = drain(&p, &mut t, ExitReason::Exited, Deadline { after: p.drain_timeout, in_flight: behind }, eof, &mut ctl, &sink()).await;
+        assert_eq!(out, Drained { drained: true, kill_now: None });
+        assert_eq!(start.elapsed(), Duration::from_millis(4500), "every byte, at the client's pace");
+        // With a member alive, the deadline cuts even while the client is behind.
+        let mut held = mock(vec![(12, vec![])]);
+        let start = Instant::now();
+        let out = drain(&p, &mut held, ExitReason::Exited, Deadline { after: p.drain_timeout, in_flight: || true }, std::future::pending(), &mut ctl, &sink()).await;
+        assert_eq!((out.drained, start.elapsed()), (false, Duration::from_millis(2000)));
     }
 
     #[tokio::test(start_paused = true)]
@@ -591,7 +642,7 @@ mod tests {
         let start = Instant::now();
         let eof = sleep(Duration::from_millis(300));
         let p = plan(Leftovers::Keep);
-        let out = drain(&p, &mut t, ExitReason::Exited, p.drain_timeout, eof, &mut ctl, &sink()).await;
+        let out = drain(&p, &mut t, ExitReason::Exited, Deadline { after: p.drain_timeout, in_flight: || false }, eof, &mut ctl, &sink()).await;
         assert_eq!(out, Drained { drained: true, kill_now: None });
         assert_eq!(start.elapsed(), Duration::from_millis(300));
     }
@@ -603,7 +654,7 @@ mod tests {
             tx.send(Control::Cancel(Cancel { signal: Some(Signal::Int), ..Cancel::default() })).unwrap();
             let mut t = mock(vec![(12, vec![])]);
             let p = plan(policy);
-            let out = drain(&p, &mut t, ExitReason::Exited, p.drain_timeout, std::future::pending(), &mut ctl, &sink()).await;
+            let out = drain(&p, &mut t, ExitReason::Exited, Deadline { after: p.drain_timeout, in_flight: || false }, std::future::pending(), &mut ctl, &sink()).await;
             assert_eq!(out.kill_now, Some((Signal::Int, p.grace.into())));
             let left = leftovers(&p, &mut t, ExitReason::Exited, out.kill_now).await;
             assert_eq!(left, LeftoversOutcome { leftover_pids: vec![12], killed_pids: vec![12], kept: false });
@@ -617,7 +668,7 @@ mod tests {
         drop(tx);
         let mut t = mock(vec![(12, vec![Signal::Term])]);
         let p = plan(Leftovers::Keep);
-        let out = drain(&p, &mut t, ExitReason::Exited, p.drain_timeout, std::future::pending(), &mut ctl, &sink()).await;
+        let out = drain(&p, &mut t, ExitReason::Exited, Deadline { after: p.drain_timeout, in_flight: || false }, std::future::pending(), &mut ctl, &sink()).await;
         let left = leftovers(&p, &mut t, ExitReason::Exited, out.kill_now).await;
         assert!(!left.kept);
         assert!(t.is_empty());

@@ -16,6 +16,7 @@ pub mod server;
 pub mod signals;
 pub mod sink;
 pub mod stdin;
+pub mod sync_channel;
 
 pub use config::Config;
 pub use server::serve;

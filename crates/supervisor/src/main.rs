@@ -11,11 +11,20 @@ Options:
   --no-cgroup           do not contain trees in cgroups (process groups only;
                         also PAWWORK_SUPERVISOR_NO_CGROUP=1)
   --max-children N      live children allowed at once (default 4096)
+  --sync-dir DIR        (Unix) also serve the spawn channel: two FIFOs the
+                        sidecar creates in DIR, a directory of this user
+                        with mode 0700 (docs/protocol.md)
+  --sync-pipe NAME      (Windows) the same, as the named pipe NAME
+                        (\\\\.\\pipe\\...)
   --version             print the version
   --help                print this help";
 
 fn main() {
+    // First of all: until this returns, a Ctrl-C meant for the host's
+    // terminal job still reaches the sidecar.
+    pawwork_supervisor::platform::leave_host_group();
     let mut config = Config::default();
+    let mut sync: Option<std::path::PathBuf> = None;
     // The environment variable lets a host (or a test matrix) measure the
     // process-group fallback without changing how the binary is started.
     if std::env::var_os("PAWWORK_SUPERVISOR_NO_CGROUP").is_some_and(|v| v == "1") {
@@ -31,6 +40,10 @@ fn main() {
                 Some(n) => config.max_children = n,
                 None => usage_error("--max-children needs a number"),
             },
+            #[cfg(unix)]
+            "--sync-dir" => sync = Some(args.next().unwrap_or_else(|| usage_error("--sync-dir needs a directory")).into()),
+            #[cfg(windows)]
+            "--sync-pipe" => sync = Some(args.next().unwrap_or_else(|| usage_error("--sync-pipe needs a pipe name")).into()),
             "--version" => {
                 println!("pawwork-supervisor {} (protocol {})", env!("CARGO_PKG_VERSION"), pawwork_supervisor::protocol::PROTOCOL_VERSION);
                 return;
@@ -54,8 +67,14 @@ fn main() {
     // forking thread) fires exactly when the sidecar dies.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
     let code = runtime.block_on(async {
+        let sync = sync.map(|at| {
+            pawwork_supervisor::platform::sync_endpoint(&at).unwrap_or_else(|e| {
+                eprintln!("pawwork-supervisor: cannot serve the spawn channel at {}: {e}", at.display());
+                std::process::exit(2)
+            })
+        });
         let io = pawwork_supervisor::platform::stdio();
-        pawwork_supervisor::serve(io.input, io.output, io.splice, io.gone, config, watchdog).await
+        pawwork_supervisor::serve(io.input, io.output, io.splice, io.gone, config, watchdog, sync).await
     });
     std::process::exit(code);
 }

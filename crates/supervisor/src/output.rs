@@ -35,6 +35,9 @@ const SPLICE_MIN: usize = 16 * 1024;
 pub struct Credit {
     window: u64,
     unacked: AtomicU64,
+    /// Every byte ever taken from the child's pipes: whether output still
+    /// moves, asked at the drain deadline.
+    moved: AtomicU64,
     /// Set when the host is gone: nobody will ack any more, and the trees
     /// must still be drained to die cleanly.
     unlimited: AtomicBool,
@@ -43,7 +46,7 @@ pub struct Credit {
 
 impl Credit {
     pub fn new(window: u64) -> Arc<Credit> {
-        Arc::new(Credit { window, unacked: AtomicU64::new(0), unlimited: AtomicBool::new(false), notify: Notify::new() })
+        Arc::new(Credit { window, unacked: AtomicU64::new(0), moved: AtomicU64::new(0), unlimited: AtomicBool::new(false), notify: Notify::new() })
     }
 
     pub fn ack(&self, bytes: u64) {
@@ -55,6 +58,21 @@ impl Credit {
     pub fn set_unlimited(&self) {
         self.unlimited.store(true, Ordering::Release);
         self.notify.notify_waiters();
+    }
+
+    /// The window is used up: reading waits for the client's next ack.
+    pub fn exhausted(&self) -> bool {
+        self.room() == 0
+    }
+
+    /// Bytes taken from the child's pipes so far.
+    pub fn moved(&self) -> u64 {
+        self.moved.load(Ordering::Acquire)
+    }
+
+    fn take(&self, bytes: u64) {
+        self.unacked.fetch_add(bytes, Ordering::AcqRel);
+        self.moved.fetch_add(bytes, Ordering::AcqRel);
     }
 
     fn room(&self) -> usize {
@@ -133,7 +151,7 @@ pub async fn relay(
             match waiting {
                 Ok(n) if n >= SPLICE_MIN => {
                     let len = n.min(room);
-                    credit.unacked.fetch_add(len as u64, Ordering::AcqRel);
+                    credit.take(len as u64);
                     let Some((back, go_on)) = sink.splice(header.clone(), reader, len).await else {
                         // The writer is gone, and the pipe with it.
                         return (done, None);
@@ -173,7 +191,7 @@ pub async fn relay(
                 break;
             }
         };
-        credit.unacked.fetch_add(n as u64, Ordering::AcqRel);
+        credit.take(n as u64);
         done.bytes += n as u64;
         sink.raw(header.clone(), buf.split().freeze()).await;
         if n == chunk && chunk < READ_CHUNK {

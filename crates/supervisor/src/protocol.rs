@@ -87,6 +87,12 @@ pub struct SpawnRequest {
     pub drain_timeout_ms: Option<u64>,
     #[serde(default)]
     pub leftovers: Leftovers,
+    /// Unix: `false` puts the child in the host's process group (the group
+    /// the sidecar was started in) instead of a session of its own, so a
+    /// terminal's Ctrl-C reaches it as a member of the host's job. Absent:
+    /// `true`, the behaviour before the field existed.
+    #[serde(default)]
+    pub detached: Option<bool>,
     /// Descriptors beyond stdio (3 and up), each a channel of its own.
     #[serde(default)]
     pub fds: Vec<FdSpec>,
@@ -428,6 +434,20 @@ pub fn decode_request(header: &[u8]) -> Result<Request, ErrorEvent> {
     .req(req);
     err.id = id;
     Err(err)
+}
+
+/// The answer to a frame over the limit (framing.rs skips it): named by the
+/// `req` and `id` its head carries, so a client waiting for that `req` is not
+/// left waiting.
+pub fn frame_too_large(header_len: u32, payload_len: u32, head: &[u8]) -> ErrorEvent {
+    let (req, id) = identify(head);
+    let mut e = ErrorEvent::new(
+        ErrorCode::FrameTooLarge,
+        format!("frame of {header_len} header and {payload_len} payload bytes is over the limit; skipped"),
+    )
+    .req(req);
+    e.id = id;
+    e
 }
 
 /// The `req` and `id` of a request header that cannot be decoded whole (not

@@ -10,14 +10,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::child::{self, Cancel, Control, Done, Plan};
 use crate::config::{Config, MAX_FD};
 use crate::finished::Finished;
 use crate::framing::{FrameError, FrameReader};
 use crate::output::Credit;
-use crate::platform::{self, ExtraFd, FdDir, ForeignOutcome, ForeignRefusal, Platform, SpawnSpec, SpliceTarget, Watchdog};
+use crate::platform::{self, ExtraFd, FdDir, ForeignOutcome, ForeignRefusal, Platform, SpawnSpec, SpliceTarget, SyncEndpoint, Watchdog};
 use crate::protocol::{
     self, ByteTotals, Defaults, DrainState, EnvSpec, ErrorCode, ErrorEvent, Event, ExitEvent, ExitReason, FdMode, FdSpec,
     Limits, PlatformInfo, Request, SpawnRequest, StdioMode,
@@ -25,6 +25,7 @@ use crate::protocol::{
 use crate::signals::Signal;
 use crate::sink::{OutputGone, Sink};
 use crate::stdin::{self, StdinHandle};
+use crate::sync_channel::{SyncChannel, SyncInput};
 
 const MAX_ID_LEN: usize = 128;
 
@@ -62,10 +63,36 @@ enum Input {
     End,
 }
 
+/// Where a request came from, and so where its answer goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Stdout,
+    /// The spawn channel (sync_channel.rs).
+    Sync,
+}
+
+/// An event of the server loop on its way to stdout, and whom to tell once
+/// it is queued there.
+type Outbound = (Event, Option<oneshot::Sender<()>>);
+
+/// Events of the server loop that may wait for stdout before the loop
+/// itself waits: far more than a client that reads stdout ever leaves
+/// queued, so only one that sends failing requests by the thousand and
+/// reads nothing is slowed down, rather than growing the sidecar's memory.
+const OUTBOX: usize = 1024;
+
 pub struct Server {
     config: Arc<Config>,
     platform: Platform,
     sink: Sink,
+    /// The server loop's own events (answers, errors) go out through this
+    /// queue and its forwarding task, in order, so the loop does not wait on
+    /// stdout (until OUTBOX of them wait): a client blocked on the spawn
+    /// channel reads no stdout, and a loop waiting for it to do so would
+    /// answer that spawn only at the client's deadline.
+    outbox: Option<mpsc::Sender<Outbound>>,
+    /// The spawn channel, when the client asked for one.
+    sync: Option<SyncChannel>,
     live: HashMap<String, Live>,
     /// Most children alive at once since the heap was last trimmed.
     peak_live: usize,
@@ -81,7 +108,8 @@ pub struct Server {
     hurry: Arc<AtomicBool>,
 }
 
-/// Serves one host until shutdown; returns the process exit code.
+/// Serves one host until shutdown; returns the process exit code. `sync`:
+/// the spawn channel's endpoint, when the client asked for one.
 pub async fn serve<R, W>(
     input: R,
     output: W,
@@ -89,6 +117,7 @@ pub async fn serve<R, W>(
     output_gone: Option<OutputGone>,
     config: Config,
     watchdog: Option<Watchdog>,
+    sync: Option<SyncEndpoint>,
 ) -> i32
 where
     R: AsyncRead + Unpin + Send + 'static,
@@ -100,10 +129,13 @@ where
     let mut watchdog_failed = platform.watchdog_failed();
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
     let (foreign_done, mut foreign_done_rx) = mpsc::unbounded_channel();
+    let (outbox, forwarder) = forward_to(sink.clone());
     let mut server = Server {
         config: config.clone(),
         platform,
         sink: sink.clone(),
+        outbox: Some(outbox),
+        sync: None,
         live: HashMap::new(),
         peak_live: 0,
         finished: Finished::new(FINISHED_IDS),
@@ -113,7 +145,16 @@ where
         foreign_done,
         hurry: Arc::new(AtomicBool::new(false)),
     };
-    sink.event(server.hello()).await;
+    let hello = server.hello();
+    sink.event(hello.clone()).await;
+    let mut sync_rx = match sync {
+        Some(endpoint) => {
+            let (channel, rx) = SyncChannel::start(endpoint, &hello, config.max_header, config.max_payload);
+            server.sync = Some(channel);
+            Some(rx)
+        }
+        None => None,
+    };
 
     // Frames are read in their own task: reading a frame is not
     // cancel-safe, and the loop below must also hear children finish.
@@ -153,7 +194,7 @@ where
                         goodbye_req = Some(req);
                     }
                 }
-                Some(Input::Bad(e)) => sink.event(Event::Error(e)).await,
+                Some(Input::Bad(e)) => server.emit(Event::Error(e)).await,
                 Some(Input::End) | None => {
                     tracing::info!("stdin closed: the host is gone; cancelling every child");
                     input_done = true;
@@ -201,6 +242,10 @@ where
                     server.begin_shutdown(false);
                 }
             }
+            Some(item) = recv_sync(&mut sync_rx) => match item {
+                SyncInput::Frame(f) => server.handle_sync_frame(f).await,
+                SyncInput::Bad(e) => server.answer(Route::Sync, Event::Error(e)).await,
+            },
             Some(()) = foreign_done_rx.recv() => server.foreign_in_flight -= 1,
             // `None` (no signal source, as on Windows) must not read as a signal.
             Some(()) = terminate.recv() => {
@@ -209,6 +254,9 @@ where
             }
         }
     }
+    // Everything the loop queued goes out before the goodbye.
+    server.outbox = None;
+    let _ = forwarder.await;
     sink.event(Event::Goodbye { req: goodbye_req }).await;
     drop(server);
     drop(sink);
@@ -216,23 +264,34 @@ where
     code
 }
 
+/// The forwarding task of `Server::outbox`.
+fn forward_to(sink: Sink) -> (mpsc::Sender<Outbound>, tokio::task::JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::channel::<Outbound>(OUTBOX);
+    let task = tokio::spawn(async move {
+        while let Some((event, queued)) = rx.recv().await {
+            sink.event(event).await;
+            if let Some(queued) = queued {
+                let _ = queued.send(());
+            }
+        }
+    });
+    (tx, task)
+}
+
+/// The next frame of the spawn channel; never, without one.
+async fn recv_sync(rx: &mut Option<mpsc::Receiver<SyncInput>>) -> Option<SyncInput> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn read_loop<R: AsyncRead + Unpin>(mut reader: FrameReader<R>, tx: mpsc::Sender<Input>) {
     loop {
         let msg = match reader.next().await {
             Ok(Some(f)) => Input::Frame(f),
             Ok(None) => Input::End,
-            Err(FrameError::TooLarge { header_len, payload_len, head }) => {
-                // Answered as the request it was, when its head names one:
-                // a client waiting for that `req` is not left waiting.
-                let (req, id) = protocol::identify(&head);
-                let mut e = ErrorEvent::new(
-                    ErrorCode::FrameTooLarge,
-                    format!("frame of {header_len} header and {payload_len} payload bytes is over the limit; skipped"),
-                )
-                .req(req);
-                e.id = id;
-                Input::Bad(e)
-            }
+            Err(FrameError::TooLarge { header_len, payload_len, head }) => Input::Bad(protocol::frame_too_large(header_len, payload_len, &head)),
             Err(FrameError::Truncated { expected, got }) => {
                 let e = ErrorEvent::new(ErrorCode::BadFrame, format!("input ended inside a frame ({got} of {expected} bytes)"));
                 let _ = tx.send(Input::Bad(e)).await;
@@ -294,17 +353,53 @@ impl Server {
         }
     }
 
+    /// Queues one of the loop's events for stdout, after every one it
+    /// queued before, without waiting for stdout (see `outbox`).
+    async fn emit(&self, event: Event) {
+        self.emit_then(event, None).await;
+    }
+
+    async fn emit_then(&self, event: Event, queued: Option<oneshot::Sender<()>>) {
+        if let Some(outbox) = &self.outbox {
+            let _ = outbox.send((event, queued)).await;
+        }
+    }
+
+    /// The answer to a request, on the channel the request came on.
+    async fn answer(&self, route: Route, event: Event) {
+        match (route, &self.sync) {
+            (Route::Sync, Some(sync)) => sync.answer(&event),
+            _ => self.emit(event).await,
+        }
+    }
+
+    /// One frame of the spawn channel: only `spawn` is served there.
+    async fn handle_sync_frame(&mut self, frame: crate::framing::Frame) {
+        match protocol::decode_request(&frame.header) {
+            Ok(Request::Spawn(spec)) => self.spawn(spec, Route::Sync).await,
+            Ok(_) => {
+                let req = serde_json::from_slice::<serde_json::Value>(&frame.header).ok().and_then(|v| v["req"].as_u64());
+                let e = ErrorEvent::new(ErrorCode::BadRequest, "only spawn requests are served on the spawn channel").req(req);
+                self.answer(Route::Sync, Event::Error(e)).await;
+            }
+            Err(e) => self.answer(Route::Sync, Event::Error(e)).await,
+        }
+    }
+
     /// Handles one frame; returns `Some(req)` for a `shutdown` request.
     async fn handle_frame(&mut self, frame: crate::framing::Frame) -> Option<u64> {
         let request = match protocol::decode_request(&frame.header) {
             Ok(r) => r,
             Err(e) => {
-                self.sink.event(Event::Error(e)).await;
+                self.emit(Event::Error(e)).await;
                 return None;
             }
         };
         let result = match request {
-            Request::Spawn(spec) => self.spawn(spec).await,
+            Request::Spawn(spec) => {
+                self.spawn(spec, Route::Stdout).await;
+                Ok(())
+            }
             Request::Write { req, id, fd } => self.stdin(req, &id, fd, |s| s.write(req, frame.payload)),
             Request::CloseStdin { req, id, fd } => self.stdin(req, &id, fd, |s| s.close(req)),
             Request::Signal { req, id, signal } => self.signal(req, &id, &signal),
@@ -331,7 +426,7 @@ impl Server {
             }
         };
         if let Err(e) = result {
-            self.sink.event(Event::Error(e)).await;
+            self.emit(Event::Error(e)).await;
         }
         None
     }
@@ -436,9 +531,13 @@ impl Server {
         Ok(())
     }
 
-    async fn spawn(&mut self, spec: SpawnRequest) -> Result<(), ErrorEvent> {
+    /// A `spawn`, answered on `route`; the child's other events go to stdout.
+    async fn spawn(&mut self, spec: SpawnRequest, route: Route) {
         let (req, id) = (spec.req, spec.id.clone());
-        let plan = self.validate(&spec).map_err(|e| e.req(Some(req)).id(&id))?;
+        let plan = match self.validate(&spec) {
+            Ok(plan) => plan,
+            Err(e) => return self.answer(route, Event::Error(e.req(Some(req)).id(&id))).await,
+        };
         let cwd = spec.cwd.as_ref().map(PathBuf::from);
         let extra = platform_fds(&spec.fds);
         let spawn_spec = SpawnSpec {
@@ -449,22 +548,31 @@ impl Server {
             stdout: platform_stdio(spec.stdout),
             stderr: platform_stdio(spec.stderr),
             extra: &extra,
+            detached: spec.detached.unwrap_or(true),
         };
         let spawned = match self.platform.spawn(&spawn_spec) {
             Ok(s) => s,
             Err(e) => {
                 let mut err = ErrorEvent::new(ErrorCode::SpawnFailed, e.message).req(Some(req)).id(&id);
                 err.errno = e.errno;
-                self.sink.event(Event::Error(err)).await;
-                self.sink.event(Event::Exit(spawn_failed_exit(&id))).await;
+                self.answer(route, Event::Error(err)).await;
+                self.emit(Event::Exit(spawn_failed_exit(&id))).await;
                 self.finished.insert(id);
-                return Ok(());
+                return;
             }
         };
-        // `spawned` goes out before the relays start, so it precedes every
-        // `output` of this child.
-        let event = Event::Spawned { req, id: id.clone(), pid: spawned.pid, pgid: spawned.pgid, containment: spawned.containment };
-        self.sink.event(event).await;
+        let answer = Event::Spawned { req, id: id.clone(), pid: spawned.pid, pgid: spawned.pgid, containment: spawned.containment };
+        // On stdout, `spawned` must precede every `output` of this child:
+        // the child's task starts its relays once `spawned` is queued there.
+        // (The spawn channel's client has the pid before it reads stdout.)
+        let (queued, after) = oneshot::channel();
+        match route {
+            Route::Stdout => self.emit_then(answer, Some(queued)).await,
+            Route::Sync => {
+                self.answer(route, answer).await;
+                let _ = queued.send(());
+            }
+        }
         let spawned_pid = spawned.pid;
         let mut spawned = spawned;
         let mut feeders = Vec::new();
@@ -479,10 +587,12 @@ impl Server {
         let credit = Credit::new(self.config.output_window);
         let (ctl, ctl_rx) = mpsc::unbounded_channel();
         let task = child::supervise(plan, spawned, feeders, ctl_rx, credit.clone(), self.sink.clone(), self.done_tx.clone());
-        tokio::spawn(task);
+        tokio::spawn(async move {
+            let _ = after.await;
+            task.await
+        });
         self.live.insert(id, Live { pid: spawned_pid, ctl, credit, stdin, inputs, kept: false });
         self.peak_live = self.peak_live.max(self.live.len());
-        Ok(())
     }
 
     /// Everything that can be checked before forking, so that bad input
@@ -508,10 +618,17 @@ impl Server {
             return bad(ErrorCode::BadRequest, "an argument contains a NUL byte".into());
         }
         if let Some(cwd) = &spec.cwd {
-            match std::fs::metadata(cwd) {
-                Ok(m) if m.is_dir() => {}
-                Ok(_) => return bad(ErrorCode::BadCwd, format!("cwd {cwd:?} is not a directory")),
-                Err(e) => return bad(ErrorCode::BadCwd, format!("cwd {cwd:?}: {e}")),
+            // With the errno, so a client can fail the spawn as its own
+            // runtime would (ENOENT, ENOTDIR, EACCES).
+            let (message, errno) = match std::fs::metadata(cwd) {
+                Ok(m) if m.is_dir() => (None, None),
+                Ok(_) => (Some(format!("cwd {cwd:?} is not a directory")), Some("ENOTDIR".to_owned())),
+                Err(e) => (Some(format!("cwd {cwd:?}: {e}")), platform::errno_name(&e)),
+            };
+            if let Some(message) = message {
+                let mut e = ErrorEvent::new(ErrorCode::BadCwd, message);
+                e.errno = errno;
+                return Err(e);
             }
         }
         let keys: Vec<&String> = match &spec.env {

@@ -86,6 +86,11 @@ impl Sink {
         returned.await.ok()
     }
 
+    /// The queue is full: the writer waits for the client to read stdout.
+    pub fn backed_up(&self) -> bool {
+        self.tx.capacity() == 0
+    }
+
     pub async fn event(&self, ev: Event) {
         let header = serde_json::to_vec(&ev).expect("events always serialize");
         self.raw(header.into(), Bytes::new()).await;

@@ -70,4 +70,8 @@ mod integration {
     // Sidecars side by side: a live neighbour's trees are left alone, a dead
     // one's leftovers removed.
     mod neighbours;
+    // The spawn channel: hello, spawns answered there, even with stdout full.
+    mod spawn_channel;
+    // The sidecar leaves its host's process group; `detached: false` joins it.
+    mod host_group;
 }

@@ -5,6 +5,8 @@ export interface Sizes {
   mode: Mode
   roundTrip: { warmup: number; iterations: number; block: number }
   messages: { warmup: number; iterations: number; block: number; bytes: number }
+  /** spawn() alone, per backend: steady and loaded samples, in turns of `block`; fresh backends' first spawns. */
+  spawnBlock: { samples: number; block: number; first: number }
   sidecarStart: { samples: number }
   throughput: { bytes: number; reps: number }
   quiescence: { treeWidth: number; treeReps: number; ignoreReps: number; graceMs: number; treeGraceMs: number }
@@ -25,6 +27,7 @@ export const SIZES: Record<Mode, Sizes> = {
     mode: "quick",
     roundTrip: { warmup: 5, iterations: 30, block: 10 },
     messages: { warmup: 10, iterations: 60, block: 20, bytes: 1024 },
+    spawnBlock: { samples: 20, block: 10, first: 2 },
     sidecarStart: { samples: 3 },
     throughput: { bytes: 8 * MiB, reps: 2 },
     quiescence: { treeWidth: 4, treeReps: 1, ignoreReps: 1, graceMs: 200, treeGraceMs: 2_000 },
@@ -35,6 +38,7 @@ export const SIZES: Record<Mode, Sizes> = {
     mode: "default",
     roundTrip: { warmup: 100, iterations: 1_000, block: 50 },
     messages: { warmup: 200, iterations: 2_000, block: 100, bytes: 1024 },
+    spawnBlock: { samples: 300, block: 50, first: 10 },
     sidecarStart: { samples: 20 },
     throughput: { bytes: 256 * MiB, reps: 7 },
     quiescence: { treeWidth: 49, treeReps: 5, ignoreReps: 5, graceMs: 500, treeGraceMs: 2_000 },
@@ -45,6 +49,7 @@ export const SIZES: Record<Mode, Sizes> = {
     mode: "full",
     roundTrip: { warmup: 200, iterations: 5_000, block: 100 },
     messages: { warmup: 500, iterations: 10_000, block: 250, bytes: 1024 },
+    spawnBlock: { samples: 1_000, block: 100, first: 30 },
     sidecarStart: { samples: 50 },
     throughput: { bytes: 1024 * MiB, reps: 9 },
     quiescence: { treeWidth: 49, treeReps: 20, ignoreReps: 20, graceMs: 500, treeGraceMs: 2_000 },

@@ -13,6 +13,7 @@ import { runnerFor, type Runner } from "./runners.js"
 import { currentRuntime, runtimeLabel, runtimeVersion, runUnderWorker } from "./runtime.js"
 import { measureScale } from "./scale.js"
 import { measureSidecarStart, sidecarInfo } from "./sidecar-start.js"
+import { measureSpawnBlock } from "./spawn-block.js"
 import { measureRoundTrip } from "./spawn-roundtrip.js"
 import { round } from "./stats.js"
 import { evaluateTargets } from "./targets.js"
@@ -41,10 +42,12 @@ export async function measureClient(sizes: Sizes, bins: Binaries, variants: Supe
 
     log(`round trip: ${backends.join(", ")}`)
     const spawnRoundTrip = await measureRoundTrip(ctx, runners)
-    log("sidecar start")
-    const sidecarStart = await measureSidecarStart(ctx, spawnRoundTrip.backends.supervisor!.p50)
     const baseline = pick(runners, "baseline").api!
     const supervisor = pick(runners, "supervisor").api!
+    log("spawn block")
+    const spawnBlock = await measureSpawnBlock(ctx, { baseline, supervisor })
+    log("sidecar start")
+    const sidecarStart = await measureSidecarStart(ctx, spawnRoundTrip.backends.supervisor!.p50)
     log("message latency")
     const messageLatency = await measureMessageLatency(ctx, { baseline, supervisor })
     // Output copied is a throughput path only: started here, it stays out of the round trip and the scale curve.
@@ -63,7 +66,7 @@ export async function measureClient(sizes: Sizes, bins: Binaries, variants: Supe
     for (const r of runners) {
       if (r.sidecar() !== sidecars.get(r.backend)) ctx.notes.push(`the ${r.backend} sidecar restarted during the run (pid ${sidecars.get(r.backend)} -> ${r.sidecar()})`)
     }
-    return { runtime: currentRuntime(), version: runtimeVersion(), spawnRoundTrip, messageLatency, sidecarStart, throughput, quiescence, scale, scaleLoad: scaleLoad.span(), notes: ctx.notes }
+    return { runtime: currentRuntime(), version: runtimeVersion(), spawnRoundTrip, spawnBlock, messageLatency, sidecarStart, throughput, quiescence, scale, scaleLoad: scaleLoad.span(), notes: ctx.notes }
   } finally {
     for (const r of runners) await r.close().catch(() => undefined)
   }

@@ -99,6 +99,35 @@ export function messageLatencyTable(c: ClientRun, cores: number): Table | null {
   }
 }
 
+const BLOCK_LABEL = { bare: "Node's own `child_process.spawn`", baseline: "baseline backend (cross-spawn)", supervisor: "supervisor backend" } as const
+
+export function spawnBlockTable(c: ClientRun, cores: number): Table | null {
+  const s = c.spawnBlock
+  if (!s) return null
+  const who = runtimeLabel(c.runtime)
+  const own = c.runtime === "bun" ? "Bun's own `child_process.spawn`" : BLOCK_LABEL.bare
+  const rows: string[][] = []
+  for (const [key, label] of [["steady", "steady"], ["loaded", `beside ${s.hogs} busy loops`], ["first", "first spawn of a fresh backend"]] as const) {
+    for (const backend of ["bare", "baseline", "supervisor"] as const) {
+      const v = s[key][backend]
+      if (!v) continue
+      const vsBare = backend === "supervisor" ? x(s.ratios[key]!["supervisor/bare"]!.p50) : "-"
+      rows.push([label, backend === "bare" ? own : BLOCK_LABEL[backend], f(v.p50, 3), f(v.p99, 3), f(v.max, 3), vsBare])
+    }
+  }
+  return {
+    runtime: c,
+    title: `How long spawn() blocks (${who})`,
+    caption:
+      `The call to \`spawn()\` until it returns with the pid set (the exit is awaited outside the timing), \`pawwork-fixture exit --code 0\`: ` +
+      `${s.samples} spawns per backend, steady and beside a busy loop per core; ${s.firstSamples} first spawns of a fresh backend (the ` +
+      `supervisor's starts its sidecar and waits for its hello). Times in ms. Steady:${loadCaption(s.load.steady, cores)} ` +
+      `Loaded:${loadCaption(s.load.loaded, cores)}`,
+    head: ["case", "spawn()", "p50", "p99", "max", "p50 vs the runtime's own"],
+    rows,
+  }
+}
+
 export function sidecarStartTable(c: ClientRun, cores: number): Table {
   const s = c.sidecarStart
   return {
@@ -229,6 +258,7 @@ export function allTables(r: BenchResults): Table[] {
     throughputTable(c, cores),
     roundTripTable(c, cores),
     ...[messageLatencyTable(c, cores)].filter((t): t is Table => t !== null),
+    ...[spawnBlockTable(c, cores)].filter((t): t is Table => t !== null),
     sidecarStartTable(c, cores),
     quiescenceTable(c, cores),
     scaleTable(c, cores),

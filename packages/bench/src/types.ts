@@ -86,6 +86,25 @@ export interface SpawnRoundTrip {
   load: LoadSpan
 }
 
+/** The backends whose spawn() is timed on its own (no variants: the block is the client's wait). */
+export type BlockBackend = "bare" | "baseline" | "supervisor"
+
+/** How long spawn() blocks the caller, until it returns with the pid set (spawn-block.ts). */
+export interface SpawnBlock {
+  command: string[]
+  samples: number
+  firstSamples: number
+  /** Busy loops (one per core) beside the loaded figures. */
+  hogs: number
+  steady: Partial<Record<BlockBackend, Summary>>
+  loaded: Partial<Record<BlockBackend, Summary>>
+  /** A fresh backend's first spawn (the supervisor's starts the sidecar and waits for its hello). */
+  first: Partial<Record<BlockBackend, Summary>>
+  /** Per case ("steady", "loaded", "first"): supervisor / bare and supervisor / baseline, p50 and p99. */
+  ratios: Record<string, Record<string, { p50: number; p99: number }>>
+  load: { steady: LoadSpan; loaded: LoadSpan; first: LoadSpan }
+}
+
 export interface SidecarStart {
   samples: number
   /** Sidecar process spawned directly until its `hello` frame arrived. */
@@ -260,6 +279,8 @@ export interface ClientRun {
   spawnRoundTrip: SpawnRoundTrip
   /** Absent from runs older than the message figure. */
   messageLatency?: MessageLatency
+  /** Absent from results written before it was measured. */
+  spawnBlock?: SpawnBlock
   sidecarStart: SidecarStart
   throughput: Throughput
   quiescence: Quiescence

@@ -83,6 +83,13 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
       for (const p of ["direct", "baseline", "supervisor"] as const) positiveSummary(m.paths[p], `${who} message ${p}`)
       assert.ok(m.paths.supervisor.sidecarCpuMs !== null && m.paths.baseline.sidecarCpuMs === null, `${who}: sidecar CPU only on the supervisor's path`)
       assert.ok(m.ratios["supervisor/baseline"]!.p50 > 0 && m.bytes === 1024)
+      const block = c.spawnBlock
+      assert.ok(block, `${who}: no spawn block`)
+      for (const key of ["steady", "loaded", "first"] as const) {
+        for (const v of ["bare", "baseline", "supervisor"] as const) positiveSummary(block[key][v], `${who} spawn block ${key} ${v}`)
+        assert.ok(block.ratios[key]!["supervisor/bare"]!.p50 > 0)
+      }
+      assert.ok(block.hogs > 0, `${who}: the loaded figures ran beside no load`)
       positiveSummary(c.sidecarStart.hello, `${who} sidecar hello`)
       positiveSummary(c.sidecarStart.firstSpawn, `${who} first spawn`)
 

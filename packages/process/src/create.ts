@@ -6,6 +6,9 @@ import type { EngineName, ProcessApi } from "./types.js"
 export interface CreateProcessOptions {
   backend: EngineName
   supervisorPath?: string
+  /** Supervisor: bounds of the sidecar's start and of each spawn's answer (see SupervisorOptions). */
+  startTimeoutMs?: number
+  spawnTimeoutMs?: number
 }
 
 /**
@@ -18,7 +21,7 @@ export function createProcess(opts: CreateProcessOptions): ProcessApi {
     case "baseline":
       return createBaseline()
     case "supervisor":
-      return createSupervisor({ supervisorPath: opts.supervisorPath })
+      return createSupervisor({ supervisorPath: opts.supervisorPath, startTimeoutMs: opts.startTimeoutMs, spawnTimeoutMs: opts.spawnTimeoutMs })
     default:
       throw new Error(
         `unknown process backend ${JSON.stringify((opts as { backend: unknown }).backend)}: ` +

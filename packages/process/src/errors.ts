@@ -1,3 +1,5 @@
+import util from "node:util"
+
 /** A command ended with a non-zero code and the caller did not ask for `nothrow`. */
 export class RunFailedError extends Error {
   readonly cmd: string[]
@@ -97,20 +99,40 @@ export class SupervisorVersionError extends Error {
   }
 }
 
-/** Shaped like Node's spawn errors (`code`, `errno`, `syscall`, `path`) so callers can test `err.code === "ENOENT"`. */
+/**
+ * A spawn failure in the shape of Node's own (`code`, `errno`, `syscall`, `path`, `spawnargs`, and its
+ * message), so a caller that tests `err.code === "ENOENT"` or reads `err.errno` works on either engine.
+ * `thrown`: one Node throws from spawn() itself (every errno but EACCES, EAGAIN, EMFILE, ENFILE and
+ * ENOENT, which it emits), whose `syscall` is `spawn` and which has no `path`. The supervisor's own
+ * account of the failure is the `cause` (the sidecar's error: its protocol code and message).
+ */
 export class SpawnFailedError extends Error {
   readonly code: string
-  readonly syscall = "spawn"
-  readonly path: string
-  readonly spawnargs: string[]
+  /** Node's (libuv's) negative errno number; undefined for a code that is no errno. */
+  readonly errno: number | undefined
+  readonly syscall: string
+  readonly path: string | undefined
+  readonly spawnargs: string[] | undefined
 
-  constructor(cmd: string[], code: string, detail?: string) {
-    super(`spawn ${cmd[0]} ${code}${detail ? `: ${detail}` : ""}`)
+  constructor(cmd: string[], code: string, detail?: string, options: { cause?: unknown; thrown?: boolean } = {}) {
+    const file = cmd[0] ?? ""
+    const cause = options.cause ?? (detail ? new Error(detail) : undefined)
+    super(options.thrown ? `spawn ${code}` : `spawn ${file} ${code}`, cause === undefined ? undefined : { cause })
     this.name = "SpawnFailedError"
     this.code = code
-    this.path = cmd[0] ?? ""
-    this.spawnargs = cmd.slice(1)
+    this.errno = errnoNumber(code)
+    this.syscall = options.thrown ? "spawn" : `spawn ${file}`
+    this.path = options.thrown ? undefined : file
+    this.spawnargs = options.thrown ? undefined : cmd.slice(1)
   }
+}
+
+let errnoNumbers: Map<string, number> | undefined
+
+/** The number Node gives an errno name (libuv's, negative: -2 for ENOENT on Linux, -4058 on Windows). */
+export function errnoNumber(code: string): number | undefined {
+  errnoNumbers ??= new Map([...util.getSystemErrorMap()].map(([n, [name]]) => [name, n]))
+  return errnoNumbers.get(code)
 }
 
 export function errorMessage(err: unknown): string {

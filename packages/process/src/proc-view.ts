@@ -30,6 +30,9 @@ export abstract class ProcView {
   get signalCode(): NodeJS.Signals | null {
     return this.proc.signalCode
   }
+  get killed(): boolean {
+    return this.proc.killed
+  }
 
   once(event: "exit", listener: ExitListener): this
   once(event: "error", listener: ErrorListener): this

@@ -18,7 +18,12 @@ export interface Options {
   kill?: NodeJS.Signals | number
   /** Grace period in ms between the graceful and the forceful step of an abort (default 5000). Not a run timeout. */
   timeout?: number
-  /** Baseline: the child leads its own process group, like PawWork's bash tool. Supervisor: ignored (always so). */
+  /**
+   * Baseline: the child leads its own process group, like PawWork's bash tool. Supervisor (Unix): the same
+   * choice, which decides whether a terminal's Ctrl-C reaches the child: detached, its own session, out of
+   * reach; not detached (the default), a member of this process's group, as a child of Node's spawn is. The
+   * tree is contained either way.
+   */
   detached?: boolean
   /** Supervisor only: how long to wait for descendants holding the pipes after the root ended (ms). */
   drainTimeout?: number
@@ -86,6 +91,8 @@ export interface Child {
   readonly exitCode: number | null
   /** Node's: the signal that ended the process, else null. */
   readonly signalCode: NodeJS.Signals | null
+  /** Node's: a kill() has sent a signal (it returned true). */
+  readonly killed: boolean
   /** Node's `exit` (code, signal) and `error` (a spawn failure) events, as PawWork's `stop()` listens to them. */
   once(event: "exit", listener: (code: number | null, signal: NodeJS.Signals | null) => void): this
   once(event: "error", listener: (err: Error) => void): this

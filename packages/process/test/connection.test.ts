@@ -8,6 +8,7 @@ import {
 } from "../src/errors.js"
 import { Connection, type ChildHandlers } from "../src/protocol/connection.js"
 import type { ExitEvent, SpawnRequest } from "../src/protocol/messages.js"
+import { encodeFrame } from "../src/protocol/framing.js"
 import { FakeSidecar, HELLO } from "./support/fake-sidecar.js"
 
 function exitEvent(id: string, bytes = { stdout: 0, stderr: 0 }, extra: Partial<ExitEvent> = {}) {
@@ -63,6 +64,34 @@ describe("connection handshake", () => {
     const opening = Connection.open(fake.transport)
     fake.toClient.end()
     await assert.rejects(opening, SupervisorDiedError)
+  })
+})
+
+describe("a connection started before its hello", () => {
+  test("a child registered before hello gets the events that come in hello's chunk", async () => {
+    const fake = new FakeSidecar()
+    const conn = Connection.start(fake.transport)
+    const { seen, handlers } = recorder()
+    conn.register("c1", handlers)
+    // hello, an output and the exit in one write: dispatched in order once hello is checked.
+    const exit = exitEvent("c1", { stdout: 2, stderr: 0 })
+    fake.toClient.write(Buffer.concat([encodeFrame(HELLO), encodeFrame({ event: "output", id: "c1", stream: "stdout" }, Buffer.from("hi")), encodeFrame(exit)]))
+    assert.equal(await conn.ready, conn)
+    assert.deepEqual(seen.output, [["stdout", "hi"]])
+    assert.equal(seen.exit.length, 1)
+  })
+
+  test("a bad hello fails what was registered or asked before it", async () => {
+    const fake = new FakeSidecar()
+    const conn = Connection.start(fake.transport)
+    const { seen, handlers } = recorder()
+    conn.register("c1", handlers)
+    const asked = conn.request({ op: "shutdown" })
+    fake.send({ ...HELLO, protocol: 2 })
+    await assert.rejects(conn.ready, SupervisorProtocolError)
+    await assert.rejects(asked, SupervisorProtocolError)
+    assert.equal(seen.failed.length, 1)
+    assert.ok(conn.closed)
   })
 })
 

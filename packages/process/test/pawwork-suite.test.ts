@@ -89,7 +89,7 @@ for (const name of ENGINES) {
       const file = report()
       const child = proc.spawn(fixture(file, "tree", "--depth", "1", "--width", "2"))
       await waitForReport(file, countPids(3), "the tree")
-      await proc.terminateTree({ pid: (await child.spawned)! })
+      await proc.terminateTree({ pid: child.pid! })
       await child.exited
       assert.deepEqual(await waitAllGone(file), [])
     })
@@ -101,7 +101,7 @@ for (const name of ENGINES) {
       await waitForReport(file, countPids(1), "the root")
       const graceMs = 300
       const t0 = performance.now()
-      await proc.terminateTree({ pid: (await child.spawned)!, graceMs })
+      await proc.terminateTree({ pid: child.pid!, graceMs })
       assert.ok(performance.now() - t0 >= graceMs, `terminateTree returned after ${performance.now() - t0} ms`)
       await child.exited
       assert.deepEqual(await waitAllGone(file), [])
@@ -114,7 +114,7 @@ for (const name of ENGINES) {
       const findDescendants = async (): Promise<number[]> => {
         throw new Error("enumeration failed")
       }
-      await proc.terminateTree({ pid: (await child.spawned)!, graceMs: 200, findDescendants, waitForExit: child.exited })
+      await proc.terminateTree({ pid: child.pid!, graceMs: 200, findDescendants, waitForExit: child.exited })
       await child.exited
       assert.deepEqual(await waitAllGone(file), [])
     })

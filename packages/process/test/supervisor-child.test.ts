@@ -1,3 +1,4 @@
+import util from "node:util"
 import assert from "node:assert/strict"
 import { buffer } from "node:stream/consumers"
 import { describe, test } from "node:test"
@@ -60,7 +61,11 @@ describe("supervisor child over crafted frames", () => {
     const { fake, child, req } = await childOver()
     fake.send({ event: "error", req, id: "c1", code: "spawn_failed", errno: "ENOENT", message: "no such file" })
     fake.send(exit({ reason: "spawn_failed", code: null }))
-    await assert.rejects(child.exited, (err: NodeJS.ErrnoException) => err.code === "ENOENT" && err.syscall === "spawn")
+    // Node's shape for an emitted spawn error: `spawn <file>` as syscall, the file as path, Node's errno number.
+    await assert.rejects(child.exited, (err: NodeJS.ErrnoException) => {
+      assert.deepEqual([err.code, err.syscall, err.path, util.getSystemErrorName(err.errno!)], ["ENOENT", "spawn prog", "prog", "ENOENT"])
+      return true
+    })
     assert.equal((await child.outcome).reason, "spawn_failed")
     assert.equal(await child.spawned, undefined)
   })

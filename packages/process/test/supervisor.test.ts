@@ -113,6 +113,37 @@ describe("supervisor backend only", () => {
     assert.deepEqual(await waitAllGone(file), [], "the dead sidecar's tree outlived it")
   })
 
+  test("a spawn that reaches a sidecar already dead is sent once more to a fresh one", GUARD, async () => {
+    await proc.text(fixture(null, "cwd"))
+    const dead = proc.sidecarPid!
+    process.kill(dead, "SIGKILL")
+    // Blocking until the kernel says it is gone, so the event loop cannot have heard of it yet: the
+    // spawn below is the first to find out, on the spawn channel.
+    const deadline = Date.now() + 10_000
+    while (!processGone(dead) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
+    assert.ok(processGone(dead), `the sidecar ${dead} did not die`)
+    const child = proc.spawn(fixture(null, "exit", "--code", "4"))
+    assert.ok(Number.isInteger(child.pid), "the retried spawn returned with a pid")
+    assert.equal(await child.exited, 4)
+    assert.ok(proc.sidecarPid !== undefined && proc.sidecarPid !== dead)
+  })
+
+  test("a spawn refused by a sidecar that is shutting down is sent once more to a fresh one", GUARD, async () => {
+    const file = report()
+    // Traps SIGTERM and goes on: the sidecar's shutdown waits out this child's grace, long enough to
+    // refuse a spawn meanwhile.
+    const stubborn = proc.spawn(fixture(file, "trap"), { timeout: 3000 })
+    await waitForReport(file, countPids(1), "the stubborn root")
+    const ending = proc.sidecarPid!
+    process.kill(ending, "SIGTERM")
+    await waitForReport(file, (lines) => lines.some((l) => l.kind === "signal"), "the shutdown's SIGTERM at the child")
+    const child = proc.spawn(fixture(null, "exit", "--code", "5"))
+    assert.equal(await child.exited, 5)
+    assert.notEqual(proc.sidecarPid, ending, "the spawn ran on a fresh sidecar")
+    assert.equal((await stubborn.outcome).reason, "cancelled")
+    assert.deepEqual(await waitAllGone(file), [])
+  })
+
   test("shutdown() ends the sidecar and a later spawn starts a new one", GUARD, async () => {
     await proc.text(fixture(null, "cwd"))
     const first = proc.sidecarPid!
@@ -134,16 +165,40 @@ describe("supervisor backend only", () => {
   })
 })
 
-/** A stand-in sidecar: a Node script that says hello with the given protocol and version, then waits for EOF. */
-function wrongVersionSidecar(protocol = 99, version = "9.9.9"): string {
+/** The version a sidecar of this release greets with. */
+const packageVersion: string = JSON.parse(readFileSync(path.join(repoRoot, "packages", "process", "package.json"), "utf8")).version
+
+/**
+ * A stand-in sidecar: a Node script that says hello with `protocol` and `version` (another protocol and
+ * another release by default), on stdout and on the spawn channel it is asked for (FIFOs it makes with
+ * mkfifo(1) in the --sync-dir, or a pipe server on the --sync-pipe name), writes its pid to `pidFile`, then
+ * answers nothing and waits for EOF.
+ */
+function wrongVersionSidecar(protocol = 99, { version = "9.9.9", pidFile = "/dev/null" }: { version?: string; pidFile?: string } = {}): string {
   const file = path.join(path.dirname(newReport()), `fake-supervisor-${protocol}-${version}.mjs`)
   writeFileSync(
     file,
     `#!${process.execPath}
+import { execFileSync } from "node:child_process"
+import { openSync, writeSync } from "node:fs"
+import net from "node:net"
+import path from "node:path"
+import { writeFileSync } from "node:fs"
+writeFileSync(${JSON.stringify(pidFile)}, String(process.pid))
 const header = Buffer.from(JSON.stringify({ event: "hello", protocol: ${protocol}, version: ${JSON.stringify(version)}, pid: process.pid }))
 const prefix = Buffer.alloc(8)
 prefix.writeUInt32BE(header.length, 0)
-process.stdout.write(Buffer.concat([prefix, header]))
+const hello = Buffer.concat([prefix, header])
+process.stdout.write(hello)
+const at = (flag) => process.argv[process.argv.indexOf(flag) + 1]
+if (process.argv.includes("--sync-dir")) {
+  const dir = at("--sync-dir")
+  execFileSync("mkfifo", ["-m", "600", path.join(dir, "requests"), path.join(dir, "answers")])
+  openSync(path.join(dir, "requests"), "r+")
+  writeSync(openSync(path.join(dir, "answers"), "r+"), hello)
+} else if (process.argv.includes("--sync-pipe")) {
+  net.createServer((socket) => socket.write(hello)).listen(at("--sync-pipe"))
+}
 process.stdin.resume()
 process.stdin.on("end", () => process.exit(0))
 `,
@@ -166,7 +221,7 @@ describe("sidecars that cannot be used", () => {
   })
 
   test("a sidecar of another release (same protocol, other version) is refused, naming both versions", GUARD, async () => {
-    const odd = createProcess({ backend: "supervisor", supervisorPath: wrongVersionSidecar(1, "9.9.9") })
+    const odd = createProcess({ backend: "supervisor", supervisorPath: wrongVersionSidecar(1, { version: "9.9.9" }) })
     await assert.rejects(odd.spawn(fixture(null, "cwd")).exited, (err: Error) => {
       assert.ok(err instanceof SupervisorVersionError)
       assert.equal(err.found, "9.9.9")
@@ -175,6 +230,56 @@ describe("sidecars that cannot be used", () => {
       return true
     })
     await odd.shutdown()
+  })
+
+  test("a binary that never greets is killed at the start bound; the spawn fails naming it, nothing thrown", GUARD, async () => {
+    const pidFile = path.join(path.dirname(newReport()), "silent.pid")
+    const silent = path.join(path.dirname(pidFile), "silent-supervisor.sh")
+    writeFileSync(silent, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 60\n`)
+    chmodSync(silent, 0o755)
+    const proc = createProcess({ backend: "supervisor", supervisorPath: silent, startTimeoutMs: 300 })
+    const child = proc.spawn(fixture(null, "cwd"))
+    assert.equal(child.pid, undefined)
+    await assert.rejects(child.exited, (err: Error) => {
+      assert.ok(err instanceof SupervisorDiedError)
+      assert.match(err.message, /did not greet within 300 ms/)
+      assert.ok(err.message.includes(silent), err.message)
+      return true
+    })
+    const pid = Number(readFileSync(pidFile, "utf8"))
+    for (let i = 0; i < 200 && !processGone(pid); i++) await sleep(25)
+    assert.ok(processGone(pid), `the silent binary (pid ${pid}) was killed`)
+    await proc.shutdown()
+  })
+
+  test("a binary that cannot be executed fails the spawn with Node's reason, naming it", GUARD, async () => {
+    const file = path.join(path.dirname(newReport()), "not-executable")
+    writeFileSync(file, "#!/bin/sh\n")
+    chmodSync(file, 0o644)
+    const proc = createProcess({ backend: "supervisor", supervisorPath: file })
+    const child = proc.spawn(fixture(null, "cwd"))
+    await assert.rejects(child.exited, (err: Error) => {
+      assert.ok(err instanceof SupervisorDiedError)
+      assert.match(err.message, /could not start the supervisor .*not-executable.*EACCES/)
+      return true
+    })
+    await proc.shutdown()
+  })
+
+  test("a sidecar that never answers a spawn fails it at the spawn bound, and is ended", GUARD, async () => {
+    const pidFile = path.join(path.dirname(newReport()), "mute.pid")
+    const mute = createProcess({ backend: "supervisor", supervisorPath: wrongVersionSidecar(1, { version: packageVersion, pidFile }), spawnTimeoutMs: 300, startTimeoutMs: 5000 })
+    const child = mute.spawn(fixture(null, "cwd"))
+    assert.equal(child.pid, undefined)
+    await assert.rejects(child.exited, (err: Error) => {
+      assert.ok(err instanceof SupervisorDiedError)
+      assert.match(err.message, /did not answer a spawn within 300 ms/)
+      return true
+    })
+    // Retired: its stdin is closed, on which this stand-in exits.
+    const pid = Number(readFileSync(pidFile, "utf8"))
+    assert.ok(await until(() => processGone(pid)), `the mute sidecar (pid ${pid}) was not ended`)
+    await mute.shutdown()
   })
 
   test("a sidecar that exits before hello rejects with SupervisorDiedError", GUARD, async () => {

@@ -146,3 +146,21 @@ for (const name of ENGINES) {
     })
   })
 }
+
+describe("terminateTree through a sidecar that died", () => {
+  const proc = api("supervisor")
+  const report = trackedReports(proc)
+
+  test("a foreign tree's terminate that reaches a dead sidecar is sent once more to a fresh one", GUARD, async () => {
+    const file = report()
+    const root = foreign(fixture(file, "tree", "--depth", "1", "--width", "2"))
+    await waitForReport(file, countPids(3), "all 3 tree nodes")
+    await proc.text(fixture(null, "cwd"))
+    const dead = proc.sidecarPid!
+    process.kill(dead, "SIGKILL")
+    await proc.terminateTree({ pid: root.pid!, graceMs: 200, waitForExit: exitOf(root) })
+    await exitOf(root)
+    assert.deepEqual(await waitAllGone(file), [])
+    assert.ok(proc.sidecarPid !== undefined && proc.sidecarPid !== dead, "a fresh sidecar did it")
+  })
+})

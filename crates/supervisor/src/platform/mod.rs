@@ -61,6 +61,10 @@ pub struct SpawnSpec<'a> {
     pub stdin: Stdio,
     pub stdout: Stdio,
     pub stderr: Stdio,
+    /// Unix: a session and group of its own (true), or the host's group, so
+    /// that a terminal's Ctrl-C reaches it as a member of the host's job
+    /// (false). Windows: no meaning (every child has a console of its own).
+    pub detached: bool,
     /// Descriptors beyond stdio, in ascending order, each at most once.
     pub extra: &'a [ExtraFd],
 }
@@ -148,7 +152,10 @@ pub struct SpawnError {
     pub message: String,
 }
 
-pub use imp::{release_free_memory, start_watchdog, stdio, supported_signals, terminate_signals, watchdog_main, Watchdog};
+pub use imp::{
+    errno_name, leave_host_group, release_free_memory, start_watchdog, stdio, supported_signals, sync_endpoint, terminate_signals,
+    watchdog_main, SyncEndpoint, Watchdog,
+};
 
 /// What a `terminate` of a foreign tree did (docs/protocol.md, `terminated`).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -132,6 +132,7 @@ class EffectChild extends EventEmitter implements Child {
   readonly finished: Promise<void>
   exitCode: number | null = null
   signalCode: NodeJS.Signals | null = null
+  killed = false
 
   private handle: ChildProcessHandle | null = null
   private fiber: Fiber.Fiber<void, PlatformError.PlatformError>
@@ -237,6 +238,7 @@ class EffectChild extends EventEmitter implements Child {
     if (this.exitCode !== null || this.signalCode !== null) return false
     const name = typeof signal === "number" ? signalName(signal) : signal
     this.killTree(name, undefined)
+    this.killed = true
     return true
   }
 

@@ -1,5 +1,6 @@
+import { timeoutsOf, type SupervisorOptions } from "../supervisor/index.js"
 import { locateSupervisor } from "../supervisor/locate.js"
-import { Sidecar } from "../supervisor/sidecar.js"
+import { Sidecar, type SidecarTimeouts } from "../supervisor/sidecar.js"
 
 /**
  * The sidecar of one layer: started by the first spawn (so providing the layer costs nothing until a
@@ -15,7 +16,14 @@ export class SidecarHost {
   private counter = 0
   private readonly prefix = `e${process.pid}-${Date.now().toString(36)}`
 
-  constructor(private readonly supervisorPath: string | undefined) {}
+  private readonly timeouts: SidecarTimeouts
+
+  constructor(
+    private readonly supervisorPath: string | undefined,
+    bounds: Pick<SupervisorOptions, "startTimeoutMs" | "spawnTimeoutMs"> = {},
+  ) {
+    this.timeouts = timeoutsOf(bounds)
+  }
 
   nextId(): string {
     return `${this.prefix}-${++this.counter}`
@@ -29,7 +37,7 @@ export class SidecarHost {
     const binary = locateSupervisor(this.supervisorPath)
     const started: Sidecar = new Sidecar(binary, (dead) => {
       if (this.sidecar === dead) this.sidecar = null
-    })
+    }, this.timeouts)
     this.sidecar = started
     return started
   }

@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises"
+import { access } from "node:fs/promises"
 import path from "node:path"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -22,11 +22,11 @@ import * as CommandLine from "effect/process/CommandLine"
 import type { EnvSpec, SpawnRequest } from "../protocol/messages.js"
 import { ABORT_GRACE_MS, spawnSettings } from "../defaults.js"
 import { type RootExit, SupervisorChild } from "../supervisor/child.js"
+import { launch } from "../supervisor/launch.js"
 import { spawnRequest } from "../supervisor/request.js"
 import { assertSpawnFits } from "../supervisor/spawn-limits.js"
-import { registerRoot } from "../supervisor/roots.js"
 import type { Options, Stdio } from "../types.js"
-import { badArgument, systemError, toPlatformError } from "./errors.js"
+import { badArgument, fileSystemError, systemError, toPlatformError } from "./errors.js"
 import { type AdditionalFd, fdAccess, fdSpecs, MAX_FD, parseAdditionalFds } from "./fds.js"
 import { SidecarHost } from "./host.js"
 import { outputStream, stdinSink } from "./io.js"
@@ -56,6 +56,10 @@ export interface SupervisorSpawnerOptions {
    * the same reason as `leftovers`.
    */
   readonly drainTimeout?: Duration.Input | undefined
+  /** How long the spawn that starts the sidecar blocks, at most, for it to be ready (ms); see SupervisorOptions. */
+  readonly startTimeoutMs?: number | undefined
+  /** How long a spawn blocks, at most, for the sidecar's answer (ms); see SupervisorOptions. */
+  readonly spawnTimeoutMs?: number | undefined
 }
 
 /** The layer's per-command policy, passed to every stage. */
@@ -76,7 +80,7 @@ type Handle = ChildProcessHandle
  */
 export const make = (options: SupervisorSpawnerOptions = {}): Effect.Effect<Service, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const host = new SidecarHost(options.supervisorPath)
+    const host = new SidecarHost(options.supervisorPath, { startTimeoutMs: options.startTimeoutMs, spawnTimeoutMs: options.spawnTimeoutMs })
     yield* Effect.addFinalizer(() => Effect.promise(() => host.close()))
     const policy: Policy = {
       leftovers: options.leftovers ?? "scope",
@@ -145,17 +149,19 @@ function envSpec(options: ChildProcess.CommandOptions): EnvSpec {
   return { mode: "replace", vars }
 }
 
-/** A missing or unusable `cwd` fails with the tag of its errno (NotFound for ENOENT), before any spawn. */
-function resolveCwd(cwd: string | undefined, shown: string): Effect.Effect<string | undefined, PlatformError.PlatformError> {
+/**
+ * The cwd checked as Effect's Node spawner checks it, with the same failure: `FileSystem.access` of the
+ * path given (NotFound for a missing one, BadArgument for a NUL byte). What access lets through and
+ * the spawn then refuses (a file, ENOTDIR) fails the spawn itself.
+ */
+function resolveCwd(cwd: string | undefined): Effect.Effect<string | undefined, PlatformError.PlatformError> {
   if (cwd === undefined) return Effect.succeed(undefined)
-  const absolute = path.resolve(cwd)
   return Effect.tryPromise({
     try: async () => {
-      const info = await stat(absolute)
-      if (!info.isDirectory()) throw Object.assign(new Error(`cwd ${absolute} is not a directory`), { code: "ENOTDIR" })
-      return absolute
+      await access(cwd)
+      return path.resolve(cwd)
     },
-    catch: (err) => systemError("spawn", (err as { code?: string }).code, `cwd ${absolute}: ${String((err as Error).message)}`, shown, err),
+    catch: (err) => fileSystemError("access", err, cwd),
   })
 }
 
@@ -203,7 +209,7 @@ function spawnStandard(
     if (pipedInput) input.stream = pipedInput
     const stdout = outputConfig(options.stdout)
     const stderr = outputConfig(options.stderr)
-    const cwd = yield* resolveCwd(options.cwd, shown)
+    const cwd = yield* resolveCwd(options.cwd)
     const { opts, request } = spawnPlan(host.nextId(), command, cwd, { input, stdout, stderr, fds }, policy)
 
     const onError = (method: string) => (err: unknown) => toPlatformError(method, err, shown)
@@ -282,22 +288,16 @@ interface ChildState {
 async function startChild(host: SidecarHost, request: SpawnRequest, opts: { argv: string[]; options: Options }, state: ChildState): Promise<SupervisorChild> {
   // As the Process API: refused, as Node's spawn would, before a sidecar is started for it.
   assertSpawnFits(opts.argv, request)
-  const sidecar = host.current()
+  const onSettled = () => {
+    state.settled = true
+    if (state.held) state.sidecar?.release()
+    state.held = false
+  }
+  // Returns with the pid, or throws what Node's spawn throws; registers the root for terminateTree.
+  const { child: started, sidecar } = launch(() => host.current(), request, opts.options, onSettled)
   state.sidecar = sidecar
   sidecar.hold()
   state.held = true
-  const onSettled = () => {
-    state.settled = true
-    if (state.held) sidecar.release()
-    state.held = false
-  }
-  const started: SupervisorChild = new SupervisorChild(request.id, opts.argv, opts.options, sidecar.ready, onSettled, sidecar, request.fds)
-  sidecar.ready.then(
-    (conn) => started.start(conn, request),
-    (err: Error) => started.fail(err),
-  )
-  // So Process.terminateTree({ pid: handle.pid }) ends this tree through this sidecar.
-  registerRoot(started)
   if ((await started.spawned) === undefined) {
     await started.exited
     throw new Error("the sidecar reported neither a pid nor a spawn error")
@@ -337,7 +337,8 @@ interface Streams {
 function spawnPlan(id: string, command: ChildProcess.StandardCommand, cwd: string | undefined, streams: Streams, policy: Policy) {
   const { options } = command
   const argv = [command.command, ...command.args.map(unwrap)]
-  // `detached` and `windowsHide` are accepted and ignored: the sidecar contains every tree anyway.
+  // `windowsHide` is accepted and ignored (no child of the sidecar ever gets a window). `detached` is
+  // Effect's: on Unix, true unless given, as in its Node spawner; false joins the host's process group.
   const forceKillAfter = options.forceKillAfter === undefined ? policy.leaderBoundMs : Duration.toMillis(options.forceKillAfter)
   const opts: Options = {
     cwd,
@@ -345,6 +346,7 @@ function spawnPlan(id: string, command: ChildProcess.StandardCommand, cwd: strin
     stdin: stdio(streams.input.stream),
     stdout: stdio(streams.stdout),
     stderr: stdio(streams.stderr),
+    detached: options.detached ?? process.platform !== "win32",
     leftovers: wireLeftovers(policy.leftovers),
     drainTimeout: policy.drainTimeoutMs,
     // Effect's names for the abort ladder, in the API's: spawnRequest translates them to the protocol's.

@@ -91,10 +91,13 @@ interface ChildEntry {
  * Stdin flow control is in stdin-writer.ts, output credit in output-stream.ts; both sit on top of this.
  */
 export class Connection {
-  readonly hello: HelloEvent
+  /** Set once `ready` has resolved. */
+  hello!: HelloEvent
+  /** Resolves with this connection once `hello` arrived with our protocol version; rejects otherwise. */
+  readonly ready: Promise<Connection>
   private readonly transport: Transport
   private readonly options: ConnectionOptions
-  private readonly decoder: FrameDecoder
+  private readonly decoder = new FrameDecoder()
   private readonly pending = new Map<number, Pending>()
   private readonly children = new Map<string, ChildEntry>()
   private nextReq = 1
@@ -105,21 +108,32 @@ export class Connection {
   private expectingClose = false
   private readonly closeWaiters: Array<() => void> = []
 
-  private constructor(transport: Transport, hello: HelloEvent, options: ConnectionOptions, decoder: FrameDecoder) {
+  private constructor(transport: Transport, options: ConnectionOptions) {
     this.transport = transport
-    this.hello = hello
     this.options = options
-    this.decoder = decoder
+    this.ready = this.awaitHello()
+    void this.ready.catch(() => undefined)
   }
 
   /** Waits for `hello` and checks the protocol version; the first frame must be `hello`. */
   static open(transport: Transport, options: ConnectionOptions = {}): Promise<Connection> {
+    return Connection.start(transport, options).ready
+  }
+
+  /**
+   * The connection at once, before `hello`: children may be registered and requests sent right away
+   * (the sidecar reads them once it runs), while events are dispatched only after a good `hello`. For a
+   * client that learns of its children another way first (the spawn channel, docs/protocol.md).
+   */
+  static start(transport: Transport, options: ConnectionOptions = {}): Connection {
+    return new Connection(transport, options)
+  }
+
+  private awaitHello(): Promise<Connection> {
+    const { input, output } = this.transport
     return new Promise((resolve, reject) => {
-      const decoder = new FrameDecoder()
-      let conn: Connection | null = null
       const onData = (chunk: Buffer) => {
-        if (conn) return conn.receive(chunk)
-        const items = decoder.push(chunk)
+        const items = this.decoder.push(chunk)
         if (items.length === 0) return
         const first = items[0]!
         if ("error" in first) return fail(new SupervisorProtocolError(`bad first frame: ${first.error.message}`))
@@ -135,27 +149,31 @@ export class Connection {
         }
         const checked = checkHello(header)
         if ("wrong" in checked) return fail(new SupervisorProtocolError(`bad hello: ${checked.wrong}`))
-        conn = new Connection(transport, checked.hello, options, decoder)
+        this.hello = checked.hello
         cleanupEarly()
-        conn.attach()
-        for (const item of items.slice(1)) conn.dispatchDecoded(item)
-        resolve(conn)
+        input.off("data", onData)
+        input.on("data", (more: Buffer) => this.receive(more))
+        this.attach()
+        for (const item of items.slice(1)) this.dispatchDecoded(item)
+        resolve(this)
       }
       const onEnd = () => fail(new SupervisorDiedError("sidecar closed its output before saying hello"))
       const onError = (err: Error) => fail(new SupervisorDiedError(`sidecar stream failed before hello: ${err.message}`))
       const fail = (err: Error) => {
         cleanupEarly()
-        transport.input.off("data", onData)
+        input.off("data", onData)
+        // Whoever registered or asked meanwhile hears it too.
+        this.closeWith(err)
         reject(err)
       }
       const cleanupEarly = () => {
-        transport.input.off("end", onEnd)
-        transport.input.off("error", onError)
+        input.off("end", onEnd)
+        input.off("error", onError)
       }
-      transport.output.on("error", () => undefined)
-      transport.input.on("data", onData)
-      transport.input.once("end", onEnd)
-      transport.input.once("error", onError)
+      output.on("error", () => undefined)
+      input.on("data", onData)
+      input.once("end", onEnd)
+      input.once("error", onError)
     })
   }
 
@@ -165,10 +183,10 @@ export class Connection {
 
   get limits() {
     return {
-      maxPayload: this.hello.limits?.max_payload ?? 16 * 1024 * 1024,
-      outputWindow: this.hello.limits?.output_window ?? 1024 * 1024,
-      // A sidecar that does not say takes what the first version did.
-      maxHeader: this.hello.limits?.max_header ?? DEFAULT_MAX_HEADER,
+      maxPayload: this.hello?.limits?.max_payload ?? 16 * 1024 * 1024,
+      outputWindow: this.hello?.limits?.output_window ?? 1024 * 1024,
+      // A sidecar that does not say (or has not said yet) takes what the first version did.
+      maxHeader: this.hello?.limits?.max_header ?? DEFAULT_MAX_HEADER,
     }
   }
 
@@ -398,6 +416,12 @@ export class Connection {
     if (this.closedWith) return
     this.failAll(err)
     this.options.onBroken?.(err)
+  }
+
+  /** Ends the connection before `hello` with `err`: pending requests and registered children fail with it. */
+  private closeWith(err: Error): void {
+    if (this.closedWith) return
+    this.failAll(err)
   }
 
   private failAll(err: Error): void {

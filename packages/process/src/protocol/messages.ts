@@ -31,6 +31,8 @@ export interface SpawnRequest {
   ladder?: { signal?: string; grace_ms?: number }
   drain_timeout_ms?: number
   leftovers?: "kill" | "keep"
+  /** Unix: false puts the child in the host's process group (docs/protocol.md); absent means true. */
+  detached?: boolean
   fds?: FdSpec[]
   /** Ask for `root_exited` at the root's exit, before the drain and the `exit`. */
   report_root_exit?: boolean

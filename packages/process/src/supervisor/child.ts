@@ -4,6 +4,7 @@ import { abortGraceMs, killSignal, spawnFailedOutcome } from "../defaults.js"
 import { SpawnFailedError, SupervisorRequestError } from "../errors.js"
 import type { Connection } from "../protocol/connection.js"
 import type { ExitEvent, FdSpec, OutputStreamName, RootExitedEvent, SignalledEvent, SpawnRequest, SpawnedEvent } from "../protocol/messages.js"
+import type { SpawnAnswer } from "./sidecar.js"
 import { OutputStream } from "../protocol/output-stream.js"
 import { StdinWriter } from "../protocol/stdin-writer.js"
 import type { CancelOptions, Options, Outcome, SupervisedChild } from "../types.js"
@@ -52,6 +53,8 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
   pid: number | undefined = undefined
   exitCode: number | null = null
   signalCode: NodeJS.Signals | null = null
+  /** As Node's: set once a kill() sent a signal (returned true). */
+  killed = false
   readonly stdin: Writable | null
   readonly stdout: OutputStream | null
   readonly stderr: OutputStream | null
@@ -140,8 +143,32 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
     return this.treeGoneP.promise
   }
 
-  /** Registers with the connection and sends the spawn request. */
-  start(conn: Connection, request: SpawnRequest): void {
+  /**
+   * The spawn already answered on the spawn channel: the pid is set before this returns, as after Node's
+   * spawn; a failure (`failure`, in Node's shape) settles on the next tick, as Node emits its `error`,
+   * so listeners attached after spawn() returns hear it. Registration happens here, before the event
+   * loop can read any of the child's events from stdout.
+   */
+  begin(conn: Connection, answer: SpawnAnswer, failure?: Error): void {
+    if (answer.kind === "spawned") {
+      this.register(conn)
+      this.pid = answer.pid
+      this.spawnedP.resolve(this.pid)
+      process.nextTick(() => this.emit("spawn"))
+      return
+    }
+    this.spawnFailure = failure ?? answer.error
+    this.spawnedP.resolve(undefined)
+    if (answer.kind === "lost") {
+      process.nextTick(() => this.fail(this.spawnFailure!))
+      return
+    }
+    process.nextTick(() => {
+      if (!this.settled) this.settle(spawnFailedOutcome())
+    })
+  }
+
+  private register(conn: Connection): void {
     conn.register(this.id, {
       output: (stream, payload) => this.outputOf(stream)?.deliver(payload),
       rootExited: (event) => this.onRootExited(event),
@@ -149,6 +176,11 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
       released: () => this.onReleased(),
       failed: (err) => this.fail(err),
     })
+  }
+
+  /** Registers with the connection and sends the spawn request on it (a sidecar without a spawn channel). */
+  start(conn: Connection, request: SpawnRequest): void {
+    this.register(conn)
     this.spawnAnswer = conn.request(request).then(
       (answer) => {
         this.pid = (answer as SpawnedEvent).pid
@@ -166,6 +198,8 @@ export class SupervisorChild extends EventEmitter implements SupervisedChild {
 
   kill(signal?: NodeJS.Signals | number): boolean {
     if (this.settled && !this.keptAlive) return false
+    if (this.pid === undefined) return false
+    this.killed = true
     if (signal === 0) return true
     const name = signalName(signal)
     // The root is gone, its kept tree is not: kill means "end it", with the ladder from this signal.

@@ -3,32 +3,48 @@ import { terminateTree as baselineTerminateTree } from "../baseline/terminate-tr
 import { processApi } from "../api.js"
 import { readToEnd } from "../run.js"
 import { spawnSettings, TERMINATION_GRACE_MS } from "../defaults.js"
-import { SupervisorRequestError } from "../errors.js"
+import { SupervisorDiedError, SupervisorRequestError } from "../errors.js"
 import type { TerminatedEvent } from "../protocol/messages.js"
 import { assertTerminateTarget } from "../safety.js"
 import type { Child, Options, ProcessApi, SupervisedChild, TerminateTreeInput } from "../types.js"
 import { SupervisorChild } from "./child.js"
+import { launch } from "./launch.js"
 import { locateSupervisor } from "./locate.js"
+import { assertNoNulBytes } from "./node-spawn-errors.js"
 import { spawnRequest } from "./request.js"
+import { liveRoot } from "./roots.js"
+import { Sidecar, sidecarTimeouts, type SidecarTimeouts } from "./sidecar.js"
 import { assertSpawnFits } from "./spawn-limits.js"
-import { liveRoot, registerRoot } from "./roots.js"
-import { Sidecar } from "./sidecar.js"
 
 export { locateSupervisor } from "./locate.js"
 export { shellArgv } from "./request.js"
 
 export interface SupervisorOptions {
   supervisorPath?: string
+  /**
+   * How long a spawn() that starts the sidecar blocks, at most, for it to be ready (ms); default
+   * PAWWORK_SUPERVISOR_START_TIMEOUT_MS, else 5000. A sidecar that does not greet in time is killed and
+   * that spawn fails, its error naming the binary.
+   */
+  startTimeoutMs?: number
+  /** How long a spawn() blocks, at most, for the sidecar's answer (ms); PAWWORK_SUPERVISOR_SPAWN_TIMEOUT_MS, else 5000. */
+  spawnTimeoutMs?: number
+}
+
+/** The sidecar bounds of these options. */
+export function timeoutsOf(options: Pick<SupervisorOptions, "startTimeoutMs" | "spawnTimeoutMs">): SidecarTimeouts {
+  return sidecarTimeouts({ startMs: options.startTimeoutMs, spawnMs: options.spawnTimeoutMs })
 }
 
 /**
  * The supervisor backend: one shared sidecar per backend object, started on the first spawn and again
- * after it died. `detached` is ignored: the sidecar makes every child lead its own group anyway.
+ * after it died. spawn() returns with `pid` set, as Node's does (launch.ts).
  */
 export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
   let sidecar: Sidecar | null = null
   let counter = 0
   const prefix = `c${process.pid}-${Date.now().toString(36)}`
+  const timeouts = timeoutsOf(options)
 
   function current(): Sidecar {
     if (sidecar?.alive) return sidecar
@@ -36,7 +52,7 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
     const binary = locateSupervisor(options.supervisorPath)
     const started: Sidecar = new Sidecar(binary, (dead) => {
       if (sidecar === dead) sidecar = null
-    })
+    }, timeouts)
     sidecar = started
     return started
   }
@@ -45,22 +61,19 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
     const settings = spawnSettings(cmd, opts)
     const id = `${prefix}-${++counter}`
     const request = spawnRequest(id, settings, opts)
+    // What Node checks, on what Node checks it: the caller's file and arguments, the child's environment.
+    assertNoNulBytes(settings.cmd[0], settings.cmd.slice(1), opts, request.env.mode === "replace" ? request.env.vars : {})
     // Thrown, as Node's spawn throws E2BIG: before a sidecar is started for it.
     assertSpawnFits(cmd, request)
-    const host = current()
-    host.hold()
 
+    let host: Sidecar | undefined
     const abort = () => child.abort()
-    const child: SupervisorChild = new SupervisorChild(id, cmd, opts, host.ready, () => {
+    const { child, sidecar: used } = launch(current, request, opts, () => {
       opts.abort?.removeEventListener("abort", abort)
-      host.release()
-    }, host)
-    // So terminateTree can tell a root of any sidecar of this process from a foreign pid.
-    registerRoot(child)
-    host.ready.then(
-      (conn) => child.start(conn, request),
-      (err: Error) => child.fail(err),
-    )
+      host?.release()
+    })
+    host = used
+    host.hold()
     if (opts.abort) {
       opts.abort.addEventListener("abort", abort, { once: true })
       if (opts.abort.aborted) abort()
@@ -94,12 +107,28 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
     if (input.waitForExit) await Promise.race([input.waitForExit.catch(() => undefined), sleep(graceMs)])
   }
 
+  /**
+   * The `terminate` request on the current sidecar; sent once more to a fresh one if that one turns out
+   * dead (a second terminate of a tree the first began to end finds what is left of it).
+   */
+  async function terminateOnSidecar(pid: number, graceMs: number): Promise<TerminatedEvent> {
+    for (let attempt = 0; ; attempt++) {
+      const host = current()
+      host.hold()
+      try {
+        const conn = await host.ready
+        return (await conn.request({ op: "terminate", pid, signal: "SIGTERM", grace_ms: graceMs })) as TerminatedEvent
+      } catch (err) {
+        if (attempt > 0 || !(err instanceof SupervisorDiedError)) throw err
+      } finally {
+        host.release()
+      }
+    }
+  }
+
   async function terminateForeign(input: TerminateTreeInput, graceMs: number): Promise<void> {
-    const host = current()
-    host.hold()
     try {
-      const conn = await host.ready
-      const done = (await conn.request({ op: "terminate", pid: input.pid, signal: "SIGTERM", grace_ms: graceMs })) as TerminatedEvent
+      const done = await terminateOnSidecar(input.pid, graceMs)
       // Not errors (what could be ended was), but the caller's tree may not be wholly gone: say so.
       if (done.quiet === false || done.capped === true) {
         process.emitWarning(
@@ -114,8 +143,6 @@ export function createSupervisor(options: SupervisorOptions = {}): ProcessApi {
       const fallBack = err instanceof SupervisorRequestError && (err.code === "unsupported" || err.code === "supervised_pid")
       if (!fallBack) throw err
       await baselineTerminateTree({ ...input, graceMs })
-    } finally {
-      host.release()
     }
   }
 

@@ -55,6 +55,8 @@ export function spawnRequest(id: string, settings: SpawnSettings, opts: Options)
     timeout_ms: opts.runTimeout ?? null,
     ladder: { signal: signalName(settings.killSignal), grace_ms: settings.abortGraceMs },
   }
+  // Sent on Unix only: there it decides whether a terminal's Ctrl-C reaches the child (the host's group).
+  if (process.platform !== "win32") request.detached = opts.detached === true
   if (opts.drainTimeout !== undefined) request.drain_timeout_ms = Math.max(0, opts.drainTimeout)
   if (opts.leftovers !== undefined) request.leftovers = opts.leftovers
   return request

@@ -21,7 +21,7 @@ function shared(): Map<number, SupervisorChild> {
 }
 
 export function registerRoot(child: SupervisorChild): void {
-  void child.spawned.then((pid) => {
+  const add = (pid: number | undefined) => {
     if (pid === undefined) return
     roots.set(pid, child)
     const drop = () => {
@@ -29,7 +29,10 @@ export function registerRoot(child: SupervisorChild): void {
     }
     // Not at the outcome: a tree kept after its exit (`leftovers: "keep"`) is ended through here too.
     void child.treeGone.then(drop)
-  })
+  }
+  // At once when spawn() returned with the pid, so terminateTree({ pid: child.pid }) on the next line finds it.
+  if (child.pid !== undefined) add(child.pid)
+  else void child.spawned.then(add)
 }
 
 export function liveRoot(pid: number): SupervisorChild | undefined {

@@ -80,7 +80,8 @@ pub enum Failure {
 }
 
 /// `marker`: the tree's environment tag when no cgroup contains it.
-pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<&str>) -> Result<Started, Failure> {
+/// `join`: as in spawn.rs.
+pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<&str>, join: i32) -> Result<Started, Failure> {
     let mut image = Image::new(spec, marker).map_err(Failure::Spawn)?;
     let io_err =
         |what: &str, e: Errno| Failure::Spawn(os_error(format_args!("cannot start {:?}: {what}", spec.argv[0]), &e.into()));
@@ -107,7 +108,7 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
     let pid = unsafe { libc::syscall(libc::SYS_clone3, &mut args as *mut CloneArgs, std::mem::size_of::<CloneArgs>()) };
     if pid == 0 {
         // SAFETY: see above; in the child.
-        unsafe { child_main(&mut image, fds, &extra.map, err_fd, parent) }
+        unsafe { child_main(&mut image, fds, &extra.map, err_fd, parent, join) }
     }
     if pid < 0 {
         let e = Errno::last();
@@ -278,15 +279,15 @@ fn candidates(program: &[u8], path: &[u8]) -> Option<Vec<CString>> {
 /// The child, between clone3 and exec: async-signal-safe calls only, no
 /// allocation, no unwinding. Reports the errno of whatever failed through
 /// `err_fd` (close-on-exec, so a successful exec closes it empty).
-unsafe fn child_main(image: &mut Image, fds: [RawFd; 3], extra: &[(RawFd, RawFd)], err_fd: RawFd, parent: i32) -> ! {
-    let errno = prepare_and_exec(image, fds, extra, parent);
+unsafe fn child_main(image: &mut Image, fds: [RawFd; 3], extra: &[(RawFd, RawFd)], err_fd: RawFd, parent: i32, join: i32) -> ! {
+    let errno = prepare_and_exec(image, fds, extra, parent, join);
     let bytes = errno.to_be_bytes();
     libc::write(err_fd, bytes.as_ptr().cast(), bytes.len());
     libc::_exit(127)
 }
 
 /// Returns only on failure, with its errno.
-unsafe fn prepare_and_exec(image: &mut Image, fds: [RawFd; 3], extra: &[(RawFd, RawFd)], parent: i32) -> i32 {
+unsafe fn prepare_and_exec(image: &mut Image, fds: [RawFd; 3], extra: &[(RawFd, RawFd)], parent: i32, join: i32) -> i32 {
     let last = || Errno::last_raw();
     for (target, &fd) in fds.iter().enumerate() {
         // dup2 clears close-on-exec on the copy; every `fd` is above 2.
@@ -300,7 +301,7 @@ unsafe fn prepare_and_exec(image: &mut Image, fds: [RawFd; 3], extra: &[(RawFd, 
         }
     }
     // Created inside its cgroup already: nothing to join.
-    if let Err(e) = child_setup(-1, parent) {
+    if let Err(e) = child_setup(-1, parent, join) {
         return e.raw_os_error().unwrap_or(libc::EINVAL);
     }
     if let Err(errno) = extra_fds::install(extra) {

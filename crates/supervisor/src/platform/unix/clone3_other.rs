@@ -15,6 +15,6 @@ pub fn available() -> bool {
 }
 
 /// Never called: `available()` is false.
-pub fn start(_: &SpawnSpec<'_>, _: Option<&CgroupChild>, _: Option<&str>) -> Result<Started, Failure> {
+pub fn start(_: &SpawnSpec<'_>, _: Option<&CgroupChild>, _: Option<&str>, _: i32) -> Result<Started, Failure> {
     Err(Failure::Unsupported(nix::errno::Errno::ENOSYS))
 }

@@ -1,6 +1,7 @@
 //! The only place that sends signals. Every target is validated first:
-//! never pid 0, -1 or 1, never a group id below 2, never the sidecar itself
-//! or its own group (as root, `kill(-1, SIGKILL)` would end the machine).
+//! never pid 0, -1 or 1, never a group id below 2, never the sidecar itself,
+//! its own group or the host's group it left at start (as root,
+//! `kill(-1, SIGKILL)` would end the machine).
 //! Single processes are signalled through a pidfd where the kernel has one:
 //! the pidfd pins the process, the membership check runs against the pinned
 //! process, and only then is it signalled, so a recycled pid is never hit.
@@ -28,7 +29,7 @@ pub fn validate_pid(pid: u32) -> Result<i32, Refused> {
 
 pub fn validate_pgid(pgid: u32) -> Result<i32, Refused> {
     let p = validate_pid(pgid)?;
-    if p == getpgrp().as_raw() {
+    if p == getpgrp().as_raw() || super::host_group::host_group() == Some(pgid) {
         return Err(Refused::OwnProcessOrGroup(p as i64));
     }
     Ok(p)

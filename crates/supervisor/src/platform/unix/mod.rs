@@ -24,6 +24,7 @@ mod foreign;
 mod foreign_other;
 #[cfg(not(target_os = "linux"))]
 use foreign_other as foreign;
+mod host_group;
 mod kill;
 mod os_common;
 #[cfg(target_os = "linux")]
@@ -52,6 +53,7 @@ mod reaper;
 mod spawn;
 #[cfg(target_os = "linux")]
 mod splice;
+mod sync_fifo;
 mod tree;
 #[cfg(target_os = "linux")]
 mod watchdog;
@@ -61,6 +63,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use tokio::net::unix::pipe;
 
 pub use foreign::ForeignTarget;
+pub use host_group::leave_host_group;
+pub use sync_fifo::{sync_endpoint, SyncEndpoint};
 /// A child's stdout or stderr as the relay reads it.
 pub use output_pipe::OutputPipe as ChildOutput;
 #[cfg(target_os = "linux")]
@@ -138,13 +142,19 @@ impl Platform {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed);
         let cg = self.cgroup.as_ref().and_then(|root| self.tree_cgroup(root, seq));
         let marker = cg.is_none().then(|| format!("{}.{seq}", std::process::id()));
+        let join = if spec.detached { 0 } else { host_group::host_group().map_or(0, |g| g as i32) };
         let (_, started) = self.roots.spawn_locked(|| {
-            let started = self.start(spec, cg.as_ref(), marker.as_deref())?;
+            let started = self.start(spec, cg.as_ref(), marker.as_deref(), join)?;
             Ok((started.pid, started))
         })?;
+        // Read, not assumed: the child falls back to a session of its own
+        // when the host's group is gone. It has exec'd by now (both paths
+        // wait for that), so its group is final; unreadable reads as shared,
+        // the side on which no group is ever signalled.
+        let pgid = nix::unistd::getpgid(Some(nix::unistd::Pid::from_raw(started.pid as i32))).map_or(0, |g| g.as_raw() as u32);
         // From here on the tree owns the process: if wrapping a pipe fails,
         // dropping the tree kills and reaps it rather than leaking it.
-        let tree = ProcessTree::new(started.pid, cg, marker.as_deref(), self.roots.clone());
+        let tree = ProcessTree::new(started.pid, pgid, cg, marker.as_deref(), self.roots.clone());
         let wrap_err = |e: std::io::Error| SpawnError { errno: None, message: format!("cannot watch the child's pipes: {e}") };
         let stdin = match started.stdin {
             Some(fd) => Some(Box::pin(pipe::Sender::from_owned_fd(fd).map_err(wrap_err)?) as _),
@@ -205,9 +215,9 @@ fn extra_io(fd: u32, dir: FdDir, ours: extra_fds::Ours) -> std::io::Result<Extra
 }
 
 impl Platform {
-    fn start(&self, spec: &SpawnSpec<'_>, cg: Option<&cgroup::CgroupChild>, marker: Option<&str>) -> Result<spawn::Started, SpawnError> {
+    fn start(&self, spec: &SpawnSpec<'_>, cg: Option<&cgroup::CgroupChild>, marker: Option<&str>, join: i32) -> Result<spawn::Started, SpawnError> {
         if self.clone3.load(Ordering::Relaxed) {
-            match clone3::start(spec, cg, marker) {
+            match clone3::start(spec, cg, marker, join) {
                 Ok(started) => return Ok(started),
                 Err(clone3::Failure::Spawn(e)) => return Err(e),
                 Err(clone3::Failure::Unsupported(errno)) => {
@@ -216,12 +226,17 @@ impl Platform {
                 }
             }
         }
-        spawn::start(spec, cg, marker)
+        spawn::start(spec, cg, marker, join)
     }
 }
 
 pub use os::{start_watchdog, Watchdog};
 use os::Keeper;
+
+/// The symbolic errno of an OS error (`ENOENT`), as the protocol names it.
+pub fn errno_name(e: &std::io::Error) -> Option<String> {
+    e.raw_os_error().map(|n| format!("{:?}", nix::errno::Errno::from_raw(n)))
+}
 
 /// `--watchdog unix:<sidecar pid>` is a replacement for a watchdog that died
 /// (watchdog.rs, Linux); the first one is forked, never started by flag.

@@ -7,8 +7,6 @@
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::process::{Command, Stdio};
 
-use nix::errno::Errno;
-
 use super::cgroup::{self, CgroupChild};
 use super::extra_fds::{self, Ours};
 use crate::platform::{self, Env, FdDir, SpawnError, SpawnSpec};
@@ -23,7 +21,9 @@ pub struct Started {
 }
 
 /// `marker`: the tree's environment tag when no cgroup contains it.
-pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<&str>) -> Result<Started, SpawnError> {
+/// `join`: the host's process group for a child that is not detached (0:
+/// a session of its own).
+pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<&str>, join: i32) -> Result<Started, SpawnError> {
     let mut cmd = Command::new(&spec.argv[0]);
     cmd.args(&spec.argv[1..]);
     if let Some(cwd) = &spec.cwd {
@@ -63,7 +63,7 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
     unsafe {
         use std::os::unix::process::CommandExt;
         cmd.pre_exec(move || {
-            child_setup(procs_fd, parent)?;
+            child_setup(procs_fd, parent, join)?;
             extra_fds::install(&map).map_err(std::io::Error::from_raw_os_error)
         });
     }
@@ -88,7 +88,7 @@ pub fn start(spec: &SpawnSpec<'_>, cgroup: Option<&CgroupChild>, marker: Option<
 /// error itself in the message. Both spawn paths and the cgroup set-up use it,
 /// so the same failure reads the same whichever path met it.
 pub(super) fn os_error(what: impl std::fmt::Display, e: &std::io::Error) -> SpawnError {
-    SpawnError { errno: e.raw_os_error().map(|n| format!("{:?}", Errno::from_raw(n))), message: format!("{what}: {e}") }
+    SpawnError { errno: super::errno_name(e), message: format!("{what}: {e}") }
 }
 
 fn stdio(mode: platform::Stdio) -> Stdio {
@@ -100,15 +100,22 @@ fn stdio(mode: platform::Stdio) -> Stdio {
 
 /// Runs in the child between fork and exec, on both paths.
 /// 1. Own session and process group, so the tree can be signalled as one
-///    and a terminal's job control never reaches it by accident.
+///    and a terminal's job control never reaches it by accident; or, for a
+///    child that is not detached (`join` > 0), the host's process group, so
+///    a terminal's Ctrl-C reaches it as it reaches a child of Node's spawn
+///    (host_group.rs). Should that group be gone, its own session after all:
+///    the tree reads the group it got after the spawn.
 /// 2. Join the tree's cgroup before exec, so no instruction of the child runs
 ///    outside it (`-1` when the child was created inside it, or has none).
 /// 3. Die with the sidecar (Linux parent-death signal; see os_linux.rs).
 /// 4. Default dispositions and an empty mask: ignored signals survive exec,
 ///    and a child that inherits an ignored SIGTERM cannot be cancelled kindly.
 /// 5. No inherited descriptors beyond stdio.
-pub(super) fn child_setup(cgroup_procs_fd: RawFd, parent: i32) -> std::io::Result<()> {
-    nix::unistd::setsid().map_err(std::io::Error::from)?;
+pub(super) fn child_setup(cgroup_procs_fd: RawFd, parent: i32, join: i32) -> std::io::Result<()> {
+    let joined = join > 1 && nix::unistd::setpgid(nix::unistd::Pid::from_raw(0), nix::unistd::Pid::from_raw(join)).is_ok();
+    if !joined {
+        nix::unistd::setsid().map_err(std::io::Error::from)?;
+    }
     if cgroup_procs_fd >= 0 {
         cgroup::join_from_pre_exec(cgroup_procs_fd)?;
     }

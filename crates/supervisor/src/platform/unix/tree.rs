@@ -1,6 +1,6 @@
 //! One child's process tree on Unix: the root (leader of its own session and
-//! group), its cgroup when there is one, and how to signal, kill, count and
-//! finally reap it.
+//! group, or a member of the host's group when not detached), its cgroup
+//! when there is one, and how to signal, kill, count and finally reap it.
 
 use std::collections::HashMap;
 
@@ -19,6 +19,10 @@ use crate::signals::Signal;
 pub struct ProcessTree {
     pid: u32,
     pgid: u32,
+    /// The root leads its group. When it does not (it joined the host's
+    /// group), the group is never signalled and does not define membership:
+    /// the host and its other children are in it.
+    own_group: bool,
     cgroup: Option<CgroupChild>,
     exit: ExitWatch,
     status: Option<ExitStatus>,
@@ -31,10 +35,12 @@ pub struct ProcessTree {
 }
 
 impl ProcessTree {
-    /// `pid` must already be in `roots` (`RootSet::spawn_locked`).
-    pub(super) fn new(pid: u32, cgroup: Option<CgroupChild>, marker: Option<&str>, roots: RootSet) -> ProcessTree {
+    /// `pid` must already be in `roots` (`RootSet::spawn_locked`); `pgid` is
+    /// the group the root is in.
+    pub(super) fn new(pid: u32, pgid: u32, cgroup: Option<CgroupChild>, marker: Option<&str>, roots: RootSet) -> ProcessTree {
         let marker = marker.map(|m| format!("{}={m}", procfs::MARKER_VAR).into_bytes());
-        ProcessTree { pid, pgid: pid, cgroup, exit: ExitWatch::new(pid), status: None, known: HashMap::new(), marker, roots }
+        let own_group = pgid == pid;
+        ProcessTree { pid, pgid, own_group, cgroup, exit: ExitWatch::new(pid), status: None, known: HashMap::new(), marker, roots }
     }
 
     pub fn pgid(&self) -> u32 {
@@ -131,7 +137,7 @@ impl ProcessTree {
             if p.zombie {
                 continue;
             }
-            let ours = p.pgid == self.pgid
+            let ours = (self.own_group && p.pgid == self.pgid)
                 || self.known.get(&p.pid) == Some(&p.start)
                 || descends_from(p.pid, self.pid, me, &parent)
                 || self.marker.as_deref().is_some_and(|m| procfs::environ_is(p.pid, m));
@@ -155,12 +161,13 @@ impl ProcessTree {
         // The group first: one atomic call reaches every member that stayed
         // in it, including ones forked a moment ago. Safe while the root is
         // unreaped, which `reap()` guarantees by running last.
-        if self.status.is_none() {
+        if self.own_group && self.status.is_none() {
             kill::signal_group(self.pgid, sig);
         }
-        // Then members that left the group (setsid/setpgid), one by one.
+        // Then members that left the group (setsid/setpgid), one by one; all
+        // of them when the group is the host's.
         for &pid in &members {
-            let in_group = procfs::read(pid).is_some_and(|p| p.pgid == self.pgid);
+            let in_group = self.own_group && procfs::read(pid).is_some_and(|p| p.pgid == self.pgid);
             if !in_group {
                 kill::signal_pid(pid, sig, |p| self.is_member(p));
             }

@@ -17,6 +17,7 @@ mod pipes;
 mod probe;
 mod resolve;
 mod spawn;
+mod sync_pipe;
 mod tree;
 
 use std::os::windows::io::IntoRawHandle;
@@ -26,6 +27,8 @@ use std::sync::Arc;
 use tokio::net::windows::named_pipe::NamedPipeServer;
 
 pub use foreign::ForeignTarget;
+pub use errors::errno_name;
+pub use sync_pipe::{sync_endpoint, SyncEndpoint};
 pub use tree::ProcessTree;
 
 use crate::platform::{ChildReader, ChildWriter, ExtraIo, FdDir, ForeignRefusal, HostIo, SpawnError, SpawnSpec, Spawned};
@@ -160,6 +163,10 @@ pub fn stdio() -> HostIo {
 pub fn terminate_signals() -> tokio::sync::mpsc::UnboundedReceiver<()> {
     tokio::sync::mpsc::unbounded_channel().1
 }
+
+/// Nothing to leave: Windows has no process groups, and the sidecar already
+/// ignores its host console's Ctrl-C (console.rs).
+pub fn leave_host_group() {}
 
 /// Nothing to do: the Windows heap returns free memory by itself.
 pub fn release_free_memory() {}

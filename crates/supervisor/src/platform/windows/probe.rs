@@ -67,6 +67,7 @@ fn try_mode(assign: Assign, breakaway: bool) -> Result<(), String> {
         stdout: Stdio::Null,
         stderr: Stdio::Null,
         extra: &[],
+        detached: true,
     };
     let job = Job::new().map_err(|e| format!("cannot create a job: {e}"))?;
     let started = spawn::start(&spec, &job, Options { assign, breakaway, keep_suspended: true }).map_err(|e| e.message)?;
