@@ -3,7 +3,7 @@ import type { Socket } from "node:net"
 import { SupervisorDiedError, SupervisorProtocolError, SupervisorRequestError, SupervisorVersionError } from "../errors.js"
 import { encodeFrame } from "../protocol/framing.js"
 import { Connection } from "../protocol/connection.js"
-import { checkHello } from "../protocol/events.js"
+import { checkEvent, checkHello } from "../protocol/events.js"
 import { livenessBoundMs } from "../protocol/liveness.js"
 import { PROTOCOL_VERSION, type SpawnRequest } from "../protocol/messages.js"
 import { knownExited, syncPlan } from "./sync-platform.js"
@@ -151,6 +151,8 @@ export class Sidecar {
     try {
       answer = this.sync.exchange(encodeFrame({ ...request, req }), req, performance.now() + this.timeouts.spawnMs)
     } catch (err) {
+      // A frame that does not decode (sync-channel.ts): a broken sidecar, as on stdout.
+      if (err instanceof SupervisorProtocolError) return this.brokeProtocol(err.message)
       const lost = err instanceof SyncChannelError ? err : new SyncChannelError(String(err), "closed", true)
       const error = new SupervisorDiedError(
         lost.kind === "timeout"
@@ -160,9 +162,13 @@ export class Sidecar {
       this.retire(error, lost.kind === "timeout")
       return { kind: "lost", error, retry: lost.kind === "closed" && !lost.sent }
     }
-    if (answer.event === "spawned") return { kind: "spawned", pid: answer.pid as number, pgid: (answer.pgid as number | null) ?? null }
-    if (answer.event === "error") {
-      const error = new SupervisorRequestError(String(answer.code), String(answer.message), answer.errno as string | undefined)
+    // The same guards as every event on stdout gets (protocol/events.ts): nothing unchecked reaches a caller.
+    const checked = checkEvent(answer)
+    if ("wrong" in checked) return this.brokeProtocol(checked.wrong)
+    const event = checked.event
+    if (event.event === "spawned") return { kind: "spawned", pid: event.pid, pgid: event.pgid ?? null }
+    if (event.event === "error") {
+      const error = new SupervisorRequestError(event.code, event.message, event.errno)
       // A sidecar ending (a signal told it to) starts nothing more: it is on its way out, as if dead.
       if (error.code === "shutting_down") {
         this.retire(error, false)
@@ -170,8 +176,20 @@ export class Sidecar {
       }
       return { kind: "refused", error }
     }
-    const error = new SupervisorProtocolError(`spawn channel: unexpected answer ${JSON.stringify(answer)}`)
-    this.retire(error, true)
+    return this.brokeProtocol(`the spawn channel answered a spawn with a ${event.event} event`)
+  }
+
+  /**
+   * The spawn channel carried something no sidecar may send: this one is treated as one that broke the
+   * protocol on stdout is (see abandon()), and the spawn fails with the reason. Nothing is retried: the
+   * request reached it.
+   */
+  private brokeProtocol(wrong: string): SpawnAnswer {
+    const error = new SupervisorProtocolError(`pawwork-supervisor (pid ${this.pid}) broke the protocol: ${wrong}`)
+    this.broken ??= error
+    this.sync?.close()
+    this.sync = null
+    this.abandon()
     return { kind: "lost", error, retry: false }
   }
 
