@@ -117,7 +117,7 @@ export const fast = {
     // installs that set and runs the arm64 binary under qemu-user.
     ...(linux && process.arch === "x64"
       ? [
-          node("pack the product and this platform's package, with the debug sidecar (scripts/pack.mjs)", "pack.mjs", ["--platforms", "linux-x64", "--host-build", "debug"], { lane: "pack" }),
+          node("pack the product and this platform's package, with the debug sidecar (scripts/pack.mjs)", "pack.mjs", ["--platforms", "linux-x64", "--host-build", "debug", "--no-build"], { lane: "pack" }),
           cmd("packed install outside the repository: Node and Bun, ESM and CommonJS, app.asar", process.execPath, ["--test", "--test-concurrency=1", join("packaging", "test", "packed-install.test.mjs")], {
             runner: "node --test",
             lane: "pack",
@@ -194,7 +194,7 @@ export const full = {
     ...(linux && process.arch === "x64"
       ? [
           cmd("cross-build every platform's sidecar (scripts/cross-build.sh)", "bash", [join("scripts", "cross-build.sh")]),
-          node("pack every publishable tarball into artifacts/npm (scripts/pack.mjs)", "pack.mjs", []),
+          node("pack every publishable tarball into artifacts/npm (scripts/pack.mjs)", "pack.mjs", ["--no-build"]),
           cmd("packed install of the full set: Node and Bun, ESM and CommonJS, app.asar", process.execPath, ["--test", "--test-concurrency=1", join("packaging", "test", "packed-install.test.mjs")], {
             runner: "node --test",
           }),
