@@ -27,11 +27,11 @@ const root = repoRoot()
 // Kept after the run (report/ is ignored by git) so a failure can be read afterwards.
 const out = join(root, "report", "e2e")
 // The screenshot stays under report/ too: a test must not rewrite committed files (the 2-run page would
-// replace the published 20-run one). `npm run matrix -- --publish` refreshes docs/report-linux.png.
+// replace the published 20-run one). `npm run matrix -- --publish` refreshes docs/results/report-linux.png.
 const screenshot = process.env.MATRIX_SCREENSHOT ?? join(out, "index.png")
 const platform = detectPlatform()
 // The project's own register (a missing file is an empty one), so a broken register fails this test too.
-const flakes = readFlakes(join(root, "docs", "flakes.md"), { scenarios: SCENARIOS.map((f) => f.name), backends: BACKENDS })
+const flakes = readFlakes(join(root, "docs", "reference", "flakes.md"), { scenarios: SCENARIOS.map((f) => f.name), backends: BACKENDS })
 let results: Results
 
 
