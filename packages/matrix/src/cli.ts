@@ -55,7 +55,7 @@ const USAGE = `usage: npm run matrix -- [options]
   --flakes FILE     the known-flakes register (default docs/reference/flakes.md; a missing file retries nothing)
   --build-info FILE release-build timing written by the setup step
   --publish         runs ${PUBLISH_RUNS} per cell unless --runs says otherwise, and also copies REPORT.md to docs/results/report-PLATFORM.md, results.json to docs/results/results-PLATFORM.json and
-                    screenshot index.html to docs/results/report-PLATFORM.png (PLATFORM: linux, darwin, win32, or wine);
+                    takes a picture of the page's pass-rate grid (#grid, README width) as docs/results/report-PLATFORM.png (PLATFORM: linux, darwin, win32, or wine);
                     with --render, from that results.json
   --bench-label TXT show a bench.json (beside the report) from another commit or machine, labelled TXT;
                     without it such a file is refused and the report says why
