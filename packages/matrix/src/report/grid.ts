@@ -12,9 +12,8 @@ import { cellAt, columns, runtimeName, multiRuntime } from "./columns.js"
 export const GRID_WIDTH = 880
 
 const LABEL_W = 140
-const HEAD_H = 190
 const ROW_H = 30
-const FOOT_H = 58
+const FOOT_H = 72
 
 const GREEN = [47, 143, 70] as const
 const AMBER = [226, 160, 46] as const
@@ -30,6 +29,9 @@ export function passColour(rate: number): string {
   return rate < 0.5 ? mix(RED, AMBER, rate / 0.5) : mix(AMBER, GREEN, ((rate - 0.5) / 0.5) * 0.6)
 }
 
+/** Below this column width a cell's second line is its bare count, which the note under the grid explains. */
+const WORDS_MIN_W = 64
+
 function cellSvg(c: Cell | undefined, x: number, y: number, w: number, attrs: string, title: string): string {
   const cx = x + w / 2
   if (!c || c.runs === 0) {
@@ -42,7 +44,10 @@ function cellSvg(c: Cell | undefined, x: number, y: number, w: number, attrs: st
   const judged = c.passed + c.failed + c.flaky
   const rate = judged > 0 ? c.passed / judged : null
   const notExercised = c.runs - judged
-  const second = c.leaked_pids > 0 ? `${c.leaked_pids} leaked` : c.flaky > 0 ? `${c.flaky} flaky` : notExercised > 0 ? `${notExercised} not exercised` : ""
+  const words = w >= WORDS_MIN_W
+  const second = c.leaked_pids > 0 ? (words ? `${c.leaked_pids} leaked` : `${c.leaked_pids}`)
+    : c.flaky > 0 ? (words ? `${c.flaky} flaky` : `${c.flaky}~`)
+    : notExercised > 0 ? (words ? `${notExercised} not exercised` : `(${notExercised})`) : ""
   const tip = `${title}: ${c.passed}/${c.runs} passed${c.leaked_pids ? `, ${c.leaked_pids} pids leaked` : ""}${c.flaky ? `, ${c.flaky} flaky` : ""}${notExercised ? `, ${notExercised} not exercised` : ""}`
   const text = rate === null ? "on-light" : rate >= 1 || rate < 0.35 ? "on-dark" : "on-light"
   return `<g class="cell" ${attrs} data-pass="${c.passed}/${c.runs}" data-leaked="${c.leaked_pids}"><title>${xml(tip)}</title>` +
@@ -56,6 +61,9 @@ function cellSvg(c: Cell | undefined, x: number, y: number, w: number, attrs: st
 export function passRateGrid(r: Results): string {
   const cols = columns(r)
   const colW = (GRID_WIDTH - LABEL_W) / cols.length
+  const names = cols.map((col) => (multiRuntime(r) ? `${col.backend} (${runtimeName(r, col.runtime)})` : col.backend))
+  // Room above the cells for the longest upright column head, below the title.
+  const HEAD_H = 40 + Math.max(...names.map((n) => n.length)) * 6.6
   const height = HEAD_H + r.scenarios.length * ROW_H + FOOT_H
   const parts: string[] = []
   const runs = `${r.runs_per_cell} run${r.runs_per_cell === 1 ? "" : "s"} per cell`
@@ -63,7 +71,7 @@ export function passRateGrid(r: Results): string {
   cols.forEach((col, j) => {
     // Column heads stand upright so a column can be as narrow as its "20/20" and the last one still fits.
     const x = LABEL_W + j * colW + colW / 2 + 4
-    const name = multiRuntime(r) ? `${col.backend} (${runtimeName(r, col.runtime)})` : col.backend
+    const name = names[j]!
     parts.push(`<text transform="translate(${x.toFixed(1)},${HEAD_H - 6}) rotate(-90)" class="head">${xml(name)}</text>`)
   })
   r.scenarios.forEach((f, i) => {
@@ -82,7 +90,11 @@ export function passRateGrid(r: Results): string {
     parts.push(`<rect x="${x}" y="${foot - 10}" width="12" height="12" fill="${fill}"/><text x="${x + 17}" y="${foot}" class="key">${xml(label)}</text>`)
     x += 17 + label.length * 6.6 + 18
   }
-  parts.push(`<text x="0" y="${foot + 22}" class="key">In a cell: runs passed / runs, and the pids left alive over all its runs. negative-control passes when the leak check flags the leak it plants.</text>`)
+  const note = colW >= WORDS_MIN_W
+    ? "In a cell: runs passed / runs, and the pids left alive over all its runs."
+    : "In a cell: runs passed / runs over the pids left alive in all its runs (n~: flaky runs; (n): runs that did not exercise it)."
+  parts.push(`<text x="0" y="${foot + 22}" class="key">${xml(note)}</text>`)
+  parts.push(`<text x="0" y="${foot + 38}" class="key">negative-control passes when the leak check flags the leak it plants.</text>`)
   const title = "Pass rate per scenario and backend, with leaked pids"
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${GRID_WIDTH} ${height}" width="${GRID_WIDTH}" height="${height}" role="img" aria-label="${xml(title)}" class="grid-chart">` +
     `<title>${xml(title)}</title><style>${GRID_STYLE}</style><rect width="${GRID_WIDTH}" height="${height}" fill="#fff"/>${parts.join("")}</svg>`

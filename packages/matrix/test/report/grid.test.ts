@@ -3,6 +3,7 @@ import { test } from "node:test"
 import { SCENARIOS } from "../../src/scenarios/index.js"
 import { GRID_WIDTH, passColour, passRateGrid } from "../../src/report/grid.js"
 import { renderHtml } from "../../src/report/html.js"
+import { BACKENDS } from "../../src/types.js"
 import { FIVE_BACKENDS, leaked, notExercisedRun, record, syntheticResults } from "../helpers/synthetic.js"
 
 /** Every cell of a grid: its scenario, backend, runtime, pass text, leaked pids and fill. */
@@ -55,4 +56,16 @@ test("the report page shows the grid first, before the verdict", () => {
   const html = renderHtml(syntheticResults())
   const grid = html.indexOf('<figure id="grid">')
   assert.ok(grid > 0 && grid < html.indexOf("<h2>Verdict</h2>"))
+})
+
+test("with many columns a cell's second line is its bare count, and the note under the grid says what it is", () => {
+  const r = syntheticResults(2, undefined, undefined, ["node", "node22", "node24", "bun"], BACKENDS)
+  const svg = passRateGrid(r)
+  assert.equal(Number(/^<svg [^>]*width="(\d+)"/.exec(svg)?.[1]), GRID_WIDTH)
+  assert.doesNotMatch(svg, /\d leaked</)
+  assert.match(svg, /class="on-dark leak" text-anchor="middle">2<\/text>/)
+  assert.match(svg, /runs passed \/ runs over the pids left alive/)
+  // Every column head fits above the cells: the head area grows with the longest name.
+  const heads = [...svg.matchAll(/translate\([\d.]+,([\d.]+)\) rotate\(-90\)" class="head">([^<]+)</g)]
+  for (const [, y, name] of heads) assert.ok(Number(y) - name!.length * 6.6 >= 24, `${name} runs into the title`)
 })
