@@ -15,7 +15,7 @@
 # (scripts/check-supervisor-results.mjs).
 #
 # Usage: bash scripts/wine-matrix.sh [--publish] [matrix options, e.g. --runs 20]
-#   --publish   also render docs/report-wine.{md,png} (on the host: Chromium)
+#   --publish   also render docs/results/report-wine.{md,png} (on the host: Chromium)
 # Output: report/wine/ (results.json, REPORT.md, index.html, matrix.log).
 set -euo pipefail
 cd "$(dirname "$0")/.."

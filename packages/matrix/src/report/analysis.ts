@@ -179,7 +179,7 @@ function recommend(results: Results, all: ScenarioVerdict[]): Recommendation {
     `${c.scenario}${c.backend === "supervisor" ? "" : ` (${c.backend})`}${multi ? ` under ${runtimeName(results, c.runtime)}` : ""}`
   const measured = all.filter((f) => !f.info.control)
   const control = all.filter((f) => f.info.control)
-  // Both of PawWork's paths flip together (docs/adoption.md): a failure of either is the supervisor's.
+  // Both of PawWork's paths flip together (docs/reference/adoption.md): a failure of either is the supervisor's.
   const isCandidate = (c: Cell) => CANDIDATES.includes(c.backend)
   const supCells = measured.flatMap((f) => f.cells.filter(isCandidate)).filter(ran)
   const supFailing = supCells.filter((c) => c.failed > 0)

@@ -303,7 +303,7 @@ ${runAsLine(r)}${flakesLine(r)}
 /**
  * The whole REPORT.md: the matrix's sections, then those measured elsewhere (appendix.ts). It reads
  * nothing but `r` (no clock, no file beside the report), so a results.json renders to the same bytes
- * every time: the committed docs/report-*.md are checked against their docs/results-*.json that way.
+ * every time: the committed docs/results/report-*.md are checked against their docs/results/results-*.json that way.
  */
 export async function renderReport(r: Results): Promise<string> {
   return `${renderMarkdown(r)}\n${await speedAndLoadSection(r)}`

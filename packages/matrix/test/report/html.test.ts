@@ -20,7 +20,8 @@ test("both charts hold a bar group for every scenario x backend", () => {
       assert.ok(html.includes(`data-scenario="${f.name}" data-backend="${b}"`), `${f.name} x ${b}`)
     }
   }
-  assert.equal((html.match(/<svg /g) ?? []).length, 2)
+  // The pass-rate grid and the two charts.
+  assert.equal((html.match(/<svg /g) ?? []).length, 3)
 })
 
 test("text from results is escaped", () => {

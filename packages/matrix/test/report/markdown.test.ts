@@ -49,8 +49,8 @@ test("the method names the comparison backends and the register used", () => {
   const r = syntheticResults(2)
   assert.match(renderMarkdown(r), /For comparison only, neither baseline nor\s+candidate: `execa`/)
   assert.match(renderMarkdown(r), /- Known flakes: no register file, so no run was retried\./)
-  r.flakes = { source: "docs/flakes.md", entries: [] }
-  assert.match(renderMarkdown(r), /- Known flakes: docs\/flakes\.md, 0 entries, 0 covering a cell of this run\./)
+  r.flakes = { source: "docs/reference/flakes.md", entries: [] }
+  assert.match(renderMarkdown(r), /- Known flakes: docs\/reference\/flakes\.md, 0 entries, 0 covering a cell of this run\./)
 })
 
 test("on Windows (and under Wine) the load average is said to be unavailable, not printed as zeros", () => {
