@@ -226,7 +226,7 @@ function execaMethod(r: Results): string {
   if (!execa?.version || execa.version.startsWith("9.")) {
     return `execa ${execa?.version ?? "9.6.1"} as its docs recommend for ending a tree; every signal reaches the root pid alone`
   }
-  return `execa ${execa.version} with \`killDescendants\`, as its docs recommend for ending a tree; every signal goes to the root's\n  process group, \`-pid\``
+  return `execa ${execa.version} with \`killDescendants\`, as its docs recommend for ending a tree; every signal\n  goes to the root's process group`
 }
 
 /** The Method section's description of the two Effect backends, when they were measured. */

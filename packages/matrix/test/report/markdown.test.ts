@@ -60,3 +60,12 @@ test("on Windows (and under Wine) the load average is said to be unavailable, no
   assert.match(md, /Load average: not available on Windows\./)
   assert.doesNotMatch(md, /Load average \(1 min\)/)
 })
+
+test("the Method names the execa the results recorded; results without the record keep the 9.6.1 they measured", () => {
+  const r = syntheticResults(2)
+  r.backend_packages = { execa: [{ name: "execa", version: "10.2.1", node: ">=22" }] }
+  assert.match(renderMarkdown(r), /`execa` \(execa 10\.2\.1 with `killDescendants`, as its docs recommend for ending a tree; every signal\n  goes to the root's process group\)/)
+  const older = syntheticResults(2)
+  delete older.backend_packages
+  assert.match(renderMarkdown(older), /`execa` \(execa 9\.6\.1 as its docs recommend for ending a tree; every signal reaches the root pid alone\)/)
+})
