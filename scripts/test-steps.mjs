@@ -214,9 +214,10 @@ export const full = {
               : `an ordinary user cannot reach ${root} (a directory on its path is not searchable by others)`,
         ),
     // The matrix in short against the release binaries: every scenario and backend under the running Node with
-    // the report checked in a real Chromium, then a few scenarios under every default runtime.
+    // the report checked in a real Chromium, then a few scenarios under every default runtime. The running Node
+    // is FAST's (Node 24) where one is pinned: the execa peer (execa 10) does not load on an older Node than 22.
     linux
-      ? node("TypeScript tests: matrix end-to-end runs (Node; every default runtime)", "node-test.mjs", () => matrixFiles({ e2e: true, linuxOnly: true }), {
+      ? node(`TypeScript tests: matrix end-to-end runs (Node${fastNode ? ` ${fastNode.slice(4)}` : ""}; every default runtime)`, "node-test.mjs", () => [...(fastNode ? ["--runtime", fastNode] : []), ...matrixFiles({ e2e: true, linuxOnly: true })], {
           runner: "node --test",
         })
       : skip("TypeScript tests: matrix end-to-end runs", "short matrix runs held to Linux's expectations with /usr/bin/chromium"),
