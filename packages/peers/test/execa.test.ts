@@ -9,6 +9,7 @@ import {
   abortWhenReady,
   aliveRoles,
   childStopped,
+  daemonReparented,
   countPids,
   fixture,
   hasRole,
@@ -126,7 +127,7 @@ describe("execa: every signal reaches the root's process group", () => {
 describe("execa: what leaves the group, or outlives execa's promise", () => {
   test("a setsid daemon survives the abort", GUARD, async () => {
     const file = report()
-    await abortWhenReady(proc, file, ["daemon"], hasRole("daemon"), "the daemon")
+    await abortWhenReady(proc, file, ["daemon"], daemonReparented, "the daemon, re-parented")
     assert.deepEqual(await aliveRoles(file), ["daemon"])
   })
 

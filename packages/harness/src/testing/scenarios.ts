@@ -31,6 +31,15 @@ function procState(pid: number): string | null {
   }
 }
 
+/**
+ * The `daemon` fixture's daemon is up and its starter (the `child`, in its own session) has exited, so the
+ * daemon is re-parented: before that, a walk of the tree from the root still reaches it through the starter.
+ */
+export const daemonReparented: Ready = (lines) =>
+  hasRole("daemon")(lines) &&
+  lines.some((l) => l.kind === "pid" && l.role === "child") &&
+  lines.every((l) => l.kind !== "pid" || l.role !== "child" || [null, "Z"].includes(procState(l.pid)))
+
 export const middleExited: Ready = (lines) => lines.some((l) => l.kind === "event" && l.what === "middle-exited")
 
 /** Roles of the processes still alive, sorted, after giving the cancel a generous moment. */
