@@ -2,61 +2,49 @@
 //! tree, plus on Linux a cgroup v2 per tree, a child subreaper and a
 //! parent-death signal (see docs/design.md for what holds where).
 
-// Linux-only pieces have a `*_other.rs` stand-in for macOS and other
-// Unixes, chosen here under one name, so the code using them has no cfg.
+// The Linux-only pieces live in linux/; each has a `*_other.rs` stand-in
+// here for macOS and other Unixes, chosen under one name, so the code using
+// them has no cfg.
 #[cfg(target_os = "linux")]
-mod cgroup;
+mod linux;
 #[cfg(target_os = "linux")]
-mod clone3;
+use linux::{cgroup, clone3, foreign, os, output_gone, pipe_size, splice};
+#[cfg(not(target_os = "linux"))]
+mod cgroup_other;
+#[cfg(not(target_os = "linux"))]
+use cgroup_other as cgroup;
 #[cfg(not(target_os = "linux"))]
 mod clone3_other;
 #[cfg(not(target_os = "linux"))]
 use clone3_other as clone3;
 #[cfg(not(target_os = "linux"))]
-mod cgroup_other;
-#[cfg(not(target_os = "linux"))]
-use cgroup_other as cgroup;
-mod exit_watch;
-mod extra_fds;
-#[cfg(target_os = "linux")]
-mod foreign;
-#[cfg(not(target_os = "linux"))]
 mod foreign_other;
 #[cfg(not(target_os = "linux"))]
 use foreign_other as foreign;
-mod host_group;
-mod kill;
-mod os_common;
-#[cfg(target_os = "linux")]
-mod os_linux;
-#[cfg(target_os = "linux")]
-use os_linux as os;
 #[cfg(not(target_os = "linux"))]
 mod os_other;
 #[cfg(not(target_os = "linux"))]
 use os_other as os;
-#[cfg(target_os = "linux")]
-mod output_gone;
 #[cfg(not(target_os = "linux"))]
 mod output_gone_other;
 #[cfg(not(target_os = "linux"))]
 use output_gone_other as output_gone;
-mod output_pipe;
-#[cfg(target_os = "linux")]
-mod pipe_size;
 #[cfg(not(target_os = "linux"))]
 mod pipe_size_other;
 #[cfg(not(target_os = "linux"))]
 use pipe_size_other as pipe_size;
+
+mod exit_watch;
+mod extra_fds;
+mod host_group;
+mod kill;
+mod os_common;
+mod output_pipe;
 mod procfs;
 mod reaper;
 mod spawn;
-#[cfg(target_os = "linux")]
-mod splice;
 mod sync_fifo;
 mod tree;
-#[cfg(target_os = "linux")]
-mod watchdog;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 

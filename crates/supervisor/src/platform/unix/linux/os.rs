@@ -1,4 +1,6 @@
-//! The Linux-only pieces of the Unix backend.
+//! Linux process settings the Unix backend uses by this one name (`os`):
+//! subreaper, parent-death signal, descriptor closing, the watchdog seam;
+//! os_other.rs is the stand-in.
 
 pub const NSIG: i32 = 65;
 
