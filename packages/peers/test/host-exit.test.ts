@@ -14,7 +14,7 @@ import {
 import { PEERS, type PeerName } from "../src/index.js"
 
 /*
- * Parent death, as packages/process/test/host-exit.test.ts asks it of the engines: a host spawns `tree --depth 1
+ * Parent death, as packages/process/test/api/host-exit.test.ts asks it of the engines: a host spawns `tree --depth 1
  * --width 2` (root + 2 children) through a peer, then exits normally or is SIGKILLed. What survives:
  * - execa: its `cleanup` (signal-exit's exit handler) SIGTERMs the root on a normal exit, only the root; a
  *   SIGKILLed host runs no handler at all;
