@@ -1,11 +1,10 @@
 import assert from "node:assert/strict"
-import type { Readable } from "node:stream"
-import { setImmediate as tick } from "node:timers/promises"
 import { describe, test } from "node:test"
 import { api, GUARD, settledWithin } from "../support/backends.js"
 import { fixture } from "../support/binaries.js"
 import { killLeftovers, survivors, waitAllGone } from "../support/leaks.js"
 import { countPids, readReport, waitForReport, type ReportLine } from "../support/report.js"
+import { holdBriefly as holdPipe } from "../support/scenarios.js"
 import { trackedReports } from "../support/tracked-reports.js"
 
 /*
@@ -15,13 +14,6 @@ import { trackedReports } from "../support/tracked-reports.js"
 const baseline = api("baseline")
 const supervisor = api("supervisor")
 const report = trackedReports(supervisor)
-
-function collect(stream: Readable) {
-  const state = { data: "", ended: false }
-  stream.on("data", (c: Buffer) => (state.data += c.toString()))
-  stream.on("end", () => (state.ended = true))
-  return state
-}
 
 const middleExited = (lines: ReportLine[]) => lines.some((l) => l.kind === "event" && l.what === "middle-exited")
 
@@ -61,18 +53,7 @@ describe("drain before exited (fixture hold-pipe --ms 1500)", () => {
   // about exited waiting for the drain, not about the deadline's size (the hold-pipe tests below cut at one). The
   // baseline has no drain deadline and ignores the option.
   const DRAIN_TIMEOUT_MS = HOLD_MS + 5_000
-  async function holdBriefly(proc: typeof baseline) {
-    const file = report()
-    const child = proc.spawn(fixture(file, "hold-pipe", "--ms", String(HOLD_MS)), { stdout: "pipe", drainTimeout: DRAIN_TIMEOUT_MS })
-    const out = collect(child.stdout!)
-    await child.exited
-    // One macrotask for stream events already queued; the holder keeps the pipe for HOLD_MS more.
-    await tick()
-    const atExit = { ...out }
-    const outcome = await child.outcome
-    await new Promise((r) => (out.ended ? r(null) : child.stdout!.once("end", r)))
-    return { atExit, outcome, final: out }
-  }
+  const holdBriefly = (proc: typeof baseline) => holdPipe(proc, report(), { holdMs: HOLD_MS, drainTimeout: DRAIN_TIMEOUT_MS })
 
   test("supervisor: exited settles only after the pipe drained, with every byte", GUARD, async () => {
     const { atExit, outcome } = await holdBriefly(supervisor)

@@ -8,6 +8,7 @@ import { api, GUARD } from "../support/backends.js"
 import { fixture } from "../support/binaries.js"
 import { waitAllGone } from "../support/leaks.js"
 import { countPids, reportedPids, waitForReport } from "../support/report.js"
+import { stopWhenReady } from "../support/scenarios.js"
 import { trackedReports } from "../support/tracked-reports.js"
 
 /*
@@ -120,12 +121,7 @@ for (const name of ENGINES) {
     })
 
     test("10. stop() ends a SIGTERM-ignoring child", GUARD, async () => {
-      const file = report()
-      const child = proc.spawn(fixture(file, "ignore-term"))
-      await waitForReport(file, countPids(1), "the root")
-      await proc.stop(child)
-      await child.exited
-      assert.deepEqual(await waitAllGone(file), [])
+      assert.deepEqual(await stopWhenReady(proc, report(), ["ignore-term"], 1, "the root"), [])
     })
 
     test("11. cwd is used", GUARD, async () => {

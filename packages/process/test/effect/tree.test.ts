@@ -34,16 +34,23 @@ const TREE = ["tree", "--depth", "2", "--width", "1"]
 const DAEMON = ["daemon"]
 const daemonReady = (lines: ReturnType<typeof readReport>) => lines.some((l) => l.kind === "pid" && l.role === "daemon")
 
+/** Spawns TREE and DAEMON on the layer and waits until every member they start has reported. */
+const treeAndDaemon = (tree: string, daemon: string, options?: ChildProcess.CommandOptions) =>
+  Effect.gen(function* () {
+    const sp = yield* spawner
+    const a = yield* sp.spawn(cmd(tree, TREE, options))
+    const b = yield* sp.spawn(cmd(daemon, DAEMON, options))
+    yield* promise(() => waitForReport(tree, countPids(3), "root, child, grandchild"))
+    yield* promise(() => waitForReport(daemon, daemonReady, "the daemon"))
+    return [a, b] as const
+  })
+
 describe("SupervisorSpawner: ending trees", () => {
   test("kill() ends the whole tree, grandchild and setsid() daemon included, before it returns", GUARD, async () => {
     const [tree, daemon] = [report(), report()]
     const left = await run(Effect.gen(function* () {
-      const sp = yield* spawner
       // detached: true as PawWork's bash tool passes it on Unix: accepted, and the tree is still contained.
-      const a = yield* sp.spawn(cmd(tree, TREE, { detached: true }))
-      const b = yield* sp.spawn(cmd(daemon, DAEMON, { detached: true }))
-      yield* promise(() => waitForReport(tree, countPids(3), "root, child, grandchild"))
-      yield* promise(() => waitForReport(daemon, daemonReady, "the daemon"))
+      const [a, b] = yield* treeAndDaemon(tree, daemon, { detached: true })
       yield* a.kill()
       yield* b.kill()
       // The sidecar answers a cancel with `exit` only once every member is gone and reaped: no waiting here.
@@ -58,11 +65,7 @@ describe("SupervisorSpawner: ending trees", () => {
     const proc = createProcess({ backend: "supervisor" })
     try {
       const left = await run(Effect.gen(function* () {
-        const sp = yield* spawner
-        const a = yield* sp.spawn(cmd(tree, TREE, { detached: true }))
-        const b = yield* sp.spawn(cmd(daemon, DAEMON, { detached: true }))
-        yield* promise(() => waitForReport(tree, countPids(3), "root, child, grandchild"))
-        yield* promise(() => waitForReport(daemon, daemonReady, "the daemon"))
+        const [a, b] = yield* treeAndDaemon(tree, daemon, { detached: true })
         // The daemon left the root's descendants (setsid, re-parented to the layer's sidecar): only the
         // sidecar that contains the tree can find it, so terminateTree must reach that one.
         yield* promise(() => proc.terminateTree({ pid: a.pid }))
@@ -78,13 +81,7 @@ describe("SupervisorSpawner: ending trees", () => {
   test("closing the spawn's scope ends the whole tree, grandchild and daemon included", GUARD, async () => {
     const [tree, daemon] = [report(), report()]
     const left = await run(Effect.gen(function* () {
-      const sp = yield* spawner
-      yield* Effect.scoped(Effect.gen(function* () {
-        yield* sp.spawn(cmd(tree, TREE))
-        yield* sp.spawn(cmd(daemon, DAEMON))
-        yield* promise(() => waitForReport(tree, countPids(3), "root, child, grandchild"))
-        yield* promise(() => waitForReport(daemon, daemonReady, "the daemon"))
-      }))
+      yield* Effect.scoped(treeAndDaemon(tree, daemon))
       return [...survivors(tree), ...survivors(daemon)]
     }))
     assert.deepEqual(left, [])
