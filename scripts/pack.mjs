@@ -7,11 +7,13 @@
 // optionalDependencies are written into the packed manifest only: in this repository they would name
 // packages not published yet, which `npm ci` cannot lock.
 //
-// Usage: node scripts/pack.mjs [--platforms KEY,KEY] [--host-build debug|release]
+// Usage: node scripts/pack.mjs [--platforms KEY,KEY] [--host-build debug|release] [--built]
 //   --platforms: default every platform; a missing binary fails.
 //   --host-build: this machine's platform package holds this checkout's own cargo build of that profile
 //   instead of the cross-built binary: what `npm test` packs, so its packed-install check needs no cross
 //   toolchain (`npm run test:full` packs the cross-built binaries, as they ship).
+//   --built: pack packages/process/dist as it is, without building it afresh: `npm test` has just built it,
+//   and its process suites load that dist while this runs beside them (a rebuild empties it first).
 // `npm run pack` cross-builds every platform first.
 import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -43,6 +45,7 @@ const hostArg = process.argv.indexOf("--host-build");
 const hostBuild = hostArg > 0 ? process.argv[hostArg + 1] : null;
 if (hostBuild !== null && !["debug", "release"].includes(hostBuild)) fail(`--host-build takes debug or release, not ${hostBuild}`);
 const hostKey = `${process.platform}-${process.arch}`;
+const built = process.argv.includes("--built");
 
 // One version, checked.
 const product = readJson("packages/process/package.json");
@@ -57,7 +60,11 @@ rmSync(out, { recursive: true, force: true });
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-run(npm[0], [...npm.slice(1), "run", "build", "-w", "@pawwork/process"]);
+if (built) {
+  if (!existsSync(join(root, "packages", "process", "dist", "index.js"))) fail("--built, but packages/process/dist has no build (npm run build)");
+} else {
+  run(npm[0], [...npm.slice(1), "run", "build", "-w", "@pawwork/process"]);
+}
 packProduct();
 
 for (const p of platforms.filter((x) => wanted.includes(x.key))) {

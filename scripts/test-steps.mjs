@@ -114,10 +114,11 @@ export const fast = {
     // What a user installs, for this machine's platform: the tarballs `npm run pack` writes (the platform package
     // holding this checkout's debug sidecar, so no cross toolchain is needed here), installed into a project
     // outside the repository and run under Node and Bun. FULL cross-builds and packs every platform as it ships,
-    // installs that set and runs the arm64 binary under qemu-user.
+    // installs that set and runs the arm64 binary under qemu-user. `--built` packs the build FAST made: rebuilding
+    // it here would empty packages/process/dist while the process suites beside it load the package from there.
     ...(linux && process.arch === "x64"
       ? [
-          node("pack the product and this platform's package, with the debug sidecar (scripts/pack.mjs)", "pack.mjs", ["--platforms", "linux-x64", "--host-build", "debug"], { lane: "pack" }),
+          node("pack the product and this platform's package, with the debug sidecar (scripts/pack.mjs)", "pack.mjs", ["--platforms", "linux-x64", "--host-build", "debug", "--built"], { lane: "pack" }),
           cmd("packed install outside the repository: Node and Bun, ESM and CommonJS, app.asar", process.execPath, ["--test", "--test-concurrency=1", join("packaging", "test", "packed-install.test.mjs")], {
             runner: "node --test",
             lane: "pack",
