@@ -17,7 +17,7 @@ export interface ContractBackend {
   /**
    * Does its cancel reach a process tree it did not see escape? Execa 9 (the major this project's Node 20
    * can run) signals the root pid alone, so the tree cases do not apply to it; its failure on each of them is
-   * pinned in packages/peers/test/execa.test.ts instead.
+   * pinned in packages/peers/test/execa/reach.test.ts instead.
    */
   killsTrees: boolean
 }

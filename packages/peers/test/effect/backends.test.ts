@@ -4,7 +4,7 @@
 import assert from "node:assert/strict"
 import { after, describe, test } from "node:test"
 import { setTimeout as sleep } from "node:timers/promises"
-import { createEffectProcess, type EffectBackendName } from "../src/effect.js"
+import { createEffectProcess, type EffectBackendName } from "../../src/effect.js"
 import type { ProcessApi } from "@pawwork/process"
 import {
   GUARD,

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, test } from "node:test"
-import { createPeer } from "../src/index.js"
+import { createPeer } from "../../src/index.js"
 import { ownProcessGroup } from "@pawwork/process/backend-kit"
 import {
   GUARD,

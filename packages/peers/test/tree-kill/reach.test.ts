@@ -1,6 +1,6 @@
 import assert from "node:assert/strict"
 import { describe, test } from "node:test"
-import { createPeer } from "../src/index.js"
+import { createPeer } from "../../src/index.js"
 import {
   GUARD,
   abortWhenReady,
