@@ -26,6 +26,7 @@ if [ "$(id -u)" != 0 ]; then echo "as-user: run as root (it creates a user and a
 user=pawwork-ci
 id -u "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh "$user"
 uid=$(id -u "$user")
+home=$(getent passwd "$user" | cut -d: -f6)
 
 # The cgroup v2 mount: /sys/fs/cgroup on unified systems, /sys/fs/cgroup/unified on hybrid ones.
 mount=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
@@ -46,7 +47,7 @@ integration=$(cargo test -p pawwork-supervisor --locked --test integration --no-
   node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const l of s.split("\n")){try{const m=JSON.parse(l);if(m.reason==="compiler-artifact"&&m.target.name==="integration"&&m.executable)console.log(m.executable)}catch{}}})' | tail -1)
 if [ -z "$integration" ]; then echo "as-user: could not find the integration test executable" >&2; exit 1; fi
 
-work=$(mktemp -d /tmp/pawwork-as-user-XXXXXX)
+work=$(mktemp -d -t pawwork-as-user-XXXXXX)
 chown "$user" "$work"
 trap 'rm -rf "$work"' EXIT
 status=0
@@ -59,7 +60,7 @@ as_user() {
   echo "=== as $user (uid $uid), $label: $*"
   # Root moves this shell into the cgroup (the user may not write the source
   # cgroup's procs file), then drops to the user for the command itself.
-  if env -i PATH="$PATH" HOME="/home/$user" TMPDIR="$work" PAWWORK_AS_USER_CGROUP="$cgroup" \
+  if env -i PATH="$PATH" HOME="$home" TMPDIR="$work" PAWWORK_AS_USER_CGROUP="$cgroup" \
     sh -c 'if [ -n "$PAWWORK_AS_USER_CGROUP" ]; then echo $$ > "$PAWWORK_AS_USER_CGROUP/cgroup.procs"; fi; exec setpriv --reuid="$0" --regid="$0" --init-groups "$@"' \
     "$user" "$@"; then
     echo "=== as $user, $label: passed"

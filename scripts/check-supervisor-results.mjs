@@ -33,7 +33,7 @@ const bad = [];
 for (const c of ran) {
   const problems = [];
   if (c.failed > 0) problems.push(`${c.failed} of ${c.runs} runs failed (${c.failures.map((f) => `${f.reason} x${f.count}`).join("; ")})`);
-  // Flaky is not passed (docs/flakes.md).
+  // Flaky is not passed (docs/reference/flakes.md).
   if (c.flaky > 0) problems.push(`${c.flaky} of ${c.runs} runs passed only on a retry`);
   if (!c.control && c.leaked_pids > 0) problems.push(`${c.leaked_pids} leaked pids`);
   if (c.bytes_lost > 0) problems.push(`${c.bytes_lost} bytes lost`);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes every publishable tarball into artifacts/npm/: @pawwork/process (built afresh) and one
+// Writes every publishable tarball into artifacts/npm/: @pawwork/process (built afresh unless --no-build) and one
 // @pawwork/supervisor-<os>-<cpu> per platform of packaging/platforms.json, each holding only its binary
 // (from target-cross/bin/<key>/, which scripts/cross-build.sh fills), a README, the licence and its
 // os/cpu fields. One version: the product's package.json's, which the Cargo workspace must carry (checked)
@@ -7,13 +7,14 @@
 // optionalDependencies are written into the packed manifest only: in this repository they would name
 // packages not published yet, which `npm ci` cannot lock.
 //
-// Usage: node scripts/pack.mjs [--platforms KEY,KEY] [--host-build debug|release] [--built]
+// Usage: node scripts/pack.mjs [--platforms KEY,KEY] [--host-build debug|release] [--no-build]
 //   --platforms: default every platform; a missing binary fails.
 //   --host-build: this machine's platform package holds this checkout's own cargo build of that profile
 //   instead of the cross-built binary: what `npm test` packs, so its packed-install check needs no cross
 //   toolchain (`npm run test:full` packs the cross-built binaries, as they ship).
-//   --built: pack packages/process/dist as it is, without building it afresh: `npm test` has just built it,
-//   and its process suites load that dist while this runs beside them (a rebuild empties it first).
+//   --no-build: pack the product's dist/ as it is (it must hold both builds): what the test steps pass,
+//   since they built it before any check ran and other checks import it while this one packs (a rebuild
+//   starts by removing dist/).
 // `npm run pack` cross-builds every platform first.
 import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -45,7 +46,6 @@ const hostArg = process.argv.indexOf("--host-build");
 const hostBuild = hostArg > 0 ? process.argv[hostArg + 1] : null;
 if (hostBuild !== null && !["debug", "release"].includes(hostBuild)) fail(`--host-build takes debug or release, not ${hostBuild}`);
 const hostKey = `${process.platform}-${process.arch}`;
-const built = process.argv.includes("--built");
 
 // One version, checked.
 const product = readJson("packages/process/package.json");
@@ -60,10 +60,9 @@ rmSync(out, { recursive: true, force: true });
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-if (built) {
-  if (!existsSync(join(root, "packages", "process", "dist", "index.js"))) fail("--built, but packages/process/dist has no build (npm run build)");
-} else {
-  run(npm[0], [...npm.slice(1), "run", "build", "-w", "@pawwork/process"]);
+if (!process.argv.includes("--no-build")) run(npm[0], [...npm.slice(1), "run", "build", "-w", "@pawwork/process"]);
+for (const entry of ["index.js", join("cjs", "index.js")]) {
+  if (!existsSync(join(root, "packages", "process", "dist", entry))) fail(`packages/process/dist/${entry} is missing: npm run build -w @pawwork/process`);
 }
 packProduct();
 

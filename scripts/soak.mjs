@@ -29,7 +29,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log("usage: npm run test:soak -- --times N [--load] [--full] [--out docs/soak-linux.md] [--only STEP-NAME-PART]...");
+  console.log("usage: npm run test:soak -- --times N [--load] [--full] [--out docs/results/soak-linux.md] [--only STEP-NAME-PART]...");
   process.exit(0);
 }
 const times = Number(values.times);

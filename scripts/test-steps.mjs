@@ -114,11 +114,10 @@ export const fast = {
     // What a user installs, for this machine's platform: the tarballs `npm run pack` writes (the platform package
     // holding this checkout's debug sidecar, so no cross toolchain is needed here), installed into a project
     // outside the repository and run under Node and Bun. FULL cross-builds and packs every platform as it ships,
-    // installs that set and runs the arm64 binary under qemu-user. `--built` packs the build FAST made: rebuilding
-    // it here would empty packages/process/dist while the process suites beside it load the package from there.
+    // installs that set and runs the arm64 binary under qemu-user.
     ...(linux && process.arch === "x64"
       ? [
-          node("pack the product and this platform's package, with the debug sidecar (scripts/pack.mjs)", "pack.mjs", ["--platforms", "linux-x64", "--host-build", "debug", "--built"], { lane: "pack" }),
+          node("pack the product and this platform's package, with the debug sidecar (scripts/pack.mjs)", "pack.mjs", ["--platforms", "linux-x64", "--host-build", "debug", "--no-build"], { lane: "pack" }),
           cmd("packed install outside the repository: Node and Bun, ESM and CommonJS, app.asar", process.execPath, ["--test", "--test-concurrency=1", join("packaging", "test", "packed-install.test.mjs")], {
             runner: "node --test",
             lane: "pack",
@@ -195,7 +194,7 @@ export const full = {
     ...(linux && process.arch === "x64"
       ? [
           cmd("cross-build every platform's sidecar (scripts/cross-build.sh)", "bash", [join("scripts", "cross-build.sh")]),
-          node("pack every publishable tarball into artifacts/npm (scripts/pack.mjs)", "pack.mjs", []),
+          node("pack every publishable tarball into artifacts/npm (scripts/pack.mjs)", "pack.mjs", ["--no-build"]),
           cmd("packed install of the full set: Node and Bun, ESM and CommonJS, app.asar", process.execPath, ["--test", "--test-concurrency=1", join("packaging", "test", "packed-install.test.mjs")], {
             runner: "node --test",
           }),
@@ -215,9 +214,10 @@ export const full = {
               : `an ordinary user cannot reach ${root} (a directory on its path is not searchable by others)`,
         ),
     // The matrix in short against the release binaries: every scenario and backend under the running Node with
-    // the report checked in a real Chromium, then a few scenarios under every default runtime.
+    // the report checked in a real Chromium, then a few scenarios under every default runtime. The running Node
+    // is FAST's (Node 24) where one is pinned: the execa peer (execa 10) does not load on an older Node than 22.
     linux
-      ? node("TypeScript tests: matrix end-to-end runs (Node; every default runtime)", "node-test.mjs", () => matrixFiles({ e2e: true, linuxOnly: true }), {
+      ? node(`TypeScript tests: matrix end-to-end runs (Node${fastNode ? ` ${fastNode.slice(4)}` : ""}; every default runtime)`, "node-test.mjs", () => [...(fastNode ? ["--runtime", fastNode] : []), ...matrixFiles({ e2e: true, linuxOnly: true })], {
           runner: "node --test",
         })
       : skip("TypeScript tests: matrix end-to-end runs", "short matrix runs held to Linux's expectations with /usr/bin/chromium"),

@@ -15,7 +15,7 @@
 # (scripts/check-supervisor-results.mjs).
 #
 # Usage: bash scripts/wine-matrix.sh [--publish] [matrix options, e.g. --runs 20]
-#   --publish   also render docs/report-wine.{md,png} (on the host: Chromium)
+#   --publish   also render docs/results/report-wine.{md,png} (on the host: Chromium)
 # Output: report/wine/ (results.json, REPORT.md, index.html, matrix.log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,7 +65,7 @@ status=0
 PAWWORK_FIXTURE_PATH=$(winpath "$RELEASE/pawwork-fixture.exe") \
 PAWWORK_SUPERVISOR_PATH=$(winpath "$RELEASE/pawwork-supervisor.exe") \
 NODE_SKIP_PLATFORM_CHECK=1 \
-  wine "$NODE_DIR/node.exe" packages/process/dist-test/test/supervisor/spawn-channel-windows.test.js \
+  wine "$NODE_EXE" packages/process/dist-test/test/supervisor/spawn-channel-windows.test.js \
   </dev/null >"$CHANNEL_LOG" 2>&1 || status=$?
 grep -E '^# (pass|fail|skipped)|^not ok' "$CHANNEL_LOG" || true
 if [ "$status" != 0 ] || ! grep -q '^# pass 3$' "$CHANNEL_LOG"; then

@@ -1,5 +1,5 @@
 /* The fork-storm leftovers under Wine, reproduced without any of this
- * repository's code (docs/flakes.md, "fork-storm under Wine"). Plain Win32:
+ * repository's code (docs/reference/flakes.md, "fork-storm under Wine"). Plain Win32:
  *   storm-control child              lives 20-50 ms, exits
  *   storm-control spawner            keeps up to 16 `child` processes alive
  *   storm-control killer MODE N MS   N times: start a `spawner`, let it run

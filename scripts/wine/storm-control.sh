@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The control for "fork-storm under Wine" (docs/flakes.md): the same storm and
+# The control for "fork-storm under Wine" (docs/reference/flakes.md): the same storm and
 # the same two ways of ending it (root-only TerminateProcess, as execa does;
 # a job's TerminateJobObject, as the supervisor does), in plain Win32 C with
 # none of this repository's code, in a throw-away Wine prefix. Afterwards the

@@ -65,7 +65,7 @@ impl Control {
     }
 }
 
-/// A cancel's overrides of the spawn's plan (docs/protocol.md, `cancel`).
+/// A cancel's overrides of the spawn's plan (docs/reference/protocol.md, `cancel`).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Cancel {
     pub signal: Option<Signal>,

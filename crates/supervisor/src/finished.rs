@@ -2,7 +2,7 @@
 //! "has already exited" (or `stdin_closed`) instead of "unknown", and so an
 //! id is not reused by mistake. Bounded: a sidecar that lives for days and
 //! spawns millions of children must not grow, so only the most recent
-//! `capacity` ids are kept (documented in docs/protocol.md).
+//! `capacity` ids are kept (documented in docs/reference/protocol.md).
 //!
 //! Ids are kept as 64-bit keyed fingerprints, not strings: one string per
 //! finished child, allocated between the children's short-lived buffers,

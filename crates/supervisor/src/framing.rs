@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 pub const PREFIX_LEN: usize = 8;
 
 /// Bytes kept of a header over the limit. A client that writes `op`, `req`
-/// and `id` first (docs/protocol.md) has them well within this.
+/// and `id` first (docs/reference/protocol.md) has them well within this.
 pub const PEEK: usize = 4096;
 
 /// A frame's parts are allocated as their bytes arrive, from this much on:

@@ -57,7 +57,7 @@ pub struct Grace {
     /// From the root's exit (or at once if it had exited already): the rest
     /// of the tree waits no longer than this for the forceful step. The
     /// timing of Effect's Node spawner, which waits for the leader and then
-    /// gives its group a fixed while (docs/adoption.md).
+    /// gives its group a fixed while (docs/reference/adoption.md).
     pub after_root: Option<Duration>,
 }
 

@@ -1,5 +1,5 @@
 //! `pawwork-supervisor`: supervises many child process trees for one host
-//! process over a framed stdin/stdout protocol (`docs/protocol.md`).
+//! process over a framed stdin/stdout protocol (`docs/reference/protocol.md`).
 //!
 //! Portable policy lives here (server, child lifecycle, cancel ladder,
 //! output credit); everything that names a syscall lives in `platform/`.

@@ -4,7 +4,7 @@ use pawwork_supervisor::Config;
 
 const HELP: &str = "pawwork-supervisor: process supervisor sidecar
 
-Speaks the framed protocol of docs/protocol.md on stdin/stdout; logs go to
+Speaks the framed protocol of docs/reference/protocol.md on stdin/stdout; logs go to
 stderr (level from PAWWORK_SUPERVISOR_LOG, e.g. debug; default warn).
 
 Options:
@@ -13,7 +13,7 @@ Options:
   --max-children N      live children allowed at once (default 4096)
   --sync-dir DIR        (Unix) also serve the spawn channel: two FIFOs the
                         sidecar creates in DIR, a directory of this user
-                        with mode 0700 (docs/protocol.md)
+                        with mode 0700 (docs/reference/protocol.md)
   --sync-pipe NAME      (Windows) the same, as the named pipe NAME
                         (\\\\.\\pipe\\...)
   --version             print the version

@@ -1,4 +1,4 @@
-//! Message shapes of the wire protocol (see `docs/protocol.md`, the single
+//! Message shapes of the wire protocol (see `docs/reference/protocol.md`, the single
 //! home of the format). Requests are decoded from a frame's JSON header,
 //! events are encoded into one; raw payload bytes travel beside the header.
 
@@ -48,7 +48,7 @@ pub enum Request {
     Ack { id: String, bytes: u64 },
     Shutdown { req: u64 },
     /// Answered by `pong` from the dispatch loop: how a client knows the
-    /// sidecar still serves requests (docs/protocol.md, "Liveness").
+    /// sidecar still serves requests (docs/reference/protocol.md, "Liveness").
     Ping { req: u64 },
     /// Ends a tree this sidecar did not start. `pid` is kept as raw JSON so
     /// that a non-integer, negative or out-of-range pid gets the precise
@@ -101,7 +101,7 @@ pub struct SpawnRequest {
     pub report_root_exit: bool,
 }
 
-/// One extra descriptor of a child (docs/protocol.md, `spawn.fds`).
+/// One extra descriptor of a child (docs/reference/protocol.md, `spawn.fds`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FdSpec {
@@ -122,7 +122,7 @@ pub enum FdMode {
 }
 
 /// What happens to descendants still alive once the root has exited and
-/// the drain is over (docs/protocol.md, `exit` and `released`).
+/// the drain is over (docs/reference/protocol.md, `exit` and `released`).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Leftovers {

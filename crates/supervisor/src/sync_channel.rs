@@ -1,4 +1,4 @@
-//! The spawn channel (docs/protocol.md, "The spawn channel"): a second
+//! The spawn channel (docs/reference/protocol.md, "The spawn channel"): a second
 //! channel beside stdin/stdout that a client can drive with blocking reads,
 //! so that its `spawn()` returns with the pid set, as Node's does. Frames as
 //! on stdin/stdout; `hello` goes out first, then each `spawn` request read

@@ -2,7 +2,7 @@
 //! frames of every kind, huge and cut frames, the documented limits, and
 //! what children and the network can see of the sidecar. Sizes are reduced
 //! by default; `PAWWORK_FULL_LOAD=1` runs the full ones
-//! (docs/load-and-hostile-input.md). Linux only: the checks read `/proc`.
+//! (docs/reference/load-and-hostile-input.md). Linux only: the checks read `/proc`.
 #![cfg(target_os = "linux")]
 
 // The shared client, report reader, /proc reader and the integration

@@ -4,7 +4,7 @@
 //! bound, and does not grow from one round of load to the next (what the
 //! allocator keeps after a round is reused, a leak would add up).
 //! Reduced sizes by default; `PAWWORK_FULL_LOAD=1` runs 1,000 live children
-//! and 10,000 sequential spawns (docs/load-and-hostile-input.md; use
+//! and 10,000 sequential spawns (docs/reference/load-and-hostile-input.md; use
 //! `--release`). Linux only: the checks read `/proc`.
 #![cfg(target_os = "linux")]
 
@@ -78,7 +78,7 @@ fn settle(sc: &mut Sidecar, fds: Option<usize>) -> Usage {
 
 /// Bound on the sidecar's memory per live child with both output streams
 /// piped and silent: two 64 KiB read buffers, tasks, pipes (measured: about
-/// 100 KiB; docs/load-and-hostile-input.md).
+/// 100 KiB; docs/reference/load-and-hostile-input.md).
 const PER_LIVE_CHILD_KIB: u64 = 256;
 
 /// Starts `ids` at once, checks they are all live, cancels them all.

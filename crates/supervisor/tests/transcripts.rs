@@ -1,6 +1,6 @@
-//! Replays the golden transcripts of `docs/transcripts/` against the real
+//! Replays the golden transcripts of `docs/reference/transcripts/` against the real
 //! binary. The TypeScript client replays the same files, so the protocol
-//! has one executable definition (see docs/transcripts/README.md).
+//! has one executable definition (see docs/reference/transcripts/README.md).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -188,7 +188,7 @@ fn finish_started(name: &str, fixture: &str, started: HashMap<String, Started>) 
 }
 
 fn replay(name: &str) {
-    let path = workspace().join("docs/transcripts").join(name);
+    let path = workspace().join("docs/reference/transcripts").join(name);
     let steps: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let fixture = fixture();
     let mut started: HashMap<String, Started> = HashMap::new();

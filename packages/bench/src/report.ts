@@ -1,8 +1,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { isAbsolute, join, relative, sep } from "node:path"
 import { renderBenchHtml } from "./html.js"
 import { toCamelKeys, toSnakeKeys } from "./json-case.js"
 import { renderBenchMarkdown } from "./markdown.js"
+import { repoRoot } from "./paths.js"
 import type { BenchResults } from "./types.js"
 
 /** bench.json's schema tag: /2 holds one set of client figures per runtime (`runtimes`) and the producer's own rate. */
@@ -14,11 +15,20 @@ export interface WrittenReport {
   html: string
 }
 
+/**
+ * A path inside the repository as the repository names it, so a committed bench.json says nothing of the
+ * machine it ran on; any other string as it is.
+ */
+export function repoRelative(value: string, root: string): string {
+  return isAbsolute(value) && value.startsWith(root + sep) ? relative(root, value) : value
+}
+
 /** Writes bench.json, BENCH.md and bench.html into `dir` (created if needed). */
-export function writeReport(results: BenchResults, dir: string): WrittenReport {
+export function writeReport(results: BenchResults, dir: string, root = repoRoot()): WrittenReport {
   mkdirSync(dir, { recursive: true })
   const written = { json: join(dir, "bench.json"), markdown: join(dir, "BENCH.md"), html: join(dir, "bench.html") }
-  writeFileSync(written.json, JSON.stringify(toSnakeKeys(results), null, 2) + "\n")
+  const json = JSON.stringify(toSnakeKeys(results), (_key, v: unknown) => (typeof v === "string" ? repoRelative(v, root) : v), 2)
+  writeFileSync(written.json, json + "\n")
   writeFileSync(written.markdown, renderBenchMarkdown(results))
   writeFileSync(written.html, renderBenchHtml(results))
   return written

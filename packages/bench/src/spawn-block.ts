@@ -10,7 +10,7 @@ import type { BlockBackend, SpawnBlock, Summary } from "./types.js"
 /**
  * How long `spawn()` itself blocks the caller: from the call to its return, with the pid set. Node's and
  * Bun's own spawn fork and exec synchronously; the supervisor's sends the spawn on the spawn channel and
- * waits for the sidecar's answer (docs/design.md, "pid when spawn returns"). Measured for the steady
+ * waits for the sidecar's answer (docs/reference/design.md, "pid when spawn returns"). Measured for the steady
  * state, beside a CPU hog on every core, and for the first spawn of a fresh backend (the supervisor's
  * starts its sidecar and waits for its hello).
  */

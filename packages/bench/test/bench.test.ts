@@ -2,7 +2,7 @@ import assert from "node:assert/strict"
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
+import { dirname, join, sep } from "node:path"
 import { test } from "node:test"
 import { fileURLToPath } from "node:url"
 import { repoRoot, resolveRuntime, runtimeLabel, type RuntimeName } from "@pawwork/harness"
@@ -64,6 +64,8 @@ test("bench --quick writes a complete bench.json, BENCH.md and bench.html", { ti
     walk(raw, "bench", (path, key, v) => {
       if (v === null) assert.ok(MAY_BE_NULL.has(key), `${path} is null`)
       if (typeof v === "number") assert.ok(Number.isFinite(v), `${path} = ${v}`)
+      // A committed bench.json must not say where one machine keeps its checkout.
+      if (typeof v === "string") assert.ok(!v.startsWith(repoRoot() + sep), `${path} names an absolute path in the repository: ${v}`)
     })
 
     assert.ok(b.machine.cores > 0 && b.machine.memoryMib > 0 && b.machine.cpuModel && b.machine.kernel && b.machine.node)

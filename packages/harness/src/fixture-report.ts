@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync } from "node:fs"
 
 /*
- * The JSON-lines report file the fixture program appends to (docs/fixture-program.md). Every process of a
+ * The JSON-lines report file the fixture program appends to (docs/reference/fixture-program.md). Every process of a
  * fixture tree writes its `pid` line before it does anything else, so the file names every member even if
  * it is killed right after. Each line is one write(2), so only the last, still unterminated line can be
  * incomplete: it is left for the next read, never parsed.

@@ -27,14 +27,18 @@ export function backendUnavailable(name: BackendName, paths: Paths, create: Crea
     return `supervisor binary not built (${paths.supervisorBin})`
   }
   if (EFFECT_BACKENDS.includes(name) && create.effectUnavailable) return create.effectUnavailable
+  if ((name === "execa" || name === "tree-kill") && create.peersUnavailable) return create.peersUnavailable
   if (name === "tree-kill" && process.platform !== "win32" && !onPath(process.platform === "darwin" ? "pgrep" : "ps")) {
     return "tree-kill needs `ps` (procps), which is not on PATH"
   }
   return null
 }
 
-/** Backends whose whole Windows tree kill is `taskkill /pid N /t /f` (the baseline's terminateTree, tree-kill, Effect's Node spawner). */
-const KILLS_WITH_TASKKILL_T: readonly BackendName[] = ["baseline", "baseline-detached", "tree-kill", "effect"]
+/**
+ * Backends whose whole Windows tree kill is `taskkill /pid N /t /f` (the baseline's terminateTree, tree-kill,
+ * execa's killDescendants, Effect's Node spawner).
+ */
+const KILLS_WITH_TASKKILL_T: readonly BackendName[] = ["baseline", "baseline-detached", "tree-kill", "execa", "effect"]
 
 let taskkillProbe: string | null | undefined
 /**

@@ -52,10 +52,10 @@ const USAGE = `usage: npm run matrix -- [options]
   --out DIR         where results.json, REPORT.md and index.html go (default: report/)
   --grace MS        grace period of every cancel (default 400)
   --slack MS        allowance past the grace before a pid counts as leaked (default 1000)
-  --flakes FILE     the known-flakes register (default docs/flakes.md; a missing file retries nothing)
+  --flakes FILE     the known-flakes register (default docs/reference/flakes.md; a missing file retries nothing)
   --build-info FILE release-build timing written by the setup step
-  --publish         runs ${PUBLISH_RUNS} per cell unless --runs says otherwise, and also copies REPORT.md to docs/report-PLATFORM.md, results.json to docs/results-PLATFORM.json and
-                    screenshot index.html to docs/report-PLATFORM.png (PLATFORM: linux, darwin, win32, or wine);
+  --publish         runs ${PUBLISH_RUNS} per cell unless --runs says otherwise, and also copies REPORT.md to docs/results/report-PLATFORM.md, results.json to docs/results/results-PLATFORM.json and
+                    takes a picture of the page's pass-rate grid (#grid, README width) as docs/results/report-PLATFORM.png (PLATFORM: linux, darwin, win32, or wine);
                     with --render, from that results.json
   --bench-label TXT show a bench.json (beside the report) from another commit or machine, labelled TXT;
                     without it such a file is refused and the report says why
@@ -75,7 +75,7 @@ export interface CliOptions {
   graceMs: number
   slackMs: number
   build: BuildInfo
-  /** Known flakes (docs/flakes.md): only the cells it names are retried. */
+  /** Known flakes (docs/reference/flakes.md): only the cells it names are retried. */
   flakes: FlakeRegister
   publish: boolean
   render: string | null
@@ -141,7 +141,7 @@ export function parseCli(argv: string[], root: string): CliOptions {
     graceMs: positive("grace", values.grace, 400),
     slackMs: positive("slack", values.slack, 1000),
     build,
-    flakes: readFlakes(resolve(values.flakes ?? join(root, "docs", "flakes.md")), {
+    flakes: readFlakes(resolve(values.flakes ?? join(root, "docs", "reference", "flakes.md")), {
       scenarios: SCENARIOS.map((f) => f.name),
       backends: BACKENDS,
     }),
@@ -234,10 +234,10 @@ function gitCommit(root: string): string | null {
 }
 
 /**
- * REPORT.md and index.html from results; with --publish also docs/report-PLATFORM.{md,png} and the
- * results.json they come from, docs/results-PLATFORM.json, named by where the results were measured
+ * REPORT.md and index.html from results; with --publish also docs/results/report-PLATFORM.{md,png} and the
+ * results.json they come from, docs/results/results-PLATFORM.json, named by where the results were measured
  * (linux, darwin, win32, or wine for the Windows API under Wine). The Markdown is rendered from the
- * results alone, so `--render docs/results-PLATFORM.json` gives docs/report-PLATFORM.md byte for byte.
+ * results alone, so `--render docs/results/results-PLATFORM.json` gives docs/results/report-PLATFORM.md byte for byte.
  */
 async function writeReports(opts: CliOptions, results: Results): Promise<void> {
   const root = findPaths().root
@@ -246,9 +246,9 @@ async function writeReports(opts: CliOptions, results: Results): Promise<void> {
   const html = writeHtml(opts.out, results)
   if (opts.publish) {
     const key = platformKey(results)
-    copyFileSync(md, join(root, "docs", `report-${key}.md`))
-    copyFileSync(writeJson(opts.out, results), join(root, "docs", `results-${key}.json`))
-    await screenshot(html, join(root, "docs", `report-${key}.png`), root)
+    copyFileSync(md, join(root, "docs", "results", `report-${key}.md`))
+    copyFileSync(writeJson(opts.out, results), join(root, "docs", "results", `results-${key}.json`))
+    await screenshot(html, join(root, "docs", "results", `report-${key}.png`), root)
   }
 }
 

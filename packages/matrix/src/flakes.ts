@@ -3,7 +3,7 @@ import type { Platform } from "./platform.js"
 import type { BackendName } from "./types.js"
 
 /*
- * The known-flakes register (`docs/flakes.md`): one Markdown table whose rows
+ * The known-flakes register (`docs/reference/flakes.md`): one Markdown table whose rows
  * name a cell (scenario, backend, platform; `*` for any) and how many times a
  * failed run of it may be retried. A run rescued by a retry is counted as
  * flaky, never as passed. The register is read strictly: a row that does not

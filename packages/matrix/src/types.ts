@@ -275,7 +275,7 @@ export interface Results {
   scenarios: ScenarioInfo[]
   cells: Cell[]
   cost: Cost
-  /** The known-flakes register the run used (docs/flakes.md). */
+  /** The known-flakes register the run used (docs/reference/flakes.md). */
   flakes: FlakesUsed
   /** Who ran it (absent in older files). */
   run_as?: RunAs

@@ -7,15 +7,15 @@ import { repoRoot } from "../src/paths.js"
 import { BACKENDS } from "../src/types.js"
 
 /*
- * The committed register (docs/flakes.md) against its own policy: it parses
+ * The committed register (docs/reference/flakes.md) against its own policy: it parses
  * with the matrix's reader, and every row says whether its flake was observed
  * or is only expected on CI runners (the register's honesty rule).
  */
 
-const register = readFlakes(join(repoRoot(), "docs", "flakes.md"), { scenarios: SCENARIOS.map((f) => f.name), backends: BACKENDS })
+const register = readFlakes(join(repoRoot(), "docs", "reference", "flakes.md"), { scenarios: SCENARIOS.map((f) => f.name), backends: BACKENDS })
 
-test("docs/flakes.md is a register the matrix reads, with rows", () => {
-  assert.equal(register.source, join(repoRoot(), "docs", "flakes.md"))
+test("docs/reference/flakes.md is a register the matrix reads, with rows", () => {
+  assert.equal(register.source, join(repoRoot(), "docs", "reference", "flakes.md"))
   assert.ok(register.entries.length > 0)
 })
 

@@ -27,11 +27,11 @@ const root = repoRoot()
 // Kept after the run (report/ is ignored by git) so a failure can be read afterwards.
 const out = join(root, "report", "e2e")
 // The screenshot stays under report/ too: a test must not rewrite committed files (the 2-run page would
-// replace the published 20-run one). `npm run matrix -- --publish` refreshes docs/report-linux.png.
+// replace the published 20-run one). `npm run matrix -- --publish` refreshes docs/results/report-linux.png.
 const screenshot = process.env.MATRIX_SCREENSHOT ?? join(out, "index.png")
 const platform = detectPlatform()
 // The project's own register (a missing file is an empty one), so a broken register fails this test too.
-const flakes = readFlakes(join(root, "docs", "flakes.md"), { scenarios: SCENARIOS.map((f) => f.name), backends: BACKENDS })
+const flakes = readFlakes(join(root, "docs", "reference", "flakes.md"), { scenarios: SCENARIOS.map((f) => f.name), backends: BACKENDS })
 let results: Results
 
 
@@ -168,6 +168,13 @@ test("index.html renders in headless Chromium without console errors and shows e
       const box = await page.$eval(`${chart} svg`, (s) => s.getBoundingClientRect().height)
       assert.ok(box > 100, `${chart} is drawn`)
     }
+    // The picture a README shows (--publish takes it of #grid): a cell per scenario x backend, drawn no
+    // wider than a README column, so it reads there without zooming.
+    const grid = await page.$$eval("#grid g.cell", (gs) => gs.map((g) => `${g.getAttribute("data-scenario")}|${g.getAttribute("data-backend")}`))
+    for (const f of SCENARIOS) for (const b of BACKENDS) assert.ok(grid.includes(`${f.name}|${b}`), `#grid: ${f.name} x ${b}`)
+    const gridBox = await page.$eval("#grid svg", (s) => ({ width: s.getBoundingClientRect().width, height: s.getBoundingClientRect().height }))
+    assert.ok(gridBox.width > 600 && gridBox.width <= 900, `#grid is ${gridBox.width} px wide`)
+    assert.ok(gridBox.height < 2 * gridBox.width, `#grid is ${gridBox.height} px tall for ${gridBox.width} wide`)
     const legend = await page.$$eval("#chart-pass text.legend", (ts) => ts.map((t) => t.textContent))
     assert.deepEqual(legend, [...BACKENDS])
     assert.deepEqual(errors, [])

@@ -90,7 +90,7 @@ const fakeCreate: CreateProcess = Object.assign(() =>
     TERMINATION_GRACE_MS: 500,
     shutdown: async () => {},
     sidecarPid: undefined,
-  }) satisfies ProcessApi, { effectUnavailable: null })
+  }) satisfies ProcessApi, { effectUnavailable: null, peersUnavailable: null })
 
 async function matrix(scenario: Scenario, backend: "baseline" | "execa", register: string, runs: number) {
   const { cells } = await runMatrix({

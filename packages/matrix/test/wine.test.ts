@@ -31,11 +31,11 @@ test("taskkill's usage text tells whether it can end a tree", () => {
 test("under Wine, backends whose tree kill is taskkill /t are not run unless this taskkill has /t", (t) => {
   const p = paths()
   if (process.platform === "win32") return t.skip("real Windows has taskkill /t; the refusal is checked where it has none")
-  for (const name of ["baseline", "baseline-detached", "tree-kill"] as const) {
+  for (const name of ["baseline", "baseline-detached", "tree-kill", "execa"] as const) {
     // No taskkill at all on this host, so the probe must refuse.
     assert.match(backendUnavailable(name, p, create, wine) ?? "", /^under Wine, .*: the Windows cells of this backend come from real Windows runs only$/, name)
   }
-  for (const name of ["supervisor", "execa"] as const) {
+  for (const name of ["supervisor"] as const) {
     assert.doesNotMatch(backendUnavailable(name, p, create, wine) ?? "", /taskkill/, name)
   }
 })

@@ -8,7 +8,7 @@ import type { ProcessApi } from "@pawwork/process"
 import { createExeca } from "./execa/index.js"
 import { createTreeKill } from "./tree-kill/index.js"
 
-/** The Process-API peers: execa 9 and tree-kill, each configured as its own documentation recommends. */
+/** The Process-API peers: execa 10 and tree-kill, each configured as its own documentation recommends. */
 export type PeerName = "execa" | "tree-kill"
 
 export const PEERS: readonly PeerName[] = ["execa", "tree-kill"]

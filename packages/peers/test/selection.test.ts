@@ -29,5 +29,7 @@ test("execa gets the Process API's kill signal and grace translated from the sam
   const ex = execaOptions(opts, spawnSettings(["prog"], opts))
   assert.equal(ex.forceKillAfterDelay, 250)
   assert.equal(ex.killSignal, "SIGINT")
+  assert.equal(ex.killDescendants, true, "execa's tree option")
+  assert.equal(ex.cleanup, true)
   assert.deepEqual([ex.stdin, ex.stdout, ex.stderr], ["ignore", "pipe", "ignore"])
 })

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The timings docs/adoption.md quotes for the Effect layer's lifetime model, beside Effect's own Node
+// The timings docs/reference/adoption.md quotes for the Effect layer's lifetime model, beside Effect's own Node
 // spawner: a release whose descendant ignores SIGTERM and holds the pipe (and whether it survived), a
 // release with unread stdout (1 MiB and 8 MiB), and when exitCode and the end of stdout come for a leader
 // that exits at once while its holder keeps stdout. Needs `npm run build` and the release binaries

@@ -2,7 +2,7 @@ import type { Options, Outcome, Stdio } from "./types.js"
 
 /**
  * Every default and every check of a spawn, in one place, so every backend means the same thing by them
- * (docs/baseline.md) and none can drift: the backends read the settings from here and only translate them
+ * (docs/reference/baseline.md) and none can drift: the backends read the settings from here and only translate them
  * into their engine's names (the protocol's `ladder.grace_ms`, execa's `forceKillAfterDelay`, ...).
  */
 

@@ -13,7 +13,7 @@ export type Collect = (stream: Readable) => Promise<Buffer>
  * A pipe read to its end with its chunks kept as they come and joined once: one copy of the output.
  * `node:stream/consumers`' buffer(), which the baseline keeps as PawWork has it, goes through a Blob and
  * an ArrayBuffer (Node) or Bun.readableStreamToArrayBuffer (Bun), and costs more than that copy:
- * docs/bench-linux.md reads the baseline's own spawn both ways. Rejects as buffer() does: with the
+ * docs/results/bench-linux.md reads the baseline's own spawn both ways. Rejects as buffer() does: with the
  * stream's error, or when it closes before its end.
  */
 export async function readToEnd(stream: Readable): Promise<Buffer> {

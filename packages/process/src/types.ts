@@ -117,7 +117,7 @@ export interface SupervisedChild extends Child {
   signal(name: string): Promise<number[]>
 }
 
-/** `terminateTree`'s input, with the baseline's names (see docs/baseline.md). */
+/** `terminateTree`'s input, with the baseline's names (see docs/reference/baseline.md). */
 export interface TerminateTreeInput {
   pid: number
   /** Grace between the graceful signal and SIGKILL (default TERMINATION_GRACE_MS). */

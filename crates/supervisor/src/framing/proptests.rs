@@ -1,7 +1,7 @@
 //! Property tests of the frame reader: whatever bytes arrive, in whatever
 //! read sizes, it never panics, reads its input to the end, and only ever
 //! reports the documented outcomes. `PROPTEST_CASES` raises the case count
-//! for a long run (docs/load-and-hostile-input.md records one).
+//! for a long run (docs/reference/load-and-hostile-input.md records one).
 
 use std::collections::VecDeque;
 use std::pin::Pin;

@@ -128,7 +128,7 @@ pub enum Env<'a> {
 pub struct Spawned {
     pub pid: u32,
     pub pgid: Option<u32>,
-    /// How the tree is contained (`spawned.containment`, docs/protocol.md).
+    /// How the tree is contained (`spawned.containment`, docs/reference/protocol.md).
     pub containment: &'static str,
     pub stdin: Option<ChildWriter>,
     pub stdout: Option<ChildOutput>,
@@ -157,7 +157,7 @@ pub use imp::{
     watchdog_main, SyncEndpoint, Watchdog,
 };
 
-/// What a `terminate` of a foreign tree did (docs/protocol.md, `terminated`).
+/// What a `terminate` of a foreign tree did (docs/reference/protocol.md, `terminated`).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ForeignOutcome {
     /// Every member found, root first.

@@ -1,4 +1,4 @@
-//! The one Rust protocol client. Written from `docs/protocol.md` alone,
+//! The one Rust protocol client. Written from `docs/reference/protocol.md` alone,
 //! independently of the sidecar's own framing code, so a misreading on either
 //! side shows up as a failing test rather than as two agreeing bugs.
 //!

@@ -1,5 +1,5 @@
 //! The one reader of fixture report files: JSON lines appended by every
-//! process of a fixture tree (docs/fixture-program.md "Reporting"): pid lines
+//! process of a fixture tree (docs/reference/fixture-program.md "Reporting"): pid lines
 //! with start times, signal lines, events, write totals.
 
 use std::path::{Path, PathBuf};

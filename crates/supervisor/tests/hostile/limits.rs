@@ -14,7 +14,7 @@ fn hello_announces_the_documented_limits() {
     let sc = Sidecar::start(&dir);
     let limits = &sc.hello()["limits"];
     // Room for the largest command line and environment Linux admits (6 MiB
-    // of strings), escaped as JSON at worst: docs/protocol.md, "Framing".
+    // of strings), escaped as JSON at worst: docs/reference/protocol.md, "Framing".
     assert_eq!(limits["max_header"], (1 << 20) + 6 * (6 << 20), "{limits}");
     assert_eq!(limits["max_payload"], 16 << 20, "{limits}");
     assert_eq!(limits["max_children"], 4096, "{limits}");

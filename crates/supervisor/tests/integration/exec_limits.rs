@@ -1,5 +1,5 @@
 //! The protocol carries every command line the kernel admits: the kernel,
-//! not a frame limit, decides what runs (docs/protocol.md, "Framing"). What
+//! not a frame limit, decides what runs (docs/reference/protocol.md, "Framing"). What
 //! it refuses is answered like any failed exec: `spawn_failed`, `E2BIG`.
 
 use crate::common::harness::*;

@@ -1,6 +1,6 @@
 //! `ping` is answered by `pong` from the dispatch loop, whatever else is
 //! going on: how a client tells a sidecar that still serves requests from
-//! one that stopped (docs/protocol.md, "Liveness").
+//! one that stopped (docs/reference/protocol.md, "Liveness").
 
 use crate::common::harness::*;
 

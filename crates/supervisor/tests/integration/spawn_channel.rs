@@ -1,4 +1,4 @@
-//! The spawn channel (`--sync-dir`, docs/protocol.md): `hello` first, each
+//! The spawn channel (`--sync-dir`, docs/reference/protocol.md): `hello` first, each
 //! `spawn` sent there answered there, everything else about the child on
 //! stdout; other requests refused; a directory open to others refused; and
 //! a spawn answered even while nobody reads stdout.

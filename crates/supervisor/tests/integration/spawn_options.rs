@@ -45,7 +45,7 @@ fn env_replace_passes_only_the_given_variables() {
         assert_eq!(got, "ONLY=1\n", "env printed {got:?}");
     } else {
         // Without a cgroup the tree is tagged through its environment
-        // (docs/design.md, "Fallback without cgroups"): that one variable
+        // (docs/reference/design.md, "Fallback without cgroups"): that one variable
         // is added, and nothing else.
         let lines: Vec<&str> = got.lines().collect();
         assert_eq!(lines.len(), 2, "env printed {got:?}");

@@ -13,7 +13,7 @@ use crate::common::procfs::{stat, watchdog_of};
 
 /// The ladder's default grace (hello.defaults.grace_ms), which the
 /// SIGTERM-ignoring tree sits out, plus the one second the product promises
-/// (README, "How it compares"): measured from the moment the host let go.
+/// (README, "Guarantees"): measured from the moment the host let go.
 const PROMISE: Duration = Duration::from_millis(500 + 1000);
 
 /// A sidecar spoken to without the harness's reader thread, so the test

@@ -1,6 +1,6 @@
 //! The graceful step and signal forwarding: console control events. Under
 //! Wine 8.0 `GenerateConsoleCtrlEvent` fails for CTRL_BREAK (see
-//! docs/design.md). A Ctrl-Break scenario ends as "not run" there only when
+//! docs/reference/design.md). A Ctrl-Break scenario ends as "not run" there only when
 //! a control shows Wine itself cannot do it: the test, with no sidecar and no
 //! helper, asks for the same event for a group it started. When the control
 //! gets through and the sidecar's event does not, the scenario fails. On

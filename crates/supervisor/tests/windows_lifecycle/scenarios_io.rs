@@ -133,7 +133,7 @@ pub fn stdin_echo(cx: &mut Ctx) -> Verdict {
 /// Descriptors beyond stdio through the C runtime's inherited table
 /// (`lpReserved2`): an input and an output with a gap, and a duplex one's
 /// output direction. Half-closing a duplex pipe is not possible on Windows
-/// (docs/protocol.md), so its input direction is not asked to reach EOF.
+/// (docs/reference/protocol.md), so its input direction is not asked to reach EOF.
 pub fn extra_fds(cx: &mut Ctx) -> Verdict {
     let mut sc = cx.sidecar()?;
     let report = cx.report("fd-copy");

@@ -14,12 +14,6 @@ import type { TestApi } from "./types.js"
 export interface ContractBackend {
   name: string
   api: TestApi
-  /**
-   * Does its cancel reach a process tree it did not see escape? Execa 9 (the major this project's Node 20
-   * can run) signals the root pid alone, so the tree cases do not apply to it; its failure on each of them is
-   * pinned in packages/peers/test/execa/reach.test.ts instead.
-   */
-  killsTrees: boolean
 }
 
 /**
@@ -29,7 +23,7 @@ export interface ContractBackend {
  * `RunFailedError` is the class the backends' run() throws (the harness does not depend on the package).
  */
 export function describeContract(backends: ContractBackend[], RunFailedError: new (...args: any[]) => Error & { code: number; stderr: Buffer; cmd: string[] }): void {
-  for (const { name, api: proc, killsTrees } of backends) {
+  for (const { name, api: proc } of backends) {
     describe(`${name} backend`, () => {
       const report = trackedReports(proc)
 
@@ -70,37 +64,35 @@ export function describeContract(backends: ContractBackend[], RunFailedError: ne
         assert.deepEqual(await waitAllGone(file), [])
       })
 
-      if (killsTrees) {
-        test("abort kills a grandchild tree", GUARD, async () => {
-          const file = report()
-          const abort = new AbortController()
-          const child = proc.spawn(fixture(file, "tree", "--depth", "2", "--width", "2"), { abort: abort.signal })
-          await waitForReport(file, countPids(7), "all 7 tree nodes")
-          abort.abort()
-          await child.exited
-          assert.deepEqual(await waitAllGone(file), [])
-        })
+      test("abort kills a grandchild tree", GUARD, async () => {
+        const file = report()
+        const abort = new AbortController()
+        const child = proc.spawn(fixture(file, "tree", "--depth", "2", "--width", "2"), { abort: abort.signal })
+        await waitForReport(file, countPids(7), "all 7 tree nodes")
+        abort.abort()
+        await child.exited
+        assert.deepEqual(await waitAllGone(file), [])
+      })
 
-        test("a tree ignoring SIGTERM is SIGKILLed after the timeout grace", GUARD, async () => {
-          const file = report()
-          const abort = new AbortController()
-          const child = proc.spawn(fixture(file, "ignore-term", "--children", "2"), { abort: abort.signal, timeout: 600 })
-          await waitForReport(file, countPids(3), "root and 2 children")
-          const t0 = Date.now()
-          abort.abort()
-          assert.equal(await child.exited, 1)
-          // The graceful step must have been given its grace; the upper end is only the test's hang guard.
-          assert.ok(Date.now() - t0 >= 500, `SIGKILL came after ${Date.now() - t0} ms, before the 600 ms grace`)
-          const outcome = await child.outcome
-          assert.equal(outcome.signal, "SIGKILL")
-          assert.ok(outcome.killedPids.length >= 1, "the forceful step reports what it killed")
-          assert.deepEqual(await waitAllGone(file), [])
-        })
+      test("a tree ignoring SIGTERM is SIGKILLed after the timeout grace", GUARD, async () => {
+        const file = report()
+        const abort = new AbortController()
+        const child = proc.spawn(fixture(file, "ignore-term", "--children", "2"), { abort: abort.signal, timeout: 600 })
+        await waitForReport(file, countPids(3), "root and 2 children")
+        const t0 = Date.now()
+        abort.abort()
+        assert.equal(await child.exited, 1)
+        // The graceful step must have been given its grace; the upper end is only the test's hang guard.
+        assert.ok(Date.now() - t0 >= 500, `SIGKILL came after ${Date.now() - t0} ms, before the 600 ms grace`)
+        const outcome = await child.outcome
+        assert.equal(outcome.signal, "SIGKILL")
+        assert.ok(outcome.killedPids.length >= 1, "the forceful step reports what it killed")
+        assert.deepEqual(await waitAllGone(file), [])
+      })
 
-        test("stop() ends a tree", GUARD, async () => {
-          assert.deepEqual(await stopWhenReady(proc, report(), ["tree", "--depth", "1", "--width", "3"], 4, "root and 3 children"), [])
-        })
-      }
+      test("stop() ends a tree", GUARD, async () => {
+        assert.deepEqual(await stopWhenReady(proc, report(), ["tree", "--depth", "1", "--width", "3"], 4, "root and 3 children"), [])
+      })
 
       test("cwd sets the working directory", GUARD, async () => {
         const dir = mkdtempSync(path.join(os.tmpdir(), "pawwork-cwd-"))

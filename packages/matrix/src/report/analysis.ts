@@ -214,7 +214,7 @@ function supervisorFacts(results: Results, all: ScenarioVerdict[]) {
     `${c.scenario}${c.backend === "supervisor" ? "" : ` (${c.backend})`}${multi ? ` under ${runtimeName(results, c.runtime)}` : ""}`
   const measured = all.filter((s) => !s.info.control)
   const control = all.filter((s) => s.info.control)
-  // Both of PawWork's paths flip together (docs/adoption.md): a failure of either is the supervisor's.
+  // Both of PawWork's paths flip together (docs/reference/adoption.md): a failure of either is the supervisor's.
   const isCandidate = (c: Cell) => CANDIDATES.includes(c.backend)
   const supCells = measured.flatMap((s) => s.cells.filter(isCandidate)).filter(ran)
   const twoPaths = supCells.some((c) => c.backend !== "supervisor")

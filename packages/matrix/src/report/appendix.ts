@@ -63,8 +63,8 @@ export function benchForResults(dir: string, r: Pick<Results, "commit" | "platfo
 export async function speedAndLoadSection(r: Pick<Results, "bench">): Promise<string> {
   const used = r.bench ?? null
   let bench = "Not measured in this run: `npm run bench` writes bench.json next to this report before the matrix runs, " +
-    "and this section then includes it. The committed Linux figures are in docs/bench-linux.md."
-  if (used?.refused) bench = `Not included: ${used.refused}. The committed Linux figures are in docs/bench-linux.md.`
+    "and this section then includes it. The committed Linux figures are in docs/results/bench-linux.md."
+  if (used?.refused) bench = `Not included: ${used.refused}. The committed Linux figures are in docs/results/bench-linux.md.`
   else if (used?.data) {
     // The embedded data is whatever a bench.json held; a section the benchmark cannot render from it is
     // reported as such instead of failing the whole report.
@@ -83,7 +83,7 @@ export async function speedAndLoadSection(r: Pick<Results, "bench">): Promise<st
     bench,
     "",
     "Hostile input and heavy load (protocol fuzzing, 1 GiB per stream, 1,000 live children, 10,000 sequential " +
-      "spawns, slow consumers): docs/load-and-hostile-input.md; their reduced sizes run in `npm test`.",
+      "spawns, slow consumers): docs/reference/load-and-hostile-input.md; their reduced sizes run in `npm test`.",
     "",
   ].join("\n")
 }

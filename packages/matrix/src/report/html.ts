@@ -4,6 +4,7 @@ import { PUBLISH_RUNS, type Cell, type Results } from "../types.js"
 import { analyze, cellSummary, explanation, flakyText, formatBytes, ladderText, mechanismFor, notExercisedText, peerNote, reasonsText } from "./analysis.js"
 import { flakesLine, loadLine, passingBackends, runtimesNote } from "./markdown.js"
 import { COLORS, passRateChart, quiescenceChart, xml } from "./charts.js"
+import { passRateGrid } from "./grid.js"
 import { cellAt, cellLabel, columns, runtimeDiffText, runtimeStyle } from "./columns.js"
 
 /** The little markdown the analysis emits (**bold**, `code`) as HTML. */
@@ -103,6 +104,7 @@ export function renderHtml(r: Results): string {
 <p class="meta">execa and tree-kill are measured for comparison only: neither is PawWork's baseline, and neither decides the verdict.</p>
 <p class="meta">Measured on <strong>${xml(r.platform.label)}</strong> · started ${xml(r.started_at)} · ${r.runs_per_cell} runs per cell${r.runs_per_cell < PUBLISH_RUNS ? ` (a short run; the committed reports use ${PUBLISH_RUNS})` : ""} · grace ${r.settings.grace_ms} ms, slack ${r.settings.slack_ms} ms</p>
 <p class="meta">${xml(loadLine(r))}</p>
+<figure id="grid">${passRateGrid(r)}</figure>
 <h2>Verdict</h2>
 <ul class="verdict">${recommendation.lines.map((l) => `<li>${inline(l)}</li>`).join("")}</ul>
 <h2>Results</h2>

@@ -217,6 +217,18 @@ function peersTitle(r: Results): string {
   return names.length <= 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`
 }
 
+/**
+ * The execa the results measured, from the packages they recorded: execa 10 with `killDescendants`, or, in
+ * results written before the packages were recorded (or any execa 9), the 9.6.1 those runs had.
+ */
+function execaMethod(r: Results): string {
+  const execa = r.backend_packages?.execa?.find((p) => p.name === "execa")
+  if (!execa?.version || execa.version.startsWith("9.")) {
+    return `execa ${execa?.version ?? "9.6.1"} as its docs recommend for ending a tree; every signal reaches the root pid alone`
+  }
+  return `execa ${execa.version} with \`killDescendants\`, as its docs recommend for ending a tree; every signal\n  goes to the root's process group`
+}
+
 /** The Method section's description of the two Effect backends, when they were measured. */
 function effectMethod(r: Results): string {
   const lines: string[] = []
@@ -277,7 +289,7 @@ ${costSection(r)}
 
 - Backends: \`baseline\` (PawWork's plain spawn path), \`baseline-detached\` (its bash-tool path, \`detached: true\`),
   \`supervisor\` (the pawwork-supervisor sidecar through @pawwork/process). For comparison only, neither baseline nor
-  candidate: \`execa\` (execa 9.6.1 as its docs recommend for ending a tree; every signal reaches the root pid alone)
+  candidate: \`execa\` (${execaMethod(r)})
   and \`tree-kill\` (cross-spawn plus tree-kill 1.2.2: a \`ps --ppid\` walk at each step, SIGTERM then SIGKILL after
   the grace). Their settings: packages/process/README.md.
 ${effectMethod(r)}- Runtimes: ${(r.runtimes ?? []).map((x) => `${versionName(r, x)} for ${x.backends.join(", ")}`).join("; ")}
@@ -303,7 +315,7 @@ ${runAsLine(r)}${flakesLine(r)}
 /**
  * The whole REPORT.md: the matrix's sections, then those measured elsewhere (appendix.ts). It reads
  * nothing but `r` (no clock, no file beside the report), so a results.json renders to the same bytes
- * every time: the committed docs/report-*.md are checked against their docs/results-*.json that way.
+ * every time: the committed docs/results/report-*.md are checked against their docs/results/results-*.json that way.
  */
 export async function renderReport(r: Results): Promise<string> {
   return `${renderMarkdown(r)}\n${await speedAndLoadSection(r)}`

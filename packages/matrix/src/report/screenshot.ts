@@ -22,16 +22,20 @@ export function ensureChromium(root: string): void {
   execFileSync("bash", [join(root, "scripts", "ensure-chromium.sh")], { stdio: "inherit" })
 }
 
-/** A full-page PNG of a report page, taken by headless Chromium through playwright-core. */
+/**
+ * A PNG of a report page's pass-rate grid (`#grid`), the picture a README shows: drawn at a README
+ * column's width, at twice the pixels so it stays sharp on a dense screen. Taken by headless Chromium
+ * through playwright-core.
+ */
 export async function screenshot(htmlPath: string, pngPath: string, root: string): Promise<void> {
   ensureChromium(root)
   const { chromium } = await import("playwright-core")
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
   try {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } })
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 2 })
     await page.goto(pathToFileURL(htmlPath).href, { waitUntil: "load" })
     mkdirSync(dirname(pngPath), { recursive: true })
-    await page.screenshot({ path: pngPath, fullPage: true })
+    await page.locator("#grid svg").screenshot({ path: pngPath })
   } finally {
     await browser.close()
   }

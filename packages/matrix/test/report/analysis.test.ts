@@ -56,7 +56,8 @@ test("the verdict says which gaps a comparison backend closes too, and which onl
   assert.ok(covered.includes("custom-kill-signal") && covered.includes("daemon-escape"))
   const line = recommendation.lines.find((l) => l.startsWith(`Of these ${covered.length}, the comparison backends also pass every run:`))
   assert.ok(line, recommendation.lines.join("\n"))
-  assert.match(line, /execa 0 \(none\)/, "exit-status judges every backend alike: no gap there")
+  assert.match(line, /execa \d+ \([^)]*orphan-grandchild[^)]*custom-kill-signal\)/, "execa 10's group closes the gaps its group holds")
+  assert.doesNotMatch(line, /exit-status/, "exit-status judges every backend alike: no gap there")
   assert.match(line, /tree-kill \d+ \([^)]*custom-kill-signal/)
   assert.match(line, /Only the supervisor passes: [^.]*daemon-escape/)
   assert.doesNotMatch(line.split("Only the supervisor passes:")[1]!, /custom-kill-signal/)
@@ -64,11 +65,11 @@ test("the verdict says which gaps a comparison backend closes too, and which onl
 })
 
 test("a comparison backend passing where the supervisor fails is said, but is no regression", () => {
-  // custom-kill-signal: the baselines fail by design, tree-kill passes; make the supervisor fail it.
+  // custom-kill-signal: the baselines fail by design, execa and tree-kill pass; make the supervisor fail it.
   const r = syntheticResults(4, (f, b) => (f === "custom-kill-signal" && b === "supervisor" ? [record(0), leaked(1), record(2), record(3)] : undefined))
   const { recommendation, scenarios } = analyze(r)
   assert.equal(scenarios.find((f) => f.info.name === "custom-kill-signal")!.regression, false)
-  assert.ok(recommendation.lines.includes("**A comparison backend passes where the supervisor does not:** custom-kill-signal (tree-kill)."))
+  assert.ok(recommendation.lines.includes("**A comparison backend passes where the supervisor does not:** custom-kill-signal (execa, tree-kill)."))
 })
 
 test("a flaky supervisor run is no pass: it is said first, with its register entry", () => {

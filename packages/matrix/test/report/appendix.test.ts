@@ -25,8 +25,8 @@ test("without bench.json the section says it was not measured and where the comm
   const md = await speedAndLoadSection({ bench: null })
   assert.match(md, /^## Speed, memory and load/)
   assert.match(md, /Not measured in this run/)
-  assert.match(md, /docs\/bench-linux\.md/)
-  assert.match(md, /docs\/load-and-hostile-input\.md/)
+  assert.match(md, /docs\/results\/bench-linux\.md/)
+  assert.match(md, /docs\/reference\/load-and-hostile-input\.md/)
 })
 
 test("a bench.json from another commit, or one that recorded none, is refused without a label, and the report says why", async () => {

@@ -8,7 +8,7 @@ import { readResults, writeJson } from "../../src/report/json.js"
 import { renderReport } from "../../src/report/markdown.js"
 import { syntheticResults } from "../helpers/synthetic.js"
 
-const docs = join(paths().root, "docs")
+const docs = join(paths().root, "docs", "results")
 const reports = readdirSync(docs).filter((f) => /^report-[a-z0-9]+\.md$/.test(f)).sort()
 const key = (report: string) => report.slice("report-".length, -".md".length)
 
@@ -29,13 +29,13 @@ test("a results.json renders to the same bytes after a round trip through the fi
 for (const report of reports) {
   const json = join(docs, `results-${key(report)}.json`)
   if (!existsSync(json)) continue // the next test fails for it: a report without its data is not auditable
-  test(`docs/${report} is rendered from docs/results-${key(report)}.json byte for byte`, async () => {
+  test(`docs/results/${report} is rendered from docs/results/results-${key(report)}.json byte for byte`, async () => {
     assert.equal(await renderReport(readResults(json)), readFileSync(join(docs, report), "utf8"))
   })
 }
 
 test("every committed report has its results.json beside it (npm run matrix -- --publish writes both)", () => {
-  assert.ok(reports.length > 0, "no docs/report-*.md found")
+  assert.ok(reports.length > 0, "no docs/results/report-*.md found")
   const missing = reports.filter((r) => !existsSync(join(docs, `results-${key(r)}.json`)))
-  assert.deepEqual(missing, [], `regenerate with --publish: ${missing.map((r) => `docs/results-${key(r)}.json`).join(", ")} missing`)
+  assert.deepEqual(missing, [], `regenerate with --publish: ${missing.map((r) => `docs/results/results-${key(r)}.json`).join(", ")} missing`)
 })

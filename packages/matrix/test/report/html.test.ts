@@ -20,7 +20,8 @@ test("both charts hold a bar group for every scenario x backend", () => {
       assert.ok(html.includes(`data-scenario="${f.name}" data-backend="${b}"`), `${f.name} x ${b}`)
     }
   }
-  assert.equal((html.match(/<svg /g) ?? []).length, 2)
+  // The pass-rate grid and the two charts.
+  assert.equal((html.match(/<svg /g) ?? []).length, 3)
 })
 
 test("text from results is escaped", () => {
@@ -40,7 +41,8 @@ test("a flaky cell is its own colour, with the register entry in its tooltip", (
     (f, b) => (f === "tree-wide" && b === "execa" ? FLAKE : null),
   )
   const html = renderHtml(r)
-  // execa is expected to fail tree-wide: a passing run contradicts that, so the cell is marked unexpected too.
+  // execa is expected to pass tree-wide: a run that failed before its retry passed contradicts that, so the cell is
+  // marked unexpected too.
   assert.match(html, /<td class="flaky unexpected" data-backend="execa" data-runtime="node" title="[^"]*1 of 2 runs passed only on a retry \(registered flake `drain-race`[^"]*">1\/2 · 1 flaky \(drain-race\) · unexpected<\/td>/)
   assert.match(html, /<li class="flaky-line"><strong>Flaky: execa<\/strong>/)
   assert.match(html, /1\/2 \+1 flaky<\/text>/)

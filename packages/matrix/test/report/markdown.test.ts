@@ -8,7 +8,7 @@ test("the table has a row per scenario and a column per backend, with leaks", ()
   const table = resultsTable(syntheticResults(4)).split("\n")
   assert.equal(table[0], `| scenario | ${FIVE_BACKENDS.join(" | ")} |`)
   assert.equal(table.length, 2 + SCENARIOS.length)
-  assert.ok(table.includes("| orphan-grandchild | 0/4 · 4 leaked | 4/4 | 4/4 | 0/4 · 4 leaked | 0/4 · 4 leaked |"))
+  assert.ok(table.includes("| orphan-grandchild | 0/4 · 4 leaked | 4/4 | 4/4 | 4/4 | 0/4 · 4 leaked |"))
 })
 
 test("each scenario says who passes, who fails with the mechanism, and what the supervisor newly covers", () => {
@@ -49,8 +49,8 @@ test("the method names the comparison backends and the register used", () => {
   const r = syntheticResults(2)
   assert.match(renderMarkdown(r), /For comparison only, neither baseline nor\s+candidate: `execa`/)
   assert.match(renderMarkdown(r), /- Known flakes: no register file, so no run was retried\./)
-  r.flakes = { source: "docs/flakes.md", entries: [] }
-  assert.match(renderMarkdown(r), /- Known flakes: docs\/flakes\.md, 0 entries, 0 covering a cell of this run\./)
+  r.flakes = { source: "docs/reference/flakes.md", entries: [] }
+  assert.match(renderMarkdown(r), /- Known flakes: docs\/reference\/flakes\.md, 0 entries, 0 covering a cell of this run\./)
 })
 
 test("on Windows (and under Wine) the load average is said to be unavailable, not printed as zeros", () => {
@@ -59,4 +59,13 @@ test("on Windows (and under Wine) the load average is said to be unavailable, no
   const md = renderMarkdown(r)
   assert.match(md, /Load average: not available on Windows\./)
   assert.doesNotMatch(md, /Load average \(1 min\)/)
+})
+
+test("the Method names the execa the results recorded; results without the record keep the 9.6.1 they measured", () => {
+  const r = syntheticResults(2)
+  r.backend_packages = { execa: [{ name: "execa", version: "10.2.1", node: ">=22" }] }
+  assert.match(renderMarkdown(r), /`execa` \(execa 10\.2\.1 with `killDescendants`, as its docs recommend for ending a tree; every signal\n  goes to the root's process group\)/)
+  const older = syntheticResults(2)
+  delete older.backend_packages
+  assert.match(renderMarkdown(older), /`execa` \(execa 9\.6\.1 as its docs recommend for ending a tree; every signal reaches the root pid alone\)/)
 })

@@ -15,7 +15,7 @@ test("a results.json with the old fixture keys reads and renders as the same fil
   const dir = mkdtempSync(join(tmpdir(), "matrix-old-keys-"))
   try {
     const r = syntheticResults(1)
-    r.flakes = { source: "docs/flakes.md", entries: [{ ...FLAKE, scenario: "tree-wide", backend: "supervisor", platform: "linux" }] }
+    r.flakes = { source: "docs/reference/flakes.md", entries: [{ ...FLAKE, scenario: "tree-wide", backend: "supervisor", platform: "linux" }] }
     const current = writeJson(join(dir, "new"), r)
     const { scenarios, cells, flakes, ...rest } = r
     const old = {

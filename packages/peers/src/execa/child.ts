@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process"
 import type { Child, Options, Outcome } from "@pawwork/process"
 import { bytesRead, countArrivals, drainOf, ProcView, spawnFailedOutcome } from "@pawwork/process/backend-kit"
 
-/** The parts of execa's result this backend reads (the same names in execa 9 and 10). */
+/** The parts of execa's result this backend reads. */
 export interface ExecaResult {
   exitCode?: number
   signal?: string
@@ -12,7 +12,7 @@ export interface ExecaResult {
   cause?: unknown
 }
 
-/** Execa's subprocess: a ChildProcess in execa 9, reached through `nodeChildProcess` in execa 10. */
+/** Execa's subprocess: its ChildProcess is `nodeChildProcess` (execa 10; execa 9's subprocess was one itself). */
 export interface ExecaSubprocess extends PromiseLike<ExecaResult> {
   kill(signal?: NodeJS.Signals | number): boolean
   readonly nodeChildProcess?: ChildProcess
@@ -59,22 +59,32 @@ export class ExecaChild extends ProcView implements Child {
         signal: result.signal ?? null,
         bytes: { stdout: bytesRead(proc.stdout), stderr: bytesRead(proc.stderr) },
         drain: drainOf(piped),
-        // Execa says whether its forceKillAfterDelay step signalled anything; it only ever signals the root.
+        // Execa says whether its forceKillAfterDelay step signalled anything, not which pids: with killDescendants
+        // its SIGKILL went to the root's group, whose members are not known here.
         killedPids: result.isForcefullyTerminated ? [proc.pid] : [],
         leftoverPids: [],
       }
     })
   }
 
-  /** Execa's kill: `killSignal` by default, and only then armed with `forceKillAfterDelay`. */
+  /** Execa's kill (to the root's group, killDescendants): `killSignal` by default, and only then armed with `forceKillAfterDelay`. */
   kill(signal?: NodeJS.Signals | number): boolean {
     return this.sub.kill(signal)
   }
 
-  /** stop(): execa's own `subprocess.kill()` (killSignal, then SIGKILL after forceKillAfterDelay); waits for the root. */
+  /**
+   * stop(): execa's own `subprocess.kill()` (killSignal to the group, then SIGKILL after forceKillAfterDelay while
+   * execa's promise is pending); waits for the root. Once the root exited it is still called: execa 10 documents
+   * `subprocess.kill()` as the way to end the descendants left in the group (a group id is not reused while a
+   * member lives), and refuses it itself where the pid is no longer safe (Windows, a failed start).
+   */
   async stop(): Promise<void> {
     const proc = this.proc
-    if (proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return
+    if (proc.pid === undefined) return
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      this.sub.kill()
+      return
+    }
     this.stopped = true
     const gone = new Promise((resolve) => proc.once("exit", resolve))
     this.sub.kill()

@@ -5,7 +5,7 @@ const MODULE = "ChildProcess"
 
 /**
  * Effect's tag for an errno name. The sidecar's `spawn_failed` error carries the errno of the failed
- * exec, its `bad_cwd` the cwd's (docs/protocol.md, "error codes"). The names Node emits from a spawn
+ * exec, its `bad_cwd` the cwd's (docs/reference/protocol.md, "error codes"). The names Node emits from a spawn
  * (ENOENT, EACCES, EAGAIN, EMFILE, ENFILE) get the tags Effect's Node spawner gives them (EAGAIN and
  * the rest: `Unknown`); a few it never sees there, because Node throws them and Effect's spawner
  * dies of them, get the tag Effect's platforms give them elsewhere. Names not listed are `Unknown`:

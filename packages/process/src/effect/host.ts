@@ -6,7 +6,7 @@ import { Sidecar, type SidecarTimeouts } from "../supervisor/sidecar.js"
  * The sidecar of one layer: started by the first spawn (so providing the layer costs nothing until a
  * process runs), started again by the next spawn if it died, shut down when the layer's scope closes.
  * If the host process dies instead, the sidecar reads EOF on its stdin and runs the ladder on every tree
- * (docs/protocol.md, "End of input"). Between children the Sidecar class unrefs its process and pipes, so
+ * (docs/reference/protocol.md, "End of input"). Between children the Sidecar class unrefs its process and pipes, so
  * an idle layer never keeps the event loop alive.
  */
 export class SidecarHost {

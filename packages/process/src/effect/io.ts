@@ -11,7 +11,7 @@ type OnError = (err: unknown) => PlatformError.PlatformError
  * A child's stdout or stderr as a Stream. The Readable is the protocol client's OutputStream, which acks
  * bytes to the sidecar only as they are taken from its buffer; Stream.fromAsyncIterable asks the iterator
  * for the next chunk only when the consumer pulls. So credit flows back at the consumer's pace, and a
- * consumer that stops reading stops the child within the sidecar's window (docs/protocol.md, "Flow
+ * consumer that stops reading stops the child within the sidecar's window (docs/reference/protocol.md, "Flow
  * control"). Ending the stream early (take, interruption) destroys the Readable, which gives the credit
  * back, so a child is never blocked by a consumer that has left.
  */

@@ -4,7 +4,7 @@ import type { SupervisorChild } from "../supervisor/child.js"
 import type { CancelOptions } from "../types.js"
 
 /*
- * Effect's lifetime model on the supervisor (docs/adoption.md, "Lifetime"): `exitCode` settles when the
+ * Effect's lifetime model on the supervisor (docs/reference/adoption.md, "Lifetime"): `exitCode` settles when the
  * leader exits; the tree lives until the spawn's scope is released, which runs the ladder over all of it and
  * returns once it is gone. The sidecar keeps such a tree after the leader's exit (`leftovers: "keep"` on the
  * wire), so the drain still cuts a held pipe at its bound and every member stays contained meanwhile.

@@ -52,7 +52,7 @@ export interface SupervisorSpawnerOptions {
   readonly leftovers?: Leftovers | undefined
   /**
    * How long the output streams wait, after the leader exits, for a descendant that holds a pipe, before they
-   * are cut and end (default: the sidecar's, 2 s; docs/protocol.md, `drain_timeout_ms`). A layer option for
+   * are cut and end (default: the sidecar's, 2 s; docs/reference/protocol.md, `drain_timeout_ms`). A layer option for
    * the same reason as `leftovers`.
    */
   readonly drainTimeout?: Duration.Input | undefined

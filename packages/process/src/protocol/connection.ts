@@ -123,7 +123,7 @@ export class Connection {
   /**
    * The connection at once, before `hello`: children may be registered and requests sent right away
    * (the sidecar reads them once it runs), while events are dispatched only after a good `hello`. For a
-   * client that learns of its children another way first (the spawn channel, docs/protocol.md).
+   * client that learns of its children another way first (the spawn channel, docs/reference/protocol.md).
    */
   static start(transport: Transport, options: ConnectionOptions = {}): Connection {
     return new Connection(transport, options)
@@ -236,7 +236,7 @@ export class Connection {
   /**
    * Credit for `bytes` of a child's output that the consumer has taken. No answer. Acks are coalesced per
    * child until the event loop's next check phase and written together: one pipe write per ack was the
-   * largest single cost of reading a flood (docs/load-and-hostile-input.md). The delay is one loop turn,
+   * largest single cost of reading a flood (docs/reference/load-and-hostile-input.md). The delay is one loop turn,
    * far below what the sidecar's 1 MiB window needs to keep a child writing.
    */
   ack(id: string, bytes: number): void {

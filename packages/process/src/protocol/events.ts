@@ -1,6 +1,6 @@
 /*
  * Every event from the sidecar is checked here, at the connection, before anything reads it: one guard
- * per event (docs/protocol.md, "Events"). A header that fails its guard is a broken connection (the
+ * per event (docs/reference/protocol.md, "Events"). A header that fails its guard is a broken connection (the
  * connection fails what is pending with the reason), never a value passed on to a caller.
  *
  * What is tolerated, for a sidecar of a newer build speaking the same protocol version:
@@ -36,7 +36,7 @@ const req = (h: Header) => ["req", isInt(h.req, 1), "a request id"] as [string, 
 const optional = (h: Header, field: string, ok: (v: unknown) => boolean, expected: string) =>
   [field, h[field] === undefined || ok(h[field]), expected] as [string, boolean, string]
 
-/** `fd3` .. `fd<max>`: an extra descriptor's channel (docs/protocol.md, "Extra descriptors"). */
+/** `fd3` .. `fd<max>`: an extra descriptor's channel (docs/reference/protocol.md, "Extra descriptors"). */
 const isFdStream = (v: unknown): boolean => typeof v === "string" && /^fd([3-9]|[1-9][0-9]+)$/.test(v)
 const isStream = (v: unknown): boolean => v === "stdout" || v === "stderr" || isFdStream(v)
 /** Byte totals per output channel: stdout and stderr always, `fdN` for the spawn's output descriptors. */
@@ -69,7 +69,7 @@ function exitGuard(h: Header): string | null {
     optional(h, "duration_ms", (v) => isInt(v), "a duration"),
   ])
   if (wrong) return wrong
-  // docs/protocol.md: a process that ran ended with exactly one of a code and a signal; nothing ran for
+  // docs/reference/protocol.md: a process that ran ended with exactly one of a code and a signal; nothing ran for
   // spawn_failed, so it has neither.
   if (h.reason === "spawn_failed") return h.code !== null || h.signal !== null ? "a spawn_failed exit must have neither code nor signal" : null
   return statusGuard(h)

@@ -1,5 +1,5 @@
 /*
- * Frames of the sidecar protocol (docs/protocol.md, "Framing"):
+ * Frames of the sidecar protocol (docs/reference/protocol.md, "Framing"):
  *   header_len u32 BE | payload_len u32 BE | header (UTF-8 JSON object) | payload (raw bytes)
  * The decoder is incremental: feed it whatever chunks the pipe delivers, take whole frames out.
  */
@@ -149,7 +149,7 @@ export class FrameDecoder {
   /**
    * The first n buffered bytes as pieces, one per read chunk they sit in, without a copy: a 64 KiB
    * output frame spans two of Node's 64 KiB reads, and joining them copied nearly every byte once more
-   * (docs/load-and-hostile-input.md). A piece under half of its chunk's memory is copied out instead, so
+   * (docs/reference/load-and-hostile-input.md). A piece under half of its chunk's memory is copied out instead, so
    * a small payload does not keep a large read buffer alive: what the pieces hold is at most twice
    * their bytes.
    */

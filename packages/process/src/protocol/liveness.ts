@@ -1,5 +1,5 @@
 /*
- * Knowing that the sidecar still answers (docs/protocol.md, "Liveness"). While work is pending (a request
+ * Knowing that the sidecar still answers (docs/reference/protocol.md, "Liveness"). While work is pending (a request
  * awaits its answer, a child its exit), a `ping` is kept in flight; a sidecar that leaves one unanswered for
  * the whole bound is declared dead. Any answer to the ping counts, an `error` too (a sidecar that predates
  * `ping` answers `bad_request`): it proves the dispatch loop runs.

@@ -1,4 +1,4 @@
-/* Shapes of the protocol's JSON headers (docs/protocol.md, version 1). Wire names, snake_case. */
+/* Shapes of the protocol's JSON headers (docs/reference/protocol.md, version 1). Wire names, snake_case. */
 
 export const PROTOCOL_VERSION = 1
 
@@ -31,7 +31,7 @@ export interface SpawnRequest {
   ladder?: { signal?: string; grace_ms?: number }
   drain_timeout_ms?: number
   leftovers?: "kill" | "keep"
-  /** Unix: false puts the child in the host's process group (docs/protocol.md); absent means true. */
+  /** Unix: false puts the child in the host's process group (docs/reference/protocol.md); absent means true. */
   detached?: boolean
   fds?: FdSpec[]
   /** Ask for `root_exited` at the root's exit, before the drain and the `exit`. */
@@ -126,7 +126,7 @@ export interface RootExitedEvent {
   duration_ms?: number
 }
 
-/** The end of a tree kept after its `exit` (docs/protocol.md): once per `exit` with `kept: true`. */
+/** The end of a tree kept after its `exit` (docs/reference/protocol.md): once per `exit` with `kept: true`. */
 export interface ReleasedEvent {
   event: "released"
   id: string
@@ -137,7 +137,7 @@ export interface ReleasedEvent {
   duration_ms?: number
 }
 
-/** The answer to `terminate`: a tree the sidecar did not spawn, ended (docs/protocol.md). */
+/** The answer to `terminate`: a tree the sidecar did not spawn, ended (docs/reference/protocol.md). */
 export interface TerminatedEvent {
   event: "terminated"
   req: number

@@ -6,7 +6,7 @@ const MAX_CHUNK = 256 * 1024
 
 /**
  * Stdin of one child over the protocol: `write` frames of at most MAX_CHUNK bytes, at most `maxInFlight`
- * bytes unconfirmed at once, so the sidecar's stdin_queue is never hit (docs/protocol.md, "Flow control").
+ * bytes unconfirmed at once, so the sidecar's stdin_queue is never hit (docs/reference/protocol.md, "Flow control").
  * With `fd`, one of the child's input descriptors instead (`spawn.fds`), each with a queue of its own.
  */
 export class StdinWriter {

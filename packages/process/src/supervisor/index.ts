@@ -114,7 +114,7 @@ async function stop(child: Child): Promise<void> {
  * A root this sidecar spawned: the cancel ladder over its whole tree (graceful SIGTERM, the grace,
  * SIGKILL of the whole cgroup or group), resolved when the tree is gone. Any other pid (PawWork's PTY,
  * a shell started elsewhere): the sidecar's `terminate` request, which holds every member it finds by
- * pidfd and catches members born during the cancel (docs/protocol.md). `signalRoot` and
+ * pidfd and catches members born during the cancel (docs/reference/protocol.md). `signalRoot` and
  * `findDescendants` are the baseline's ways of reaching a root and finding its tree by number; the
  * sidecar signals through pidfds and walks the live tree itself, so they are used only where the sidecar
  * answers `unsupported` and the baseline's own terminateTree runs instead. A pid inside a tree a

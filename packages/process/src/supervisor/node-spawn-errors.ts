@@ -4,7 +4,7 @@ import type { Options } from "../types.js"
 
 /**
  * The failures of Node's own spawn, reproduced for the supervisor engine so that a call site sees the
- * same thing on both (docs/adoption.md lists what still differs). Node's rules, from its child_process
+ * same thing on both (docs/reference/adoption.md lists what still differs). Node's rules, from its child_process
  * module: arguments with a NUL byte throw a TypeError (`ERR_INVALID_ARG_VALUE`) before anything runs;
  * an OS error throws from spawn() unless it is one of the five below, which are emitted as `error`.
  */

@@ -21,7 +21,7 @@ export interface SidecarTimeouts {
   spawnMs: number
 }
 
-/** Both bounds: a few seconds, far above a start or a spawn on a loaded machine (docs/bench-linux.md). */
+/** Both bounds: a few seconds, far above a start or a spawn on a loaded machine (docs/results/bench-linux.md). */
 export const DEFAULT_START_TIMEOUT_MS = 5_000
 export const DEFAULT_SPAWN_TIMEOUT_MS = 5_000
 

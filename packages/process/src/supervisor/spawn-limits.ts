@@ -2,7 +2,7 @@ import { SpawnFailedError } from "../errors.js"
 import type { SpawnRequest } from "../protocol/messages.js"
 
 /**
- * The request header a sidecar of this protocol takes (hello.limits.max_header, docs/protocol.md): room
+ * The request header a sidecar of this protocol takes (hello.limits.max_header, docs/reference/protocol.md): room
  * for the largest command line and environment an `execve` admits (6 MiB of strings on Linux), escaped as
  * JSON at worst (a byte as `\u0001`), and 1 MiB for the rest.
  */

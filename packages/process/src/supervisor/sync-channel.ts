@@ -2,7 +2,7 @@ import { FrameDecoder, type Header } from "../protocol/framing.js"
 import { SupervisorProtocolError } from "../errors.js"
 
 /**
- * The client's end of the spawn channel (docs/protocol.md, "The spawn channel"): the sidecar answers a
+ * The client's end of the spawn channel (docs/reference/protocol.md, "The spawn channel"): the sidecar answers a
  * `spawn` there as soon as the child exists, and the client waits for that answer synchronously, with
  * a deadline, so `spawn()` returns with the pid set. The transport is the platform's (sync-fifo.ts on
  * Unix, sync-pipe-windows.ts on Windows); the framing is the protocol's.

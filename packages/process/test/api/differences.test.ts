@@ -49,7 +49,7 @@ describe("drain before exited (fixture hold-pipe --ms 1500)", () => {
   // The holder keeps the pipe this long after the root's line.
   const HOLD_MS = 1_500
   // The supervisor's drain deadline: the hold plus slack for a busy machine, where the holder's wake-up and exit
-  // may come late. Its 2 s default left 500 ms, too little on a loaded 2-core machine (docs/flakes.md). This test is
+  // may come late. Its 2 s default left 500 ms, too little on a loaded 2-core machine (docs/reference/flakes.md). This test is
   // about exited waiting for the drain, not about the deadline's size (the hold-pipe tests below cut at one). The
   // baseline has no drain deadline and ignores the option.
   const DRAIN_TIMEOUT_MS = HOLD_MS + 5_000

@@ -89,7 +89,7 @@ describe("spawn failures read the same on both engines", () => {
 })
 
 /*
- * What still differs (docs/adoption.md lists these): each asserted as it is, per runtime, so a change
+ * What still differs (docs/reference/adoption.md lists these): each asserted as it is, per runtime, so a change
  * on either side fails here and the list is updated with it.
  */
 describe("spawn failures that still differ between the engines", () => {

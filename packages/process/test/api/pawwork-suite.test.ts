@@ -12,7 +12,7 @@ import { stopWhenReady } from "../support/scenarios.js"
 import { trackedReports } from "../support/tracked-reports.js"
 
 /*
- * The 15 behaviours PawWork's own `util/process` suite checks (docs/baseline.md, "What PawWork's callers
+ * The 15 behaviours PawWork's own `util/process` suite checks (docs/reference/baseline.md, "What PawWork's callers
  * rely on"), one test each, in its order, on both engines PawWork can ship. The numbers match that list.
  * Our fixture program stands in for the shell one-liners, and a leak check by start time stands in for
  * `exists()` where a zombie could fool it. The three Windows behaviours are not run elsewhere: node:test

@@ -1,6 +1,6 @@
 // Back-pressure through the Effect layer: a consumer that pulls slowly holds the sidecar's memory flat,
 // because the Stream acks output only as it is pulled and the sidecar stops reading a child whose credit
-// window (1 MiB, docs/protocol.md "Flow control") is used up. The child then blocks in write(2).
+// window (1 MiB, docs/reference/protocol.md "Flow control") is used up. The child then blocks in write(2).
 import assert from "node:assert/strict"
 import { readFileSync } from "node:fs"
 import { test } from "node:test"

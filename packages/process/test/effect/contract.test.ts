@@ -1,6 +1,6 @@
 // Effect's own contract for a ChildProcessSpawner, checked on SupervisorSpawner.layer: each test is one point
 // that Effect's test suites for its spawner check (the shared suite and the Node spawner's own), written here
-// from what the point promises. docs/adoption.md maps every upstream test to the test here (or in
+// from what the point promises. docs/reference/adoption.md maps every upstream test to the test here (or in
 // spawner, pipeline or tree.test.ts beside this file) that covers it, and names the two that test Effect's internals.
 // Descendants are fixture processes, judged by pid and start time (support/leaks.ts).
 import assert from "node:assert/strict"

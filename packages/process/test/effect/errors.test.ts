@@ -73,7 +73,7 @@ describe("the layer's spawn failures are Effect's Node spawner's", () => {
     })
   }
 
-  // docs/adoption.md: where Effect's spawner dies (Node throws ENOTDIR from spawn() inside it), the layer
+  // docs/reference/adoption.md: where Effect's spawner dies (Node throws ENOTDIR from spawn() inside it), the layer
   // fails with a PlatformError a caller can catch, tagged as Effect tags ENOTDIR elsewhere.
   test("a file as cwd: Effect's spawner dies of ENOTDIR, the layer fails BadResource", GUARD, async () => {
     const command = ChildProcess.make(fx!, sleepArgs, { cwd: aFile })

@@ -16,7 +16,7 @@ const BOUND_MS = 1_500
 process.env.PAWWORK_SUPERVISOR_LIVENESS_MS = String(BOUND_MS)
 // Hang guard only: the verdict needs the bound plus at most two of its ticks.
 const GUARD = { timeout: 30_000 }
-// docs/design.md: the sidecar's own SIGKILL leaves nothing of any tree after one second.
+// docs/reference/design.md: the sidecar's own SIGKILL leaves nothing of any tree after one second.
 const ONE_SECOND = 1_000
 const unix = process.platform === "win32" ? "scripted sidecars are shell-free scripts with a #! line: Unix only" : false
 

@@ -1,6 +1,6 @@
-// Replays the golden transcripts of docs/transcripts/ against the real sidecar through this package's own
+// Replays the golden transcripts of docs/reference/transcripts/ against the real sidecar through this package's own
 // frame codec, so the TypeScript side and the Rust side (crates/supervisor/tests/transcripts.rs) are held to
-// one executable definition of the protocol. The matching rules are in docs/transcripts/README.md.
+// one executable definition of the protocol. The matching rules are in docs/reference/transcripts/README.md.
 import assert from "node:assert/strict"
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs"
@@ -23,7 +23,7 @@ type Step = {
 /** A process a `start` step ran outside the sidecar, with its report file. */
 type Started = { child: ChildProcess; report: string }
 
-const dir = path.join(repoRoot, "docs", "transcripts")
+const dir = path.join(repoRoot, "docs", "reference", "transcripts")
 
 /** "*" matches anything; objects need equal key sets unless the expectation has "...": true. */
 export function matches(expected: Json, actual: Json): boolean {

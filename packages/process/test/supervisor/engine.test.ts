@@ -109,7 +109,7 @@ describe("supervisor backend only", () => {
     const out = await proc.text(fixture(null, "cwd"))
     assert.equal(out.text.trim(), process.cwd())
     assert.notEqual(proc.sidecarPid, sidecar)
-    // docs/design.md: PDEATHSIG ends the root, the watchdog cgroup.kills the rest (Linux with cgroup v2).
+    // docs/reference/design.md: PDEATHSIG ends the root, the watchdog cgroup.kills the rest (Linux with cgroup v2).
     assert.deepEqual(await waitAllGone(file), [], "the dead sidecar's tree outlived it")
   })
 

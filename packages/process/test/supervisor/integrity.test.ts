@@ -9,8 +9,8 @@ import { fixture } from "../support/binaries.js"
 
 /*
  * Integrity at scale and a slow consumer, end to end through the TypeScript client and the real sidecar
- * (docs/load-and-hostile-input.md). Every stream is hashed as it arrives and compared with the hash of the
- * fixture pattern, computed here from docs/fixture-program.md alone: one byte lost, duplicated or moved
+ * (docs/reference/load-and-hostile-input.md). Every stream is hashed as it arrives and compared with the hash of the
+ * fixture pattern, computed here from docs/reference/fixture-program.md alone: one byte lost, duplicated or moved
  * changes the hash. Reduced sizes by default; PAWWORK_FULL_LOAD=1 runs the full ones.
  */
 const FULL = process.env.PAWWORK_FULL_LOAD === "1"
@@ -20,7 +20,7 @@ const MANY_CHILDREN = 100
 const MANY_CHILD_BYTES = FULL ? 10 * MiB : 1 * MiB
 const FLOOD_BYTES = FULL ? 256 * MiB : 32 * MiB
 const PAUSE_MS = FULL ? 10_000 : 2_000
-/** docs/protocol.md: the per-child credit window the sidecar announces. */
+/** docs/reference/protocol.md: the per-child credit window the sidecar announces. */
 const WINDOW = 1 * MiB
 /**
  * Documented bound on the sidecar's memory growth while one child floods a consumer that stopped reading:
@@ -92,7 +92,7 @@ function bytesWritten(pid: number): number {
 const linux = process.platform === "linux"
 
 describe("integrity and back-pressure through the supervisor", { skip: !linux && "reads /proc (Linux only)" }, () => {
-  test("the pattern generator follows docs/fixture-program.md", () => {
+  test("the pattern generator follows docs/reference/fixture-program.md", () => {
     assert.equal(patternLines(0x1234abc, 1).toString("latin1"), "000000001234abc\n")
     const literal = "000000000000000\n000000000000001\n000000000000002\n"
     assert.equal(expectedHash(40), createHash("sha256").update(literal.slice(0, 40)).digest("hex"))

@@ -5,7 +5,7 @@ import { GUARD } from "../support/backends.js"
 import { fixture, fixturePath } from "../support/binaries.js"
 
 /*
- * The spawn channel on Windows (a named pipe, read by a worker thread; docs/design.md, "pid when spawn
+ * The spawn channel on Windows (a named pipe, read by a worker thread; docs/reference/design.md, "pid when spawn
  * returns"): pid set when spawn() returns, failures the Node way, and the bounded start. Windows only:
  * scripts/wine-matrix.sh runs this file with Node for Windows under Wine; elsewhere it is skipped,
  * never passed.

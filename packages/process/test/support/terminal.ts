@@ -16,11 +16,13 @@ export function inTerminal(argv: string[], dir: string): { proc: ChildProcess } 
   if (process.platform === "darwin") {
     return { proc: spawn("script", ["-q", "-F", "/dev/null", ...argv], { stdio: ["pipe", "pipe", "inherit"] }) }
   }
-  // util-linux runs the command through a shell: a script file that execs it keeps quoting out of the way,
-  // and `exec` makes the command itself the terminal's session leader and foreground job.
+  // util-linux runs the command through $SHELL (or sh): a script file that execs it keeps quoting out of the
+  // way, and `exec` at both steps makes the command itself the terminal's session leader and foreground job.
+  // Without the first one a shell that does not exec its last command (dash, Debian's sh) stays in the
+  // foreground job, gets the Ctrl-C too and reports it as its own exit status once the command ends.
   const launcher = path.join(dir, "in-terminal.sh")
   writeFileSync(launcher, `exec ${argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ")}\n`)
-  return { proc: spawn("script", ["-q", "-f", "-e", "-c", `sh ${launcher}`, "/dev/null"], { stdio: ["pipe", "pipe", "inherit"] }) }
+  return { proc: spawn("script", ["-q", "-f", "-e", "-c", `exec sh ${launcher}`, "/dev/null"], { stdio: ["pipe", "pipe", "inherit"] }) }
 }
 
 /** The `@@{json}` lines a host writes, as they arrive (a terminal adds \r; echoed input is ignored). */

@@ -2,7 +2,7 @@
 //! `unsupported`, and the client falls back on its own snapshot kill. Without
 //! pidfds a pid read from the process table can be recycled before it is
 //! signalled, and `ps` cannot freeze and close a set: a version here would be
-//! no safer than the client's, only slower (docs/design.md, "Foreign trees").
+//! no safer than the client's, only slower (docs/reference/design.md, "Foreign trees").
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;

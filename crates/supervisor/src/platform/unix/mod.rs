@@ -1,6 +1,6 @@
 //! The Unix backend (Linux and macOS): sessions and process groups for every
 //! tree, plus on Linux a cgroup v2 per tree, a child subreaper and a
-//! parent-death signal (see docs/design.md for what holds where).
+//! parent-death signal (see docs/reference/design.md for what holds where).
 
 // The Linux-only mechanisms live in linux/. Where the rest of the backend
 // names one, a stand-in for macOS and other Unixes (`*_other.rs`) is chosen
@@ -162,7 +162,7 @@ impl Platform {
     /// made read-only meanwhile). Then the tree is contained as without
     /// cgroups, by its group, the subreaper and the environment marker,
     /// which `spawned` reports: a spawn Node's own spawn runs is not refused
-    /// for a limit the user cannot see (docs/design.md).
+    /// for a limit the user cannot see (docs/reference/design.md).
     fn tree_cgroup(&self, root: &cgroup::CgroupRoot, seq: u64) -> Option<cgroup::CgroupChild> {
         match root.create_child(&format!("c{seq}")) {
             Ok(cg) => Some(cg),
@@ -231,7 +231,7 @@ pub fn watchdog_main(args: Vec<String>) -> i32 {
 /// The protocol's own stdin/stdout, driven by the reactor when they are
 /// pipes or sockets (Node gives a child socketpairs for "pipe" stdio);
 /// tokio's portable stdio would hop through a blocking thread for every read
-/// and write, which measurably capped throughput (docs/bench-linux.md).
+/// and write, which measurably capped throughput (docs/results/bench-linux.md).
 /// Output can be spliced into such a stdout (splice.rs).
 pub fn stdio() -> crate::platform::HostIo {
     use crate::platform::{ChildReader, ChildWriter, HostIo, SpliceTarget};

@@ -1,5 +1,5 @@
 //! macOS and other non-Linux Unixes: what the kernel does not offer here is
-//! stated, not emulated (see docs/design.md, "Platforms").
+//! stated, not emulated (see docs/reference/design.md, "Platforms").
 
 pub const NSIG: i32 = 32;
 

@@ -6,7 +6,7 @@
 //! 1 MiB pipe and 256 KiB reads a 256 MiB flood went from 0.69x to 0.83x of
 //! a direct read in one interleaved run (Node client; a 256 KiB pipe gave
 //! 0.77x, 64 KiB reads from a 1 MiB pipe 0.75x; see
-//! docs/load-and-hostile-input.md).
+//! docs/reference/load-and-hostile-input.md).
 //!
 //! Growth is for flooding children only and within a budget shared by the
 //! process: the kernel counts every pipe's size against a per-user soft limit

@@ -48,7 +48,7 @@ pub fn all() -> Vec<ProcInfo> {
 
 /// macOS and other Unixes: one `ps` run. `lstart` is not a stable key, so the
 /// start field is left 0 there and pid reuse is guarded by the process group
-/// and parent links only (documented in docs/design.md).
+/// and parent links only (documented in docs/reference/design.md).
 #[cfg(not(target_os = "linux"))]
 pub fn all() -> Vec<ProcInfo> {
     let Ok(out) = std::process::Command::new("ps").args(["-A", "-o", "pid=,ppid=,pgid=,stat="]).output() else {

@@ -1,7 +1,7 @@
 //! The spawn channel on Unix: two FIFOs, `requests` and `answers`, created
 //! in a directory the client names (`--sync-dir`). The client opens them
 //! with plain `open(2)` and reads without blocking, so it can bound its wait
-//! (docs/design.md, "pid when spawn returns").
+//! (docs/reference/design.md, "pid when spawn returns").
 //!
 //! Only the client's user may reach them: the directory must be a real
 //! directory (not a symlink) of the sidecar's user with no access for group

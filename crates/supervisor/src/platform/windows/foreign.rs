@@ -1,5 +1,5 @@
 //! Ending a process tree this sidecar did not start (`terminate`, see
-//! docs/protocol.md and docs/design.md, "Foreign trees"). Windows.
+//! docs/reference/protocol.md and docs/reference/design.md, "Foreign trees"). Windows.
 //!
 //! The root is opened (a held handle keeps its pid from being reused), a new
 //! job is created and the root assigned to it; then a Toolhelp32 snapshot is

@@ -2,7 +2,7 @@
 //! kill-on-close, the child placed in it before it runs), console control
 //! events through a helper for the graceful step, `TerminateJobObject` for
 //! the forceful one, and overlapped named pipes for output. See the Windows
-//! section of docs/design.md for what holds and what was verified where.
+//! section of docs/reference/design.md for what holds and what was verified where.
 
 mod attrs;
 mod cmdline;

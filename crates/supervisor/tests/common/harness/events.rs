@@ -62,7 +62,7 @@ impl Invariants {
             }
             "exit" => self.check_exit(ev)?,
             "root_exited" => {
-                // docs/protocol.md: at most once per id, before its `exit`,
+                // docs/reference/protocol.md: at most once per id, before its `exit`,
                 // with exactly one of code and signal.
                 let id = ev.id().ok_or("root_exited without id")?.to_string();
                 if self.exited.contains(&id) || !self.root_exited.insert(id.clone()) {
@@ -73,7 +73,7 @@ impl Invariants {
                 }
             }
             "released" => {
-                // docs/protocol.md: exactly one `released`, only after an
+                // docs/reference/protocol.md: exactly one `released`, only after an
                 // `exit` that said `kept: true`.
                 let id = ev.id().ok_or("released without id")?.to_string();
                 if !self.kept.remove(&id) {
@@ -92,7 +92,7 @@ impl Invariants {
                 }
             }
             "terminated" => {
-                // docs/protocol.md: the answer to `terminate` names no child,
+                // docs/reference/protocol.md: the answer to `terminate` names no child,
                 // carries its req, and killed_pids are members found.
                 if ev.req().is_none() || ev.id().is_some() {
                     return Err(format!("terminated needs a req and no id: {h}"));

@@ -4,7 +4,7 @@
 //! Why not std's `Command`: its child can join a cgroup only by writing its
 //! pid to `cgroup.procs` before exec. That is a migration, which takes the
 //! kernel's cgroup threadgroup lock for writing and can wait for an RCU
-//! grace period: it was the spawn round trip's p99 (docs/bench-linux.md). A
+//! grace period: it was the spawn round trip's p99 (docs/results/bench-linux.md). A
 //! process created inside its cgroup is never migrated. std cannot pass
 //! clone3 flags, so on Linux this file owns the fork/exec path; spawn.rs
 //! (std) remains for kernels or sandboxes without clone3 (a seccomp filter

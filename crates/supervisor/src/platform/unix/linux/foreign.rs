@@ -1,5 +1,5 @@
 //! Ending a process tree this sidecar did not start (`terminate`, see
-//! docs/protocol.md and the "Foreign trees" section of docs/design.md). Linux.
+//! docs/reference/protocol.md and the "Foreign trees" section of docs/reference/design.md). Linux.
 //!
 //! A foreign tree has no cgroup and no process group we own, and its members
 //! are not our children, so a snapshot of pids is all a naive caller has; it

@@ -3,7 +3,7 @@
 //! Reading a pipe and writing a socket copies every byte twice (kernel to
 //! sidecar, sidecar to kernel): the largest part of the sidecar's CPU in a
 //! flood, and on a 2-core machine that CPU is taken from the client and the
-//! child (docs/bench-linux.md). Since Linux 6.5 a splice into a Unix socket
+//! child (docs/results/bench-linux.md). Since Linux 6.5 a splice into a Unix socket
 //! passes the pipe's pages on by reference.
 //!
 //! The frame's header says how many bytes follow, so the relay first counts

@@ -9,7 +9,7 @@
 //!
 //! Forked, not exec'd: a fork shares the binary's and libc's pages and
 //! copies only what it writes, so the watchdog costs 0.78 MiB of RSS where a
-//! fresh exec of this binary cost 2.4 to 2.7 MiB (docs/bench-linux.md). The price
+//! fresh exec of this binary cost 2.4 to 2.7 MiB (docs/results/bench-linux.md). The price
 //! is that it must be forked while the process has a single thread (before
 //! the runtime), since the child then runs ordinary code (it allocates and
 //! reads directories); `fork` checks that. The cgroup directory is not known
