@@ -8,7 +8,6 @@ export {
   hostEndsAfterSpawn,
   middleExited,
   signalsByRole,
-  stopWhenReady,
   type HostBackend,
   type HostEnd,
   type Ready,
