@@ -4,21 +4,39 @@
 // way: the suites keep module state (a sidecar per backend, process.env), and
 // `bun test` with several files would share one process between them.
 //
-// usage: node scripts/bun-test.mjs FILE...
+// usage: node scripts/bun-test.mjs PATH... (a file, or a folder: every *.test.js below it)
 // Bun is the pinned devDependency (node_modules/.bin/bun), never a download.
 // Prints each file's own output and a closing "N passed, N failed, N skipped"
 // line; exits non-zero if any file failed or a file ran no test at all.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bun = join(root, "node_modules", ".bin", process.platform === "win32" ? "bun.exe" : "bun");
-const files = process.argv.slice(2);
-if (files.length === 0) {
-  console.error("usage: node scripts/bun-test.mjs FILE...");
+const paths = process.argv.slice(2);
+if (paths.length === 0) {
+  console.error("usage: node scripts/bun-test.mjs PATH...");
   process.exit(2);
+}
+/** Every *.test.js under `path` (itself when it is a file), sorted, as node-test.mjs takes them: test/ mirrors src/. */
+function testFiles(path) {
+  if (!existsSync(path)) {
+    console.error(`bun-test: ${path} does not exist (built yet?)`);
+    process.exit(1);
+  }
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path, { recursive: true })
+    .map(String)
+    .filter((f) => /\.test\.[cm]?js$/.test(f))
+    .sort()
+    .map((f) => join(path, f));
+}
+const files = paths.flatMap(testFiles);
+if (files.length === 0) {
+  console.error(`bun-test: no *.test.js file under ${paths.join(", ")}`);
+  process.exit(1);
 }
 if (!existsSync(bun)) {
   console.error(`bun-test: ${bun} is missing; run npm install (bun is a devDependency)`);

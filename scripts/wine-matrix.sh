@@ -65,7 +65,7 @@ status=0
 PAWWORK_FIXTURE_PATH=$(winpath "$RELEASE/pawwork-fixture.exe") \
 PAWWORK_SUPERVISOR_PATH=$(winpath "$RELEASE/pawwork-supervisor.exe") \
 NODE_SKIP_PLATFORM_CHECK=1 \
-  wine "$NODE_EXE" packages/process/dist-test/test/spawn-channel-windows.test.js \
+  wine "$NODE_EXE" packages/process/dist-test/test/supervisor/spawn-channel-windows.test.js \
   </dev/null >"$CHANNEL_LOG" 2>&1 || status=$?
 grep -E '^# (pass|fail|skipped)|^not ok' "$CHANNEL_LOG" || true
 if [ "$status" != 0 ] || ! grep -q '^# pass 3$' "$CHANNEL_LOG"; then

@@ -25,7 +25,7 @@ const READ_CHUNK: usize = 256 * 1024;
 /// live children, up-front 64 KiB buffers made the heap (and so every
 /// fork's page-table copy) 128 MiB larger.
 const FIRST_CHUNK: usize = 4 * 1024;
-/// Where the output can be spliced (platform/unix/splice.rs), a pipe holding
+/// Where the output can be spliced (platform/unix/linux/splice.rs), a pipe holding
 /// at least this much is spliced rather than read. Below it, reading and
 /// copying a few bytes costs less than a splice, which writes the frame's
 /// header with a system call of its own; a chatty child's small writes

@@ -191,14 +191,7 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
     ctx.log(`throughput: rep ${rep + 1}/${reps}`)
   }
 
-  const paths = Object.fromEntries(
-    order.map((p) => {
-      const s = spread(samples[p])
-      const figure: ThroughputFigure = { mbPerSec: s.median, samples: samples[p], min: s.min, max: s.max, load: loads[p].span() }
-      return [p, figure]
-    }),
-  ) as Throughput["paths"]
-  const m = (p: ThroughputPath) => paths[p]?.mbPerSec ?? NaN
+  const paths = figures(order, samples, loads)
   const gb = (bytes * reps) / 1e9
   const perGb = (cpu: { client: number; sidecar: number }) => ({ sidecarCpuMsPerGb: round(cpu.sidecar / gb, 1), clientCpuMsPerGb: round(cpu.client / gb, 1) })
   return {
@@ -206,21 +199,8 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
     bytes,
     reps,
     paths,
-    producerVsDirect: ratio(m("producer"), m("direct")),
-    ratios: {
-      "supervisor-spawn/direct": ratio(m("supervisor-spawn"), m("direct")),
-      "baseline-spawn/direct": ratio(m("baseline-spawn"), m("direct")),
-      "supervisor-spawn/baseline-spawn": ratio(m("supervisor-spawn"), m("baseline-spawn")),
-      "supervisor-run/baseline-run": ratio(m("supervisor-run"), m("baseline-run")),
-      "supervisor-run/baseline-collect": ratio(m("supervisor-run"), m("baseline-collect")),
-      "baseline-collect/baseline-run": ratio(m("baseline-collect"), m("baseline-run")),
-      ...(copying
-        ? {
-            "supervisor-copy-spawn/direct": ratio(m("supervisor-copy-spawn"), m("direct")),
-            "supervisor-spawn/supervisor-copy-spawn": ratio(m("supervisor-spawn"), m("supervisor-copy-spawn")),
-          }
-        : {}),
-    },
+    producerVsDirect: ratio(paths.producer?.mbPerSec ?? NaN, paths.direct?.mbPerSec ?? NaN),
+    ratios: ratios(paths, copying !== null),
     supervisor: {
       sidecarPeakRssKib: peak,
       ...perGb(supCpu),
@@ -229,5 +209,35 @@ export async function measureThroughput(ctx: Context, baseline: ProcessApi, supe
     },
     ...(copying ? { copy: perGb(copyCpu) } : {}),
     directClientCpuMsPerGb: round(directClientCpu / gb, 1),
+  }
+}
+
+/** Each path's figure: the median of its samples, with min, max and the load around them. */
+function figures(order: ThroughputPath[], samples: Record<ThroughputPath, number[]>, loads: Record<ThroughputPath, LoadTracker>): Throughput["paths"] {
+  return Object.fromEntries(
+    order.map((p) => {
+      const s = spread(samples[p])
+      const figure: ThroughputFigure = { mbPerSec: s.median, samples: samples[p], min: s.min, max: s.max, load: loads[p].span() }
+      return [p, figure]
+    }),
+  ) as Throughput["paths"]
+}
+
+/** The ratios the report reads, of the paths' median figures; the copying path's only where it ran. */
+function ratios(paths: Throughput["paths"], withCopying: boolean): Throughput["ratios"] {
+  const m = (p: ThroughputPath) => paths[p]?.mbPerSec ?? NaN
+  return {
+    "supervisor-spawn/direct": ratio(m("supervisor-spawn"), m("direct")),
+    "baseline-spawn/direct": ratio(m("baseline-spawn"), m("direct")),
+    "supervisor-spawn/baseline-spawn": ratio(m("supervisor-spawn"), m("baseline-spawn")),
+    "supervisor-run/baseline-run": ratio(m("supervisor-run"), m("baseline-run")),
+    "supervisor-run/baseline-collect": ratio(m("supervisor-run"), m("baseline-collect")),
+    "baseline-collect/baseline-run": ratio(m("baseline-collect"), m("baseline-run")),
+    ...(withCopying
+      ? {
+          "supervisor-copy-spawn/direct": ratio(m("supervisor-copy-spawn"), m("direct")),
+          "supervisor-spawn/supervisor-copy-spawn": ratio(m("supervisor-spawn"), m("supervisor-copy-spawn")),
+        }
+      : {}),
   }
 }

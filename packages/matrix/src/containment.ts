@@ -10,7 +10,7 @@ import type { RunAs } from "./types.js"
  */
 export type Containment = "cgroup" | "fallback" | "unknown"
 
-/** The directory prefix the sidecar gives the cgroup it makes (crates/supervisor/src/platform/unix/cgroup.rs). */
+/** The directory prefix the sidecar gives the cgroup it makes (crates/supervisor/src/platform/unix/linux/cgroup.rs). */
 const SIDECAR_CGROUP = "/pawwork-supervisor-"
 
 /** `/proc/self/cgroup` of a child, read as the mode it shows: the cgroup v2 line is `0::<path>`. */

@@ -21,28 +21,10 @@ const ONE_SECOND: Duration = Duration::from_secs(1);
 fn sidecar_sigkill_leaves_no_process_of_any_tree_after_one_second() {
     let dir = TestDir::new();
     let mut sc = Sidecar::start(&dir);
-    let trees: [(&str, &[&str], usize, Option<&str>); 4] = [
-        ("deep", &["tree", "--depth", "3", "--width", "1"], 4, None),
-        ("orphan", &["orphan"], 3, Some("grandchild")),
-        ("daemon", &["daemon"], 3, Some("daemon")),
-        ("stubborn", &["ignore-term", "--children", "2"], 3, None),
-    ];
-    let mut reports = Vec::new();
-    for (id, args, n, role) in trees {
-        let report = Report::new(dir.report(id));
-        sc.spawn(id, &fixture_argv(report.path(), args), json!({}));
-        report.wait_procs(n.min(2));
-        if let Some(role) = role {
-            report.wait_role(role);
-        }
-        reports.push((report, n));
-    }
-    for (report, n) in &reports {
-        report.wait_procs(*n);
-    }
+    let reports = start_tree_kinds(&mut sc, &dir);
     let killed_at = Instant::now();
     sc.kill_sidecar();
-    for (report, _) in &reports {
+    for report in &reports {
         let left = ONE_SECOND.saturating_sub(killed_at.elapsed());
         assert_all_gone(report, left);
     }

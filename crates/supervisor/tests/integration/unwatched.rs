@@ -144,27 +144,6 @@ fn kill_checked((pid, start): &(i32, String)) {
     assert_eq!(unsafe { libc::kill(*pid, libc::SIGKILL) }, 0, "kill {pid}");
 }
 
-/// The four kinds of tree the containment suite holds to one second.
-fn start_tree_kinds(sc: &mut Sidecar, dir: &TestDir) -> Vec<Report> {
-    let trees: [(&str, &[&str], usize, Option<&str>); 4] = [
-        ("deep", &["tree", "--depth", "3", "--width", "1"], 4, None),
-        ("orphan", &["orphan"], 3, Some("grandchild")),
-        ("daemon", &["daemon"], 3, Some("daemon")),
-        ("stubborn", &["ignore-term", "--children", "2"], 3, None),
-    ];
-    let mut reports = Vec::new();
-    for (id, args, n, role) in trees {
-        let report = Report::new(dir.report(id));
-        sc.spawn(id, &fixture_argv(report.path(), args), json!({}));
-        report.wait_procs(n);
-        if let Some(role) = role {
-            report.wait_role(role);
-        }
-        reports.push(report);
-    }
-    reports
-}
-
 #[test]
 fn a_watchdog_killed_before_its_sidecar_is_replaced_and_the_sidecars_death_still_ends_every_tree() {
     let dir = TestDir::new();

@@ -7,6 +7,7 @@ import { fixture, pattern } from "./fixture.js"
 import { GUARD } from "./guard.js"
 import { waitAllGone } from "./leaks.js"
 import { countPids, waitForReport } from "./reports.js"
+import { stopWhenReady } from "./scenarios.js"
 import { trackedReports } from "./tracked-reports.js"
 import type { TestApi } from "./types.js"
 
@@ -90,12 +91,7 @@ export function describeContract(backends: ContractBackend[], RunFailedError: ne
       })
 
       test("stop() ends a tree", GUARD, async () => {
-        const file = report()
-        const child = proc.spawn(fixture(file, "tree", "--depth", "1", "--width", "3"))
-        await waitForReport(file, countPids(4), "root and 3 children")
-        await proc.stop(child)
-        await child.exited
-        assert.deepEqual(await waitAllGone(file), [])
+        assert.deepEqual(await stopWhenReady(proc, report(), ["tree", "--depth", "1", "--width", "3"], 4, "root and 3 children"), [])
       })
 
       test("cwd sets the working directory", GUARD, async () => {

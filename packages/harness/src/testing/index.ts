@@ -6,6 +6,7 @@
 export * from "./contract.js"
 export * from "./fixture.js"
 export * from "./guard.js"
+export * from "./host-ends.js"
 export * from "./leaks.js"
 export * from "./reports.js"
 export * from "./scenarios.js"

@@ -4,7 +4,7 @@ import type { Readable } from "node:stream"
 import { setImmediate as tick } from "node:timers/promises"
 import { fixture } from "./fixture.js"
 import { waitAllGone } from "./leaks.js"
-import { readReport, waitForReport, type PidLine, type ReportLine } from "./reports.js"
+import { countPids, readReport, waitForReport, type PidLine, type ReportLine } from "./reports.js"
 import type { TestApi, TestChild, TestOutcome } from "./types.js"
 
 /*
@@ -64,6 +64,15 @@ export async function abortWhenReady(
   return { child, outcome: await child.outcome, lines }
 }
 
+/** Spawns a fixture, waits for `pids` report lines, stop()s it: resolves with what of the tree is still alive. */
+export async function stopWhenReady(proc: TestApi, file: string, args: string[], pids: number, what: string): Promise<PidLine[]> {
+  const child = proc.spawn(fixture(file, ...args))
+  await waitForReport(file, countPids(pids), what)
+  await proc.stop(child)
+  await child.exited
+  return waitAllGone(file)
+}
+
 /** Signals each process of the report received, in order, keyed by role ("root", "node", ...). */
 export function signalsByRole(file: string): Map<string, string[][]> {
   const lines = readReport(file)
@@ -83,12 +92,16 @@ export function collect(stream: Readable) {
   return state
 }
 
-/** `hold-pipe --ms 1500`: what the caller had when `exited` settled, and everything in the end. */
-export async function holdBriefly(proc: TestApi, file: string) {
-  const child = proc.spawn(fixture(file, "hold-pipe", "--ms", "1500"), { stdout: "pipe" })
+/**
+ * `hold-pipe --ms <holdMs>` (1500 unless given): what the caller had when `exited` settled, and everything
+ * in the end. `drainTimeout` is passed on to the spawn where the caller gives one.
+ */
+export async function holdBriefly(proc: TestApi, file: string, { holdMs = 1_500, drainTimeout }: { holdMs?: number; drainTimeout?: number } = {}) {
+  const options = drainTimeout === undefined ? { stdout: "pipe" } : { stdout: "pipe", drainTimeout }
+  const child = proc.spawn(fixture(file, "hold-pipe", "--ms", String(holdMs)), options)
   const out = collect(child.stdout!)
   await child.exited
-  // One macrotask for stream events already queued; the holder keeps the pipe for 1.5 s more.
+  // One macrotask for stream events already queued; the holder keeps the pipe for holdMs more.
   await tick()
   const atExit = { ...out }
   const outcome = await child.outcome

@@ -170,78 +170,120 @@ function median(values: number[]): number | null {
 
 /** The wording follows the measurements: supervisor failures are said first, then the gain, then the cost. */
 function recommend(results: Results, all: ScenarioVerdict[]): Recommendation {
-  const lines: string[] = []
-  const rts = runtimesOf(results)
+  const f = supervisorFacts(results, all)
+  const lines = problemLines(results, f)
+  if (f.supCells.length === 0) {
+    lines.push("The supervisor did not run on this platform, so there is nothing to compare.")
+    return { verdict: "no recommendation", lines }
+  }
+  if (f.supNotRun.length > 0) {
+    lines.push(`Not run for the supervisor: ${f.supNotRun.map(f.where).join(", ")}.`)
+  }
+  const baselinesRan = f.measured.some((s) => s.cells.some((c) => BASELINE_PAIR.includes(c.backend) && ran(c)))
+  if (!baselinesRan) lines.push(noYardstickLine(results, f))
+  const covered = all.filter((s) => s.newlyCovered)
+  const regressions = all.filter((s) => s.regression)
+  lines.push(...passCountLines(results, f, baselinesRan))
+  lines.push(...gainLines(f, covered, regressions))
+  lines.push(leakLine(results, f, baselinesRan))
+  lines.push(...quiescenceLines(results, f))
+  lines.push(costLine(results))
+
+  let verdict: Recommendation["verdict"]
+  if (f.brokenControl.length > 0) verdict = "no recommendation"
+  // A flaky supervisor cell passed only on a retry: that is no evidence of the reliability adoption rests on.
+  else if (f.supFailing.length > 0 || regressions.length > 0 || f.supFlaky.length > 0) verdict = "do not adopt"
+  else if (!baselinesRan) verdict = "no recommendation"
+  else if (covered.length > 0) verdict = "adopt behind the flag"
+  else verdict = "do not adopt"
+  lines.push(`**Recommendation: ${verdict}** — ${whyOf(verdict, f, covered.length, regressions.length)}`)
+  return { verdict, lines }
+}
+
+/** The two baselines PawWork has today, the yardstick of every comparison. */
+const BASELINE_PAIR: BackendName[] = ["baseline", "baseline-detached"]
+
+type Facts = ReturnType<typeof supervisorFacts>
+
+/** What the recommendation is built from: the supervisor's cells, sorted by what they show. */
+function supervisorFacts(results: Results, all: ScenarioVerdict[]) {
   const multi = multiRuntime(results)
   // "tree-deep" with one runtime, "tree-deep under Bun" with two.
   // The supervisor through Effect's layer is named in each cell it concerns; the Process path needs no name.
   const where = (c: Cell) =>
     `${c.scenario}${c.backend === "supervisor" ? "" : ` (${c.backend})`}${multi ? ` under ${runtimeName(results, c.runtime)}` : ""}`
-  const measured = all.filter((f) => !f.info.control)
-  const control = all.filter((f) => f.info.control)
+  const measured = all.filter((s) => !s.info.control)
+  const control = all.filter((s) => s.info.control)
   // Both of PawWork's paths flip together (docs/reference/adoption.md): a failure of either is the supervisor's.
   const isCandidate = (c: Cell) => CANDIDATES.includes(c.backend)
-  const supCells = measured.flatMap((f) => f.cells.filter(isCandidate)).filter(ran)
-  const supFailing = supCells.filter((c) => c.failed > 0)
-  const supNotRun = measured.flatMap((f) => f.cells.filter((c) => isCandidate(c) && !ran(c)))
-  const brokenControl = control.flatMap((f) => f.failing)
-  const supFlaky = supCells.filter((c) => c.flaky > 0)
+  const supCells = measured.flatMap((s) => s.cells.filter(isCandidate)).filter(ran)
   const twoPaths = supCells.some((c) => c.backend !== "supervisor")
-  const unit = `${twoPaths ? "scenario × backend" : "scenario"}${multi ? " × runtime" : ""} cells`.replace(/^scenario cells$/, "scenarios")
-  const supUnexercised = supCells.filter((c) => (c.not_exercised ?? 0) > 0)
-  // Comparison backends that ran at least one scenario here (under Wine, tree-kill cannot).
-  const peers = PEERS.filter((b) => results.backends.includes(b) && measured.some((f) => f.cells.some((c) => c.backend === b && ran(c))))
+  return {
+    rts: runtimesOf(results),
+    multi,
+    where,
+    measured,
+    supCells,
+    supFailing: supCells.filter((c) => c.failed > 0),
+    supNotRun: measured.flatMap((s) => s.cells.filter((c) => isCandidate(c) && !ran(c))),
+    brokenControl: control.flatMap((s) => s.failing),
+    supFlaky: supCells.filter((c) => c.flaky > 0),
+    unit: `${twoPaths ? "scenario × backend" : "scenario"}${multi ? " × runtime" : ""} cells`.replace(/^scenario cells$/, "scenarios"),
+    supUnexercised: supCells.filter((c) => (c.not_exercised ?? 0) > 0),
+    // Comparison backends that ran at least one scenario here (under Wine, tree-kill cannot).
+    peers: PEERS.filter((b) => results.backends.includes(b) && measured.some((s) => s.cells.some((c) => c.backend === b && ran(c)))),
+  }
+}
 
-  if (supFailing.length > 0) {
+/** The supervisor's failures, a broken control, flaky and unexercised cells: said before anything else. */
+function problemLines(results: Results, f: Facts): string[] {
+  const lines: string[] = []
+  if (f.supFailing.length > 0) {
     lines.push(
-      `**The supervisor fails ${supFailing.length} of ${supCells.length} ${unit} it ran:** ` +
-        supFailing.map((c) => `${where(c)} (${passText(c)}: ${reasonsText(c)})`).join("; ") + ".",
+      `**The supervisor fails ${f.supFailing.length} of ${f.supCells.length} ${f.unit} it ran:** ` +
+        f.supFailing.map((c) => `${f.where(c)} (${passText(c)}: ${reasonsText(c)})`).join("; ") + ".",
     )
   }
-  if (brokenControl.length > 0) {
+  if (f.brokenControl.length > 0) {
     lines.push(
-      `**The negative control failed** (${brokenControl.map((c) => `${cellLabel(results, c)}: ${reasonsText(c)}`).join("; ")}): ` +
+      `**The negative control failed** (${f.brokenControl.map((c) => `${cellLabel(results, c)}: ${reasonsText(c)}`).join("; ")}): ` +
         "the leak check did not flag a planted leak, so passing cells prove nothing about leaks.",
     )
   }
-  if (supFlaky.length > 0) {
-    lines.push(`**The supervisor was flaky in ${supFlaky.length} ${multi ? "scenario × runtime cell(s)" : "scenario(s)"}** (known flakes, retried as the register allows): ` +
-      supFlaky.map((c) => `${where(c)} (${flakyText(c)})`).join("; ") + ".")
+  if (f.supFlaky.length > 0) {
+    lines.push(`**The supervisor was flaky in ${f.supFlaky.length} ${f.multi ? "scenario × runtime cell(s)" : "scenario(s)"}** (known flakes, retried as the register allows): ` +
+      f.supFlaky.map((c) => `${f.where(c)} (${flakyText(c)})`).join("; ") + ".")
   }
-  if (supUnexercised.length > 0) {
+  if (f.supUnexercised.length > 0) {
     lines.push(`**Not exercised for the supervisor** (runs that show nothing either way, counted as neither pass nor failure): ` +
-      supUnexercised.map((c) => `${where(c)} (${notExercisedText(c)})`).join("; ") + ".")
+      f.supUnexercised.map((c) => `${f.where(c)} (${notExercisedText(c)})`).join("; ") + ".")
   }
-  if (supCells.length === 0) {
-    lines.push("The supervisor did not run on this platform, so there is nothing to compare.")
-    return { verdict: "no recommendation", lines }
-  }
-  if (supNotRun.length > 0) {
-    lines.push(`Not run for the supervisor: ${supNotRun.map(where).join(", ")}.`)
-  }
+  return lines
+}
 
-  const baselines: BackendName[] = ["baseline", "baseline-detached"]
-  // Under Wine, for one, the baselines cannot run (its taskkill has no /t): then what the supervisor did still
-  // stands, but there is nothing to weigh it against, so no verdict either way.
-  const baselinesRan = measured.some((f) => f.cells.some((c) => baselines.includes(c.backend) && ran(c)))
-  if (!baselinesRan) {
-    if (!baselines.some((b) => results.backends.includes(b))) {
-      lines.push("The baselines were not part of this run (`--backend`), so there is no yardstick here.")
-    } else {
-      // The backend's own reason: taken from a scenario the supervisor ran, so it is not a scenario's "Unix-only".
-      const supRan = new Set(supCells.map((c) => c.scenario))
-      const reason = results.cells.find((c) => baselines.includes(c.backend) && supRan.has(c.scenario) && c.not_run_reason)?.not_run_reason
-      lines.push(`The baselines did not run here${reason ? ` (${reason})` : ""}, so this platform shows the supervisor ` +
-        "without the yardstick: the comparison comes from the platforms where the baseline runs.")
-    }
+/**
+ * Under Wine, for one, the baselines cannot run (its taskkill has no /t): then what the supervisor did still
+ * stands, but there is nothing to weigh it against, so no verdict either way.
+ */
+function noYardstickLine(results: Results, f: Facts): string {
+  if (!BASELINE_PAIR.some((b) => results.backends.includes(b))) {
+    return "The baselines were not part of this run (`--backend`), so there is no yardstick here."
   }
+  // The backend's own reason: taken from a scenario the supervisor ran, so it is not a scenario's "Unix-only".
+  const supRan = new Set(f.supCells.map((c) => c.scenario))
+  const reason = results.cells.find((c) => BASELINE_PAIR.includes(c.backend) && supRan.has(c.scenario) && c.not_run_reason)?.not_run_reason
+  return `The baselines did not run here${reason ? ` (${reason})` : ""}, so this platform shows the supervisor ` +
+    "without the yardstick: the comparison comes from the platforms where the baseline runs."
+}
 
-  const viaEffect = (rt: RuntimeName) => supCells.some((c) => c.backend === "supervisor-effect" && c.runtime === rt)
-  const covered = all.filter((f) => f.newlyCovered)
-  const regressions = all.filter((f) => f.regression)
-  for (const rt of rts) {
+/** How many scenarios each backend passes in every run, per runtime, and where the runtime changes that. */
+function passCountLines(results: Results, f: Facts, baselinesRan: boolean): string[] {
+  const { measured, multi, peers } = f
+  const lines: string[] = []
+  const viaEffect = (rt: RuntimeName) => f.supCells.some((c) => c.backend === "supervisor-effect" && c.runtime === rt)
+  for (const rt of f.rts) {
     // Only the runtimes the peers ran under get the comparison (one Node each: they never run under Bun).
-    const rtPeers = peers.filter((b) => measured.some((f) => ran(f.cells.find((c) => c.backend === b && c.runtime === rt))))
+    const rtPeers = peers.filter((b) => measured.some((s) => ran(s.cells.find((c) => c.backend === b && c.runtime === rt))))
     lines.push(
       `${multi ? `Under ${runtimeName(results, rt)}: the` : "The"} supervisor passes ${countAllPass(measured, "supervisor", rt)} scenarios in every run` +
         (viaEffect(rt) ? `, ${countAllPass(measured, "supervisor-effect", rt)} through Effect's ChildProcessSpawner layer (supervisor-effect)` : "") +
@@ -257,68 +299,77 @@ function recommend(results: Results, all: ScenarioVerdict[]): Recommendation {
     if (line) lines.push(line)
     lines.push(...runtimeLines(results))
   }
+  return lines
+}
+
+/** What the supervisor newly covers, where it regresses, and where a comparison backend is ahead of it. */
+function gainLines(f: Facts, covered: ScenarioVerdict[], regressions: ScenarioVerdict[]): string[] {
+  const { multi, peers } = f
+  const lines: string[] = []
   if (covered.length > 0) {
-    lines.push(`Newly covered by the supervisor (a baseline fails, the supervisor passes every run${multi ? " under every runtime" : ""}): ${covered.map((f) => f.info.name).join(", ")}.`)
+    lines.push(`Newly covered by the supervisor (a baseline fails, the supervisor passes every run${multi ? " under every runtime" : ""}): ${covered.map((s) => s.info.name).join(", ")}.`)
     if (peers.length) lines.push(peerCoverageLine(covered, peers))
   }
   if (regressions.length > 0) {
-    lines.push(`Regressions (${multi ? "under the same runtime, " : ""}a baseline passes every run, the supervisor does not): ${regressions.map((f) => f.info.name).join(", ")}.`)
+    lines.push(`Regressions (${multi ? "under the same runtime, " : ""}a baseline passes every run, the supervisor does not): ${regressions.map((s) => s.info.name).join(", ")}.`)
   }
   // A peer is weighed against the supervisor under the runtime the peer ran under.
-  const peerAhead = measured.filter((f) => {
-    const ahead = f.cells.filter((c) => PEERS.includes(c.backend) && allPass(c))
+  const peerAhead = f.measured.filter((s) => {
+    const ahead = s.cells.filter((c) => PEERS.includes(c.backend) && allPass(c))
     return ahead.some((p) => {
-      const sup = f.cells.find((c) => c.backend === "supervisor" && c.runtime === p.runtime)
+      const sup = s.cells.find((c) => c.backend === "supervisor" && c.runtime === p.runtime)
       return ran(sup) && !allPass(sup)
     })
   })
   if (peerAhead.length > 0) {
     lines.push(`**A comparison backend passes where the supervisor does not:** ` +
-      peerAhead.map((f) => `${f.info.name} (${f.peersPassing.join(", ")})`).join("; ") + ".")
+      peerAhead.map((s) => `${s.info.name} (${s.peersPassing.join(", ")})`).join("; ") + ".")
   }
+  return lines
+}
+
+/** Leaked pids over all scenario runs, per backend (and runtime, with more than one). */
+function leakLine(results: Results, f: Facts, baselinesRan: boolean): string {
+  const { multi, peers, rts } = f
   const perRt = (text: (rt: RuntimeName) => string) =>
     multi ? rts.map((rt) => `${text(rt)} under ${runtimeName(results, rt)}`).join(", ") : text(rts[0]!)
   const leaks = (b: BackendName) => perRt((rt) => String(sumLeaks(results, b, rt)))
   const leakPeers = peers.map((b) =>
     runtimesFor(results, b).map((rt) => `${b} ${sumLeaks(results, b, rt)}${multi ? ` under ${runtimeName(results, rt)}` : ""}`).join(", "))
-  lines.push(`Leaked pids over all scenario runs: ${baselinesRan ? `baselines ${perRt((rt) => String(sumLeaks(results, "baseline", rt) + sumLeaks(results, "baseline-detached", rt)))}, ` : ""}` +
+  return `Leaked pids over all scenario runs: ${baselinesRan ? `baselines ${perRt((rt) => String(sumLeaks(results, "baseline", rt) + sumLeaks(results, "baseline-detached", rt)))}, ` : ""}` +
     `supervisor ${leaks("supervisor")}` +
-    (supCells.some((c) => c.backend === "supervisor-effect") ? `, supervisor-effect ${leaks("supervisor-effect")}` : "") + (peers.length ? `; for comparison ${leakPeers.join(", ")}.` : "."))
+    (f.supCells.some((c) => c.backend === "supervisor-effect") ? `, supervisor-effect ${leaks("supervisor-effect")}` : "") + (peers.length ? `; for comparison ${leakPeers.join(", ")}.` : ".")
+}
+
+/** The median time to quiescence per runtime, where both the supervisor and the baseline have one. */
+function quiescenceLines(results: Results, f: Facts): string[] {
+  const lines: string[] = []
   const q = (b: BackendName, rt: RuntimeName) =>
     median(results.cells.filter((c) => c.backend === b && c.runtime === rt && !c.control && c.quiescence_ms).map((c) => c.quiescence_ms!.p50))
-  for (const rt of rts) {
+  for (const rt of f.rts) {
     const qs = q("supervisor", rt)
     const qb = q("baseline", rt)
     if (qs === null || qb === null) continue
-    const qp = peers.flatMap((b) => (q(b, rt) === null ? [] : [`${b} ${q(b, rt)} ms`]))
+    const qp = f.peers.flatMap((b) => (q(b, rt) === null ? [] : [`${b} ${q(b, rt)} ms`]))
     // A cell whose tree never emptied has no p50, so a backend that leaks looks fast here: say so.
-    lines.push(`Median of the per-scenario p50 times to quiescence${multi ? ` under ${runtimeName(results, rt)}` : ""}, over the scenarios where the tree emptied: supervisor ${qs} ms, ` +
+    lines.push(`Median of the per-scenario p50 times to quiescence${f.multi ? ` under ${runtimeName(results, rt)}` : ""}, over the scenarios where the tree emptied: supervisor ${qs} ms, ` +
       `baseline ${qb} ms${qp.length ? `, ${qp.join(", ")}` : ""} (grace ${results.settings.grace_ms} ms).`)
   }
-  lines.push(costLine(results))
+  return lines
+}
 
-  let verdict: Recommendation["verdict"]
-  if (brokenControl.length > 0) verdict = "no recommendation"
-  // A flaky supervisor cell passed only on a retry: that is no evidence of the reliability adoption rests on.
-  else if (supFailing.length > 0 || regressions.length > 0 || supFlaky.length > 0) verdict = "do not adopt"
-  else if (!baselinesRan) verdict = "no recommendation"
-  else if (covered.length > 0) verdict = "adopt behind the flag"
-  else verdict = "do not adopt"
-
-  const why =
-    verdict === "adopt behind the flag"
-      ? `it passes every scenario it ran${supUnexercised.length ? " and exercised" : ""}${multi ? " under every runtime" : ""} and closes ${covered.length} gap(s) the baselines leave open, at the cost above.`
-      : verdict === "do not adopt" && (supFailing.length > 0 || regressions.length > 0)
-        ? "fix the failures listed first; then measure again."
-        : verdict === "do not adopt" && supFlaky.length > 0
-          ? "the supervisor's flaky cells passed only on a retry: fix or explain them, then measure again."
-        : verdict === "do not adopt"
-          ? "no measured reliability gain over the baselines justifies the added binary."
-          : brokenControl.length > 0
-            ? "the leak check itself must be repaired before these numbers can be trusted."
-            : "without the baseline there is nothing to weigh the supervisor's cost against here."
-  lines.push(`**Recommendation: ${verdict}** — ${why}`)
-  return { verdict, lines }
+/** The reason given after the verdict. */
+function whyOf(verdict: Recommendation["verdict"], f: Facts, covered: number, regressions: number): string {
+  if (verdict === "adopt behind the flag") {
+    return `it passes every scenario it ran${f.supUnexercised.length ? " and exercised" : ""}${f.multi ? " under every runtime" : ""} and closes ${covered} gap(s) the baselines leave open, at the cost above.`
+  }
+  if (verdict === "do not adopt" && (f.supFailing.length > 0 || regressions > 0)) return "fix the failures listed first; then measure again."
+  if (verdict === "do not adopt" && f.supFlaky.length > 0) {
+    return "the supervisor's flaky cells passed only on a retry: fix or explain them, then measure again."
+  }
+  if (verdict === "do not adopt") return "no measured reliability gain over the baselines justifies the added binary."
+  if (f.brokenControl.length > 0) return "the leak check itself must be repaired before these numbers can be trusted."
+  return "without the baseline there is nothing to weigh the supervisor's cost against here."
 }
 
 /**

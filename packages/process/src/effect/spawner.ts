@@ -199,6 +199,52 @@ function spawnStandard(
   policy: Policy,
 ): Effect.Effect<Handle, PlatformError.PlatformError, Scope.Scope> {
   return Effect.gen(function* () {
+    const plan = yield* planSpawn(host, command, pipedInput, policy)
+    const { shown, input, stdout, stderr, fds } = plan
+    const { options } = command
+    const onError = (method: string) => (err: unknown) => toPlatformError(method, err, shown)
+    const state: ChildState = { settled: false, held: false, referenced: true, leaderGone: false, sidecar: null }
+    // The release: the ladder over the whole tree, with the command's signal and forceKillAfter.
+    const releaseLadder = ladder(options.killSignal, options.forceKillAfter, policy.leaderBoundMs)
+    const child = yield* Effect.acquireRelease(
+      Effect.tryPromise({ try: () => startChild(host, plan.request, plan.opts, state), catch: onError("spawn") }),
+      (started) => Effect.promise(() => release(started, policy.leftovers, state, releaseLadder)),
+    )
+    const leaderExit = watchLeader(child, state, policy, options.killSignal)
+
+    const inputFailure = Deferred.makeUnsafe<never, PlatformError.PlatformError>()
+    const stdinSinkValue = stdinSink(child.stdin, input, onError("fromWritable(stdin)"))
+    if (Stream.isStream(input.stream)) {
+      const source = Stream.tapError(input.stream, (err) => Deferred.fail(inputFailure, err))
+      yield* Effect.forkScoped(Stream.run(source, stdinSinkValue))
+    }
+    const { getInputFd, getOutputFd } = yield* fdAccess(child, fds, onError, inputFailure)
+    const { out, err } = outputStreams(child, stdout, stderr, onError)
+
+    return makeHandle({
+      pid: ProcessId(child.pid!),
+      exitCode: exitCodeOf(leaderExit, inputFailure, onError, shown),
+      isRunning: Effect.sync(() => !state.leaderGone),
+      kill: killOf(child, options.forceKillAfter, policy, onError),
+      stdin: stdinSinkValue,
+      stdout: out,
+      stderr: err,
+      all: Stream.merge(out, err),
+      getInputFd,
+      getOutputFd,
+      unref: unrefOf(state),
+    })
+  })
+}
+
+/** A command checked and translated into a spawn request, before anything starts. */
+function planSpawn(
+  host: SidecarHost,
+  command: ChildProcess.StandardCommand,
+  pipedInput: Stream.Stream<Uint8Array, PlatformError.PlatformError> | undefined,
+  policy: Policy,
+) {
+  return Effect.gen(function* () {
     const shown = display(command)
     const refusal = validate(command)
     if (refusal) return yield* Effect.fail(refusal)
@@ -211,66 +257,53 @@ function spawnStandard(
     const stderr = outputConfig(options.stderr)
     const cwd = yield* resolveCwd(options.cwd)
     const { opts, request } = spawnPlan(host.nextId(), command, cwd, { input, stdout, stderr, fds }, policy)
-
-    const onError = (method: string) => (err: unknown) => toPlatformError(method, err, shown)
-    const state: ChildState = { settled: false, held: false, referenced: true, leaderGone: false, sidecar: null }
-    // The release: the ladder over the whole tree, with the command's signal and forceKillAfter.
-    const releaseLadder = ladder(options.killSignal, options.forceKillAfter, policy.leaderBoundMs)
-    const child = yield* Effect.acquireRelease(
-      Effect.tryPromise({ try: () => startChild(host, request, opts, state), catch: onError("spawn") }),
-      (started) => Effect.promise(() => release(started, policy.leftovers, state, releaseLadder)),
-    )
-
-    // Effect's rule for a leader that exits non-zero runs before anyone sees the exit code.
-    const leaderExit = child.rootExited.then(
-      (exit) => {
-        state.leaderGone = true
-        onLeaderExit(child, policy.leftovers, exit.code, options.killSignal)
-        return exit
-      },
-      (err: unknown) => {
-        state.leaderGone = true
-        throw err
-      },
-    )
-    void leaderExit.catch(() => undefined)
-
-    const inputFailure = Deferred.makeUnsafe<never, PlatformError.PlatformError>()
-    const stdinSinkValue = stdinSink(child.stdin, input, onError("fromWritable(stdin)"))
-    if (Stream.isStream(input.stream)) {
-      const source = Stream.tapError(input.stream, (err) => Deferred.fail(inputFailure, err))
-      yield* Effect.forkScoped(Stream.run(source, stdinSinkValue))
-    }
-    const { getInputFd, getOutputFd } = yield* fdAccess(child, fds, onError, inputFailure)
-
-    let out = outputStream(child.stdout, onError("fromReadable(stdout)"))
-    let err = outputStream(child.stderr, onError("fromReadable(stderr)"))
-    if (Sink.isSink(stdout)) out = Stream.transduce(out, stdout)
-    if (Sink.isSink(stderr)) err = Stream.transduce(err, stderr)
-
-    const exitCode = exitCodeOf(leaderExit, inputFailure, onError, shown)
-
-    // Without forceKillAfter, the command's applies, else Effect's timing (lifetime.ts).
-    const kill = (killOptions?: ChildProcess.KillOptions) =>
-      Effect.tryPromise({
-        try: () => child.cancel(ladder(killOptions?.killSignal, killOptions?.forceKillAfter ?? options.forceKillAfter, policy.leaderBoundMs)),
-        catch: onError("kill"),
-      }).pipe(Effect.asVoid)
-
-    return makeHandle({
-      pid: ProcessId(child.pid!),
-      exitCode,
-      isRunning: Effect.sync(() => !state.leaderGone),
-      kill,
-      stdin: stdinSinkValue,
-      stdout: out,
-      stderr: err,
-      all: Stream.merge(out, err),
-      getInputFd,
-      getOutputFd,
-      unref: unrefOf(state),
-    })
+    return { shown, input, stdout, stderr, fds, opts, request }
   })
+}
+
+/** The leader's exit, with Effect's rule for a leader that exits non-zero run before anyone sees the exit code. */
+function watchLeader(child: SupervisorChild, state: ChildState, policy: Policy, killSignal: ChildProcess.CommandOptions["killSignal"]): Promise<RootExit> {
+  const leaderExit = child.rootExited.then(
+    (exit) => {
+      state.leaderGone = true
+      onLeaderExit(child, policy.leftovers, exit.code, killSignal)
+      return exit
+    },
+    (err: unknown) => {
+      state.leaderGone = true
+      throw err
+    },
+  )
+  void leaderExit.catch(() => undefined)
+  return leaderExit
+}
+
+/** stdout and stderr as streams, each through the command's sink when it gave one. */
+function outputStreams(
+  child: SupervisorChild,
+  stdout: ChildProcess.CommandOutput,
+  stderr: ChildProcess.CommandOutput,
+  onError: (method: string) => (err: unknown) => PlatformError.PlatformError,
+) {
+  let out = outputStream(child.stdout, onError("fromReadable(stdout)"))
+  let err = outputStream(child.stderr, onError("fromReadable(stderr)"))
+  if (Sink.isSink(stdout)) out = Stream.transduce(out, stdout)
+  if (Sink.isSink(stderr)) err = Stream.transduce(err, stderr)
+  return { out, err }
+}
+
+/** The handle's kill: without forceKillAfter, the command's applies, else Effect's timing (lifetime.ts). */
+function killOf(
+  child: SupervisorChild,
+  commandForceKillAfter: ChildProcess.CommandOptions["forceKillAfter"],
+  policy: Policy,
+  onError: (method: string) => (err: unknown) => PlatformError.PlatformError,
+) {
+  return (killOptions?: ChildProcess.KillOptions) =>
+    Effect.tryPromise({
+      try: () => child.cancel(ladder(killOptions?.killSignal, killOptions?.forceKillAfter ?? commandForceKillAfter, policy.leaderBoundMs)),
+      catch: onError("kill"),
+    }).pipe(Effect.asVoid)
 }
 
 /** What a spawn's handle, its release and its unref share about it. */

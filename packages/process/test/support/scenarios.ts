@@ -8,6 +8,7 @@ export {
   hostEndsAfterSpawn,
   middleExited,
   signalsByRole,
+  stopWhenReady,
   type HostBackend,
   type HostEnd,
   type Ready,

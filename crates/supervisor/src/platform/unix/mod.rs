@@ -2,61 +2,45 @@
 //! tree, plus on Linux a cgroup v2 per tree, a child subreaper and a
 //! parent-death signal (see docs/reference/design.md for what holds where).
 
-// Linux-only pieces have a `*_other.rs` stand-in for macOS and other
-// Unixes, chosen here under one name, so the code using them has no cfg.
-#[cfg(target_os = "linux")]
+// The Linux-only mechanisms live in linux/. Where the rest of the backend
+// names one, a stand-in for macOS and other Unixes (`*_other.rs`) is chosen
+// on its mod line under the same name, so the code using them has no cfg.
+#[cfg_attr(target_os = "linux", path = "linux/cgroup.rs")]
+#[cfg_attr(not(target_os = "linux"), path = "cgroup_other.rs")]
 mod cgroup;
-#[cfg(target_os = "linux")]
+#[cfg_attr(target_os = "linux", path = "linux/clone3.rs")]
+#[cfg_attr(not(target_os = "linux"), path = "clone3_other.rs")]
 mod clone3;
-#[cfg(not(target_os = "linux"))]
-mod clone3_other;
-#[cfg(not(target_os = "linux"))]
-use clone3_other as clone3;
-#[cfg(not(target_os = "linux"))]
-mod cgroup_other;
-#[cfg(not(target_os = "linux"))]
-use cgroup_other as cgroup;
+#[cfg_attr(target_os = "linux", path = "linux/foreign.rs")]
+#[cfg_attr(not(target_os = "linux"), path = "foreign_other.rs")]
+mod foreign;
+#[cfg_attr(target_os = "linux", path = "linux/os.rs")]
+#[cfg_attr(not(target_os = "linux"), path = "os_other.rs")]
+mod os;
+#[cfg_attr(target_os = "linux", path = "linux/output_gone.rs")]
+#[cfg_attr(not(target_os = "linux"), path = "output_gone_other.rs")]
+mod output_gone;
+#[cfg_attr(target_os = "linux", path = "linux/pipe_size.rs")]
+#[cfg_attr(not(target_os = "linux"), path = "pipe_size_other.rs")]
+mod pipe_size;
+#[cfg(target_os = "linux")]
+#[path = "linux/splice.rs"]
+mod splice;
+#[cfg(target_os = "linux")]
+#[path = "linux/watchdog.rs"]
+mod watchdog;
+
 mod exit_watch;
 mod extra_fds;
-#[cfg(target_os = "linux")]
-mod foreign;
-#[cfg(not(target_os = "linux"))]
-mod foreign_other;
-#[cfg(not(target_os = "linux"))]
-use foreign_other as foreign;
 mod host_group;
 mod kill;
 mod os_common;
-#[cfg(target_os = "linux")]
-mod os_linux;
-#[cfg(target_os = "linux")]
-use os_linux as os;
-#[cfg(not(target_os = "linux"))]
-mod os_other;
-#[cfg(not(target_os = "linux"))]
-use os_other as os;
-#[cfg(target_os = "linux")]
-mod output_gone;
-#[cfg(not(target_os = "linux"))]
-mod output_gone_other;
-#[cfg(not(target_os = "linux"))]
-use output_gone_other as output_gone;
 mod output_pipe;
-#[cfg(target_os = "linux")]
-mod pipe_size;
-#[cfg(not(target_os = "linux"))]
-mod pipe_size_other;
-#[cfg(not(target_os = "linux"))]
-use pipe_size_other as pipe_size;
 mod procfs;
 mod reaper;
 mod spawn;
-#[cfg(target_os = "linux")]
-mod splice;
 mod sync_fifo;
 mod tree;
-#[cfg(target_os = "linux")]
-mod watchdog;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 

@@ -35,7 +35,7 @@ pub fn cloexec_loop() {
 #[cfg(target_os = "linux")]
 pub fn close_loop() {
     // SAFETY: close is an async-signal-safe syscall; the caller owns every
-    // descriptor of its process (see os_linux::close_inherited_fds).
+    // descriptor of its process (see linux/os.rs, close_inherited_fds).
     unsafe {
         for fd in 3..fd_loop_end() {
             libc::close(fd);

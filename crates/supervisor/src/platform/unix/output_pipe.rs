@@ -1,7 +1,7 @@
 //! The read end of a child's stdout or stderr. A pipe holds 64 KiB by
 //! default, so a child that writes faster than the sidecar relays blocks
 //! every 64 KiB and each read and frame carries at most that much. Once a
-//! read finds the pipe full, the pipe is grown (pipe_size.rs, Linux) so the
+//! read finds the pipe full, the pipe is grown (linux/pipe_size.rs) so the
 //! child runs ahead and each read, frame and wake-up carries more: with a
 //! 1 MiB pipe and 256 KiB reads a 256 MiB flood went from 0.69x to 0.83x of
 //! a direct read in one interleaved run (Node client; a 256 KiB pipe gave

@@ -107,7 +107,7 @@ fn stdio(mode: platform::Stdio) -> Stdio {
 ///    the tree reads the group it got after the spawn.
 /// 2. Join the tree's cgroup before exec, so no instruction of the child runs
 ///    outside it (`-1` when the child was created inside it, or has none).
-/// 3. Die with the sidecar (Linux parent-death signal; see os_linux.rs).
+/// 3. Die with the sidecar (Linux parent-death signal; see linux/os.rs).
 /// 4. Default dispositions and an empty mask: ignored signals survive exec,
 ///    and a child that inherits an ignored SIGTERM cannot be cancelled kindly.
 /// 5. No inherited descriptors beyond stdio.

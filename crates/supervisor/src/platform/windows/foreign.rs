@@ -35,7 +35,7 @@ use super::job::{Job, KILLED_EXIT_CODE};
 use crate::platform::{ForeignOutcome, ForeignRefusal};
 use crate::signals::Signal;
 
-/// The same bounds as on Linux (unix/foreign.rs): members held, walks.
+/// The same bounds as on Linux (unix/linux/foreign.rs): members held, walks.
 const MAX_MEMBERS: usize = 4096;
 const MAX_WALKS: usize = 64;
 /// How long terminated members may take to exit before `quiet` is false.

@@ -46,3 +46,34 @@ pub fn piped(streams: &[&str]) -> Value {
     }
     o
 }
+
+/// Starts the four kinds of tree the containment suites hold to one second
+/// (deep, an orphaned grandchild, a setsid() daemon, SIGTERM-ignoring
+/// children), each under its id, and returns once every member reported.
+/// All four start before any is waited for in full, so they come up side by
+/// side.
+pub fn start_tree_kinds(sc: &mut Sidecar, dir: &TestDir) -> Vec<Report> {
+    let trees: [(&str, &[&str], usize, Option<&str>); 4] = [
+        ("deep", &["tree", "--depth", "3", "--width", "1"], 4, None),
+        ("orphan", &["orphan"], 3, Some("grandchild")),
+        ("daemon", &["daemon"], 3, Some("daemon")),
+        ("stubborn", &["ignore-term", "--children", "2"], 3, None),
+    ];
+    let mut started = Vec::new();
+    for (id, args, n, role) in trees {
+        let report = Report::new(dir.report(id));
+        sc.spawn(id, &fixture_argv(report.path(), args), json!({}));
+        report.wait_procs(n.min(2));
+        if let Some(role) = role {
+            report.wait_role(role);
+        }
+        started.push((report, n));
+    }
+    started
+        .into_iter()
+        .map(|(report, n)| {
+            report.wait_procs(n);
+            report
+        })
+        .collect()
+}
