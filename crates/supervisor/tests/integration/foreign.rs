@@ -28,6 +28,16 @@ impl Foreign {
     fn pid(&self) -> i32 {
         self.child.id() as i32
     }
+
+    /// How the root ended, if it has, for a failure's message: a root ended
+    /// before the walk found its members leaves them orphaned, out of reach.
+    fn root_status(&mut self) -> String {
+        match self.child.try_wait() {
+            Ok(Some(status)) => format!("the root ended: {status}"),
+            Ok(None) => "the root still runs".into(),
+            Err(e) => format!("the root's status is unknown: {e}"),
+        }
+    }
 }
 
 impl Drop for Foreign {
@@ -60,12 +70,13 @@ fn terminate_ends_a_foreign_tree_and_every_member_is_gone() {
     let dir = TestDir::new();
     let mut sc = Sidecar::start(&dir);
     let bystander = Bystander::start(&mut sc, &dir);
-    let f = Foreign::start(&dir, "tree", &["tree", "--depth", "2", "--width", "2"]);
+    let mut f = Foreign::start(&dir, "tree", &["tree", "--depth", "2", "--width", "2"]);
     let procs = f.report.wait_procs(7);
     let ev = terminate(&mut sc, json!(f.pid()), json!({}));
     assert_eq!(ev["event"], "terminated", "{ev}");
     assert_eq!(ev["pid"], f.pid(), "{ev}");
-    assert_eq!(sorted(pids(&ev["pids"])), sorted(procs.iter().map(|p| p.pid).collect()), "every member found: {ev}");
+    let found = sorted(pids(&ev["pids"]));
+    assert_eq!(found, sorted(procs.iter().map(|p| p.pid).collect()), "every member found: {ev}; {}", f.root_status());
     assert_eq!(ev["pids"][0], f.pid(), "root first: {ev}");
     assert_eq!(ev["graceful"], true, "{ev}");
     assert_eq!(ev["quiet"], true, "{ev}");
@@ -79,7 +90,7 @@ fn terminate_ends_a_foreign_tree_and_every_member_is_gone() {
 fn terminate_catches_a_member_born_during_the_cancel() {
     let dir = TestDir::new();
     let mut sc = Sidecar::start(&dir);
-    let f = Foreign::start(&dir, "grow", &["spawn-on-term"]);
+    let mut f = Foreign::start(&dir, "grow", &["spawn-on-term"]);
     let root = f.report.wait_role("root");
     // The root forks a SIGTERM-ignoring grandchild when SIGTERM arrives and
     // lives 2 s more; a 1500 ms grace lets it fork well before the forceful
@@ -87,7 +98,7 @@ fn terminate_catches_a_member_born_during_the_cancel() {
     let ev = terminate(&mut sc, json!(root.pid), json!({"grace_ms": 1500}));
     assert_eq!(ev["event"], "terminated", "{ev}");
     let lines = f.report.lines();
-    assert_eq!(report::signals_in(&lines, root.pid).first().map(String::as_str), Some("SIGTERM"), "{lines:?}");
+    assert_eq!(report::signals_in(&lines, root.pid).first().map(String::as_str), Some("SIGTERM"), "{lines:?}; {}", f.root_status());
     let grandchild = report::procs_in(&lines)
         .into_iter()
         .find(|p| p.role == "grandchild")
@@ -150,7 +161,7 @@ fn terminate_kills_sigterm_ignoring_members_after_the_grace() {
 fn terminate_ends_a_stopped_member() {
     let dir = TestDir::new();
     let mut sc = Sidecar::start(&dir);
-    let f = Foreign::start(&dir, "stopped", &["stopped-member"]);
+    let mut f = Foreign::start(&dir, "stopped", &["stopped-member"]);
     let child = f.report.wait_role("child");
     // Hang guard: the child stops itself right after its pid line.
     let deadline = std::time::Instant::now() + HANG;
@@ -160,7 +171,7 @@ fn terminate_ends_a_stopped_member() {
     }
     let ev = terminate(&mut sc, json!(f.pid()), json!({}));
     assert_eq!(ev["event"], "terminated", "{ev}");
-    assert!(pids(&ev["pids"]).contains(&child.pid), "{ev}");
+    assert!(pids(&ev["pids"]).contains(&child.pid), "{ev}; {}", f.root_status());
     assert_all_gone(&f.report, GONE);
 }
 
